@@ -1,0 +1,95 @@
+# k3sguard: see README.md. Targets: all check sanitize fuzz bench man clean
+# Build products go to $(B) so several checkouts (or worktrees) build side by side.
+B        ?= build
+CC       ?= cc
+PKGS     := openssl libcurl yaml-0.1 jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(EXTRA_PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) $(EXTRA_PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wvla -Wformat-security -Wstrict-prototypes \
+            -Wmissing-prototypes -Wshadow -Wno-unused-parameter
+HARDEN   := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
+OPT      ?= -O2 -g
+CFLAGS   ?=
+LDFLAGS  ?=
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Isrc -I$(B) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+
+# Fragments in mk/ add sources, generated code and packages (one per concern).
+GEN_SRCS :=
+GEN_HDRS :=
+-include mk/*.mk
+
+CMD_SRCS := $(sort $(wildcard src/cmd-*.c))
+LIB_SRCS := $(filter-out src/main.c $(CMD_SRCS),$(sort $(wildcard src/*.c))) $(GEN_SRCS)
+LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(notdir $(LIB_SRCS)))
+CMD_OBJS := $(patsubst %.c,$(B)/%.o,$(notdir $(CMD_SRCS)))
+UNIT_SRCS := $(sort $(wildcard tests/unit/u-*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+MAN_PARTS := $(sort $(wildcard man/*.roff))
+
+vpath %.c src $(dir $(GEN_SRCS))
+
+.PHONY: all check sanitize fuzz bench man clean examples
+all: $(B)/k3sguard k3sguard.1
+
+$(B)/.dir:
+	@mkdir -p $(B)/tests && touch $@
+
+# The command table is generated from the "k3sguard-command:" line of each
+# src/cmd-<verb>.c, so adding a command is adding a file.
+$(B)/commands.inc: $(CMD_SRCS) scripts/gen-commands.sh | $(B)/.dir
+	sh scripts/gen-commands.sh $(CMD_SRCS) > $@.tmp && mv $@.tmp $@
+
+$(B)/%.o: %.c $(wildcard src/*.h) $(GEN_HDRS) | $(B)/.dir
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/main.o: src/main.c $(B)/commands.inc $(wildcard src/*.h) | $(B)/.dir
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libk3sguard.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/k3sguard: $(B)/main.o $(CMD_OBJS) $(B)/libk3sguard.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(B)/main.o $(CMD_OBJS) $(B)/libk3sguard.a $(PKG_LIBS)
+
+$(B)/tests/u-%: tests/unit/u-%.c tests/unit/unit.h $(B)/libk3sguard.a $(GEN_HDRS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(B)/libk3sguard.a $(PKG_LIBS)
+
+# The man page is assembled from one part per command (man/NN-<cmd>.roff).
+k3sguard.1: $(MAN_PARTS)
+	cat $(MAN_PARTS) > $@.tmp && mv $@.tmp $@
+
+examples:
+	sh scripts/make-examples.sh
+
+check: all $(UNIT_BINS)
+	B=$(B) sh tests/run.sh
+
+# The whole suite under ASan+UBSan, in its own build directory.
+sanitize:
+	$(MAKE) B=$(B)-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" check
+
+# One libFuzzer harness per parser; each runs FUZZ_SECONDS.
+FUZZ_SECONDS ?= 20
+fuzz:
+	$(MAKE) B=$(B)-fuzz CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(B)-fuzz/libk3sguard.a
+	@set -e; for f in $(FUZZ_SRCS); do \
+		n=$$(basename $$f .c); \
+		clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Isrc -I$(B)-fuzz $(PKG_CFLAGS) \
+			-o $(B)-fuzz/$$n $$f $(B)-fuzz/libk3sguard.a $(PKG_LIBS); \
+		mkdir -p $(B)-fuzz/corpus-$$n; \
+		seeds=tests/fuzz/seeds/$$n; [ -d $$seeds ] || seeds=; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$(B)-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(B)-fuzz/corpus-$$n $$seeds 2>$(B)-fuzz/$$n.log \
+			|| { tail -n 40 $(B)-fuzz/$$n.log; exit 1; }; \
+		grep -E 'Done [0-9]+ runs' $(B)-fuzz/$$n.log || true; \
+	done
+
+bench: all
+	@set -e; for b in $(sort $(wildcard bench/*.sh)); do echo "== $$b"; B=$(B) bash $$b; done
+
+clean:
+	rm -rf $(B) $(B)-san $(B)-fuzz

@@ -1,0 +1,50 @@
+/*
+ * cmd.h: what every command shares: global options, help, sub-verbs.
+ *
+ * A command is int cmd_<verb>(int argc, char **argv) with argv[0] = "<verb>",
+ * returning an exit code (EXIT_*).  Its file opens with a line
+ * "k3sguard-command: <verb> | <summary>" from which the table is generated.
+ */
+#ifndef K3SGUARD_CMD_H
+#define K3SGUARD_CMD_H
+
+#include <getopt.h>
+
+/* Long options every command accepts, so --root works before or after the verb. */
+enum {
+	OPT_ROOT = 1000,
+	OPT_K3S_BIN,
+	OPT_DATA_DIR,
+	OPT_CONFIG,
+	OPT_GLOBAL_LAST		/* commands number their own options from here */
+};
+
+#define GLOBAL_LONG_OPTIONS \
+	{ "root", required_argument, NULL, OPT_ROOT }, \
+	{ "k3s-bin", required_argument, NULL, OPT_K3S_BIN }, \
+	{ "data-dir", required_argument, NULL, OPT_DATA_DIR }, \
+	{ "config", required_argument, NULL, OPT_CONFIG }
+
+/* 1 when c was a global option (and it was applied), else 0. */
+int global_option(int c, const char *arg);
+
+/*
+ * Handle what getopt_long returned that the command did not: '?' and ':'
+ * (usage error, exit 64) and 'h' (print usage, exit 0).
+ */
+_Noreturn void bad_option(const char *usage);
+_Noreturn void print_usage_exit(const char *usage);
+
+/* Sub-verbs ("token rotate"): exact names only, never a prefix match. */
+struct subcmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+int run_subcommand(const char *parent, const struct subcmd *tab, size_t n,
+    int argc, char **argv);
+
+/* Reset getopt for a command's own parse. */
+void getopt_reset(void);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * node.h: a K3s node as data, read once by node_load().
+ *
+ * Everything a check needs: role, data dir, K3s version, the merged K3s
+ * configuration with the origin of every value, the systemd/OpenRC units
+ * and env files, the datastore kind, and the K3s files of
+ * shared/reference/k3s.md with their lstat.  Paths inside are HOST paths
+ * ("/var/lib/rancher/k3s/server/token"); use root_path() to open them.
+ *
+ * Precedence, as K3s applies it: env variables (K3S_*) are flag defaults,
+ * config files override them (config.yaml, then config.yaml.d/*.yaml in
+ * lexical order, last value wins, "key+:" appends), the unit's ExecStart=
+ * flags override config files.  Every value seen is kept with its origin,
+ * so a plain-text token in any of them can be found and pointed at.
+ *
+ * node_load() never fails for a bad source: the error is recorded against
+ * that source (node_source_error()) and the checks that need it show
+ * "error".  It fails (-1) only when the root does not exist.
+ */
+#ifndef K3SGUARD_NODE_H
+#define K3SGUARD_NODE_H
+
+#include <sys/stat.h>
+
+enum node_role { ROLE_UNKNOWN, ROLE_SERVER, ROLE_AGENT };
+enum datastore {
+	DS_UNKNOWN,
+	DS_SQLITE,		/* embedded kine + sqlite (K3s default) */
+	DS_EMBEDDED_ETCD,	/* cluster-init, or server/db/etcd exists */
+	DS_EXTERNAL_ETCD,	/* datastore-endpoint http(s)://... */
+	DS_EXTERNAL_SQL		/* datastore-endpoint mysql://, postgres://, ... */
+};
+
+enum source_kind { SRC_CONFIG, SRC_DROPIN, SRC_UNIT, SRC_ENV };
+
+struct origin {
+	const char *file;	/* host path of the file (owned by the node) */
+	int line;		/* 1-based, 0 when unknown */
+	enum source_kind kind;
+};
+
+struct kvalue {
+	char *value;
+	struct origin where;
+};
+
+/* One K3s option ("datastore-endpoint", no dashes) and every value it got. */
+struct kopt {
+	char *name;
+	struct kvalue *eff;	/* effective values (lists: several) */
+	size_t neff;
+	struct kvalue *seen;	/* every value from every source, in read order */
+	size_t nseen;
+};
+
+struct envvar {
+	char *name;
+	char *value;
+	int line;
+};
+
+struct envfile {
+	char *path;		/* host path */
+	struct stat st;
+	int exists;
+	struct envvar *vars;
+	size_t n;
+};
+
+struct unit {
+	char *path;		/* host path of the unit (or OpenRC script) */
+	char *name;		/* "k3s.service", "k3s-agent.service", "k3s" (OpenRC) */
+	struct stat st;
+	int openrc;
+	enum node_role role;	/* from "server"/"agent" in the command */
+	char **argv;		/* ExecStart= (or command_args) split as systemd does */
+	size_t argc;
+	int exec_line;
+	char **env_files;	/* EnvironmentFile= (host paths, "-" prefix removed) */
+	size_t n_env_files;
+	struct envvar *env;	/* Environment= assignments */
+	size_t n_env;
+};
+
+/* A K3s file from reference/k3s.md, lstat'ed without following. */
+struct node_file {
+	const char *id;		/* "server/token", "config.yaml", ... */
+	char *path;		/* host path */
+	int exists;		/* 0: ENOENT; -1: could not be examined (see err) */
+	struct stat st;
+	char *link_target;	/* when a symlink */
+	char *err;
+};
+
+struct source_error {
+	char *source;		/* "config", "unit", "env", "version", "files" */
+	char *file;
+	char *msg;		/* one line, names the file (and line) */
+};
+
+struct node {
+	char *root;		/* --root or "/" */
+	enum node_role role;
+	char *data_dir;		/* host path, default /var/lib/rancher/k3s */
+	char *k3s_bin;		/* host path of the k3s binary */
+	char *k3s_version;	/* "v1.32.11+k3s3", NULL = unknown */
+	enum datastore datastore;
+
+	struct kopt *opts;
+	size_t nopts;
+	char **config_files;	/* host paths read, in order */
+	size_t nconfig_files;
+
+	struct unit *units;
+	size_t nunits;
+	struct envfile *envfiles;
+	size_t nenvfiles;
+	struct node_file *files;
+	size_t nfiles;
+
+	struct source_error *errors;
+	size_t nerrors;
+};
+
+int node_load(struct node *n);
+void node_free(struct node *n);
+
+/* The option, or NULL. name without leading dashes. */
+const struct kopt *node_opt(const struct node *n, const char *name);
+/* Last effective value of a scalar option, or NULL. */
+const char *node_get(const struct node *n, const char *name);
+/* Where the effective value came from, or NULL. */
+const struct origin *node_origin(const struct node *n, const char *name);
+/* Host path under the data dir: node_data_path(n, "server/token"). Static ring. */
+const char *node_data_path(const struct node *n, const char *rel);
+/* The file entry by id, or NULL. */
+const struct node_file *node_file(const struct node *n, const char *id);
+/* First error recorded against a source ("config", ...), or NULL. */
+const struct source_error *node_source_error(const struct node *n, const char *source);
+
+const char *role_name(enum node_role r);
+const char *datastore_name(enum datastore d);	/* "sqlite", "embedded-etcd", ... */
+const char *source_kind_name(enum source_kind k);
+/* "file:line" for evidence; static ring buffer. */
+const char *origin_str(const struct origin *o);
+
+/*
+ * K3s's name for an environment variable, or NULL when it is not one of
+ * K3s's: K3S_URL -> "server", K3S_TOKEN -> "token", K3S_X_Y -> "x-y".
+ */
+const char *k3s_env_to_opt(const char *env, struct buf *scratch);
+
+#endif

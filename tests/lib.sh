@@ -1,0 +1,86 @@
+# tests/lib.sh: sourced by every tests/tNNNN-*.sh.  TAP output, git-style:
+#   test_expect_success 'title' 'shell body'    body runs in a subshell with set -e
+#   test_skip 'title' 'reason'                  counted as skipped, never as a pass
+#   test_done
+# Helpers for bodies: expect_code N cmd..., node_root NAME [example], k3sguard ...
+# Every test file gets a private $TMP, removed on exit (trap), plus any
+# cleanup registered with at_exit 'cmd'.
+
+set -u
+: "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${B:=$TOP/build}"
+: "${K3SGUARD:=$B/k3sguard}"
+export TOP B K3SGUARD
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/k3sguard-test.XXXXXX")
+export TMP
+test_count=0
+test_failed=0
+_cleanups=
+
+at_exit() { _cleanups="$1
+$_cleanups"; }
+_run_cleanups() {
+	printf '%s\n' "$_cleanups" | while IFS= read -r c; do
+		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
+	done
+	rm -rf "$TMP"
+}
+trap _run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+k3sguard() { "$K3SGUARD" "$@"; }
+
+test_expect_success() {
+	test_count=$((test_count + 1))
+	( set -e; eval "$2" ) >"$TMP/.out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok $test_count - $1"
+	else
+		echo "not ok $test_count - $1"
+		sed 's/^/#   /' "$TMP/.out" | tail -n 30
+		test_failed=$((test_failed + 1))
+	fi
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
+
+test_done() {
+	echo "1..$test_count"
+	[ "$test_failed" -eq 0 ]
+	exit $?
+}
+
+# expect_code N cmd args...: run cmd, fail unless it exits with N.
+expect_code() {
+	want=$1; shift
+	set +e
+	"$@"
+	got=$?
+	set -e
+	if [ "$got" -ne "$want" ]; then
+		echo "expected exit $want, got $got: $*" >&2
+		return 1
+	fi
+}
+
+# one_line FILE: the file holds exactly one line (our error message rule).
+one_line() {
+	n=$(wc -l <"$1")
+	[ "$n" -eq 1 ] || { echo "expected one line in $1, got $n:" >&2; cat "$1" >&2; return 1; }
+}
+
+# node_root NAME [EXAMPLE]: a fresh copy of examples/nodes/EXAMPLE (default
+# default-server) at $TMP/NAME with the modes the example describes.
+node_root() {
+	dst=$TMP/$1
+	rm -rf "$dst"
+	sh "$TOP/scripts/make-examples.sh" "${2:-default-server}" "$dst" >/dev/null
+	echo "$dst"
+}
+
+# has_cmd NAME: command exists
+has_cmd() { command -v "$1" >/dev/null 2>&1; }

@@ -1,0 +1,34 @@
+#!/bin/bash
+# t0000: the binary itself: help, version, exit codes, start-up hygiene.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'version prints name and version' '
+	k3sguard --version >out &&
+	grep -E "^k3sguard [0-9]+\.[0-9]+\.[0-9]+$" out
+'
+
+test_expect_success 'help lists commands and exit codes' '
+	k3sguard --help >out &&
+	grep -q "exit codes: 0 ok, 1 findings, 2 operational error, 64 usage" out
+'
+
+test_expect_success 'no command is a usage error (64)' '
+	expect_code 64 k3sguard 2>err
+'
+
+test_expect_success 'unknown command is a one-line usage error' '
+	expect_code 64 k3sguard frobnicate 2>err &&
+	one_line err && grep -q "frobnicate" err
+'
+
+test_expect_success 'unknown global option is a usage error' '
+	expect_code 64 k3sguard --no-such-option 2>err
+'
+
+test_expect_success 'writing to a full device fails with exit 2' '
+	expect_code 2 k3sguard --help >/dev/full 2>err &&
+	expect_code 2 k3sguard --version >/dev/full 2>err &&
+	one_line err
+'
+
+test_done
