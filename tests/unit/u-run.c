@@ -1,0 +1,96 @@
+/* u-run.c: run_cmd: capture, stdin, exit codes, timeout, output cap. */
+#include "k3sguard.h"
+#include "run.h"
+#include "unit.h"
+
+static void
+test_capture_and_stdin(void)
+{
+	const char *argv[] = { "/bin/cat", NULL };
+	struct buf out = BUF_INIT;
+	struct run_opts o = { .argv = argv, .in = "hello", .in_len = 5, .out = &out };
+	int st = -1;
+
+	CHECK(run_cmd(&o, &st) == 0);
+	CHECK(st == 0);
+	CHECK_STR(out.s, "hello");
+	buf_release(&out);
+}
+
+static void
+test_exit_code(void)
+{
+	const char *argv[] = { "/bin/sh", "-c", "exit 3", NULL };
+	struct run_opts o = { .argv = argv };
+	int st = -1;
+
+	CHECK(run_cmd(&o, &st) == 0 && st == 3);
+}
+
+static void
+test_missing_program(void)
+{
+	const char *argv[] = { "/nonexistent/prog", NULL };
+	struct run_opts o = { .argv = argv };
+	int st = -1;
+
+	quiet_errors = 1;
+	CHECK(run_cmd(&o, &st) < 0);
+	quiet_errors = 0;
+	CHECK(strstr(last_error(), "/nonexistent/prog") != NULL);
+}
+
+static void
+test_timeout(void)
+{
+	const char *argv[] = { "/bin/sleep", "5", NULL };
+	struct run_opts o = { .argv = argv, .timeout_ms = 200 };
+	int st = -1;
+
+	quiet_errors = 1;
+	CHECK(run_cmd(&o, &st) < 0);
+	quiet_errors = 0;
+	CHECK(strstr(last_error(), "did not finish") != NULL);
+}
+
+static void
+test_output_cap(void)
+{
+	const char *argv[] = { "/bin/sh", "-c", "head -c 100000 /dev/zero", NULL };
+	struct buf out = BUF_INIT;
+	struct run_opts o = { .argv = argv, .out = &out, .out_cap = 1000 };
+	int st = -1;
+
+	quiet_errors = 1;
+	CHECK(run_cmd(&o, &st) < 0);
+	quiet_errors = 0;
+	CHECK(out.len <= 1000);
+	buf_release(&out);
+}
+
+static void
+test_minimal_env(void)
+{
+	const char *argv[] = { "/usr/bin/env", NULL };
+	struct buf out = BUF_INIT;
+	struct run_opts o = { .argv = argv, .out = &out };
+	int st = -1;
+
+	setenv("K3S_TOKEN", "must-not-leak", 1);
+	CHECK(run_cmd(&o, &st) == 0);
+	CHECK(strstr(out.s, "must-not-leak") == NULL);
+	CHECK(strstr(out.s, "LC_ALL=C") != NULL);
+	buf_release(&out);
+}
+
+int
+main(void)
+{
+	T(test_capture_and_stdin);
+	T(test_exit_code);
+	T(test_missing_program);
+	T(test_timeout);
+	T(test_output_cap);
+	T(test_minimal_env);
+	return UNIT_DONE();
+}
