@@ -3,6 +3,7 @@
 # every way a store file can be wrong (wrong key, tampered, truncated).
 . "$(dirname "$0")/lib.sh"
 
+cd "$TMP" || exit 1
 R=$TMP/root
 mkdir -p "$R"
 SEC=$R/var/lib/k3sguard/secrets
