@@ -340,12 +340,15 @@ check_token_hits(const struct node *n, const char *const *opts, size_t nopts,
 
 			if (!o)
 				continue;
+			size_t flag_at = a;
+
 			if (!val && a + 1 < un->argc)
 				val = un->argv[++a];
 			if (!val)
 				continue;
 			buf_reset(&at);
-			buf_addf(&at, "%s:%d", un->path, un->exec_line);
+			buf_addf(&at, "%s:%d", un->exec_file ? un->exec_file : un->path,
+			    un->arg_lines ? un->arg_lines[flag_at] : un->exec_line);
 			add_hit(out, &k, o, o, val, SRC_UNIT, at.s);
 		}
 	}
