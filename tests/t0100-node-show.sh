@@ -3,6 +3,7 @@
 # does it, origins, text and JSON, and no secret in any output.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/fixtures/node/server-tree.sh"
+cd "$TMP" || exit 1
 
 R=$TMP/node
 make_server_tree "$R"
