@@ -80,12 +80,6 @@ utc_now(void)
 	return xstrdup(s);
 }
 
-char *
-manifests_k3s_version(void)
-{
-	return NULL;
-}
-
 int
 mlock_from_scan(const struct mpaths *p, const struct mlock *prev, struct mlock *out)
 {
@@ -303,11 +297,16 @@ cmd_verify(int argc, char **argv)
 	lockreal = mp_real(p.lock);
 	keyreal = mp_real(p.key);
 	dir = mp_real(p.dir);
-	if (mlock_read(lockreal, keyreal, &l, &sig) < 0) {
-		if (errno == ENOENT && access(lockreal, F_OK) < 0)
+	{
+		struct stat st;
+
+		if (lstat(lockreal, &st) < 0 && errno == ENOENT) {
 			error("no baseline at '%s': run 'k3sguard manifests lock' first", p.lock);
-		goto out;
+			goto out;
+		}
 	}
+	if (mlock_read(lockreal, keyreal, &l, &sig) < 0)
+		goto out;
 	if (sig == SIG_OK && mtree_scan(dir, &cur, 0) < 0)
 		goto out;
 	if (sig == SIG_OK)

@@ -30,8 +30,6 @@ int mpaths_option(struct mpaths *p, int c, const char *arg);
 /* Real (root-mapped) path, newly allocated. */
 char *mp_real(const char *host_path);
 
-/* The K3s version to record (node model), or NULL. */
-char *manifests_k3s_version(void);
 
 /*
  * Build a lock from a fresh scan of p->dir: packaged flags set, managed

@@ -83,7 +83,10 @@ open_dir_nofollow(const char *path)
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0) {
-		if (errno == ELOOP)
+		struct stat st;
+
+		if (errno == ELOOP || (errno == ENOTDIR && lstat(path, &st) == 0 &&
+		    S_ISLNK(st.st_mode)))
 			return error("'%s' is a symlink (refused)", path);
 		if (errno == ENOTDIR)
 			return error("'%s' is not a directory", path);

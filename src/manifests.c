@@ -6,6 +6,7 @@
  */
 #include "k3sguard.h"
 #include "manifests.h"
+#include "node.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -16,20 +17,51 @@
 #define WALK_MAX_DEPTH	64
 #define HASH_CHUNK	(256u * 1024u)
 
+/* The node model, read once (quietly: its errors belong to audit). */
+static const struct node *
+mnode(void)
+{
+	static struct node n;
+	static int state;	/* 0 unread, 1 read, -1 failed */
+
+	if (!state) {
+		quiet_errors++;
+		state = node_load(&n) == 0 ? 1 : -1;
+		quiet_errors--;
+		clear_error();
+	}
+	return state > 0 ? &n : NULL;
+}
+
 const char *
 manifests_dir_host(void)
 {
 	static char *dir;
-	const char *dd = opt_data_dir && *opt_data_dir ? opt_data_dir : "/var/lib/rancher/k3s";
-	size_t n;
+	const struct node *n;
+	const char *dd;
+	size_t len;
 
 	if (!dir) {
-		n = strlen(dd);
-		while (n > 1 && dd[n - 1] == '/')
-			n--;
-		dir = xasprintf("%.*s/server/manifests", (int)n, dd);
+		if (opt_data_dir && *opt_data_dir)
+			dd = opt_data_dir;
+		else if ((n = mnode()) && n->data_dir)
+			dd = n->data_dir;
+		else
+			dd = "/var/lib/rancher/k3s";
+		len = strlen(dd);
+		while (len > 1 && dd[len - 1] == '/')
+			len--;
+		dir = xasprintf("%.*s/server/manifests", (int)len, dd);
 	}
 	return dir;
+}
+
+char *
+manifests_k3s_version(void)
+{
+	const struct node *n = mnode();
+
+	return n && n->k3s_version ? xstrdup(n->k3s_version) : NULL;
 }
 
 struct mentry *

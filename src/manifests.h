@@ -56,6 +56,8 @@ struct mtree {
 
 /* Host path of the manifests directory (--data-dir, else the node's). */
 const char *manifests_dir_host(void);
+/* The node's K3s version (k3s --version), or NULL. */
+char *manifests_k3s_version(void);
 
 /*
  * Scan dir (a real path, already under --root) into t: every entry, sorted,
