@@ -3,6 +3,7 @@
 # forged and unsigned baselines, K3s rewriting its packaged files.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-manifests.sh"
+cd "$TMP" || exit 1
 
 R=$(mroot node)
 M=$(mdir "$R")
