@@ -36,7 +36,7 @@
 enum node_role { ROLE_UNKNOWN, ROLE_SERVER, ROLE_AGENT };
 enum datastore {
 	DS_UNKNOWN,
-	DS_SQLITE,		/* embedded kine + sqlite (K3s default) */
+	DS_SQLITE,		/* embedded kine + sqlite (K3s default, servers only) */
 	DS_EMBEDDED_ETCD,	/* cluster-init, or server/db/etcd exists */
 	DS_EXTERNAL_ETCD,	/* datastore-endpoint http(s)://... */
 	DS_EXTERNAL_SQL		/* datastore-endpoint mysql://, postgres://, ... */

@@ -11,11 +11,6 @@
 
 #include <sys/wait.h>
 
-/* main.c owns these in the binary; the unit test links only the library */
-const char *opt_k3s_bin = "/usr/local/bin/k3s";
-const char *opt_data_dir;
-const char *opt_config;
-
 static char root[PATH_MAX];
 
 static void
