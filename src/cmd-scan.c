@@ -178,7 +178,7 @@ excluded(const char *name, const char *path)
 		const char *g = excludes[i];
 
 		if (!strchr(g, '/')) {
-			if (fnmatch(g, name, FNM_PERIOD) == 0)
+			if (fnmatch(g, name, 0) == 0)
 				return 1;
 			continue;
 		}

@@ -362,6 +362,36 @@ add_token(struct scan_hits *out, const char *buf, const char *v, size_t n,
 	explicit_bzero(&t, sizeof(t));
 }
 
+/*
+ * An unquoted, purely alphabetic value followed by another word is prose
+ * ("pass --token or set K3S_TOKEN"), not a command or an assignment.
+ */
+static int
+prose(const char *buf, const char *v, size_t n, const char *le)
+{
+	const char *e = v + n;
+
+	if (v > buf && (v[-1] == '"' || v[-1] == '\''))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z')))
+			return 0;
+	if (e >= le || !is_blank(*e))
+		return 0;
+	while (e < le && is_blank(*e))
+		e++;
+	return e < le && ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z'));
+}
+
+/* add_token() for a value read from a line ending at le */
+static void
+add_value(struct scan_hits *out, const char *buf, const char *v, size_t n,
+    const char *le, enum scan_rule rule)
+{
+	if (!prose(buf, v, n, le))
+		add_token(out, buf, v, n, rule);
+}
+
 /* ---- values ------------------------------------------------------------ */
 
 /*
@@ -458,29 +488,41 @@ k3s_command_before(const char *buf, const char *p, int role)
 }
 
 /*
- * A flag at [ws, we) on the line [ls, le): its value after '=', blanks, or
- * '", "' (an argv written as a list).
+ * A flag at [ws, we) on the line [ls, le): its value after '=', blanks,
+ * '", "' (an argv written as a list), or " \" and a line break (the unit
+ * the K3s install script writes has one quoted argument per line).
  */
 static void
-flag_value(struct scan_hits *out, const char *buf, const char *ws, const char *we,
-    const char *ls, const char *le)
+flag_value(struct scan_hits *out, const char *buf, const char *end, const char *ws,
+    const char *we, const char *ls, const char *le)
 {
 	const char *q = we, *v;
 	size_t n;
+	int closed = 0;
 
 	if (q < le && *q == '=') {
 		q++;
-	} else if (q < le && (*q == '"' || *q == '\'') && ws > ls && ws[-1] == *q) {
-		q = skip_blanks(q + 1, le);
-		if (q >= le || *q != ',')
-			return;
-		q = skip_blanks(q + 1, le);
-		if (q >= le || (*q != '"' && *q != '\''))
-			return;
-	} else if (q < le && is_blank(*q)) {
-		q = skip_blanks(q, le);
 	} else {
-		return;
+		if (q < le && (*q == '"' || *q == '\'') && ws > ls && ws[-1] == *q) {
+			q++;
+			closed = 1;
+		}
+		q = skip_blanks(q, le);
+		if (closed && q < le && *q == ',') {
+			q = skip_blanks(q + 1, le);
+			if (q >= le || (*q != '"' && *q != '\''))
+				return;
+		} else if (q < le && *q == '\\' && skip_blanks(q + 1, le) == le) {
+			const char *nl = memchr(le, '\n', (size_t)(end - le));
+
+			if (!nl)
+				return;
+			ls = nl + 1;
+			le = line_end(ls, end);
+			q = skip_blanks(ls, le);
+		} else if (q == we + closed) {
+			return;		/* "--token-x", "--token:" */
+		}
 	}
 	if (parse_value(q, le, &v, &n) < 0 || *v == '-')
 		return;
@@ -493,7 +535,7 @@ flag_value(struct scan_hits *out, const char *buf, const char *ws, const char *w
 		if (i == n)
 			return;
 	}
-	add_token(out, buf, v, n, SCAN_FLAG);
+	add_value(out, buf, v, n, le, SCAN_FLAG);
 }
 
 /* After a key at [ws, we): an optional closing quote, blanks, then one of seps. */
@@ -567,13 +609,13 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
 			q = skip_blanks(we, le);
 		}
 		if (parse_value(q, le, &v, &n) == 0)
-			add_token(out, buf, v, n, SCAN_ENV);
+			add_value(out, buf, v, n, le, SCAN_ENV);
 		return we;
 	}
 	for (i = 0; i < ARRAY_SIZE(token_flags); i++) {
 		if (eq(ws, wn, token_flags[i])) {
 			if (k3s_command_before(buf, ws, 0))
-				flag_value(out, buf, ws, we, ls, le);
+				flag_value(out, buf, end, ws, we, ls, le);
 			return we;
 		}
 	}
@@ -581,7 +623,7 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
 		if (ci_eq(ws, wn, named_config_keys[i])) {
 			if ((q = after_key(ws, we, ls, le, ":=")) &&
 			    parse_value(q, le, &v, &n) == 0)
-				add_token(out, buf, v, n, SCAN_CONFIG);
+				add_value(out, buf, v, n, le, SCAN_CONFIG);
 			return we;
 		}
 	}
@@ -589,7 +631,7 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
 		if (eq(ws, wn, config_keys[i])) {
 			if (key_position(ws, ls) && (q = after_key(ws, we, ls, le, ":=")) &&
 			    parse_value(q, le, &v, &n) == 0)
-				add_token(out, buf, v, n, SCAN_CONFIG);
+				add_value(out, buf, v, n, le, SCAN_CONFIG);
 			return we;
 		}
 	}
@@ -610,7 +652,7 @@ at_short_flag(const char *buf, const char *p, const char *end, struct scan_hits 
 		return p + 2;
 	ls = line_start(buf, p);
 	le = line_end(p, end);
-	flag_value(out, buf, p, p + 2, ls, le);
+	flag_value(out, buf, end, p, p + 2, ls, le);
 	return p + 2;
 }
 
