@@ -10,6 +10,7 @@
  */
 #include "k3sguard.h"
 #include "check.h"
+#include "nft.h"
 
 /* Skip unless the datastore is external etcd; 1 when r was set. */
 static int
@@ -357,5 +358,12 @@ const struct check checks_etcd[] = {
 	  "--etcd-certfile/--etcd-keyfile/--etcd-cafile.",
 	  "The datastore TLS options use K3s's real names (datastore-*).",
 	  "Configs use etcd-cafile/etcd-certfile/etcd-keyfile, which K3s does not have: rename them to datastore-*." },
+	{ "etcd.firewall", "etcd", SEV_HIGH,
+	  "etcd's client and peer ports (2379/2380) accept new connections only from listed hosts",
+	  check_etcd_firewall,
+	  "On every etcd host: k3sguard etcd isolate --clients <K3s servers> --peers <etcd members> "
+	  "--apply (nftables table inet k3sguard; other rules untouched).",
+	  "Network isolation: nftables keeps etcd's client port to the K3s servers and its peer port to the members.",
+	  "etcd's client or peer port accepts connections from any host: isolate it (k3sguard etcd isolate)." },
 };
 const size_t nchecks_etcd = ARRAY_SIZE(checks_etcd);
