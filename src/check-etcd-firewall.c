@@ -3,10 +3,13 @@
  * check-etcd.c): on a host that runs etcd, do the kernel's nftables rules
  * keep etcd's client and peer ports to the hosts that need them?
  *
- * The firewall is kernel state: it is read from the running kernel
- * (`nft -j list ruleset`) and only when the audit looks at the host itself,
- * never under --root.  Fails closed: no nft, or rules it cannot read,
- * are not "restricted" (see nft-audit.c).
+ * etcd runs here when K3s embeds it, or when an etcd member is installed
+ * beside K3s (unit, init script or binary).  A node with external etcd and
+ * no member of its own has no etcd port to open: that passes, and the
+ * evidence sends the user to the etcd hosts.  The firewall is kernel state:
+ * it is read from the running kernel (`nft -j list ruleset`) only when the
+ * audit looks at the host itself, never under --root (skip).  Fails closed:
+ * no nft, or rules it cannot read, are not "restricted" (see nft-audit.c).
  */
 #include "k3sguard.h"
 #include "check.h"
@@ -29,6 +32,21 @@ describe_port(struct buf *b, const char *role, const struct nft_port_report *p)
 	buf_adds(b, p->loopback ? "loopback" : p->nallowed ? "(no loopback)" : "nobody");
 }
 
+/* An etcd member installed on the node (unit, init script or binary), under --root. */
+static const char *
+etcd_installed(void)
+{
+	static const char *const paths[] = { "/etc/systemd/system/etcd.service",
+		"/lib/systemd/system/etcd.service", "/usr/lib/systemd/system/etcd.service",
+		"/etc/init.d/etcd", "/usr/bin/etcd", "/usr/local/bin/etcd", "/usr/sbin/etcd" };
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		if (path_lstat(root_path(paths[i]), &st) == 0)
+			return paths[i];
+	return NULL;
+}
+
 void
 check_etcd_firewall(const struct node *n, struct check_result *r)
 {
@@ -36,24 +54,29 @@ check_etcd_firewall(const struct node *n, struct check_result *r)
 	struct nft_port_report ports[2] = { { .port = 2379 }, { .port = 2380 } };
 	struct nft_audit a = { 0 };
 	struct buf js = BUF_INIT, ev = BUF_INIT;
+	const char *local = NULL;
 	char *nft = NULL;
 
 	if (check_skip_agent(n, r))
 		return;
-	if (opt_root && *opt_root && strcmp(opt_root, "/")) {
-		check_skip(r, "firewall rules are kernel state, not part of the node copy under --root: "
-		    "run 'k3sguard etcd isolate --status' on the etcd hosts");
-		return;
-	}
-	if (n->datastore == DS_EXTERNAL_ETCD) {
-		check_skip(r, "etcd runs on other hosts: run 'k3sguard etcd isolate --status' on each, "
-		    "and 'k3sguard etcd isolate --probe HOST:2380' from here (a K3s server must not "
-		    "reach the peer port)");
-		return;
-	}
-	if (n->datastore != DS_EMBEDDED_ETCD) {
-		check_skip(r, "datastore is %s: etcd does not run on this host",
+	if (n->datastore == DS_EMBEDDED_ETCD) {
+		local = "K3s runs an embedded etcd member";
+	} else if (n->datastore == DS_EXTERNAL_ETCD) {
+		local = etcd_installed();
+		if (!local) {
+			check_pass(r, "the datastore is external etcd and no etcd member is installed on this "
+			    "node (no etcd unit, init script or binary): isolate the etcd hosts themselves "
+			    "('k3sguard etcd isolate --status' there)");
+			return;
+		}
+	} else {
+		check_skip(r, "datastore is %s: etcd does not run on this node",
 		    datastore_name(n->datastore));
+		return;
+	}
+	if (opt_root && *opt_root && strcmp(opt_root, "/")) {
+		check_skip(r, "etcd runs on this node (%s), and firewall rules are kernel state, not "
+		    "part of the node copy under --root: run 'k3sguard etcd isolate --status' on it", local);
 		return;
 	}
 	quiet_errors++;

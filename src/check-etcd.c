@@ -359,11 +359,11 @@ const struct check checks_etcd[] = {
 	  "The datastore TLS options use K3s's real names (datastore-*).",
 	  "Configs use etcd-cafile/etcd-certfile/etcd-keyfile, which K3s does not have: rename them to datastore-*." },
 	{ "etcd.firewall", "etcd", SEV_HIGH,
-	  "etcd's client and peer ports (2379/2380) accept new connections only from listed hosts",
+	  "No etcd port on this node (client 2379, peer 2380) is open to every host",
 	  check_etcd_firewall,
 	  "On every etcd host: k3sguard etcd isolate --clients <K3s servers> --peers <etcd members> "
 	  "--apply (nftables table inet k3sguard; other rules untouched).",
-	  "Network isolation: nftables keeps etcd's client port to the K3s servers and its peer port to the members.",
-	  "etcd's client or peer port accepts connections from any host: isolate it (k3sguard etcd isolate)." },
+	  "etcd's ports on this node are not open to every host (nftables isolation, or no etcd member here).",
+	  "etcd's client or peer port on this node accepts connections from any host: isolate it (k3sguard etcd isolate)." },
 };
 const size_t nchecks_etcd = ARRAY_SIZE(checks_etcd);
