@@ -81,6 +81,14 @@ probe(struct etcd_client *c, struct mstate *m)
 	protobuf_c_message_free_unpacked(resp, NULL);
 }
 
+static int
+cmp_member(const void *a, const void *b)
+{
+	const struct mstate *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
 int
 etcd_cmd_health(int argc, char **argv)
 {
@@ -161,6 +169,7 @@ etcd_cmd_health(int argc, char **argv)
 			nms++;
 		}
 	}
+	qsort(ms, nms, sizeof(ms[0]), cmp_member);
 	for (size_t i = 0; i < nms; i++) {
 		if (ms[i].ep < 0) {
 			ms[i].err = xstrdup("no client URL to probe");
