@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int
 etcd_conn_option(struct etcd_conn *o, int c, const char *arg)
@@ -65,6 +66,26 @@ etcd_connect(struct etcd_client *c, struct etcd_conn *o, int need_cert)
 		return error("no client certificate for etcd: give --cert and --key");
 	if (o->cert && o->key && pki_check_pair(o->cert, o->key) < 0)
 		return -1;
+	if (o->cert) {
+		/* etcd would only say "bad certificate": say which and why */
+		struct pki_info in;
+		time_t now = time(NULL);
+		char when[32];
+
+		if (pki_inspect(o->cert, NULL, NULL, &in) < 0)
+			return -1;
+		int expired = in.not_after <= now, early = in.not_before > now;
+		struct tm tm;
+
+		gmtime_r(expired ? &in.not_after : &in.not_before, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		pki_info_free(&in);
+		if (expired)
+			return error("client certificate '%s' expired on %s", o->cert, when);
+		if (early)
+			return error("client certificate '%s' is not valid before %s",
+			    o->cert, when);
+	}
 	if ((n = etcd_parse_endpoints(o->endpoints, urls, ETCD_MAX_ENDPOINTS)) < 0)
 		return -1;
 	int r = etcd_client_init(c, urls, (size_t)n, o->cacert, o->cert, o->key);

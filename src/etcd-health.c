@@ -303,7 +303,12 @@ etcd_cmd_health(int argc, char **argv)
 		if (alarm_err.len)
 			printf("alarms unknown: %s\n", alarm_err.s);
 	}
-	if (!quorum) {
+	if (nup == 0) {
+		error("no etcd member reachable (%zu tried); first: '%s': %s", nms,
+		    nms && ms[0].ep >= 0 ? cl.ep[ms[0].ep].url : "-",
+		    nms && ms[0].err ? ms[0].err : "unknown");
+		ret = EXIT_ERROR;
+	} else if (!quorum) {
 		error("etcd quorum lost: %zu of %zu members up%s%s", nup, nms,
 		    down.len ? "; down: " : "", down.s);
 		ret = EXIT_ERROR;

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ struct call {
 	int unary;
 	struct buf unary_msg;
 	size_t nmsgs;
+	int not_h2;		/* ALPN after the handshake was not "h2" */
+	char alpn[32];
 };
 
 static int curl_ready;
@@ -262,6 +265,39 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/*
+ * After the TLS handshake, before the request: the server MUST have chosen
+ * HTTP/2 by ALPN.  Otherwise curl would quietly speak HTTP/1.1 (or send an
+ * HTTP/2 preface into a server that does not understand it and wait).
+ */
+static int
+on_prereq(void *arg, char *conn_primary_ip, char *conn_local_ip,
+    int conn_primary_port, int conn_local_port)
+{
+	struct call *k = arg;
+	struct curl_tlssessioninfo *ti = NULL;
+	const unsigned char *proto = NULL;
+	unsigned int len = 0;
+	CURL *h = k->c->ep[k->c->last_ep].curl;
+
+	if (curl_easy_getinfo(h, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
+	    ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals) {
+		snprintf(k->alpn, sizeof(k->alpn), "unknown");
+		k->not_h2 = 1;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	SSL_get0_alpn_selected((SSL *)ti->internals, &proto, &len);
+	if (len == 2 && !memcmp(proto, "h2", 2))
+		return CURL_PREREQFUNC_OK;
+	if (len == 0)
+		snprintf(k->alpn, sizeof(k->alpn), "none");
+	else
+		snprintf(k->alpn, sizeof(k->alpn), "%.*s", (int)(len < 20 ? len : 20),
+		    (const char *)proto);
+	k->not_h2 = 1;
+	return CURL_PREREQFUNC_ABORT;
+}
+
 static CURL *
 endpoint_handle(struct etcd_client *c, size_t i)
 {
@@ -300,6 +336,9 @@ describe_curl_error(struct buf *out, CURLcode rc, const char *errbuf,
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
 		buf_adds(out, "TLS/connection failed (client certificate refused, "
 		    "or not a TLS server?): ");
 		break;
@@ -399,6 +438,8 @@ call_at(struct etcd_client *c, size_t i, const char *method,
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &k);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, &k);
 
 	/* the deframer's own error() must not print before we decide */
 	quiet_errors++;
@@ -408,6 +449,11 @@ call_at(struct etcd_client *c, size_t i, const char *method,
 	curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &httpver);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 
+	if (k.not_h2) {
+		buf_addf(&e->err, "did not negotiate HTTP/2 (TLS ALPN: %s): not an "
+		    "etcd gRPC endpoint", k.alpn);
+		goto out;
+	}
 	if (k.df.failed) {
 		buf_addf(&e->err, "%s", last_error());
 		goto out;
@@ -504,7 +550,7 @@ etcd_unary(struct etcd_client *c, const char *method,
     const ProtobufCMessage *req, const ProtobufCMessageDescriptor *rdesc,
     ProtobufCMessage **resp)
 {
-	struct buf why = BUF_INIT;
+	struct buf why = BUF_INIT, notes = BUF_INIT;
 	size_t start = c->cur;
 	int ret = -1;
 
@@ -517,6 +563,9 @@ etcd_unary(struct etcd_client *c, const char *method,
 		if (r == 0 && c->last_code != GRPC_UNAVAILABLE) {
 			c->cur = i;
 			ret = 0;
+			/* say which members were passed over, now that one answered */
+			if (c->say_failover && notes.len)
+				fputs(notes.s, stderr);
 			break;
 		}
 		buf_reset(&why);
@@ -525,8 +574,8 @@ etcd_unary(struct etcd_client *c, const char *method,
 			    c->last_msg.s);
 		else
 			buf_adds(&why, last_error());
-		if (c->say_failover && k + 1 < c->nep)
-			fprintf(stderr, "%s: %s; trying '%s'\n", progname, why.s,
+		if (k + 1 < c->nep)
+			buf_addf(&notes, "%s: %s; trying '%s'\n", progname, why.s,
 			    c->ep[(i + 1) % c->nep].url);
 	}
 	if (ret < 0) {
@@ -537,6 +586,7 @@ etcd_unary(struct etcd_client *c, const char *method,
 			    c->nep, why.s);
 	}
 	buf_release(&why);
+	buf_release(&notes);
 	return ret;
 }
 

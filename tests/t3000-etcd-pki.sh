@@ -4,6 +4,7 @@
 # expired, missing clientAuth, wrong CA, near expiry, readable key).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd-cluster.sh"
+cd "$TMP" || exit 1
 
 PKI=$TMP/pki
 
