@@ -25,6 +25,13 @@
 
 #include <dirent.h>
 
+/*
+ * main.c defines the global options; these weak defaults let a unit test
+ * that links only the library use node_load() (main.c's definitions win).
+ */
+__attribute__((weak)) const char *opt_k3s_bin = "/usr/local/bin/k3s";
+__attribute__((weak)) const char *opt_data_dir;
+
 #define DEFAULT_DATA_DIR	"/var/lib/rancher/k3s"
 #define VERSION_TIMEOUT_MS	5000
 
@@ -358,8 +365,8 @@ find_datastore(struct node *n)
 		n->datastore = endpoint_kind(ep);
 	else if (node_opt_true(n, "cluster-init") || (etcd && etcd->exists == 1))
 		n->datastore = DS_EMBEDDED_ETCD;
-	else if (n->role == ROLE_AGENT)
-		n->datastore = DS_UNKNOWN;	/* agents have none */
+	else if (n->role != ROLE_SERVER)
+		n->datastore = DS_UNKNOWN;	/* agents have none; unknown: do not guess */
 	else
 		n->datastore = DS_SQLITE;
 }
@@ -520,6 +527,8 @@ free_unit(struct unit *u)
 	for (size_t i = 0; i < u->n_env_files; i++)
 		free(u->env_files[i]);
 	free(u->env_files);
+	free(u->env_file_required);
+	free(u->env_file_lines);
 	for (size_t i = 0; i < u->n_env; i++) {
 		free(u->env[i].name);
 		wipe_str(u->env[i].value);

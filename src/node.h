@@ -36,7 +36,7 @@
 enum node_role { ROLE_UNKNOWN, ROLE_SERVER, ROLE_AGENT };
 enum datastore {
 	DS_UNKNOWN,
-	DS_SQLITE,		/* embedded kine + sqlite (K3s default) */
+	DS_SQLITE,		/* embedded kine + sqlite (K3s default, servers only) */
 	DS_EMBEDDED_ETCD,	/* cluster-init, or server/db/etcd exists */
 	DS_EXTERNAL_ETCD,	/* datastore-endpoint http(s)://... */
 	DS_EXTERNAL_SQL		/* datastore-endpoint mysql://, postgres://, ... */
@@ -97,6 +97,8 @@ struct unit {
 	char **dropins;		/* <unit>.d/<name>.conf read, in order (host paths) */
 	size_t ndropins;
 	int active;		/* the unit whose flags and env are effective */
+	int *env_file_required;	/* per env_files[i]: 1 unless "-" (systemd fails without it) */
+	int *env_file_lines;	/* per env_files[i]: line of its EnvironmentFile= */
 };
 
 /* A K3s file from reference/k3s.md, lstat'ed without following. */
