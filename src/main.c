@@ -211,8 +211,12 @@ main(int argc, char **argv)
 	if (!(cmd = find_command(argv[optind])))
 		usage_error("'%s' is not a k3sguard command (see 'k3sguard --help')",
 		    argv[optind]);
-	getopt_reset();
-	ret = cmd->fn(argc - optind, argv + optind);
+	{
+		int first = optind;	/* getopt_reset() clears optind */
+
+		getopt_reset();
+		ret = cmd->fn(argc - first, argv + first);
+	}
 out:
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		error("cannot write to standard output: %s", strerror(errno));

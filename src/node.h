@@ -8,10 +8,19 @@
  * ("/var/lib/rancher/k3s/server/token"); use root_path() to open them.
  *
  * Precedence, as K3s applies it: env variables (K3S_*) are flag defaults,
- * config files override them (config.yaml, then config.yaml.d/*.yaml in
+ * config files override them (config.yaml, then config.yaml.d/<name>.yaml in
  * lexical order, last value wins, "key+:" appends), the unit's ExecStart=
- * flags override config files.  Every value seen is kept with its origin,
- * so a plain-text token in any of them can be found and pointed at.
+ * flags override config files.  For list options (tls-san, kubelet-arg,
+ * disable, ...) K3s inserts the config values before the command-line ones,
+ * so both count: config values, then unit flags.  Every value seen is kept
+ * with its origin (in precedence order: env, config files, units), so a
+ * plain-text token in any of them can be found and pointed at.
+ *
+ * Which unit counts: k3s.service, else k3s-agent.service, else OpenRC's
+ * /etc/init.d/k3s, else k3s-agent (struct unit.active).  Its
+ * EnvironmentFile=/Environment= (OpenRC: /etc/rancher/k3s/<name>.env) are
+ * the effective env; with no unit, every env file found is.  Values from
+ * the other units and env files are still in seen.
  *
  * node_load() never fails for a bad source: the error is recorded against
  * that source (node_source_error()) and the checks that need it show
@@ -22,10 +31,12 @@
 
 #include <sys/stat.h>
 
+#include "buf.h"
+
 enum node_role { ROLE_UNKNOWN, ROLE_SERVER, ROLE_AGENT };
 enum datastore {
 	DS_UNKNOWN,
-	DS_SQLITE,		/* embedded kine + sqlite (K3s default) */
+	DS_SQLITE,		/* embedded kine + sqlite (K3s default, servers only) */
 	DS_EMBEDDED_ETCD,	/* cluster-init, or server/db/etcd exists */
 	DS_EXTERNAL_ETCD,	/* datastore-endpoint http(s)://... */
 	DS_EXTERNAL_SQL		/* datastore-endpoint mysql://, postgres://, ... */
@@ -80,6 +91,12 @@ struct unit {
 	size_t n_env_files;
 	struct envvar *env;	/* Environment= assignments */
 	size_t n_env;
+	/* additions (node engineer) */
+	int *arg_lines;		/* line of each argv word */
+	const char *exec_file;	/* file ExecStart= came from (unit or drop-in) */
+	char **dropins;		/* <unit>.d/<name>.conf read, in order (host paths) */
+	size_t ndropins;
+	int active;		/* the unit whose flags and env are effective */
 };
 
 /* A K3s file from reference/k3s.md, lstat'ed without following. */
@@ -96,6 +113,7 @@ struct source_error {
 	char *source;		/* "config", "unit", "env", "version", "files" */
 	char *file;
 	char *msg;		/* one line, names the file (and line) */
+	int line;		/* 0 when none */
 };
 
 struct node {
@@ -120,6 +138,12 @@ struct node {
 
 	struct source_error *errors;
 	size_t nerrors;
+
+	/* additions (node engineer) */
+	char *config_path;	/* host path of the main K3s config file */
+	int config_explicit;	/* named by --config / K3S_CONFIG_FILE */
+	char **strs;		/* owned strings that origins point at */
+	size_t nstrs;
 };
 
 int node_load(struct node *n);
@@ -149,5 +173,27 @@ const char *origin_str(const struct origin *o);
  * K3s's: K3S_URL -> "server", K3S_TOKEN -> "token", K3S_X_Y -> "x-y".
  */
 const char *k3s_env_to_opt(const char *env, struct buf *scratch);
+
+/* 1 when K3s repeats the option (tls-san, kubelet-arg, disable, ...). */
+int k3s_opt_is_list(const char *name);
+/* 1 when the option takes no value on the command line (cluster-init, ...). */
+int k3s_opt_is_bool(const char *name);
+/*
+ * 1 when a value of this option (or env variable) is a secret: token,
+ * agent-token, K3S_TOKEN, K3S_AGENT_TOKEN, datastore-endpoint (may hold a
+ * password), etcd-s3-secret-key, ...  Such values are shown only through
+ * node_describe_value().
+ */
+int k3s_opt_is_secret(const char *name);
+/*
+ * Append a printable form of value: as is for ordinary options; for a
+ * token, token_describe(); for a URL, the password replaced by "REDACTED";
+ * for any other secret, "<redacted, N bytes>".
+ */
+void node_describe_value(const char *name, const char *value, struct buf *out);
+/* Go's strconv.ParseBool plus YAML's yes/on: 1, 0, or -1 when not a bool. */
+int k3s_parse_bool(const char *s);
+/* 1 when the effective value of a boolean option is true. */
+int node_opt_true(const struct node *n, const char *name);
 
 #endif

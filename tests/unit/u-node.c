@@ -1,0 +1,536 @@
+/*
+ * u-node.c: the node model: how K3s merges config files, drop-ins, unit
+ * flags and env files; origins; datastore kinds; version parsing; env names.
+ * Each test builds a small node tree under a temp dir and loads it with
+ * --root pointing there.
+ */
+#include "k3sguard.h"
+#include "node.h"
+#include "run.h"
+#include "unit.h"
+
+#include <sys/wait.h>
+
+static char root[PATH_MAX];
+
+static void
+put(const char *rel, const char *text, mode_t mode)
+{
+	struct buf p = BUF_INIT;
+	char *slash;
+
+	buf_addf(&p, "%s%s", root, rel);
+	slash = strrchr(p.s, '/');
+	*slash = '\0';
+	if (mkdir_p(p.s, 0755) < 0)
+		abort();
+	*slash = '/';
+	if (file_write_atomic(p.s, text, strlen(text), mode) < 0)
+		abort();
+	buf_release(&p);
+}
+
+static void
+mkd(const char *rel)
+{
+	struct buf p = BUF_INIT;
+
+	buf_addf(&p, "%s%s", root, rel);
+	if (mkdir_p(p.s, 0700) < 0)
+		abort();
+	buf_release(&p);
+}
+
+static void
+rm_root(void)
+{
+	const char *argv[] = { "/bin/rm", "-rf", root, NULL };
+	struct run_opts o = { .argv = argv };
+	int st;
+
+	if (root[0] && (run_cmd(&o, &st) < 0 || st != 0))
+		fprintf(stderr, "# could not remove %s\n", root);
+}
+
+static void
+fresh_root(void)
+{
+	char tmpl[] = "/tmp/u-node.XXXXXX";
+
+	rm_root();
+	if (!mkdtemp(tmpl))
+		abort();
+	snprintf(root, sizeof(root), "%s", tmpl);
+	opt_root = root;
+	opt_data_dir = NULL;
+	opt_k3s_bin = "/usr/local/bin/k3s";
+}
+
+static int
+load(struct node *n)
+{
+	int r;
+
+	quiet_errors++;
+	r = node_load(n);
+	quiet_errors--;
+	return r;
+}
+
+static const char *
+eff(const struct node *n, const char *name, size_t i)
+{
+	const struct kopt *k = node_opt(n, name);
+
+	return k && i < k->neff ? k->eff[i].value : NULL;
+}
+
+static void
+test_defaults_empty_root(void)
+{
+	struct node n;
+
+	fresh_root();
+	CHECK(load(&n) == 0);
+	CHECK_STR(n.data_dir, "/var/lib/rancher/k3s");
+	CHECK(n.role == ROLE_UNKNOWN);
+	CHECK(n.k3s_version == NULL);
+	CHECK(n.nerrors == 0);
+	CHECK(n.nopts == 0);
+	CHECK_STR(n.config_path, "/etc/rancher/k3s/config.yaml");
+	CHECK(node_file(&n, "server/token") && node_file(&n, "server/token")->exists == 0);
+	node_free(&n);
+}
+
+static void
+test_missing_root(void)
+{
+	struct node n;
+
+	opt_root = "/nonexistent/k3sguard-root";
+	quiet_errors++;
+	CHECK(node_load(&n) < 0);
+	quiet_errors--;
+	CHECK(strstr(last_error(), "/nonexistent/k3sguard-root") != NULL);
+	opt_root = root;
+}
+
+static void
+test_dropins_last_wins_and_append(void)
+{
+	struct node n;
+	const struct origin *o;
+
+	fresh_root();
+	put("/etc/rancher/k3s/config.yaml",
+	    "write-kubeconfig-mode: \"0644\"\n"
+	    "tls-san:\n  - a.example\n  - b.example\n"
+	    "node-label:\n  - x=1\n", 0600);
+	put("/etc/rancher/k3s/config.yaml.d/20-b.yaml",
+	    "write-kubeconfig-mode: \"0600\"\n"
+	    "tls-san+:\n  - d.example\n", 0600);
+	put("/etc/rancher/k3s/config.yaml.d/10-a.yaml",
+	    "tls-san+: [c.example]\n"
+	    "node-label:\n  - y=2\n", 0600);
+	put("/etc/rancher/k3s/config.yaml.d/05-ignored.txt", "tls-san: nope\n", 0600);
+	CHECK(load(&n) == 0);
+	CHECK(n.nerrors == 0);
+	CHECK(n.nconfig_files == 3);
+	CHECK_STR(n.config_files[1], "/etc/rancher/k3s/config.yaml.d/10-a.yaml");
+	CHECK_STR(node_get(&n, "write-kubeconfig-mode"), "0600");
+	o = node_origin(&n, "write-kubeconfig-mode");
+	CHECK(o && o->line == 1 && o->kind == SRC_DROPIN);
+	CHECK_STR(origin_str(o), "/etc/rancher/k3s/config.yaml.d/20-b.yaml:1");
+	CHECK(node_opt(&n, "tls-san")->neff == 4);
+	CHECK_STR(eff(&n, "tls-san", 0), "a.example");
+	CHECK_STR(eff(&n, "tls-san", 2), "c.example");
+	CHECK_STR(eff(&n, "tls-san", 3), "d.example");
+	CHECK(node_opt(&n, "tls-san")->eff[1].where.line == 4);
+	/* no "+": the drop-in replaces the list */
+	CHECK(node_opt(&n, "node-label")->neff == 1);
+	CHECK_STR(eff(&n, "node-label", 0), "y=2");
+	/* seen keeps every value */
+	CHECK(node_opt(&n, "write-kubeconfig-mode")->nseen == 2);
+	CHECK(node_opt(&n, "node-label")->nseen == 2);
+	node_free(&n);
+}
+
+static const char unit_text[] =
+    "[Unit]\n"
+    "Description=Lightweight Kubernetes\n"
+    "[Service]\n"
+    "Type=notify\n"
+    "EnvironmentFile=-/etc/default/%N\n"
+    "EnvironmentFile=-/etc/systemd/system/k3s.service.env\n"
+    "ExecStart=/usr/local/bin/k3s \\\n"
+    "    server \\\n"
+    "\t'--write-kubeconfig-mode' \\\n"
+    "\t'0640' \\\n"
+    "\t--tls-san=\"unit.example\" \\\n"
+    "\t--cluster-init \\\n"
+    "\t-t \"K10abc::server:pass word\" \\\n"
+    "\t--node-label a=1 --node-label 'b=2' \\\n"
+    "\t--kubelet-arg \"max-pods=50\\x21\" \\\n";
+
+static void
+test_unit_flags_over_config(void)
+{
+	struct node n;
+	const struct unit *u;
+	const struct origin *o;
+
+	fresh_root();
+	put("/etc/systemd/system/k3s.service", unit_text, 0644);
+	put("/etc/rancher/k3s/config.yaml",
+	    "write-kubeconfig-mode: \"0600\"\ntls-san: [cfg.example]\ntoken: cfgtoken\n"
+	    "node-name: from-config\n", 0600);
+	put("/etc/systemd/system/k3s.service.env",
+	    "K3S_TOKEN=envtoken\nK3S_NODE_NAME=from-env\nK3S_URL='https://10.0.0.1:6443'\n"
+	    "K3S_AGENT_TOKEN_FILE=/etc/k3s-agent-token\nHOME=/root\n", 0600);
+	put("/etc/default/k3s", "K3S_DATA_DIR=/srv/k3s\n", 0600);
+	CHECK(load(&n) == 0);
+	CHECK(n.nerrors == 0);
+	CHECK(n.nunits == 1);
+	u = &n.units[0];
+	CHECK(u->active && u->role == ROLE_SERVER && n.role == ROLE_SERVER);
+	CHECK(u->exec_line == 7);
+	CHECK(u->argc == 14);
+	CHECK_STR(u->argv[0], "/usr/local/bin/k3s");
+	CHECK_STR(u->argv[7], "K10abc::server:pass word");
+	CHECK(u->n_env_files == 2);
+	CHECK_STR(u->env_files[0], "/etc/default/k3s");
+	/* unit flag beats config */
+	CHECK_STR(node_get(&n, "write-kubeconfig-mode"), "0640");
+	o = node_origin(&n, "write-kubeconfig-mode");
+	CHECK(o && o->kind == SRC_UNIT && o->line == 9);
+	/* -t is --token, unit beats config beats env */
+	CHECK_STR(node_get(&n, "token"), "K10abc::server:pass word");
+	CHECK(node_origin(&n, "token")->line == 13);
+	CHECK(node_opt(&n, "token")->nseen == 3);
+	CHECK(node_opt(&n, "token")->seen[0].where.kind == SRC_ENV);
+	CHECK(node_opt(&n, "token")->seen[1].where.kind == SRC_CONFIG);
+	CHECK(node_opt(&n, "token")->seen[2].where.kind == SRC_UNIT);
+	/* config beats env */
+	CHECK_STR(node_get(&n, "node-name"), "from-config");
+	/* env alone */
+	CHECK_STR(node_get(&n, "server"), "https://10.0.0.1:6443");
+	CHECK_STR(node_get(&n, "agent-token-file"), "/etc/k3s-agent-token");
+	CHECK(node_origin(&n, "agent-token-file")->line == 4);
+	CHECK(node_origin(&n, "agent-token-file")->kind == SRC_ENV);
+	CHECK(node_opt(&n, "home") == NULL);
+	/* data dir from an EnvironmentFile= with %N */
+	CHECK_STR(n.data_dir, "/srv/k3s");
+	/* list: config values, then the command line's */
+	CHECK(node_opt(&n, "tls-san")->neff == 2);
+	CHECK_STR(eff(&n, "tls-san", 0), "cfg.example");
+	CHECK_STR(eff(&n, "tls-san", 1), "unit.example");
+	CHECK(node_opt(&n, "node-label")->neff == 2);
+	CHECK_STR(eff(&n, "node-label", 1), "b=2");
+	CHECK_STR(node_get(&n, "kubelet-arg"), "max-pods=50!");
+	CHECK(node_opt_true(&n, "cluster-init"));
+	CHECK(n.datastore == DS_EMBEDDED_ETCD);
+	node_free(&n);
+}
+
+static void
+test_dropin_unit_and_environment(void)
+{
+	struct node n;
+
+	fresh_root();
+	put("/etc/systemd/system/k3s-agent.service",
+	    "[Service]\nEnvironment=\"K3S_TOKEN=unit env\" K3S_NODE_NAME=n1\n"
+	    "ExecStart=/usr/local/bin/k3s agent --server https://s:6443\n", 0644);
+	put("/etc/systemd/system/k3s-agent.service.d/10-override.conf",
+	    "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s agent --token-file /t\n", 0644);
+	CHECK(load(&n) == 0);
+	CHECK(n.nerrors == 0);
+	CHECK(n.role == ROLE_AGENT);
+	CHECK(n.units[0].ndropins == 1);
+	CHECK_STR(n.units[0].exec_file,
+	    "/etc/systemd/system/k3s-agent.service.d/10-override.conf");
+	/* the reset dropped --server */
+	CHECK(node_get(&n, "server") == NULL);
+	CHECK_STR(node_get(&n, "token-file"), "/t");
+	CHECK(node_origin(&n, "token-file")->line == 3);
+	CHECK_STR(node_get(&n, "token"), "unit env");
+	CHECK_STR(node_get(&n, "node-name"), "n1");
+	CHECK(n.datastore == DS_UNKNOWN);
+	node_free(&n);
+}
+
+static void
+test_openrc(void)
+{
+	struct node n;
+
+	fresh_root();
+	put("/etc/init.d/k3s",
+	    "#!/sbin/openrc-run\n"
+	    "depend() {\n    after network-online\n}\n"
+	    "supervisor=supervise-daemon\n"
+	    "command=\"/usr/local/bin/k3s\"\n"
+	    "command_args=\"server  '--disable' 'traefik' \\\n"
+	    "    --data-dir /opt/k3s\n"
+	    "    >>/var/log/k3s.log 2>&1\"\n", 0755);
+	put("/etc/rancher/k3s/k3s.env", "export K3S_TOKEN=\"rc token\"\n", 0600);
+	CHECK(load(&n) == 0);
+	CHECK(n.nerrors == 0);
+	CHECK(n.nunits == 1 && n.units[0].openrc);
+	CHECK(n.role == ROLE_SERVER);
+	CHECK_STR(node_get(&n, "disable"), "traefik");
+	CHECK(node_origin(&n, "disable")->line == 7);
+	CHECK_STR(node_get(&n, "data-dir"), "/opt/k3s");
+	CHECK(node_origin(&n, "data-dir")->line == 8);
+	CHECK_STR(n.data_dir, "/opt/k3s");
+	CHECK_STR(node_get(&n, "token"), "rc token");
+	CHECK(n.units[0].argc == 6);
+	node_free(&n);
+}
+
+static void
+test_config_flag_and_data_dir_override(void)
+{
+	struct node n;
+
+	fresh_root();
+	put("/etc/systemd/system/k3s.service",
+	    "[Service]\nExecStart=/usr/local/bin/k3s server --config=/srv/k3s.yaml\n", 0644);
+	put("/srv/k3s.yaml", "data-dir: /data/k3s\n", 0600);
+	put("/srv/k3s.yaml.d/a.yml", "node-name: dropped-in\n", 0600);
+	put("/etc/rancher/k3s/config.yaml", "node-name: not-read\n", 0600);
+	CHECK(load(&n) == 0);
+	CHECK_STR(n.config_path, "/srv/k3s.yaml");
+	CHECK(n.config_explicit);
+	CHECK_STR(node_get(&n, "node-name"), "dropped-in");
+	CHECK_STR(n.data_dir, "/data/k3s");
+	node_free(&n);
+
+	opt_data_dir = "/cli/dir";
+	CHECK(load(&n) == 0);
+	CHECK_STR(n.data_dir, "/cli/dir");
+	CHECK_STR(node_data_path(&n, "server/token"), "/cli/dir/server/token");
+	node_free(&n);
+	opt_data_dir = NULL;
+
+	/* a --config that does not exist is an error against "config" */
+	fresh_root();
+	put("/etc/systemd/system/k3s.service",
+	    "[Service]\nExecStart=/usr/local/bin/k3s server -c /missing.yaml\n", 0644);
+	CHECK(load(&n) == 0);
+	CHECK(node_source_error(&n, "config") != NULL);
+	node_free(&n);
+}
+
+static void
+test_datastore_kinds(void)
+{
+	static const struct { const char *cfg; enum datastore ds; } cases[] = {
+		{ "", DS_SQLITE },
+		{ "cluster-init: true\n", DS_EMBEDDED_ETCD },
+		{ "cluster-init: false\n", DS_SQLITE },
+		{ "datastore-endpoint: https://e1:2379,https://e2:2379\n", DS_EXTERNAL_ETCD },
+		{ "datastore-endpoint: http://e1:2379\n", DS_EXTERNAL_ETCD },
+		{ "datastore-endpoint: mysql://u:p@tcp(db:3306)/k3s\n", DS_EXTERNAL_SQL },
+		{ "datastore-endpoint: postgres://u:p@db:5432/k3s\n", DS_EXTERNAL_SQL },
+		{ "datastore-endpoint: sqlite:///var/lib/x.db\n", DS_EXTERNAL_SQL },
+		{ "datastore-endpoint: weird\n", DS_UNKNOWN },
+	};
+	struct node n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		fresh_root();
+		mkd("/var/lib/rancher/k3s/server");
+		put("/etc/rancher/k3s/config.yaml", cases[i].cfg, 0600);
+		CHECK(load(&n) == 0);
+		if (n.datastore != cases[i].ds)
+			fprintf(stderr, "# case %zu: got %s\n", i, datastore_name(n.datastore));
+		CHECK(n.datastore == cases[i].ds);
+		CHECK(n.role == ROLE_SERVER);
+		node_free(&n);
+	}
+	fresh_root();
+	mkd("/var/lib/rancher/k3s/server/db/etcd");
+	CHECK(load(&n) == 0);
+	CHECK(n.datastore == DS_EMBEDDED_ETCD);
+	CHECK_STR(datastore_name(n.datastore), "embedded-etcd");
+	node_free(&n);
+}
+
+static void
+test_files_lstat(void)
+{
+	struct node n;
+	const struct node_file *f;
+	struct buf p = BUF_INIT;
+
+	fresh_root();
+	put("/var/lib/rancher/k3s/server/token", "K10x::server:y\n", 0640);
+	buf_addf(&p, "%s/var/lib/rancher/k3s/server/node-token", root);
+	CHECK(symlink("/var/lib/rancher/k3s/server/token", p.s) == 0);
+	CHECK(load(&n) == 0);
+	f = node_file(&n, "server/token");
+	CHECK(f && f->exists == 1 && S_ISREG(f->st.st_mode) && (f->st.st_mode & 0777) == 0640);
+	CHECK_STR(f->path, "/var/lib/rancher/k3s/server/token");
+	f = node_file(&n, "server/node-token");
+	CHECK(f && f->exists == 1 && S_ISLNK(f->st.st_mode));
+	CHECK_STR(f->link_target, "/var/lib/rancher/k3s/server/token");
+	CHECK(node_file(&n, "server/cred/passwd")->exists == 0);
+	CHECK(n.role == ROLE_SERVER);
+	node_free(&n);
+	buf_release(&p);
+}
+
+static void
+test_bad_sources(void)
+{
+	struct node n;
+	const struct source_error *e;
+	struct buf p = BUF_INIT;
+
+	fresh_root();
+	put("/etc/rancher/k3s/config.yaml", "token: a\nnode-label: [x\n", 0600);
+	put("/etc/rancher/k3s/config.yaml.d/10.yaml", "kubelet-arg:\n  a: b\nnode-name: ok\n", 0600);
+	put("/etc/systemd/system/k3s.service",
+	    "[Service]\nExecStart=/usr/local/bin/k3s server '--token\n", 0644);
+	put("/etc/rancher/k3s/k3s.env", "K3S_TOKEN=x\nthis is not an assignment\n", 0600);
+	buf_addf(&p, "%s/etc/rancher/k3s/config.yaml.d/20-loop.yaml", root);
+	CHECK(symlink(p.s, p.s) == 0);
+	CHECK(load(&n) == 0);
+	e = node_source_error(&n, "config");
+	/* libyaml notices the unclosed [ at the end of the file */
+	CHECK(e && strstr(e->msg, "/etc/rancher/k3s/config.yaml' line 3: invalid YAML") &&
+	    e->line == 3);
+	CHECK(n.nerrors == 5);
+	/* the good key of a file with a bad one is still read */
+	CHECK_STR(node_get(&n, "node-name"), "ok");
+	CHECK(node_opt(&n, "kubelet-arg") == NULL);
+	e = node_source_error(&n, "unit");
+	CHECK(e && e->line == 2 && strstr(e->msg, "k3s.service' line 2: unterminated quote"));
+	e = node_source_error(&n, "env");
+	CHECK(e && e->line == 2 && strstr(e->msg, "k3s.env' line 2"));
+	for (size_t i = 0; i < n.nerrors; i++) {
+		CHECK(strchr(n.errors[i].msg, '\n') == NULL);
+		if (strstr(n.errors[i].msg, "20-loop"))
+			CHECK(strstr(n.errors[i].msg, "symlink") != NULL);
+	}
+	node_free(&n);
+	buf_release(&p);
+}
+
+static void
+test_version(void)
+{
+	struct node n;
+
+	fresh_root();
+	/* a stand-in for k3s: prints what `k3s --version` prints */
+	put("/usr/local/bin/k3s",
+	    "#!/bin/sh\necho 'k3s version v1.32.11+k3s3 (abcdef12)'\n"
+	    "echo 'go version go1.23.6'\n", 0755);
+	CHECK(load(&n) == 0);
+	CHECK_STR(n.k3s_version, "v1.32.11+k3s3");
+	CHECK(n.nerrors == 0);
+	node_free(&n);
+
+	put("/usr/local/bin/k3s", "#!/bin/sh\necho 'k3s version v1.33.0-rc1+k3s1 (x)'\n", 0755);
+	CHECK(load(&n) == 0);
+	CHECK_STR(n.k3s_version, "v1.33.0-rc1+k3s1");
+	node_free(&n);
+
+	put("/usr/local/bin/k3s", "#!/bin/sh\necho 'hello'\n", 0755);
+	CHECK(load(&n) == 0);
+	CHECK(n.k3s_version == NULL && node_source_error(&n, "version"));
+	node_free(&n);
+
+	put("/usr/local/bin/k3s", "#!/bin/sh\nexit 3\n", 0755);
+	CHECK(load(&n) == 0);
+	CHECK(n.k3s_version == NULL && node_source_error(&n, "version"));
+	node_free(&n);
+
+	/* group-writable: never run */
+	put("/usr/local/bin/k3s", "#!/bin/sh\ntouch \"$0.ran\"\necho 'k3s version v1.32.1+k3s1 (x)'\n", 0775);
+	CHECK(load(&n) == 0);
+	CHECK(n.k3s_version == NULL);
+	CHECK(node_source_error(&n, "version") &&
+	    strstr(node_source_error(&n, "version")->msg, "writable"));
+	{
+		struct buf p = BUF_INIT;
+
+		buf_addf(&p, "%s/usr/local/bin/k3s.ran", root);
+		CHECK(access(p.s, F_OK) < 0);
+		buf_release(&p);
+	}
+	node_free(&n);
+
+	/* --k3s-bin somewhere else, absent: unknown, no error */
+	opt_k3s_bin = "/opt/bin/k3s";
+	CHECK(load(&n) == 0);
+	CHECK(n.k3s_version == NULL && n.nerrors == 0);
+	node_free(&n);
+	opt_k3s_bin = "/usr/local/bin/k3s";
+}
+
+static void
+test_env_names(void)
+{
+	struct buf s = BUF_INIT;
+
+	CHECK_STR(k3s_env_to_opt("K3S_URL", &s), "server");
+	CHECK_STR(k3s_env_to_opt("K3S_TOKEN", &s), "token");
+	CHECK_STR(k3s_env_to_opt("K3S_AGENT_TOKEN_FILE", &s), "agent-token-file");
+	CHECK_STR(k3s_env_to_opt("K3S_DATASTORE_ENDPOINT", &s), "datastore-endpoint");
+	CHECK_STR(k3s_env_to_opt("K3S_KUBECONFIG_MODE", &s), "write-kubeconfig-mode");
+	CHECK(k3s_env_to_opt("HOME", &s) == NULL);
+	CHECK(k3s_env_to_opt("K3S_", &s) == NULL);
+	CHECK(k3s_env_to_opt("K3S_a", &s) == NULL);
+	buf_release(&s);
+}
+
+static void
+test_describe_redacts(void)
+{
+	static const char tok[] =
+	    "K10aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa::server:s3cretpass";
+	struct buf b = BUF_INIT;
+
+	node_describe_value("token", tok, &b);
+	CHECK(strstr(b.s, "s3cretpass") == NULL && strstr(b.s, "secure"));
+	buf_reset(&b);
+	node_describe_value("K3S_AGENT_TOKEN", "shortsecret", &b);
+	CHECK(strstr(b.s, "shortsecret") == NULL);
+	buf_reset(&b);
+	node_describe_value("datastore-endpoint",
+	    "postgres://k3s:pgsecret@db:5432/k3s?sslmode=verify-full,mysql://r:mysecret@tcp(h:3306)/k", &b);
+	CHECK(strstr(b.s, "pgsecret") == NULL && strstr(b.s, "mysecret") == NULL);
+	CHECK(strstr(b.s, "postgres://k3s:REDACTED@db:5432") != NULL);
+	buf_reset(&b);
+	node_describe_value("datastore-endpoint", "postgres://db/k3s?user=a&password=pw2", &b);
+	CHECK(strstr(b.s, "pw2") == NULL);
+	buf_reset(&b);
+	node_describe_value("node-name", "plain", &b);
+	CHECK_STR(b.s, "plain");
+	buf_release(&b);
+	CHECK(k3s_opt_is_secret("K3S_TOKEN") && k3s_opt_is_secret("agent-token"));
+	CHECK(!k3s_opt_is_secret("token-file"));
+}
+
+int
+main(void)
+{
+	T(test_defaults_empty_root);
+	T(test_missing_root);
+	T(test_dropins_last_wins_and_append);
+	T(test_unit_flags_over_config);
+	T(test_dropin_unit_and_environment);
+	T(test_openrc);
+	T(test_config_flag_and_data_dir_override);
+	T(test_datastore_kinds);
+	T(test_files_lstat);
+	T(test_bad_sources);
+	T(test_version);
+	T(test_env_names);
+	T(test_describe_redacts);
+	rm_root();
+	return UNIT_DONE();
+}
