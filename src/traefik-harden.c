@@ -78,7 +78,7 @@ want(struct edit *e, const char *dotted, const char *val, int plain)
 		parent = e->v;
 		dot = dotted;
 	}
-	ymap_set(parent, dot, ynew_scalar(val, plain));
+	ymap_set(parent, dot, plain ? ynew_scalar(val, 1) : ynew_str(val));
 	note(e, "set %s: %s", dotted, val);
 }
 
@@ -140,7 +140,7 @@ seq_want(struct edit *e, const char *dotted, const char *val)
 		return;
 	s = seq_at(e, dotted);
 	if (!seq_has(s, val)) {
-		yseq_add(s, ynew_scalar(val, 0));
+		yseq_add(s, ynew_str(val));
 		note(e, "added %s to %s", val, dotted);
 	}
 }
@@ -180,7 +180,7 @@ mw_set(struct edit *e, struct ynode *mw, const char *what, const char *key, cons
 
 	if (have && !strcmp(have, val))
 		return;
-	ymap_set(spec, key, ynew_scalar(val, plain));
+	ymap_set(spec, key, plain ? ynew_scalar(val, 1) : ynew_str(val));
 	note(e, "set Middleware %s spec.%s.%s: %s", yscalar(ypath(mw, "metadata.name")), what,
 	    key, val);
 }
@@ -400,7 +400,7 @@ harden_middlewares(struct edit *e, const struct harden_opts *o)
 			struct ynode *s = ynew_seq();
 
 			for (size_t i = 0; i < ARRAY_SIZE(d); i++)
-				yseq_add(s, ynew_scalar(d[i], 0));
+				yseq_add(s, ynew_str(d[i]));
 			ymap_set(ymap_sub(ymap_sub(ymap_sub(mw, "spec"), "plugin"), "coraza"),
 			    "directives", s);
 			note(e, "set Middleware waf spec.plugin.coraza.directives (OWASP CRS)");

@@ -37,6 +37,20 @@ ynew_scalar(const char *s, int plain)
 }
 
 struct ynode *
+ynew_str(const char *s)
+{
+	struct ynode *n = ynew_scalar(s, 1);
+	int typed = yis_null(n) || ybool(n) >= 0;
+
+	/* numbers (and things that start like one) stay quoted, as does odd punctuation */
+	if (!*s || isdigit((unsigned char)*s) || strchr("-+.~!&*|>'\"%@`#,[]{}?:", *s) ||
+	    strpbrk(s, ":#\n\t") || s[strlen(s) - 1] == ' ')
+		typed = 1;
+	n->plain = !typed;
+	return n;
+}
+
+struct ynode *
 ycopy(const struct ynode *n)
 {
 	struct ynode *c;
@@ -56,8 +70,7 @@ ycopy(const struct ynode *n)
 	if (n->n) {
 		c->n = n->n;
 		c->vals = xcalloc(n->n, sizeof(*c->vals));
-		if (n->type == Y_MAP)
-			c->keys = xcalloc(n->n, sizeof(*c->keys));
+		c->keys = xcalloc(n->n, sizeof(*c->keys));
 		for (size_t i = 0; i < n->n; i++) {
 			if (n->type == Y_MAP)
 				c->keys[i] = ycopy(n->keys[i]);
@@ -74,11 +87,10 @@ append(struct ynode *p, struct ynode *key, struct ynode *val)
 
 	if (size_mul(p->n + 1, sizeof(*p->vals), &sz) < 0)
 		fatal("out of memory");
+	/* keys kept for sequences too (NULL), as yamltree.c builds them */
 	p->vals = xrealloc(p->vals, sz);
-	if (p->type == Y_MAP) {
-		p->keys = xrealloc(p->keys, sz);
-		p->keys[p->n] = key;
-	}
+	p->keys = xrealloc(p->keys, sz);
+	p->keys[p->n] = key;
 	p->vals[p->n++] = val;
 }
 
@@ -123,7 +135,7 @@ ymap_sub(struct ynode *map, const char *key)
 static void
 remove_at(struct ynode *p, size_t i)
 {
-	if (p->type == Y_MAP) {
+	if (p->keys) {
 		ynode_free(p->keys[i]);
 		memmove(&p->keys[i], &p->keys[i + 1], (p->n - i - 1) * sizeof(*p->keys));
 	}

@@ -18,6 +18,8 @@ struct ynode *ynew_map(void);
 struct ynode *ynew_seq(void);
 /* A scalar; plain = 1 for typed values (true, 100), 0 for strings. */
 struct ynode *ynew_scalar(const char *s, int plain);
+/* A string scalar: plain when a YAML reader would still see a string. */
+struct ynode *ynew_str(const char *s);
 struct ynode *ycopy(const struct ynode *n);
 
 /* Set key in map (replacing and freeing an old value); map takes val. */

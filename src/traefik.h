@@ -142,3 +142,9 @@ struct harden_opts {
  */
 int traefik_harden(const struct traefik *t, const struct harden_opts *o, char **target,
     struct buf *out, struct buf *changes, int *same);
+
+/* The node's Traefik (manifests under its data dir, --disable): src/check-traefik.c. */
+struct node;
+int traefik_load_node(const struct node *n, struct traefik *t);
+/* The same, cached for the node's checks (errors kept in ->error, not printed). */
+const struct traefik *traefik_for_node(const struct node *n);
