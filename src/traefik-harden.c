@@ -6,8 +6,9 @@
  * what a check needs: unrelated values stay; keys of another chart
  * generation (ignored by this chart) are removed, and said so.  Other
  * documents in the same file are kept.  The output is written by libyaml's
- * emitter and is a fixed point: hardening it again yields the same bytes.
- * (YAML comments are not kept: the tree we read has none.)
+ * emitter and is a fixed point: hardening it again changes nothing, and a
+ * file that needs no change is not rewritten.  (YAML comments are not kept
+ * when the file is rewritten: the tree we read has none.)
  */
 #include "k3sguard.h"
 #include "traefik.h"
@@ -498,7 +499,7 @@ traefik_harden(const struct traefik *t, const struct harden_opts *o, char **targ
 	struct ynode **list = NULL, *hcc = NULL, *values = NULL, *vc;
 	struct edit e;
 	struct stat st;
-	size_t nlist = 0;
+	size_t nlist = 0, nchanges = changes->len;
 	int ret = -1;
 
 	*target = NULL;
@@ -564,7 +565,9 @@ traefik_harden(const struct traefik *t, const struct harden_opts *o, char **targ
 	ymap_set(ymap_sub(hcc, "spec"), "valuesContent", ynew_scalar(vtext.s, 0));
 	if (yaml_emit(list, nlist, out) < 0)
 		goto out;
-	*same = old.len == out->len && !memcmp(old.s, out->s, old.len);
+	/* no value to change: leave the file (and the user's comments) alone */
+	*same = changes->len == nchanges ||
+	    (old.len == out->len && !memcmp(old.s, out->s, old.len));
 	ret = 0;
 out:
 	if (ret < 0) {
