@@ -91,6 +91,9 @@ const char *pki_path(const char *dir, const char *fmt, ...)
 /* host:port part of a URL "https://host:port" written as a URL for addr:port */
 void url_for(struct buf *out, const char *addr, int port);
 
+/* 1 when p is one of the k3s role's permissions (same key and range end) */
+int etcd_perm_is_k3s(const Etcdserverpb__Permission *p);
+
 /* --format text|json */
 enum out_format { FMT_TEXT, FMT_JSON };
 int parse_format(const char *s, enum out_format *f);

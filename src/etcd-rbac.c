@@ -166,6 +166,21 @@ do_call(struct etcd_client *c, int dry_run, const char *what, const char *method
 	return 0;
 }
 
+int
+etcd_perm_is_k3s(const Etcdserverpb__Permission *p)
+{
+	struct buf end = BUF_INIT;
+	int match = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(k3s_perms) && !match; i++) {
+		perm_range_end(&k3s_perms[i], &end);
+		match = bytes_eq(&p->key, k3s_perms[i].key, strlen(k3s_perms[i].key)) &&
+		    bytes_eq(&p->range_end, end.s, end.len);
+	}
+	buf_release(&end);
+	return match;
+}
+
 /* k3s-role permissions: which wanted ones exist, and anything wider */
 static void
 scan_perms(const Etcdserverpb__AuthRoleGetResponse *r, int have[], int *extra)
