@@ -200,6 +200,11 @@ next_lline(const char *data, size_t len, size_t *pos, int *lineno, struct lline 
 			continue;
 		if (!l->first)
 			l->first = *lineno;
+		if (!cont && (*q == '#' || *q == ';')) {
+			/* a comment ends at its line, backslash or not */
+			lline_add(l, p, n, *lineno);
+			return 1;
+		}
 		if (n && p[n - 1] == '\\') {
 			lline_add(l, p, n - 1, *lineno);
 			lline_add(l, " ", 1, *lineno);
@@ -324,6 +329,11 @@ parse_unit_text(struct node *n, struct unit *u, const char *file, const char *da
 			int *wl;
 			size_t nw, bad;
 
+			if (u->argc && *val)
+				node_err(n, "unit", hfile, l.first,
+				    "'%s' line %d: a second ExecStart= without an empty "
+				    "ExecStart= before it; systemd refuses the unit", hfile,
+				    l.first);
 			unit_reset_exec(u);
 			/* prefixes: - @ : + ! !! (ignore-failure, argv0, privileges) */
 			while (*val && strchr("-@:+!", *val)) {
@@ -357,6 +367,12 @@ parse_unit_text(struct node *n, struct unit *u, const char *file, const char *da
 			p[strcspn(p, " \t")] = '\0';
 			u->env_files = xrealloc(u->env_files,
 			    (u->n_env_files + 1) * sizeof(*u->env_files));
+			u->env_file_required = xrealloc(u->env_file_required,
+			    (u->n_env_files + 1) * sizeof(*u->env_file_required));
+			u->env_file_lines = xrealloc(u->env_file_lines,
+			    (u->n_env_files + 1) * sizeof(*u->env_file_lines));
+			u->env_file_required[u->n_env_files] = *val != '-';
+			u->env_file_lines[u->n_env_files] = l.first;
 			u->env_files[u->n_env_files++] = p;
 		} else if (!strcmp(key, "Environment")) {
 			char **w;
@@ -600,8 +616,10 @@ read_openrc(struct node *n, const char *name)
 
 		buf_addf(&ef, "/etc/rancher/k3s/%s.env", name);
 		u->env_files = xrealloc(u->env_files, sizeof(*u->env_files));
+		u->env_file_required = xcalloc(1, sizeof(*u->env_file_required));
+		u->env_file_lines = xcalloc(1, sizeof(*u->env_file_lines));
 		u->env_files[0] = buf_detach(&ef);
-		u->n_env_files = 1;
+		u->n_env_files = 1;	/* sourced only when present */
 	}
 out:
 	free(map);
@@ -748,9 +766,15 @@ node_read_envfiles(struct node *n)
 
 		for (size_t j = 0; j < u->n_env_files; j++) {
 			const char *p = u->env_files[j];
+			const struct envfile *e;
 
-			/* the install script marks them optional ("-"); K3s's own are */
 			read_envfile(n, p, 1);
+			e = find_envfile(n, p);
+			if (e && !e->exists && u->env_file_required[j])
+				node_err(n, "env", p, 0,
+				    "'%s' (EnvironmentFile= at '%s' line %d) does not exist: "
+				    "systemd will not start the unit", p, u->path,
+				    u->env_file_lines[j]);
 		}
 	}
 }

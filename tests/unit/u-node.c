@@ -292,6 +292,32 @@ test_unit_env_expansion(void)
 }
 
 static void
+test_unit_rules(void)
+{
+	struct node n;
+	const struct source_error *e;
+
+	fresh_root();
+	put("/etc/systemd/system/k3s.service",
+	    "[Service]\n# a comment that ends in a backslash \\\n"
+	    "ExecStart=/usr/local/bin/k3s server --node-name a\n"
+	    "EnvironmentFile=/etc/missing.env\n"
+	    "EnvironmentFile=-/etc/optional.env\n", 0644);
+	put("/etc/systemd/system/k3s.service.d/override.conf",
+	    "[Service]\nExecStart=/usr/local/bin/k3s server --node-name b\n", 0644);
+	CHECK(load(&n) == 0);
+	CHECK(n.nerrors == 2);
+	/* the comment did not swallow ExecStart= */
+	CHECK_STR(node_get(&n, "node-name"), "b");
+	e = node_source_error(&n, "unit");
+	CHECK(e && strstr(e->msg, "override.conf' line 2: a second ExecStart="));
+	e = node_source_error(&n, "env");
+	CHECK(e && strstr(e->msg, "'/etc/missing.env' (EnvironmentFile= at "
+	    "'/etc/systemd/system/k3s.service' line 4) does not exist"));
+	node_free(&n);
+}
+
+static void
 test_openrc(void)
 {
 	struct node n;
@@ -556,6 +582,7 @@ main(void)
 	T(test_unit_flags_over_config);
 	T(test_dropin_unit_and_environment);
 	T(test_unit_env_expansion);
+	T(test_unit_rules);
 	T(test_openrc);
 	T(test_config_flag_and_data_dir_override);
 	T(test_datastore_kinds);
