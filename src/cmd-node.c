@@ -71,7 +71,8 @@ describe_argv(const struct unit *u, struct buf *out)
 			buf_addch(out, ']');
 		} else {
 			buf_add_printable(out, u->argv[i]);
-			if (i + 1 < u->argc && u->argv[i + 1][0] != '-') {
+			/* as node_load parses it: a secret flag takes the next word */
+			if (i + 1 < u->argc) {
 				buf_adds(out, " [");
 				node_describe_value(name.s, u->argv[++i], out);
 				buf_addch(out, ']');

@@ -200,6 +200,11 @@ next_lline(const char *data, size_t len, size_t *pos, int *lineno, struct lline 
 			continue;
 		if (!l->first)
 			l->first = *lineno;
+		if (!cont && (*q == '#' || *q == ';')) {
+			/* a comment ends at its line, backslash or not */
+			lline_add(l, p, n, *lineno);
+			return 1;
+		}
 		if (n && p[n - 1] == '\\') {
 			lline_add(l, p, n - 1, *lineno);
 			lline_add(l, " ", 1, *lineno);
@@ -324,6 +329,11 @@ parse_unit_text(struct node *n, struct unit *u, const char *file, const char *da
 			int *wl;
 			size_t nw, bad;
 
+			if (u->argc && *val)
+				node_err(n, "unit", hfile, l.first,
+				    "'%s' line %d: a second ExecStart= without an empty "
+				    "ExecStart= before it; systemd refuses the unit", hfile,
+				    l.first);
 			unit_reset_exec(u);
 			/* prefixes: - @ : + ! !! (ignore-failure, argv0, privileges) */
 			while (*val && strchr("-@:+!", *val)) {
@@ -357,6 +367,12 @@ parse_unit_text(struct node *n, struct unit *u, const char *file, const char *da
 			p[strcspn(p, " \t")] = '\0';
 			u->env_files = xrealloc(u->env_files,
 			    (u->n_env_files + 1) * sizeof(*u->env_files));
+			u->env_file_required = xrealloc(u->env_file_required,
+			    (u->n_env_files + 1) * sizeof(*u->env_file_required));
+			u->env_file_lines = xrealloc(u->env_file_lines,
+			    (u->n_env_files + 1) * sizeof(*u->env_file_lines));
+			u->env_file_required[u->n_env_files] = *val != '-';
+			u->env_file_lines[u->n_env_files] = l.first;
 			u->env_files[u->n_env_files++] = p;
 		} else if (!strcmp(key, "Environment")) {
 			char **w;
@@ -600,8 +616,10 @@ read_openrc(struct node *n, const char *name)
 
 		buf_addf(&ef, "/etc/rancher/k3s/%s.env", name);
 		u->env_files = xrealloc(u->env_files, sizeof(*u->env_files));
+		u->env_file_required = xcalloc(1, sizeof(*u->env_file_required));
+		u->env_file_lines = xcalloc(1, sizeof(*u->env_file_lines));
 		u->env_files[0] = buf_detach(&ef);
-		u->n_env_files = 1;
+		u->n_env_files = 1;	/* sourced only when present */
 	}
 out:
 	free(map);
@@ -748,9 +766,15 @@ node_read_envfiles(struct node *n)
 
 		for (size_t j = 0; j < u->n_env_files; j++) {
 			const char *p = u->env_files[j];
+			const struct envfile *e;
 
-			/* the install script marks them optional ("-"); K3s's own are */
 			read_envfile(n, p, 1);
+			e = find_envfile(n, p);
+			if (e && !e->exists && u->env_file_required[j])
+				node_err(n, "env", p, 0,
+				    "'%s' (EnvironmentFile= at '%s' line %d) does not exist: "
+				    "systemd will not start the unit", p, u->path,
+				    u->env_file_lines[j]);
 		}
 	}
 }
@@ -853,6 +877,111 @@ short_flag(const char *f)
 	return f;
 }
 
+/*
+ * NAME in the environment systemd gives the unit: EnvironmentFile= values
+ * override Environment= ones.  NULL when unset; *o says where it was set.
+ */
+static const char *
+unit_env_lookup(struct node *n, const struct unit *u, const char *name, size_t len,
+    struct origin *o)
+{
+	const char *val = NULL;
+
+	for (size_t f = 0; f < u->n_env_files; f++) {
+		for (size_t k = 0; k < n->nenvfiles; k++) {
+			const struct envfile *e = &n->envfiles[k];
+
+			if (strcmp(e->path, u->env_files[f]))
+				continue;
+			for (size_t v = 0; v < e->n; v++) {
+				if (strlen(e->vars[v].name) != len ||
+				    memcmp(e->vars[v].name, name, len))
+					continue;
+				val = e->vars[v].value;
+				*o = (struct origin){ node_intern(n, e->path), e->vars[v].line,
+				    SRC_ENV };
+			}
+		}
+	}
+	if (val)
+		return val;
+	for (size_t v = 0; v < u->n_env; v++) {
+		if (strlen(u->env[v].name) != len || memcmp(u->env[v].name, name, len))
+			continue;
+		val = u->env[v].value;
+		*o = (struct origin){ node_intern(n, u->path), u->env[v].line, SRC_ENV };
+	}
+	return val;
+}
+
+/*
+ * systemd replaces ${NAME} and $NAME in ExecStart= with the unit's
+ * environment ($$ is a '$'; an unset name is empty).  When the whole value
+ * is one variable, its origin becomes the env file or Environment= line that
+ * set it: that is where the plain text is.  ($NAME alone would be split at
+ * whitespace by systemd; here it stays one value.)
+ */
+static char *
+expand_env(struct node *n, const struct unit *u, const char *v, struct origin *o)
+{
+	struct buf b = BUF_INIT;
+	struct origin vo;
+	int vars = 0, whole = 0;
+
+	for (const char *p = v; *p; p++) {
+		const char *name, *end;
+		const char *val;
+
+		if (*p != '$') {
+			buf_addch(&b, *p);
+			continue;
+		}
+		if (p[1] == '$') {
+			buf_addch(&b, '$');
+			p++;
+			continue;
+		}
+		if (p[1] == '{') {
+			name = p + 2;
+			end = strchr(name, '}');
+			if (!end) {
+				buf_addch(&b, *p);
+				continue;
+			}
+		} else {
+			name = p + 1;
+			end = name;
+			while (isalnum((unsigned char)*end) || *end == '_')
+				end++;
+			if (end == name || isdigit((unsigned char)*name)) {
+				buf_addch(&b, *p);
+				continue;
+			}
+		}
+		vars++;
+		whole = p == v && end[*end == '}'] == '\0';
+		if ((val = unit_env_lookup(n, u, name, (size_t)(end - name), &vo)))
+			buf_adds(&b, val);
+		p = *end == '}' ? end : end - 1;
+	}
+	if (vars == 1 && whole && b.len)
+		*o = vo;
+	return buf_detach(&b);
+}
+
+static void
+seen_add(struct mopt *mo, const char *val, const struct origin *o)
+{
+	for (size_t i = 0; i < mo->seen.n; i++) {
+		const struct kvalue *k = &mo->seen.v[i];
+
+		if (k->where.line == o->line && k->where.file && o->file &&
+		    !strcmp(k->where.file, o->file) && !strcmp(k->value, val))
+			return;
+	}
+	vlist_add(&mo->seen, val, o);
+}
+
 void
 merge_units(struct node *n, struct merge *m)
 {
@@ -877,17 +1006,26 @@ merge_units(struct node *n, struct merge *m)
 			if (eq) {
 				val = eq + 1;
 			} else if (k3s_opt_is_bool(name) || a + 1 >= u->argc ||
-			    u->argv[a + 1][0] == '-') {
+			    (u->argv[a + 1][0] == '-' && !k3s_opt_is_secret(name))) {
+				/* a secret flag always takes the next word, as K3s's
+				 * parser does for every flag with a value */
 				val = "true";
 			} else {
 				val = u->argv[++a];
 			}
 			mo = merge_get(m, name);
-			vlist_add(&mo->seen, val, &o);
-			if (u->active) {
-				if (!k3s_opt_is_list(name))
-					vlist_clear(&mo->cli);
-				vlist_add(&mo->cli, val, &o);
+			{
+				char *x = strchr(val, '$') && !u->openrc ?
+				    expand_env(n, u, val, &o) : xstrdup(val);
+
+				seen_add(mo, x, &o);
+				if (u->active) {
+					if (!k3s_opt_is_list(name))
+						vlist_clear(&mo->cli);
+					vlist_add(&mo->cli, x, &o);
+				}
+				explicit_bzero(x, strlen(x));
+				free(x);
 			}
 			buf_release(&nb);
 		}

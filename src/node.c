@@ -527,6 +527,8 @@ free_unit(struct unit *u)
 	for (size_t i = 0; i < u->n_env_files; i++)
 		free(u->env_files[i]);
 	free(u->env_files);
+	free(u->env_file_required);
+	free(u->env_file_lines);
 	for (size_t i = 0; i < u->n_env; i++) {
 		free(u->env[i].name);
 		wipe_str(u->env[i].value);

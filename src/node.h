@@ -97,6 +97,8 @@ struct unit {
 	char **dropins;		/* <unit>.d/<name>.conf read, in order (host paths) */
 	size_t ndropins;
 	int active;		/* the unit whose flags and env are effective */
+	int *env_file_required;	/* per env_files[i]: 1 unless "-" (systemd fails without it) */
+	int *env_file_lines;	/* per env_files[i]: line of its EnvironmentFile= */
 };
 
 /* A K3s file from reference/k3s.md, lstat'ed without following. */

@@ -29,7 +29,8 @@ test_expect_success 'token values are described, never shown (text)' '
 	! grep -i "s3cret" out &&
 	grep -q "token = secure server token" out &&
 	grep -q "datastore-endpoint = postgres://k3s:REDACTED@db.example:5432/k3s" out &&
-	grep -q "K3S_AGENT_TOKEN = " out
+	grep -q "K3S_AGENT_TOKEN = " out &&
+	grep -q "agent-token = short-form token .*\[unit /etc/systemd/system/k3s.service:30\]" out
 '
 
 test_expect_success 'unit flag wins over config and env for token' '

@@ -170,7 +170,8 @@ static const char unit_text[] =
     "\t--cluster-init \\\n"
     "\t-t \"K10abc::server:pass word\" \\\n"
     "\t--node-label a=1 --node-label 'b=2' \\\n"
-    "\t--kubelet-arg \"max-pods=50\\x21\" \\\n";
+    "\t--kubelet-arg \"max-pods=50\\x21\" \\\n"
+    "\t--agent-token -dashsecret --debug\n";
 
 static void
 test_unit_flags_over_config(void)
@@ -194,7 +195,9 @@ test_unit_flags_over_config(void)
 	u = &n.units[0];
 	CHECK(u->active && u->role == ROLE_SERVER && n.role == ROLE_SERVER);
 	CHECK(u->exec_line == 7);
-	CHECK(u->argc == 14);
+	CHECK(u->argc == 17);
+	CHECK_STR(node_get(&n, "agent-token"), "-dashsecret");
+	CHECK(node_opt_true(&n, "debug"));
 	CHECK_STR(u->argv[0], "/usr/local/bin/k3s");
 	CHECK_STR(u->argv[7], "K10abc::server:pass word");
 	CHECK(u->n_env_files == 2);
@@ -256,6 +259,61 @@ test_dropin_unit_and_environment(void)
 	CHECK_STR(node_get(&n, "token"), "unit env");
 	CHECK_STR(node_get(&n, "node-name"), "n1");
 	CHECK(n.datastore == DS_UNKNOWN);
+	node_free(&n);
+}
+
+static void
+test_unit_env_expansion(void)
+{
+	struct node n;
+	const struct origin *o;
+
+	fresh_root();
+	put("/etc/systemd/system/k3s.service",
+	    "[Service]\nEnvironment=MYTOK=fromenvironment NODE=n1\n"
+	    "EnvironmentFile=/etc/k3s-secrets.env\n"
+	    "ExecStart=/usr/local/bin/k3s server --token ${MYTOK} --agent-token $AGENT \\\n"
+	    "  --node-name pre-${NODE}-$$ --node-label ${UNSET}x\n", 0644);
+	put("/etc/k3s-secrets.env", "# secrets\nAGENT=agentvalue\nMYTOK=fromfile\n", 0600);
+	CHECK(load(&n) == 0);
+	CHECK(n.nerrors == 0);
+	/* EnvironmentFile= beats Environment=; origin is where the text is */
+	CHECK_STR(node_get(&n, "token"), "fromfile");
+	o = node_origin(&n, "token");
+	CHECK(o && o->kind == SRC_ENV && o->line == 3);
+	CHECK_STR(o ? o->file : NULL, "/etc/k3s-secrets.env");
+	CHECK_STR(node_get(&n, "agent-token"), "agentvalue");
+	CHECK(node_origin(&n, "agent-token")->line == 2);
+	CHECK_STR(node_get(&n, "node-name"), "pre-n1-$");
+	CHECK(node_origin(&n, "node-name")->kind == SRC_UNIT);
+	CHECK(node_origin(&n, "node-name")->line == 5);
+	CHECK_STR(node_get(&n, "node-label"), "x");
+	node_free(&n);
+}
+
+static void
+test_unit_rules(void)
+{
+	struct node n;
+	const struct source_error *e;
+
+	fresh_root();
+	put("/etc/systemd/system/k3s.service",
+	    "[Service]\n# a comment that ends in a backslash \\\n"
+	    "ExecStart=/usr/local/bin/k3s server --node-name a\n"
+	    "EnvironmentFile=/etc/missing.env\n"
+	    "EnvironmentFile=-/etc/optional.env\n", 0644);
+	put("/etc/systemd/system/k3s.service.d/override.conf",
+	    "[Service]\nExecStart=/usr/local/bin/k3s server --node-name b\n", 0644);
+	CHECK(load(&n) == 0);
+	CHECK(n.nerrors == 2);
+	/* the comment did not swallow ExecStart= */
+	CHECK_STR(node_get(&n, "node-name"), "b");
+	e = node_source_error(&n, "unit");
+	CHECK(e && strstr(e->msg, "override.conf' line 2: a second ExecStart="));
+	e = node_source_error(&n, "env");
+	CHECK(e && strstr(e->msg, "'/etc/missing.env' (EnvironmentFile= at "
+	    "'/etc/systemd/system/k3s.service' line 4) does not exist"));
 	node_free(&n);
 }
 
@@ -523,6 +581,8 @@ main(void)
 	T(test_dropins_last_wins_and_append);
 	T(test_unit_flags_over_config);
 	T(test_dropin_unit_and_environment);
+	T(test_unit_env_expansion);
+	T(test_unit_rules);
 	T(test_openrc);
 	T(test_config_flag_and_data_dir_override);
 	T(test_datastore_kinds);

@@ -1,0 +1,73 @@
+/*
+ * scan.h: the rules that find hard-coded K3s tokens in a buffer.
+ *
+ * Contract:
+ *  - scan_buffer() only reads the buffer; it keeps no pointer into it and
+ *    allocates nothing per line (hits go into a caller-owned vector that is
+ *    reused from file to file);
+ *  - a hit carries the value's offset and length for locating it, and a
+ *    description made by token_describe() (or, for a datastore password, its
+ *    fingerprint): the secret itself is never copied out;
+ *  - placeholders and references (<token>, ${VAR}, $VAR, $(cmd), {{ x }},
+ *    xxx, ..., changeme, a *_FILE path, an Ansible !vault value) are not hits.
+ *
+ * Speed: the whole buffer is first searched for two-byte literals that every
+ * rule needs ("K1" for K10..., "k3"/"K3" for any K3s context) with a SIMD
+ * search; the line-oriented rules run only on files that have K3s context.
+ */
+#ifndef K3SGUARD_SCAN_H
+#define K3SGUARD_SCAN_H
+
+#include <stddef.h>
+
+enum scan_rule {
+	SCAN_SECURE,		/* K10<CA hash>::<creds> anywhere */
+	SCAN_ENV,		/* K3S_TOKEN=, K3S_AGENT_TOKEN= (env files, units, shell, Dockerfile) */
+	SCAN_FLAG,		/* --token/-t/--agent-token in a K3s command line */
+	SCAN_CONFIG,		/* token:/agent-token: keys (K3s config, Ansible, Terraform) */
+	SCAN_DATASTORE,		/* a password in a datastore endpoint URL */
+	SCAN_NRULES
+};
+
+enum scan_severity { SCAN_HIGH, SCAN_CRITICAL };
+
+struct scan_rule_info {
+	const char *id;
+	const char *name;		/* SARIF rule name (PascalCase) */
+	const char *summary;		/* one line */
+	const char *help;		/* what to do about it */
+	enum scan_severity severity;	/* default; a hit may raise it */
+};
+
+extern const struct scan_rule_info scan_rules[SCAN_NRULES];
+
+struct scan_hit {
+	size_t off;			/* of the secret value in the buffer */
+	size_t len;
+	enum scan_rule rule;
+	enum scan_severity severity;
+	char desc[128];			/* redacted: form and fingerprint */
+	char fingerprint[13];		/* sha256(password)[:12] */
+};
+
+struct scan_hits {
+	struct scan_hit *v;
+	size_t n, cap;
+};
+
+/*
+ * Append the hits in buf[0..len) to out, sorted by offset, one per value.
+ * path_context: the file's path marks it as K3s's (k3s or rancher in it),
+ * so YAML token: keys count even when the text never says "k3s".
+ */
+void scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out);
+
+/* 1 when the path names something of K3s's ("k3s" or "rancher" in it). */
+int scan_path_context(const char *path);
+
+/* 1 when value is a placeholder or a reference, not a secret. */
+int scan_is_placeholder(const char *v, size_t n);
+
+void scan_hits_release(struct scan_hits *h);
+
+#endif
