@@ -305,14 +305,12 @@ test_expect_success 'manifests.file-types: a FIFO fails' '
 	expect_check "$R" manifests.file-types fail
 '
 
-test_expect_success 'traefik.disabled: disabled or customised passes; default values fail' '
-	H=$(node_root h hardened-server) && D=$(node_root d default-server) &&
-	expect_check "$H" traefik.disabled pass &&
-	expect_check "$D" traefik.disabled fail &&
-	R=$(node_root td default-server) &&
-	printf "disable:\n  - servicelb\n  - traefik\n" >>"$R/$CFG" &&
-	expect_check "$R" traefik.disabled pass &&
-	grep -q "disable: traefik at /etc/rancher/k3s/config.yaml" "$TMP/audit.json"
+test_expect_success 'traefik.chart: passes with the packaged chart, errors when it cannot be told' '
+	D=$(node_root d default-server) &&
+	expect_check "$D" traefik.chart pass &&
+	R=$(node_root tc default-server) &&
+	sed_i "$R/$S/manifests/traefik.yaml" "s|traefik-27.0.201+up27.0.2.tgz|traefik.tgz|" &&
+	expect_check "$R" traefik.chart error
 '
 
 test_expect_success 'updates.version-known: no k3s binary fails' '

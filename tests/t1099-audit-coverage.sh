@@ -1,27 +1,46 @@
 #!/bin/bash
 # t1099: every check in the registry has at least one fixture where it
-# passes and one where it fails, somewhere in the shell tests: a line
-#     expect_check ROOT CHECK-ID pass|fail
-# (tests/lib-audit.sh).  A new check without both fixtures fails here.
+# passes and one where it fails: the example nodes (hardened-server passes,
+# default-server fails), or a line in the shell tests
+#     expect_check ROOT CHECK-ID pass|fail        (tests/lib-audit.sh)
+#     test "$(status_of FILE CHECK-ID)" = pass|fail
+# A new check without both fixtures fails here.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-audit.sh"
 cd "$TMP"
 
 test_expect_success 'every check id has a pass and a fail fixture' '
-	R=$(node_root d default-server) &&
-	audit_json "$R" &&
-	$PY - "$TMP/audit.json" "$TOP"/tests/t*.sh <<-PYEOF
+	audit_json "$(node_root d default-server)" && mv "$TMP/audit.json" default.json &&
+	audit_json "$(node_root h hardened-server)" && mv "$TMP/audit.json" hardened.json &&
+	$PY - default.json hardened.json "$TOP"/tests/t*.sh <<-PYEOF
 	import json, re, sys
-	ids = [c["id"] for c in json.load(open(sys.argv[1]))["checks"]]
+	d = json.load(open(sys.argv[1]))["checks"]
+	h = json.load(open(sys.argv[2]))["checks"]
+	ids = [c["id"] for c in d]
 	assert len(ids) >= 30, ids
-	seen = set()
-	pat = re.compile(r"expect_check\s+\S+\s+([a-z0-9][a-z0-9.-]*)\s+(pass|fail)\b")
-	for f in sys.argv[2:]:
-	    for m in pat.finditer(open(f).read()):
-	        seen.add((m.group(1), m.group(2)))
-	missing = [(i, s) for i in ids for s in ("pass", "fail") if (i, s) not in seen]
+	# the example nodes are fixtures too: hardened-server passes, default-server fails
+	seen = {(c["id"], "pass") for c in h if c["status"] == "pass"}
+	seen |= {(c["id"], "fail") for c in d if c["status"] == "fail"}
+	# expect_check ROOT ID STATUS (lib-audit.sh), or an assertion on a
+	# status helper: test "\$(check_status ID)" = STATUS, "\$(status_of FILE ID)" = STATUS
+	pats = [re.compile(r"expect_check\s+\S+\s+([a-z0-9][a-z0-9.-]*)\s+(pass|fail|error)\b"),
+	        re.compile(r"(?:check_status|status_of\s+\S+)\s+([a-z0-9][a-z0-9.-]*)\)\"?\s*=\s*(pass|fail|error)\b")]
+	named = set()
+	for f in sys.argv[3:]:
+	    text = open(f).read()
+	    for pat in pats:
+	        for m in pat.finditer(text):
+	            named.add((m.group(1), m.group(2)))
+	seen |= named
+	# informational checks that cannot fail, only pass or error: their
+	# negative fixture is an error one (keep this list short, say why)
+	no_fail = {
+	    "traefik.chart": "identifies the chart; an unreadable traefik.yaml is an error",
+	}
+	need = lambda i: ("pass", "error") if i in no_fail else ("pass", "fail")
+	missing = [(i, s) for i in ids for s in need(i) if (i, s) not in seen]
 	assert not missing, "checks without a fixture: %s" % missing
-	unknown = sorted({i for i, _ in seen} - set(ids))
+	unknown = sorted({i for i, _ in named} - set(ids))
 	assert not unknown, "fixtures for checks that do not exist: %s" % unknown
 	PYEOF
 '
