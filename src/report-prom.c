@@ -88,8 +88,9 @@ out:
 }
 
 /* Newest regular file in dir (host path): count, and its mtime. */
+/* Files in dir (host path) whose name ends in suffix: count, and the newest mtime. */
 static int
-newest_file(const char *dir, size_t *count, time_t *newest)
+newest_file(const char *dir, const char *suffix, size_t *count, time_t *newest)
 {
 	DIR *d = opendir(root_path(dir));
 	struct dirent *e;
@@ -100,7 +101,7 @@ newest_file(const char *dir, size_t *count, time_t *newest)
 	if (!d)
 		return -1;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' ||
+		if (e->d_name[0] == '.' || (suffix && !ends_with(e->d_name, suffix)) ||
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
@@ -110,6 +111,47 @@ newest_file(const char *dir, size_t *count, time_t *newest)
 	}
 	closedir(d);
 	return 0;
+}
+
+/*
+ * Snapshots: K3s's own (embedded etcd, etcd-snapshot-dir; an absent
+ * directory counts as none) and k3sguard's (`etcd snapshot save`, *.ksnap in
+ * /var/lib/k3sguard/etcd-snapshots, when that directory exists).
+ */
+static void
+snapshot_gauges(const struct report *rp, FILE *out, time_t now)
+{
+	static const char *const source[2] = { "k3s", "k3sguard" };
+	const struct node *n = rp->node;
+	size_t count[2] = { 0, 0 };
+	time_t newest[2] = { 0, 0 };
+	int have[2] = { 0, 0 };
+
+	if (n->datastore == DS_EMBEDDED_ETCD) {
+		const char *d = node_get(n, "etcd-snapshot-dir");
+		char *dir = xstrdup(d ? d : node_data_path(n, "server/db/snapshots"));
+
+		errno = 0;
+		have[0] = newest_file(dir, NULL, &count[0], &newest[0]) == 0 || errno == ENOENT;
+		free(dir);
+	}
+	have[1] = newest_file("/var/lib/k3sguard/etcd-snapshots", ".ksnap", &count[1],
+	    &newest[1]) == 0;
+	if (!have[0] && !have[1])
+		return;
+	head(out, "k3sguard_etcd_snapshots",
+	    "etcd snapshot files: K3s's (etcd-snapshot-dir) or k3sguard's (etcd snapshot save).");
+	for (int i = 0; i < 2; i++)
+		if (have[i])
+			fprintf(out, "k3sguard_etcd_snapshots{source=\"%s\"} %zu\n", source[i], count[i]);
+	if (!(have[0] && count[0]) && !(have[1] && count[1]))
+		return;
+	head(out, "k3sguard_etcd_snapshot_age_seconds",
+	    "Seconds since the newest etcd snapshot was written.");
+	for (int i = 0; i < 2; i++)
+		if (have[i] && count[i])
+			fprintf(out, "k3sguard_etcd_snapshot_age_seconds{source=\"%s\"} %lld\n",
+			    source[i], (long long)(now - newest[i]));
 }
 
 static void
@@ -130,25 +172,7 @@ node_gauges(const struct report *rp, FILE *out, time_t now)
 			    (long long)(now - st.st_mtime));
 		}
 	}
-	if (n->datastore == DS_EMBEDDED_ETCD) {
-		const char *dir = node_get(n, "etcd-snapshot-dir");
-		size_t count;
-		time_t newest;
-		char *d = xstrdup(dir ? dir : node_data_path(n, "server/db/snapshots"));
-
-		if (newest_file(d, &count, &newest) == 0 || errno == ENOENT) {
-			head(out, "k3sguard_etcd_snapshots",
-			    "Files in the K3s etcd snapshot directory (etcd-snapshot-dir).");
-			fprintf(out, "k3sguard_etcd_snapshots %zu\n", count);
-			if (count) {
-				head(out, "k3sguard_etcd_snapshot_age_seconds",
-				    "Seconds since the newest K3s etcd snapshot was written.");
-				fprintf(out, "k3sguard_etcd_snapshot_age_seconds %lld\n",
-				    (long long)(now - newest));
-			}
-		}
-		free(d);
-	}
+	snapshot_gauges(rp, out, now);
 }
 
 /* Drift from the signed manifests baseline, when there is one. */

@@ -58,9 +58,18 @@ test_expect_success 'manifests drift and snapshot age appear where the node has 
 	touch -d "-30 hours" "$E/var/lib/rancher/k3s/server/db/snapshots/etcd-snapshot-node1-1700000000" &&
 	k3sguard --root "$E" audit --format prom >e.prom || :
 	promtool check metrics <e.prom &&
-	grep -q "^k3sguard_etcd_snapshots 1$" e.prom &&
-	age=$(sed -n "s/^k3sguard_etcd_snapshot_age_seconds //p" e.prom) &&
-	test "$age" -ge 108000 && test "$age" -lt 110000
+	grep -q "^k3sguard_etcd_snapshots{source=\"k3s\"} 1$" e.prom &&
+	age=$(sed -n "s/^k3sguard_etcd_snapshot_age_seconds{source=\"k3s\"} //p" e.prom) &&
+	test "$age" -ge 108000 && test "$age" -lt 110000 &&
+	! grep -q "source=\"k3sguard\"" e.prom &&
+	mkdir -p "$E/var/lib/k3sguard/etcd-snapshots" &&
+	touch -d "-2 hours" "$E/var/lib/k3sguard/etcd-snapshots/etcd-20261128T000000Z.ksnap" &&
+	touch "$E/var/lib/k3sguard/etcd-snapshots/etcd-20261128T000000Z.ksnap.json" &&
+	k3sguard --root "$E" audit --format prom >e2.prom || :
+	promtool check metrics <e2.prom &&
+	grep -q "^k3sguard_etcd_snapshots{source=\"k3sguard\"} 1$" e2.prom &&
+	age=$(sed -n "s/^k3sguard_etcd_snapshot_age_seconds{source=\"k3sguard\"} //p" e2.prom) &&
+	test "$age" -ge 7200 && test "$age" -lt 7400
 '
 
 test_expect_success 'the shipped alerting rules pass promtool check rules' '
