@@ -5,6 +5,7 @@
 # test doubles (tests/doubles); old store records come from faketime.
 . "$(dirname "$0")/lib.sh"
 cd "$TMP" || exit 1
+. "$(dirname "$0")/lib-audit.sh"
 . "$TOP/tests/doubles/token-node.sh"
 
 token_node n1 >setup.log 2>&1
@@ -25,9 +26,11 @@ test_expect_success 'set up a node' '
 '
 
 test_expect_success 'stored: fail before token store, pass after, fail when it differs' '
+	expect_check "$R" server-token.stored fail &&
 	row server-token.stored >r && grep -q "^fail.*not in the file secret store" r &&
 	row server-token.rotation-age >r && grep -q "^skip" r &&
 	k3sguard --root "$R" token store >/dev/null &&
+	expect_check "$R" server-token.stored pass &&
 	row server-token.stored >r && grep -q "^pass.*version 1 .*matches server/token" r &&
 	row server-token.rotation-age >r && grep -q "^pass.*stored on .*not rotated since" r &&
 	cp "$DD/server/token" tok.bak &&
@@ -48,6 +51,7 @@ test_expect_success 'rotation age: a token stored 100 days ago fails the 90-day 
 	has_cmd faketime || { echo "faketime missing (scripts/deps/token.txt)"; exit 1; }
 	k3sguard --root "$R" secrets rm server-token >/dev/null &&
 	faketime -f "-100d" "$K3SGUARD" --root "$R" token store >/dev/null &&
+	expect_check "$R" server-token.rotation-age fail &&
 	row server-token.rotation-age >r && grep -q "^fail.*100 days, policy 90 days" r &&
 	printf "policy:\n  token-max-age-days: 120\n" >>"$R/etc/k3sguard/config.yaml" &&
 	row server-token.rotation-age >r && grep -q "^pass.*policy 120 days" r
@@ -58,13 +62,16 @@ test_expect_success 'rotation age: after a rotation, counted from it; old rotati
 
 	row server-token.rotation-age >r && grep -q "^fail.*last rotated .*130 days ago.*policy of 120 days" r &&
 	k3sguard --root "$R" token rotate --server "$URL" >out 2>&1 &&
+	expect_check "$R" server-token.rotation-age pass &&
 	row server-token.rotation-age >r && grep -q "^pass.*last rotated .*(0 days ago; policy 120 days)" r &&
 	row server-token.stored >r && grep -q "^pass" r
 '
 
 test_expect_success 'rotate-capable: by the k3s double version; unknown is an error' '
+	expect_check "$R" server-token.rotate-capable pass &&
 	row server-token.rotate-capable >r && grep -q "^pass.*v1.32.11+k3s3" r &&
 	echo v1.28.2+k3s1 >"$R/usr/local/bin/k3s.version" &&
+	expect_check "$R" server-token.rotate-capable fail &&
 	row server-token.rotate-capable >r && grep -q "^fail.*v1.28.2+k3s1 cannot rotate.*does not rotate" r &&
 	echo v1.27.7+k3s1 >"$R/usr/local/bin/k3s.version" &&
 	row server-token.rotate-capable >r && grep -q "^pass" r &&
