@@ -1,11 +1,13 @@
 /*
  * check-traefik.c: strategy "traefik" (seed: "Secure Traefik Configuration
- * (K3s Default Ingress)").  The Traefik engineer (issue 9) extends this
- * table; this first check only says whether the packaged Traefik runs, and
- * whether anybody reviewed its values (a HelmChartConfig override).
+ * (K3s Default Ingress)").  The registry rows; the checks themselves are in
+ * src/traefik-eval.c and read the merged Helm values of the chart
+ * generation in use (src/traefik.c), so `k3sguard traefik audit` and
+ * `k3sguard audit` run the very same functions.
  */
 #include "k3sguard.h"
 #include "check.h"
+#include "traefik.h"
 
 /* 1 when "traefik" is among the values of --disable (lists or comma-separated). */
 static int
@@ -39,42 +41,149 @@ traefik_disabled(const struct node *n, const char **where)
 	return 0;
 }
 
-static void
-disabled(const struct node *n, struct check_result *r)
+/* One load per node: the checks below all read the same state. */
+static struct traefik cached;
+static const struct node *cached_node;
+static char *cached_dir;
+
+int
+traefik_load_node(const struct node *n, struct traefik *t)
 {
 	const char *where = NULL;
-	struct check_file chart, cfg;
+	struct buf why = BUF_INIT;
+	int ret;
 
-	if (check_skip_agent(n, r) || check_source_failed(n, "config", r))
-		return;
-	if (traefik_disabled(n, &where)) {
-		check_pass(r, "packaged Traefik disabled (disable: traefik at %s)", where);
-		return;
-	}
-	check_stat(n, node_data_path(n, "server/manifests/traefik.yaml"), &chart);
-	check_stat(n, node_data_path(n, "server/manifests/traefik-config.yaml"), &cfg);
-	if (chart.exists < 0 || cfg.exists < 0) {
-		check_error(r, "%s", chart.exists < 0 ? chart.err : cfg.err);
-		return;
-	}
-	if (cfg.exists == 1 && S_ISREG(cfg.st.st_mode))
-		check_pass(r, "packaged Traefik enabled, customised by '%s'", cfg.path);
-	else if (chart.exists == 1)
-		check_fail(r, "packaged Traefik enabled with K3s's default values ('%s', no HelmChartConfig in '%s')",
-		    chart.path, cfg.path);
-	else
-		check_fail(r, "Traefik is not disabled (no 'disable: traefik'): K3s deploys it at start with default values");
+	if (traefik_disabled(n, &where))
+		buf_addf(&why, "disable: traefik at %s", where);
+	ret = traefik_load(t, node_data_path(n, "server/manifests"), why.len ? why.s : NULL);
+	buf_release(&why);
+	return ret;
 }
 
+const struct traefik *
+traefik_for_node(const struct node *n)
+{
+	const char *dir = node_data_path(n, "server/manifests");
+
+	if (cached_node == n && cached_dir && !strcmp(cached_dir, dir))
+		return &cached;
+	if (cached_node)
+		traefik_free(&cached);
+	free(cached_dir);
+	cached_dir = xstrdup(dir);
+	cached_node = n;
+	quiet_errors++;		/* the message goes to the evidence, once per check */
+	traefik_load_node(n, &cached);
+	quiet_errors--;
+	return &cached;
+}
+
+#define WRAP(name) \
+	static void \
+	name(const struct node *n, struct check_result *r) \
+	{ \
+		if (check_skip_agent(n, r) || check_source_failed(n, "config", r)) \
+			return; \
+		traefik_check_##name(traefik_for_node(n), r); \
+	}
+WRAP(packaged)
+WRAP(helmchartconfig)
+WRAP(dashboard)
+WRAP(insecure_api)
+WRAP(redirect)
+WRAP(tls)
+WRAP(rate_limit)
+WRAP(access_log)
+WRAP(host_network)
+WRAP(security_context)
+WRAP(version)
+WRAP(waf)
+
 const struct check checks_traefik[] = {
-	{ "traefik.disabled", "traefik", SEV_MEDIUM,
-	  "Packaged Traefik is disabled, or its values are overridden by a HelmChartConfig",
-	  disabled,
-	  "If you do not use Traefik, add 'disable: [traefik]' to /etc/rancher/k3s/config.yaml; "
-	  "otherwise review its values in a HelmChartConfig 'traefik' (kube-system) in "
-	  "server/manifests/traefik-config.yaml ('k3sguard traefik harden' writes one); never "
-	  "edit traefik.yaml, K3s rewrites it at start.",
-	  "Packaged Traefik reviewed (disabled, or customised by a HelmChartConfig).",
-	  "Packaged Traefik runs with K3s's default values: review its configuration." },
+	{ "traefik.chart", "traefik", SEV_LOW,
+	  "Packaged Traefik: disabled, or its chart version and generation identified",
+	  packaged,
+	  "If you do not use Traefik, add 'disable: [traefik]' to /etc/rancher/k3s/config.yaml. "
+	  "Otherwise keep server/manifests/traefik.yaml as K3s writes it (it is rewritten at start) "
+	  "so its chart version tells which values keys apply.",
+	  "Traefik chart and generation known (or Traefik disabled).",
+	  "Traefik chart version unknown: its configuration cannot be reviewed." },
+	{ "traefik.helmchartconfig", "traefik", SEV_MEDIUM,
+	  "Traefik's values are reviewed in one HelmChartConfig 'traefik' (kube-system)",
+	  helmchartconfig,
+	  "Put your Traefik values in a single HelmChartConfig named 'traefik' in kube-system, in "
+	  "server/manifests/traefik-config.yaml ('k3sguard traefik harden' writes one); never edit "
+	  "traefik.yaml.",
+	  "Traefik configured through a HelmChartConfig.",
+	  "Traefik runs with K3s's default values (no HelmChartConfig)." },
+	{ "traefik.dashboard", "traefik", SEV_MEDIUM,
+	  "The Traefik dashboard route is off or behind an authentication middleware",
+	  dashboard,
+	  "Set ingressRoute.dashboard.enabled: false, or put it on websecure behind a basicAuth "
+	  "Middleware ('k3sguard traefik harden --dashboard basic-auth --htpasswd-secret NAME').",
+	  "Dashboard off or authenticated.",
+	  "Dashboard reachable without authentication." },
+	{ "traefik.insecure-api", "traefik", SEV_HIGH,
+	  "Traefik's insecure API mode is off",
+	  insecure_api,
+	  "Remove --api.insecure from additionalArguments (and api.insecure: true on chart 38+).",
+	  "Insecure API off.",
+	  "Insecure API on: the API and dashboard answer without authentication." },
+	{ "traefik.https-redirect", "traefik", SEV_MEDIUM,
+	  "HTTP is redirected to HTTPS (websecure) with the keys of the chart generation in use",
+	  redirect,
+	  "Chart <= 33: ports.web.redirectTo.port: websecure; 34-38: ports.web.redirections."
+	  "entryPoint {to: websecure, scheme: https, permanent: true}; 39+: ports.web.http."
+	  "redirections.entryPoint {...} ('k3sguard traefik harden' picks the right one).",
+	  "HTTP redirected to HTTPS.",
+	  "No HTTP->HTTPS redirect." },
+	{ "traefik.tls-min-version", "traefik", SEV_MEDIUM,
+	  "TLS options: minimum TLS 1.2 (AEAD cipher suites) or TLS 1.3",
+	  tls,
+	  "Set tlsOptions.default.minVersion: VersionTLS12 with ECDHE AES-GCM/ChaCha20 "
+	  "cipherSuites, or VersionTLS13; no named TLS option below 1.2.",
+	  "TLS minimum version at least 1.2 with strong suites.",
+	  "TLS minimum version not enforced." },
+	{ "traefik.rate-limit", "traefik", SEV_MEDIUM,
+	  "A rate-limit middleware is attached to the websecure entry point",
+	  rate_limit,
+	  "Add a traefik.io/v1alpha1 Middleware with spec.rateLimit {average, burst, period} in "
+	  "extraObjects and list it ('kube-system-<name>@kubernetescrd') in the websecure entry "
+	  "point's middlewares ('k3sguard traefik harden --rate AVG/BURST').",
+	  "Request rate limit on websecure.",
+	  "No request rate limit (DoS)." },
+	{ "traefik.access-log", "traefik", SEV_LOW,
+	  "Traefik's access log is on",
+	  access_log,
+	  "Set logs.access.enabled: true (chart 41+: accessLog.enabled) and a format (json).",
+	  "Access log on.",
+	  "No access log." },
+	{ "traefik.host-network", "traefik", SEV_MEDIUM,
+	  "Traefik does not run in the node's network namespace",
+	  host_network,
+	  "Remove hostNetwork: true; expose the entry points through the Service (ServiceLB).",
+	  "Traefik in its own network namespace.",
+	  "Traefik runs with hostNetwork." },
+	{ "traefik.security-context", "traefik", SEV_MEDIUM,
+	  "Traefik's pod runs non-root, without privilege escalation, read-only root filesystem",
+	  security_context,
+	  "Keep the chart's securityContext (drop ALL, readOnlyRootFilesystem, no escalation) and "
+	  "podSecurityContext (runAsNonRoot, uid 65532); add only NET_BIND_SERVICE.",
+	  "Traefik's pod confined.",
+	  "Traefik's pod security context weakened." },
+	{ "traefik.version", "traefik", SEV_HIGH,
+	  "The Traefik version in use has no known advisory (data/advisories.json)",
+	  version,
+	  "Upgrade K3s (its packaged Traefik comes with it) or set image.tag to a fixed Traefik "
+	  "release; refresh data/advisories.json for new advisories.",
+	  "Traefik version without known advisories.",
+	  "Traefik version with known advisories." },
+	{ "traefik.waf", "traefik", SEV_LOW,
+	  "A WAF middleware (Coraza/ModSecurity plugin) is on the websecure entry point",
+	  waf,
+	  "Consider a WAF: 'k3sguard traefik harden --waf' adds the Coraza WASM plugin with the "
+	  "OWASP CRS on websecure (Traefik v3, chart 34+).",
+	  "WAF in front of websecure.",
+	  "No WAF." },
 };
 const size_t nchecks_traefik = ARRAY_SIZE(checks_traefik);
