@@ -50,9 +50,10 @@ test_expect_success '--apply reads the ruleset back: a load that did not take is
 	EOF
 	chmod 755 nft-empty &&
 	./nft-empty -j list ruleset | jq -e ".nftables == []" &&
-	expect_code 2 isolate --clients 10.0.0.10 --peers none --apply --nft "$PWD/nft-empty" >out 2>err &&
-	grep -q "^loaded table inet k3sguard" out && one_line err &&
-	grep -q "reading the ruleset back shows port 2379 OPEN and port 2380 OPEN" err
+	{ expect_code 2 isolate --clients 10.0.0.10 --peers none --apply --nft "$PWD/nft-empty" >out 2>err ||
+		{ cat out err; exit 1; }; } &&
+	{ grep -q "^loaded table inet k3sguard" out && one_line err || { cat out err; exit 1; }; } &&
+	{ grep -q "reading the ruleset back shows port 2379 OPEN and port 2380 OPEN" err || { cat out err; exit 1; }; }
 '
 
 test_expect_success 'usage errors: one line, exit 64' '
