@@ -22,7 +22,7 @@ test_expect_success 'OpenRC agent: role, server from K3S_URL, no datastore' '
 test_expect_success 'command_args: flags kept, redirections dropped, lines kept' '
 	k3sguard --root "$R" node >out &&
 	grep -q "command_args (/etc/init.d/k3s-agent:15): /usr/local/bin/k3s agent --node-label tier=edge --kubelet-arg=max-pods=40$" out &&
-	grep -q "^  kubelet-arg = max-pods=40  \[unit /etc/init.d/k3s-agent:18\]" out
+	grep -q "^  kubelet-arg = max-pods=40  \[unit /etc/init.d/k3s-agent:16\]" out
 '
 
 test_expect_success 'lists: config values first, then the command line' '
