@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "etcd-cli.h"
 #include "etcd-snapshot.h"
+#include "etcd-isolate.h"
 #include "util.h"
 
 
@@ -18,6 +19,7 @@ static const struct subcmd etcd_verbs[] = {
 	{ "health", etcd_cmd_health, "every member: reachable, TLS, version, leader, raft, alarms" },
 	{ "datastore-config", etcd_cmd_datastore_config, "write K3s's datastore drop-in for the k3s identity" },
 	{ "snapshot", etcd_cmd_snapshot, "encrypted snapshots: save, ls, verify, prune, restore, schedule" },
+	{ "isolate", etcd_isolate_main, "nftables: 2379 only from K3s servers, 2380 only from members; status, probe" },
 };
 
 int cmd_etcd(int argc, char **argv);
