@@ -12,6 +12,8 @@ if ! etcd_cluster_start; then
 	test_expect_success 'start a 3-member etcd cluster from our files' 'false'
 	test_done
 fi
+# the restored cluster of the last test is stopped at exit too (pid files)
+at_exit 'ETCD_DIR=$TMP/restored etcd_cluster_stop'
 R=$TMP/root			# node root: the secret store lives under it
 mkdir -p "$R"
 SD=$R/var/lib/k3sguard/etcd-snapshots
@@ -173,12 +175,12 @@ test_expect_success 'full restore of the 3-member cluster: every key reads back'
 	test "$(grep -c "^restored member" out)" -eq 3 &&
 	test -z "$(ls -A "$NEW/data" | grep k3sguard-restore)" &&
 	ETCD_DIR=$NEW && ETCD_ENDPOINTS="$NEP1,$NEP2,$NEP3" &&
-	at_exit "ETCD_DIR=$NEW etcd_cluster_stop" &&
 	for n in 1 2 3; do etcd_member_start $n; done && etcd_wait_healthy &&
 	for i in $(seq 1 20); do
 		test "$(etcdctl_root get "/registry/k$i" --print-value-only)" = "v$i" || exit 1
 	done &&
-	test "$(etcdctl_root get --prefix /registry/big/ --keys-only | grep -c big)" -eq 24
+	test "$(etcdctl_root get --prefix /registry/big/ --keys-only | grep -c big)" -eq 24 &&
+	etcd_cluster_stop
 '
 
 test_expect_success 'schedule writes a hardened service and a timer (and --dry-run does not)' '
