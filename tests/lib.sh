@@ -15,12 +15,14 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/k3sguard-test.XXXXXX")
 export TMP
 test_count=0
 test_failed=0
-_cleanups=
+# Cleanups go to a file, not a variable: test bodies run in subshells, and
+# a server a body starts must still be stopped when the file exits.
+_cleanups=$TMP/.cleanups
+: >"$_cleanups"
 
-at_exit() { _cleanups="$1
-$_cleanups"; }
+at_exit() { printf '%s\n' "$1" >>"$_cleanups"; }
 _run_cleanups() {
-	printf '%s\n' "$_cleanups" | while IFS= read -r c; do
+	[ -f "$_cleanups" ] && tac "$_cleanups" | while IFS= read -r c; do
 		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
 	done
 	rm -rf "$TMP"
