@@ -1,6 +1,7 @@
 #!/bin/bash
 # t0000: the binary itself: help, version, exit codes, start-up hygiene.
 . "$(dirname "$0")/lib.sh"
+cd "$TMP" || exit 1
 
 test_expect_success 'version prints name and version' '
 	k3sguard --version >out &&
