@@ -346,7 +346,26 @@ add_file(struct node *n, const char *id, const char *host)
 		}
 		return;
 	}
-	if (errno == ENOENT) {
+	if ((errno == ENOENT || errno == ENOTDIR) && path_lstat(p, &f->st) == 0) {
+		/*
+		 * Not in the node, but the plain path reaches something: a link on
+		 * the way leads out of the root.  Keep what it reaches (lstat only,
+		 * nothing is read or run there) so a check can point at it, and say
+		 * so in err.
+		 */
+		char t[PATH_MAX];
+		ssize_t len;
+
+		f->exists = 1;
+		if (S_ISLNK(f->st.st_mode) && (len = readlink(p, t, sizeof(t) - 1)) >= 0) {
+			t[len] = '\0';
+			f->link_target = xstrdup(t);
+		}
+		f->err = xasprintf("'%s' is reached only through a symlink that leads out of "
+		    "the node root", p);
+		return;
+	}
+	if (errno == ENOENT || errno == ENOTDIR) {
 		f->exists = 0;
 		return;
 	}
