@@ -48,7 +48,7 @@ start_watch() {
 	n=$1; shift
 	"$K3SGUARD" manifests watch "$@" >"$TMP/$n.out" 2>"$TMP/$n.err" &
 	echo $! >"$TMP/$n.pid"
-	at_exit "kill -9 $! 2>/dev/null"
+	at_exit "kill -9 $! 2>/dev/null; while kill -0 $! 2>/dev/null; do sleep 0.05; done"
 	wait_for "$TMP/$n.out" '"event":"watching"' 10
 }
 
@@ -76,4 +76,10 @@ first_alert() {
 }
 last_alert() {
 	jq -c "select($2)" "$1" | tail -n 1
+}
+
+# alert_paths FILE JQ-CONDITION: how many distinct paths have a matching line
+# (a write the kernel reports in two steps may be alerted twice).
+alert_paths() {
+	jq -r "select($2) | .path" "$1" 2>/dev/null | sort -u | wc -l
 }
