@@ -17,6 +17,7 @@
  */
 #include "k3sguard.h"
 #include "cmd.h"
+#include "agent.h"
 #include "memfd-token.h"
 #include "node.h"
 #include "scan.h"
@@ -316,80 +317,40 @@ redacted_copy(struct buf *out, const char *s, size_t len)
 	scan_hits_release(&h);
 }
 
-static int
-agent_install_unit(int argc, char **argv)
+int
+agent_install_dropin(const struct node *n, const char *secret, const char *bin, int dry_run,
+    int *changed)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "secret", required_argument, NULL, OPT_SECRET },
-		{ "bin", required_argument, NULL, OPT_BIN },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct node n;
 	const struct unit *u = NULL;
-	const char *secret = NULL, *bin = NULL, **cmd = NULL;
+	const char **cmd = NULL;
 	struct buf content = BUF_INIT, exec = BUF_INIT, dir = BUF_INIT, path = BUF_INIT;
 	struct buf old = BUF_INIT;
 	char self[PATH_MAX];
 	struct stat st;
 	mode_t mask;
 	size_t ncmd = 0;
-	int c, dry_run = 0, ret = EXIT_ERROR;
+	int rc = -1, c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		switch (c) {
-		case OPT_SECRET:
-			secret = optarg;
-			break;
-		case OPT_BIN:
-			bin = optarg;
-			break;
-		case OPT_DRY_RUN:
-			dry_run = 1;
-			break;
-		case 'h':
-			print_usage_exit(unit_usage);
-		default:
-			bad_option(unit_usage);
-		}
-	}
-	if (optind != argc)
-		usage_error("agent install-unit: unexpected argument '%s'", argv[optind]);
-	if (secret && store_name_ok(secret) < 0)
-		return EXIT_USAGE;
+	*changed = 0;
 	if (!bin) {
 		ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
 		if (len < 0)
-			return error_errno("cannot find this program's path (give --bin)"), EXIT_ERROR;
+			return error_errno("cannot find this program's path (give --bin)");
 		self[len] = '\0';
 		bin = self;
 	}
-	if (bin[0] != '/')
-		usage_error("--bin: '%s' is not an absolute path", bin);
-
-	memset(&n, 0, sizeof(n));
-	if (node_load(&n) < 0)
-		return EXIT_ERROR;
-	for (size_t i = 0; i < n.nunits; i++)
-		if (n.units[i].active)
-			u = &n.units[i];
-	if (!u) {
-		error("no K3s unit on this node (k3s.service, k3s-agent.service)");
-		goto out;
-	}
-	if (u->openrc) {
-		error("'%s': OpenRC services are not supported by install-unit yet; "
+	for (size_t i = 0; i < n->nunits; i++)
+		if (n->units[i].active)
+			u = &n->units[i];
+	if (!u)
+		return error("no K3s unit on this node (k3s.service, k3s-agent.service)");
+	if (u->openrc)
+		return error("'%s': OpenRC services are not supported by install-unit yet; "
 		    "set command=\"%s\" and command_args=\"agent exec -- <k3s command>\" by hand",
 		    u->path, bin);
-		goto out;
-	}
 	if (k3s_command(u, &cmd, &ncmd) < 0)
-		goto out;
+		return -1;
 	if (!secret)
 		secret = default_secret(cmd[1]);
 
@@ -417,9 +378,10 @@ agent_install_unit(int argc, char **argv)
 	    file_read(root_path(path.s), CONFIG_MAX, &old, NULL) == 0 &&
 	    old.len == content.len && !memcmp(old.s, content.s, content.len)) {
 		printf("%s is up to date: %s runs through 'k3sguard agent exec'\n", path.s, u->name);
-		ret = EXIT_OK;
+		rc = 0;
 		goto out;
 	}
+	*changed = 1;
 	if (dry_run) {
 		struct buf shown = BUF_INIT;
 
@@ -427,7 +389,7 @@ agent_install_unit(int argc, char **argv)
 		printf("would write %s (0644):\n%s", path.s, shown.s);
 		printf("then: systemctl daemon-reload && systemctl restart %s\n", u->name);
 		buf_release(&shown);
-		ret = EXIT_OK;
+		rc = 0;
 		goto out;
 	}
 	/* a unit's drop-in directory is world-readable like the unit */
@@ -439,7 +401,7 @@ agent_install_unit(int argc, char **argv)
 	printf("wrote %s: %s now starts K3s through 'k3sguard agent exec --secret %s'\n",
 	    path.s, u->name, secret);
 	printf("next: systemctl daemon-reload && systemctl restart %s\n", u->name);
-	ret = EXIT_OK;
+	rc = 0;
 out:
 	free(cmd);
 	buf_release(&content);
@@ -447,8 +409,54 @@ out:
 	buf_release(&dir);
 	buf_release(&path);
 	buf_release(&old);
+	return rc;
+}
+
+static int
+agent_install_unit(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "secret", required_argument, NULL, OPT_SECRET },
+		{ "bin", required_argument, NULL, OPT_BIN },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct node n;
+	const char *secret = NULL, *bin = NULL;
+	int c, dry_run = 0, changed, rc;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (global_option(c, optarg))
+			continue;
+		switch (c) {
+		case OPT_SECRET:
+			secret = optarg;
+			break;
+		case OPT_BIN:
+			bin = optarg;
+			break;
+		case OPT_DRY_RUN:
+			dry_run = 1;
+			break;
+		case 'h':
+			print_usage_exit(unit_usage);
+		default:
+			bad_option(unit_usage);
+		}
+	}
+	if (optind != argc)
+		usage_error("agent install-unit: unexpected argument '%s'", argv[optind]);
+	if (secret && store_name_ok(secret) < 0)
+		return EXIT_USAGE;
+	if (bin && bin[0] != '/')
+		usage_error("--bin: '%s' is not an absolute path", bin);
+	if (node_load(&n) < 0)
+		return EXIT_ERROR;
+	rc = agent_install_dropin(&n, secret, bin, dry_run, &changed);
 	node_free(&n);
-	return ret;
+	return rc < 0 ? EXIT_ERROR : EXIT_OK;
 }
 
 int cmd_agent(int argc, char **argv);
