@@ -1,10 +1,22 @@
 /*
- * agent.h: what `k3sguard agent` offers to other commands (fix).
+ * agent.h: what `k3sguard agent` shares with other commands (fix).
  */
 #ifndef K3SGUARD_AGENT_H
 #define K3SGUARD_AGENT_H
 
 struct node;
+
+#define AGENT_DROPIN_NAME "90-k3sguard-agent-exec.conf"
+
+/*
+ * The flag name when arg is a token flag K3s accepts ("-t", "--token",
+ * "-token", "--agent-token=x", "--token-file"; Go takes one or two dashes),
+ * else NULL.
+ */
+const char *agent_token_flag(const char *arg);
+
+/* "server-token" for "server", else "agent-token". */
+const char *agent_default_secret(const char *sub);
 
 /*
  * Write (or with dry_run, print) the systemd drop-in that makes the node's
