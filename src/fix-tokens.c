@@ -619,16 +619,16 @@ add_file(struct ffile **fs, size_t *n, const char *host)
 int
 fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 {
-	static int done;
+	static const struct node *done;	/* once per node model: fix runs a rule per check */
 	struct mig m = { n, dry_run, actions, 0, 0, 0, 0 };
 	struct ffile *fs = NULL;
 	size_t nf = 0, edits = 0;
 	int changed = 0;
 
 	*changes = 0;
-	if (done)
+	if (done == n)
 		return 0;
-	done = 1;
+	done = n;
 	for (size_t i = 0; i < n->nenvfiles; i++)
 		if (n->envfiles[i].exists)
 			add_file(&fs, &nf, n->envfiles[i].path);

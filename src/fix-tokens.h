@@ -18,8 +18,8 @@ struct node;
  * byte; the original goes into the store as fix-backup.<path>).
  * dry_run: print the diff (values redacted), change nothing.
  * actions: NULL for text on stdout, else a JSON array to append to.
- * Runs once per process (fix calls it for each agent-token.plaintext-*
- * check that failed).  *changes gets the number of changes (made or, with
+ * Runs once per node model (fix calls it for each agent-token.plaintext-*
+ * check that failed; every call after the first with the same n is a no-op).  *changes gets the number of changes (made or, with
  * dry_run, that would be made).  0, or -1 when something was left undone.
  */
 int fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes);
