@@ -128,8 +128,9 @@ redacted_copy(struct buf *out, const char *s, size_t len)
 
 int
 agent_install_dropin(const struct node *n, const char *secret, const char *bin, int dry_run,
-    int *changed)
+    int *changed, struct buf *msg)
 {
+	struct buf say = BUF_INIT;
 	const struct unit *u = NULL;
 	const char **cmd = NULL;
 	struct buf content = BUF_INIT, exec = BUF_INIT, dir = BUF_INIT, path = BUF_INIT;
@@ -186,7 +187,7 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 	if (path_lstat(root_path(path.s), &st) == 0 &&
 	    file_read(root_path(path.s), CONFIG_MAX, &old, NULL) == 0 &&
 	    old.len == content.len && !memcmp(old.s, content.s, content.len)) {
-		printf("%s is up to date: %s runs through 'k3sguard agent exec'\n", path.s, u->name);
+		buf_addf(&say, "%s is up to date: %s runs through 'k3sguard agent exec'\n", path.s, u->name);
 		rc = 0;
 		goto out;
 	}
@@ -195,8 +196,8 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 		struct buf shown = BUF_INIT;
 
 		redacted_copy(&shown, content.s, content.len);
-		printf("would write %s (0644):\n%s", path.s, shown.s);
-		printf("then: systemctl daemon-reload && systemctl restart %s\n", u->name);
+		buf_addf(&say, "would write %s (0644):\n%s", path.s, shown.s);
+		buf_addf(&say, "then: systemctl daemon-reload && systemctl restart %s\n", u->name);
 		buf_release(&shown);
 		rc = 0;
 		goto out;
@@ -207,11 +208,16 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 	umask(mask);
 	if (c < 0 || file_write_atomic(root_path(path.s), content.s, content.len, 0644) < 0)
 		goto out;
-	printf("wrote %s: %s now starts K3s through 'k3sguard agent exec --secret %s'\n",
+	buf_addf(&say, "wrote %s: %s now starts K3s through 'k3sguard agent exec --secret %s'\n",
 	    path.s, u->name, secret);
-	printf("next: systemctl daemon-reload && systemctl restart %s\n", u->name);
+	buf_addf(&say, "next: systemctl daemon-reload && systemctl restart %s\n", u->name);
 	rc = 0;
 out:
+	if (msg)
+		buf_add(msg, say.s, say.len);
+	else
+		fputs(say.s, stdout);
+	buf_release(&say);
 	free(cmd);
 	buf_release(&content);
 	buf_release(&exec);

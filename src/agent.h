@@ -4,6 +4,7 @@
 #ifndef K3SGUARD_AGENT_H
 #define K3SGUARD_AGENT_H
 
+struct buf;
 struct node;
 
 #define AGENT_DROPIN_NAME "90-k3sguard-agent-exec.conf"
@@ -24,9 +25,10 @@ const char *agent_default_secret(const char *sub);
  * the unit's token flags dropped.  secret NULL: agent-token for an agent,
  * server-token for a server; bin NULL: this program.  *changed is 1 when
  * the drop-in was (or would be) written, 0 when it was already up to date.
+ * What it did (or would do) goes to stdout, or to msg when not NULL.
  * 0, or -1 after error().
  */
 int agent_install_dropin(const struct node *n, const char *secret, const char *bin,
-    int dry_run, int *changed);
+    int dry_run, int *changed, struct buf *msg);
 
 #endif

@@ -245,7 +245,7 @@ agent_install_unit(int argc, char **argv)
 		usage_error("--bin: '%s' is not an absolute path", bin);
 	if (node_load(&n) < 0)
 		return EXIT_ERROR;
-	rc = agent_install_dropin(&n, secret, bin, dry_run, &changed);
+	rc = agent_install_dropin(&n, secret, bin, dry_run, &changed, NULL);
 	node_free(&n);
 	return rc < 0 ? EXIT_ERROR : EXIT_OK;
 }

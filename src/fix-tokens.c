@@ -651,10 +651,19 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 		int need_server = n->role == ROLE_SERVER;
 
 		if (need_server ? m.have_server : m.have_agent) {
-			if (agent_install_dropin(n, NULL, NULL, dry_run, &changed) < 0)
+			struct buf msg = BUF_INIT;
+
+			if (agent_install_dropin(n, NULL, NULL, dry_run, &changed,
+			    actions ? &msg : NULL) < 0) {
 				m.errors++;
-			else if (changed)
+			} else if (actions) {
+				buf_trim(&msg);
+				act(&m, "drop-in", "K3s unit", "ExecStart= with the token",
+				    msg.s, changed);
+			} else if (changed) {
 				m.changes++;
+			}
+			buf_release(&msg);
 		} else {
 			warning("the unit's drop-in is not installed: no '%s' in the secret store "
 			    "(for a server: 'k3sguard token store')",
