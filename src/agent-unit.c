@@ -130,7 +130,7 @@ int
 agent_install_dropin(const struct node *n, const char *secret, const char *bin, int dry_run,
     int *changed, struct buf *msg)
 {
-	struct buf say = BUF_INIT;
+	struct buf say = BUF_INIT, shown = BUF_INIT;
 	const struct unit *u = NULL;
 	const char **cmd = NULL;
 	struct buf content = BUF_INIT, exec = BUF_INIT, dir = BUF_INIT, path = BUF_INIT;
@@ -192,13 +192,19 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 		goto out;
 	}
 	*changed = 1;
-	if (dry_run) {
-		struct buf shown = BUF_INIT;
+	/* the same lines for --dry-run and for the real thing, but "would " */
+	redacted_copy(&shown, content.s, content.len);
+	buf_addf(&say, "%swrite %s (0644): %s starts K3s through 'k3sguard agent exec --secret %s'\n",
+	    dry_run ? "would " : "", path.s, u->name, secret);
+	for (const char *l = shown.s; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t ll = e ? (size_t)(e - l) : strlen(l);
 
-		redacted_copy(&shown, content.s, content.len);
-		buf_addf(&say, "would write %s (0644):\n%s", path.s, shown.s);
-		buf_addf(&say, "then: systemctl daemon-reload && systemctl restart %s\n", u->name);
-		buf_release(&shown);
+		buf_addf(&say, "    %.*s\n", (int)ll, l);
+		l += ll + (e != NULL);
+	}
+	buf_addf(&say, "next: systemctl daemon-reload && systemctl restart %s\n", u->name);
+	if (dry_run) {
 		rc = 0;
 		goto out;
 	}
@@ -206,11 +212,10 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 	mask = umask(022);
 	c = mkdir_p(root_path(dir.s), 0755);
 	umask(mask);
-	if (c < 0 || file_write_atomic(root_path(path.s), content.s, content.len, 0644) < 0)
+	if (c < 0 || file_write_atomic(root_path(path.s), content.s, content.len, 0644) < 0) {
+		buf_reset(&say);
 		goto out;
-	buf_addf(&say, "wrote %s: %s now starts K3s through 'k3sguard agent exec --secret %s'\n",
-	    path.s, u->name, secret);
-	buf_addf(&say, "next: systemctl daemon-reload && systemctl restart %s\n", u->name);
+	}
 	rc = 0;
 out:
 	if (msg)
@@ -218,6 +223,7 @@ out:
 	else
 		fputs(say.s, stdout);
 	buf_release(&say);
+	buf_release(&shown);
 	free(cmd);
 	buf_release(&content);
 	buf_release(&exec);

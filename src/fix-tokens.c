@@ -48,6 +48,8 @@ struct mig {
 	size_t changes;
 	int errors;
 	int have_server, have_agent;	/* the store holds (or will hold) it */
+	struct { const char *name; char fp[13]; } *planned;	/* --dry-run: "stored" so far */
+	size_t nplanned;
 };
 
 static void
@@ -338,10 +340,13 @@ put_token(struct mig *m, const char *name, const char *v, size_t len, const char
 		pinned = " (secure form, from server/token)";
 	}
 	rc = store_find_fingerprint(name, fp, &meta);
+	for (size_t i = 0; rc == 1 && i < m->nplanned; i++)
+		if (!strcmp(m->planned[i].name, name) && !strcmp(m->planned[i].fp, fp))
+			rc = 0;
 	if (rc < 0)
 		goto fail;
 	if (rc == 0) {
-		snprintf(to, sizeof(to), "already in secret '%s' (version %u)", name, meta.version);
+		snprintf(to, sizeof(to), "already in secret '%s'", name);
 		act(m, "keep", where, desc, to, 0);
 		goto ok;
 	}
@@ -356,8 +361,11 @@ put_token(struct mig *m, const char *name, const char *v, size_t len, const char
 		    where, desc, name, meta.fingerprint);
 		goto fail;
 	}
+	snprintf(to, sizeof(to), "secret '%s'%s", name, pinned);
 	if (m->dry_run) {
-		snprintf(to, sizeof(to), "secret '%s'%s", name, pinned);
+		m->planned = xrealloc(m->planned, (m->nplanned + 1) * sizeof(*m->planned));
+		m->planned[m->nplanned].name = name;
+		memcpy(m->planned[m->nplanned++].fp, fp, sizeof(fp));
 		act(m, "store", where, desc, to, 1);
 		goto ok;
 	}
@@ -365,10 +373,10 @@ put_token(struct mig *m, const char *name, const char *v, size_t len, const char
 	secret_buf_reserve(&val, len + 1);
 	buf_add(&val, v, len);
 	rc = store_put(name, val.s, val.len, STORE_CURRENT, note, &ver);
+	(void)ver;
 	buf_wipe(&val);
 	if (rc < 0)
 		goto fail;
-	snprintf(to, sizeof(to), "secret '%s' version %u%s", name, ver, pinned);
 	act(m, "store", where, desc, to, 1);
 ok:
 	if (!strcmp(name, "server-token"))
@@ -565,14 +573,15 @@ rewrite(struct mig *m, struct ffile *f)
 	int rc = -1;
 
 	diff(&shown, f);
+	backup_name(f->host, bname);
+	snprintf(to, sizeof(to), "removed, original kept in secret '%s'", bname);
 	if (m->dry_run) {
 		if (!m->actions)
 			fputs(shown.s, stdout);
-		act(m, "rewrite", f->host, "plain-text token", "removed (diff above)", 1);
+		act(m, "rewrite", f->host, "plain-text token", to, 1);
 		buf_release(&shown);
 		return 0;
 	}
-	backup_name(f->host, bname);
 	if (f->data.len > STORE_VALUE_MAX) {
 		error("'%s' is too large to back up in the secret store; not rewritten", f->host);
 		goto out;
@@ -590,7 +599,6 @@ rewrite(struct mig *m, struct ffile *f)
 		goto out;
 	if (!m->actions)
 		fputs(shown.s, stdout);
-	snprintf(to, sizeof(to), "token removed (original in secret '%s' version %u)", bname, ver);
 	act(m, "rewrite", f->host, "plain-text token", to, 1);
 	rc = 0;
 out:
@@ -620,7 +628,7 @@ int
 fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 {
 	static const struct node *done;	/* once per node model: fix runs a rule per check */
-	struct mig m = { n, dry_run, actions, 0, 0, 0, 0 };
+	struct mig m = { n, dry_run, actions, 0, 0, 0, 0, NULL, 0 };
 	struct ffile *fs = NULL;
 	size_t nf = 0, edits = 0;
 	int changed = 0;
@@ -681,6 +689,7 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 		free(fs[i].sp);
 	}
 	free(fs);
+	free(m.planned);
 	*changes = m.changes;
 	return m.errors ? -1 : 0;
 }
