@@ -240,3 +240,39 @@ parse_format(const char *s, enum out_format *f)
 		return -1;
 	return 0;
 }
+
+/* The k3s role: what K3s needs of etcd, and nothing more. */
+const struct perm_want etcd_k3s_perms[ETCD_K3S_NPERMS] = {
+	{ "/registry/", 1 },
+	{ "/bootstrap/", 1 },
+	{ "compact_rev_key", 0 },
+};
+
+void
+etcd_perm_range_end(const struct perm_want *p, struct buf *end)
+{
+	buf_reset(end);
+	if (p->prefix)
+		etcd_prefix_end(p->key, end);
+}
+
+int
+etcd_bytes_eq(const ProtobufCBinaryData *d, const char *s, size_t n)
+{
+	return d->len == n && (n == 0 || !memcmp(d->data, s, n));
+}
+
+int
+etcd_perm_is_k3s(const Etcdserverpb__Permission *p)
+{
+	struct buf end = BUF_INIT;
+	int match = 0;
+
+	for (size_t i = 0; i < ETCD_K3S_NPERMS && !match; i++) {
+		etcd_perm_range_end(&etcd_k3s_perms[i], &end);
+		match = etcd_bytes_eq(&p->key, etcd_k3s_perms[i].key, strlen(etcd_k3s_perms[i].key)) &&
+		    etcd_bytes_eq(&p->range_end, end.s, end.len);
+	}
+	buf_release(&end);
+	return match;
+}

@@ -91,6 +91,19 @@ const char *pki_path(const char *dir, const char *fmt, ...)
 /* host:port part of a URL "https://host:port" written as a URL for addr:port */
 void url_for(struct buf *out, const char *addr, int port);
 
+/* The k3s role's permissions: readwrite on each key (prefix or single key). */
+struct perm_want {
+	const char *key;
+	int prefix;
+};
+#define ETCD_K3S_NPERMS 3
+extern const struct perm_want etcd_k3s_perms[ETCD_K3S_NPERMS];
+void etcd_perm_range_end(const struct perm_want *p, struct buf *end);
+int etcd_bytes_eq(const ProtobufCBinaryData *d, const char *s, size_t n);
+
+/* 1 when p is one of the k3s role's permissions (same key and range end) */
+int etcd_perm_is_k3s(const Etcdserverpb__Permission *p);
+
 /* --format text|json */
 enum out_format { FMT_TEXT, FMT_JSON };
 int parse_format(const char *s, enum out_format *f);

@@ -50,30 +50,6 @@ static const char verify_usage[] =
 "  Exit 0 all as expected, 1 a probe disagreed, 2 could not probe.\n"
 ETCD_CONN_USAGE;
 
-/* The k3s role: what K3s needs of etcd, and nothing more. */
-struct perm_want {
-	const char *key;
-	int prefix;
-};
-static const struct perm_want k3s_perms[] = {
-	{ "/registry/", 1 },
-	{ "/bootstrap/", 1 },
-	{ "compact_rev_key", 0 },
-};
-
-static void
-perm_range_end(const struct perm_want *p, struct buf *end)
-{
-	buf_reset(end);
-	if (p->prefix)
-		etcd_prefix_end(p->key, end);
-}
-
-static int
-bytes_eq(const ProtobufCBinaryData *d, const char *s, size_t n)
-{
-	return d->len == n && (n == 0 || !memcmp(d->data, s, n));
-}
 
 static void
 print_bytes(FILE *f, const ProtobufCBinaryData *d)
@@ -173,16 +149,16 @@ scan_perms(const Etcdserverpb__AuthRoleGetResponse *r, int have[], int *extra)
 	struct buf end = BUF_INIT;
 
 	*extra = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(k3s_perms); i++)
+	for (size_t i = 0; i < ETCD_K3S_NPERMS; i++)
 		have[i] = 0;
 	for (size_t j = 0; r && j < r->n_perm; j++) {
 		const Etcdserverpb__Permission *p = r->perm[j];
 		int matched = 0;
 
-		for (size_t i = 0; i < ARRAY_SIZE(k3s_perms); i++) {
-			perm_range_end(&k3s_perms[i], &end);
-			if (bytes_eq(&p->key, k3s_perms[i].key, strlen(k3s_perms[i].key)) &&
-			    bytes_eq(&p->range_end, end.s, end.len)) {
+		for (size_t i = 0; i < ETCD_K3S_NPERMS; i++) {
+			etcd_perm_range_end(&etcd_k3s_perms[i], &end);
+			if (etcd_bytes_eq(&p->key, etcd_k3s_perms[i].key, strlen(etcd_k3s_perms[i].key)) &&
+			    etcd_bytes_eq(&p->range_end, end.s, end.len)) {
 				matched = 1;
 				if (p->permtype == ETCDSERVERPB__PERMISSION__TYPE__READWRITE)
 					have[i] = 1;
@@ -218,7 +194,7 @@ rbac_apply(int argc, char **argv)
 	struct etcd_client cl;
 	Etcdserverpb__AuthUserGetResponse *u[2] = { NULL, NULL };
 	Etcdserverpb__AuthRoleGetResponse *r[2] = { NULL, NULL };
-	int ue[2], re[2], have[ARRAY_SIZE(k3s_perms)], extra = 0, auth;
+	int ue[2], re[2], have[ETCD_K3S_NPERMS], extra = 0, auth;
 	int dry_run = 0, c, ret = EXIT_ERROR, changes = 0;
 	char cn[256];
 	struct buf end = BUF_INIT, what = BUF_INIT;
@@ -279,24 +255,24 @@ rbac_apply(int argc, char **argv)
 			changes++;
 		}
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(k3s_perms); i++) {
+	for (size_t i = 0; i < ETCD_K3S_NPERMS; i++) {
 		Etcdserverpb__AuthRoleGrantPermissionRequest q =
 		    ETCDSERVERPB__AUTH_ROLE_GRANT_PERMISSION_REQUEST__INIT;
 		Etcdserverpb__Permission p = ETCDSERVERPB__PERMISSION__INIT;
 
 		if (have[i])
 			continue;
-		perm_range_end(&k3s_perms[i], &end);
+		etcd_perm_range_end(&etcd_k3s_perms[i], &end);
 		p.permtype = ETCDSERVERPB__PERMISSION__TYPE__READWRITE;
-		p.key.data = (uint8_t *)k3s_perms[i].key;
-		p.key.len = strlen(k3s_perms[i].key);
+		p.key.data = (uint8_t *)etcd_k3s_perms[i].key;
+		p.key.len = strlen(etcd_k3s_perms[i].key);
 		p.range_end.data = (uint8_t *)end.s;
 		p.range_end.len = end.len;
 		q.name = (char *)"k3s";
 		q.perm = &p;
 		buf_reset(&what);
-		buf_addf(&what, "grant role k3s readwrite on %s%s", k3s_perms[i].key,
-		    k3s_perms[i].prefix ? " (prefix)" : " (single key)");
+		buf_addf(&what, "grant role k3s readwrite on %s%s", etcd_k3s_perms[i].key,
+		    etcd_k3s_perms[i].prefix ? " (prefix)" : " (single key)");
 		if (do_call(&cl, dry_run, what.s, ETCD_AUTH_ROLE_GRANT, &q.base,
 		    &etcdserverpb__auth_role_grant_permission_response__descriptor) < 0)
 			goto done;
@@ -468,7 +444,7 @@ probe_rw(struct prober *p, const char *prefix, const char *suffix)
 	if (resp) {
 		Etcdserverpb__RangeResponse *r = (void *)resp;
 
-		if (r->n_kvs != 1 || !bytes_eq(&r->kvs[0]->value, suffix, strlen(suffix))) {
+		if (r->n_kvs != 1 || !etcd_bytes_eq(&r->kvs[0]->value, suffix, strlen(suffix))) {
 			printf("FAIL get %s: read back %zu keys, not the value written\n",
 			    key, r->n_kvs);
 			p->failed++;

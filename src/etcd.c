@@ -382,6 +382,7 @@ call_at(struct etcd_client *c, size_t i, const char *method,
 	c->last_ep = i;
 	buf_reset(&c->last_msg);
 	buf_reset(&e->err);
+	e->unreachable = e->tls_verify_failed = 0;
 
 	/* the request, framed */
 	{
@@ -465,6 +466,10 @@ call_at(struct etcd_client *c, size_t i, const char *method,
 	if (rc != CURLE_OK && !(k.have_grpc_status && k.http_status == 200 &&
 	    httpver == CURL_HTTP_VERSION_2_0)) {
 		describe_curl_error(&e->err, rc, errbuf, c);
+		e->unreachable = rc == CURLE_COULDNT_CONNECT ||
+		    rc == CURLE_COULDNT_RESOLVE_HOST ||
+		    (rc == CURLE_OPERATION_TIMEDOUT && !k.http_status);
+		e->tls_verify_failed = rc == CURLE_PEER_FAILED_VERIFICATION;
 		goto out;
 	}
 	if (httpver != CURL_HTTP_VERSION_2_0) {

@@ -64,6 +64,8 @@ struct etcd_endpoint {
 	char *url;		/* "https://host:port", no trailing slash */
 	void *curl;		/* CURL *, created on first use, then reused */
 	int failed;		/* the last call failed at the transport */
+	int unreachable;	/* ... because nothing answered (refused, timed out) */
+	int tls_verify_failed;	/* ... because the server's certificate did not verify */
 	struct buf err;		/* that failure, one line */
 };
 

@@ -288,7 +288,7 @@ run_restart(struct ctx *c)
 	int st, ret = -1;
 
 	argv_str(&shown, argv);
-	printf("restarting K3s: %s\n", shown.s);
+	fprintf(c->o->json ? stderr : stdout, "restarting K3s: %s\n", shown.s);
 	fflush(stdout);
 	if (run_cmd(&ro, &st) < 0)
 		goto out;
@@ -430,7 +430,8 @@ finish(struct ctx *c, struct journal *j)
 		buf_addch(&val, '\n');
 		if (file_write_atomic(root_path(c->token_host), val.s, val.len, 0600) < 0)
 			goto out;
-		printf("rewrote '%s' with the new token\n", root_path(c->token_host));
+		fprintf(c->o->json ? stderr : stdout, "rewrote '%s' with the new token\n",
+		    root_path(c->token_host));
 	}
 	if (strcmp(j->state, "restarting") != 0 && journal_state(j, "restarting") < 0)
 		goto out;
@@ -511,7 +512,7 @@ resume(struct ctx *c, struct journal *j)
 
 	if (node_fingerprint(c, fp) < 0)
 		return -1;
-	printf("resuming the rotation interrupted at '%s' (fingerprint %s -> %s); "
+	fprintf(c->o->json ? stderr : stdout, "resuming the rotation interrupted at '%s' (fingerprint %s -> %s); "
 	    "the node uses %s\n", j->state, j->old_fp, j->new_fp, fp);
 	if (!strcmp(fp, j->new_fp))
 		return finish(c, j);
@@ -649,7 +650,7 @@ fresh(struct ctx *c)
 			goto out;
 	}
 	token_describe(&to, &desc);
-	printf("rotating %s\n", desc.s);
+	fprintf(c->o->json ? stderr : stdout, "rotating %s\n", desc.s);
 	fflush(stdout);
 	if (journal_state(&j, "pending") < 0)
 		goto out;

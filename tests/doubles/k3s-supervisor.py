@@ -17,8 +17,10 @@ PBKDF2-SHA1(password, salt, 4096) as K3s does, but sealed with a stdlib
 HMAC-SHA256 keystream instead of AES-GCM (no AES in Python's stdlib).
 
 Test controls (files in --control DIR): "hang-before" blocks a token PUT
-before it changes anything, "hang-after" blocks after the change and before
-the answer, "down" makes /ping fail (a server still restarting).
+before it changes anything (and when released while "abort" exists, drops
+it unanswered and unapplied), "hang-after" blocks after the change and before
+the answer, "down" makes /ping fail (a server still restarting).  While a
+request is held, the file "in-<control>" exists.
 Every request is logged (method, path, status; never a password) to
 --control/requests.log.
 """
@@ -136,8 +138,15 @@ def make_handler(node, control):
                 f.write("%s %s %d\n" % (self.command, self.path, code))
 
         def hang_if(self, name):
-            while os.path.exists(os.path.join(control, name)):
-                time.sleep(0.05)
+            # "in-<name>" tells the test the request is held here
+            marker = os.path.join(control, "in-" + name)
+            if os.path.exists(os.path.join(control, name)):
+                open(marker, "w").close()
+                while os.path.exists(os.path.join(control, name)):
+                    time.sleep(0.05)
+                os.unlink(marker)
+                return os.path.exists(os.path.join(control, "abort"))
+            return False
 
         def do_GET(self):
             if self.path == "/ping":
@@ -177,7 +186,9 @@ def make_handler(node, control):
                 new = creds.split(":", 1)[1] if creds.startswith("server:") else creds
             if BOOTSTRAP_SHAPE.match(new):
                 return self.answer(400, "new token must not be a bootstrap token\n")
-            self.hang_if("hang-before")
+            if self.hang_if("hang-before"):
+                self.close_connection = True
+                return  # released with "abort": the request never reached K3s
             try:
                 node.rotate(expected, new)
             except Exception as e:

@@ -11,6 +11,7 @@
 #   $CTL/restarts and blocks while $CTL/hang-restart exists.
 
 DOUBLES=$TOP/tests/doubles
+export DOUBLES
 
 token_node() {
 	name=$1 ver=${2:-v1.32.11+k3s3}
