@@ -10,6 +10,7 @@
  */
 #include "k3sguard.h"
 #include "check.h"
+#include "nft.h"
 
 /* Skip unless the datastore is external etcd; 1 when r was set. */
 static int
@@ -357,5 +358,12 @@ const struct check checks_etcd[] = {
 	  "--etcd-certfile/--etcd-keyfile/--etcd-cafile.",
 	  "The datastore TLS options use K3s's real names (datastore-*).",
 	  "Configs use etcd-cafile/etcd-certfile/etcd-keyfile, which K3s does not have: rename them to datastore-*." },
+	{ "etcd.firewall", "etcd", SEV_HIGH,
+	  "No etcd port on this node (client 2379, peer 2380) is open to every host",
+	  check_etcd_firewall,
+	  "On every etcd host: k3sguard etcd isolate --clients <K3s servers> --peers <etcd members> "
+	  "--apply (nftables table inet k3sguard; other rules untouched).",
+	  "etcd's ports on this node are not open to every host (nftables isolation, or no etcd member here).",
+	  "etcd's client or peer port on this node accepts connections from any host: isolate it (k3sguard etcd isolate)." },
 };
 const size_t nchecks_etcd = ARRAY_SIZE(checks_etcd);

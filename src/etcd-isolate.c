@@ -12,6 +12,7 @@
  */
 #include "k3sguard.h"
 #include "cmd.h"
+#include "etcd-isolate.h"
 #include "nft.h"
 
 #include <arpa/inet.h>
@@ -20,8 +21,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
-
-int etcd_isolate_main(int argc, char **argv);
 
 static const char usage[] =
 "usage: k3sguard etcd isolate --clients CIDR,... --peers CIDR,...|none\n"

@@ -103,4 +103,9 @@ int nft_audit_ports(const char *name, const char *json, size_t len, struct nft_p
     size_t nports, struct nft_audit *a);
 void nft_audit_release(struct nft_audit *a);
 
+/* The audit's "etcd.firewall" check (check-etcd-firewall.c, a row in check-etcd.c). */
+struct node;
+struct check_result;
+void check_etcd_firewall(const struct node *n, struct check_result *r);
+
 #endif
