@@ -48,7 +48,7 @@ mpaths_option(struct mpaths *p, int c, const char *arg)
 	return 0;
 }
 
-static const char *
+const char *
 mp_store(const struct mpaths *p)
 {
 	static char *s;
@@ -418,6 +418,7 @@ out:
 static const struct subcmd manifests_verbs[] = {
 	{ "lock", cmd_lock, "sign a baseline of the manifests directory" },
 	{ "verify", cmd_verify, "compare the directory with its signed baseline" },
+	{ "watch", manifests_watch, "alert on (and with --enforce, undo) changes as they happen" },
 };
 
 int cmd_manifests(int argc, char **argv);

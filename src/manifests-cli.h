@@ -27,6 +27,8 @@ void mpaths_default(struct mpaths *p);
 void mpaths_finish(struct mpaths *p);
 /* 1 when c was one of MANIFESTS_PATH_OPTIONS (and applied). */
 int mpaths_option(struct mpaths *p, int c, const char *arg);
+/* Host path of the content store: MANIFESTS_STORE, or <lock>.store for another --lock. */
+const char *mp_store(const struct mpaths *p);
 /* Real (root-mapped) path, newly allocated. */
 char *mp_real(const char *host_path);
 

@@ -40,3 +40,40 @@ wait_for() {
 	tail -n 20 "$1" >&2
 	return 1
 }
+
+# start_watch NAME ARGS...: run `k3sguard manifests watch ARGS` in the
+# background, stdout to $TMP/NAME.out, stderr to $TMP/NAME.err, pid in
+# $TMP/NAME.pid (killed at exit); returns once it reported "watching".
+start_watch() {
+	n=$1; shift
+	"$K3SGUARD" manifests watch "$@" >"$TMP/$n.out" 2>"$TMP/$n.err" &
+	echo $! >"$TMP/$n.pid"
+	at_exit "kill -9 $! 2>/dev/null"
+	wait_for "$TMP/$n.out" '"event":"watching"' 10
+}
+
+stop_watch() {
+	pid=$(cat "$TMP/$1.pid")
+	kill -CONT "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	kill -9 "$pid" 2>/dev/null
+	return 1
+}
+
+# alert_count FILE JQ-FILTER: how many JSON lines of FILE match the filter.
+alert_count() {
+	jq -c "select($2)" "$1" 2>/dev/null | wc -l
+}
+
+# first_alert FILE JQ-CONDITION: the first JSON line of FILE matching it.
+# (jq 1.6 -e reports the last input, not the last output: select first.)
+first_alert() {
+	jq -c "select($2)" "$1" | head -n 1
+}
+last_alert() {
+	jq -c "select($2)" "$1" | tail -n 1
+}
