@@ -103,6 +103,17 @@ out:
 	return ret;
 }
 
+/* path made absolute (children get no relative path: K3s may change dir). */
+static void
+abs_buf(struct buf *b, const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		buf_addf(b, "%s/", cwd);
+	buf_adds(b, path);
+}
+
 /* ---- prepare ---- */
 
 struct kit {
@@ -310,7 +321,7 @@ kit_datastore(struct kit *k, json_t *kj)
 		}
 		if (mkdir_p(dst.s, 0700) < 0)
 			goto out;
-		root_path_buf(&dd, n->data_dir);
+		abs_buf(&dd, root_path(n->data_dir));
 		{
 			char bin[PATH_MAX];
 			const char *argv[] = { bin, "etcd-snapshot", "save", "--name",
@@ -463,7 +474,13 @@ kit_prepare(const struct node *n, const char *out, int dry)
 	if (getentropy(rnd, sizeof(rnd)) < 0)
 		return error_errno("getentropy");
 	hex_encode(rnd, sizeof(rnd), rh);
-	k.dir = xasprintf("%s.k3sguard-%s.tmp", out, rh);
+	{
+		struct buf a = BUF_INIT;
+
+		abs_buf(&a, out);
+		k.dir = xasprintf("%s.k3sguard-%s.tmp", a.s, rh);
+		buf_release(&a);
+	}
 	if (mkdir(k.dir, 0700) < 0) {
 		error_errno("cannot create '%s'", k.dir);
 		free(k.dir);

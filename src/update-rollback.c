@@ -234,8 +234,10 @@ kit_rollback(const struct node *n, const char *kit, int dry)
 			    jget(f, "link"));
 			continue;
 		}
-		if (!mode || parse_num(mode, 0, 07777, &m) < 0)
-			m = 0600;
+		if (!mode || !*mode || strlen(mode) > 4 || strspn(mode, "01234567") != strlen(mode))
+			m = 0600;	/* not an octal mode: the safe one */
+		else
+			m = strtol(mode, NULL, 8);
 		{
 			char ms[8];
 
@@ -282,12 +284,16 @@ kit_rollback(const struct node *n, const char *kit, int dry)
 				goto out;
 		}
 	} else if (!strcmp(kind, "embedded-etcd")) {
-		char *snap = xasprintf("%s/%s", kit, jget(ds, "file"));
+		char cwd[PATH_MAX];
+		char *snap = xasprintf("%s%s%s/%s", kit[0] == '/' || !getcwd(cwd, sizeof(cwd)) ? "" : cwd,
+		    kit[0] == '/' ? "" : "/", kit, jget(ds, "file"));
 		char *reset = xasprintf("--cluster-reset-restore-path=%s", snap);
 		struct buf dd = BUF_INIT, tf = BUF_INIT;
 		char bin[PATH_MAX];
 		int st = 0, r = 0;
 
+		if (root_path(n->data_dir)[0] != '/' && getcwd(cwd, sizeof(cwd)))
+			buf_addf(&dd, "%s/", cwd);
 		root_path_buf(&dd, n->data_dir);
 		snprintf(bin, sizeof(bin), "%s", root_path(n->k3s_bin));
 		printf("  run %s server --cluster-reset %s --data-dir %s%s\n", n->k3s_bin, reset,
@@ -298,6 +304,8 @@ kit_rollback(const struct node *n, const char *kit, int dry)
 			struct run_opts o = { .argv = argv, .inherit_stderr = 1, .timeout_ms = 900000 };
 
 			if (token_file) {
+				if (root_path(token_file)[0] != '/' && getcwd(cwd, sizeof(cwd)))
+					buf_addf(&tf, "%s/", cwd);
 				root_path_buf(&tf, token_file);
 				r = file_write_atomic(tf.s, tok.s, tok.len, 0600);
 				argv[6] = "--token-file";
