@@ -7,6 +7,7 @@
 #include "k3sguard.h"
 #include "cmd.h"
 #include "etcd-cli.h"
+#include "etcd-snapshot.h"
 #include "etcd-isolate.h"
 #include "util.h"
 
@@ -17,6 +18,7 @@ static const struct subcmd etcd_verbs[] = {
 	{ "rbac", etcd_cmd_rbac, "users root and k3s, role k3s, auth enable: apply, verify" },
 	{ "health", etcd_cmd_health, "every member: reachable, TLS, version, leader, raft, alarms" },
 	{ "datastore-config", etcd_cmd_datastore_config, "write K3s's datastore drop-in for the k3s identity" },
+	{ "snapshot", etcd_cmd_snapshot, "encrypted snapshots: save, ls, verify, prune, restore, schedule" },
 	{ "isolate", etcd_isolate_main, "nftables: 2379 only from K3s servers, 2380 only from members; status, probe" },
 };
 

@@ -18,6 +18,7 @@
 #include "k3sguard.h"
 #include "cmd.h"
 #include "check.h"
+#include "fix.h"
 
 #include <jansson.h>
 
@@ -47,15 +48,6 @@ struct target {
 struct targets {
 	struct target *v;
 	size_t n;
-};
-
-struct fix_ctx {
-	const struct node *node;
-	int dry_run;
-	int json;
-	json_t *actions;
-	size_t changes;
-	size_t errors;
 };
 
 struct fix_rule {
@@ -267,10 +259,14 @@ open_nofollow(const char *host, int want_dir)
 	return fd;
 }
 
-static void
-record(struct fix_ctx *ctx, const char *check_id, const char *action, const char *path,
+void
+fix_note(struct fix_ctx *ctx, const char *check_id, const char *action, const char *path,
     const char *from, const char *to, const char *err)
 {
+	if (err)
+		ctx->errors++;
+	else
+		ctx->changes++;
 	if (ctx->json) {
 		json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "check", check_id,
 		    "action", action, "path", path, "from", from, "to", to,
@@ -280,7 +276,8 @@ record(struct fix_ctx *ctx, const char *check_id, const char *action, const char
 			fatal("out of memory");
 		if (err && json_object_set_new(a, "error", json_string(err)) < 0)
 			fatal("out of memory");
-		json_array_append_new(ctx->actions, a);
+		if (json_array_append_new((json_t *)ctx->actions, a) < 0)
+			fatal("out of memory");
 		return;
 	}
 	if (err)
@@ -300,15 +297,13 @@ fix_target(struct fix_ctx *ctx, const char *check_id, const struct target *t)
 	fd = open_nofollow(t->path, t->type == S_IFDIR);
 	if (fd < 0) {
 		error_errno("cannot open '%s' without following links", t->path);
-		record(ctx, check_id, "open", t->path, "", "", last_error());
-		ctx->errors++;
+		fix_note(ctx, check_id, "open", t->path, "", "", last_error());
 		return;
 	}
 	if (fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != t->type ||
 	    st.st_dev != t->dev || st.st_ino != t->ino) {
 		error("'%s' changed while k3sguard was looking at it; not touched", t->path);
-		record(ctx, check_id, "open", t->path, "", "", last_error());
-		ctx->errors++;
+		fix_note(ctx, check_id, "open", t->path, "", "", last_error());
 		close(fd);
 		return;
 	}
@@ -316,11 +311,9 @@ fix_target(struct fix_ctx *ctx, const char *check_id, const struct target *t)
 		snprintf(from, sizeof(from), "%u:%u", (unsigned)st.st_uid, (unsigned)st.st_gid);
 		if (!ctx->dry_run && fchown(fd, 0, 0) < 0) {
 			error_errno("cannot chown '%s'", t->path);
-			record(ctx, check_id, "chown", t->path, from, "0:0", last_error());
-			ctx->errors++;
+			fix_note(ctx, check_id, "chown", t->path, from, "0:0", last_error());
 		} else {
-			record(ctx, check_id, "chown", t->path, from, "0:0", NULL);
-			ctx->changes++;
+			fix_note(ctx, check_id, "chown", t->path, from, "0:0", NULL);
 			/* chown clears set-id bits: keep the mode we act on in step */
 			st.st_mode &= (mode_t) ~(S_ISUID | S_ISGID);
 		}
@@ -331,11 +324,9 @@ fix_target(struct fix_ctx *ctx, const char *check_id, const struct target *t)
 		mode_str(newmode, to);
 		if (!ctx->dry_run && fchmod(fd, newmode) < 0) {
 			error_errno("cannot chmod '%s'", t->path);
-			record(ctx, check_id, "chmod", t->path, from, to, last_error());
-			ctx->errors++;
+			fix_note(ctx, check_id, "chmod", t->path, from, to, last_error());
 		} else {
-			record(ctx, check_id, "chmod", t->path, from, to, NULL);
-			ctx->changes++;
+			fix_note(ctx, check_id, "chmod", t->path, from, to, NULL);
 		}
 	}
 	close(fd);
@@ -420,7 +411,7 @@ cmd_fix(int argc, char **argv)
 		run_rule(&ctx, &rules[i]);
 	if (ctx.json) {
 		json_t *doc = json_pack("{s:s, s:b, s:o, s:I, s:I}", "tool", "k3sguard",
-		    "dry_run", ctx.dry_run, "actions", ctx.actions,
+		    "dry_run", ctx.dry_run, "actions", (json_t *)ctx.actions,
 		    "changes", (json_int_t)ctx.changes, "errors", (json_int_t)ctx.errors);
 
 		if (!doc)

@@ -182,8 +182,8 @@ etcd_cmd_health(int argc, char **argv)
 			buf_addf(&down, "%s%s", down.len ? ", " : "", ms[i].name);
 	}
 
-	/* alarms: the cluster keeps one list */
-	if (nup > 0) {
+	/* alarms and auth need the raft log: ask only while quorum may hold */
+	if (nup > 0 && nup >= nms / 2 + 1) {
 		Etcdserverpb__AlarmRequest req = ETCDSERVERPB__ALARM_REQUEST__INIT;
 
 		req.action = ETCDSERVERPB__ALARM_REQUEST__ALARM_ACTION__GET;
@@ -211,6 +211,8 @@ etcd_cmd_health(int argc, char **argv)
 		resp = NULL;
 		auth = etcd_auth_enabled(&cl);
 		quiet_errors--;
+	} else if (nup > 0) {
+		buf_adds(&alarm_err, "not asked: too few members up for a quorum");
 	}
 
 	/* one leader: every member that is up names the same one, and it is up */

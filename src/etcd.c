@@ -431,6 +431,8 @@ call_at(struct etcd_client *c, size_t i, const char *method,
 	if (k.unary) {
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
 	} else {
+		/* big reads: most 32 KiB messages then arrive whole (no copy) */
+		curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, c->stream_low_speed_bytes);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->stream_low_speed_secs);
 	}

@@ -15,18 +15,26 @@ fi
 PKI=$ETCD_PKI
 
 # a plain HTTPS server (not etcd, no HTTP/2) with a certificate of our CA
-# for 127.0.0.1, and one whose certificate is for another name
+# for 127.0.0.1, and one whose certificate is for another name.  Started
+# here, not in a test body, so the at_exit that stops them sticks.
 start_https() {	# port cert key pidfile
 	openssl s_server -accept "127.0.0.1:$1" -cert "$2" -key "$3" -www -quiet \
 		</dev/null >/dev/null 2>&1 &
 	echo $! >"$4"
+	at_exit "kill $!"
 	disown $! 2>/dev/null || true
-	at_exit "kill $(cat "$4")"
 	i=0
 	until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || [ $i -ge 50 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
 }
+"$K3SGUARD" etcd pki issue --pki "$PKI" --member elsewhere=10.9.9.9 >/dev/null
+WRONG_NAME_PORT=$(etcd_free_port)
+start_https "$WRONG_NAME_PORT" "$PKI/members/elsewhere/server.crt" \
+	"$PKI/members/elsewhere/server.key" "$TMP/https1.pid"
+NOT_ETCD_PORT=$(etcd_free_port)
+start_https "$NOT_ETCD_PORT" "$PKI/members/e1/server.crt" "$PKI/members/e1/server.key" \
+	"$TMP/https2.pid"
 
 test_expect_success 'wrong CA: exit 2, one line naming the certificate problem' '
 	k3sguard etcd pki init --out "$TMP/other" --member x=127.0.0.1 >/dev/null &&
@@ -58,20 +66,14 @@ test_expect_success 'key that does not match the certificate: exit 2' '
 '
 
 test_expect_success 'server certificate for another name: exit 2, names the mismatch' '
-	k3sguard etcd pki issue --pki "$PKI" --member elsewhere=10.9.9.9 >/dev/null &&
-	port=$(etcd_free_port) &&
-	start_https "$port" "$PKI/members/elsewhere/server.crt" "$PKI/members/elsewhere/server.key" \
-		"$TMP/https1.pid" &&
-	expect_code 2 k3sguard etcd rbac apply --endpoints "https://127.0.0.1:$port" --cacert "$ETCD_CA" \
+	expect_code 2 k3sguard etcd rbac apply --endpoints "https://127.0.0.1:$WRONG_NAME_PORT" --cacert "$ETCD_CA" \
 		--cert "$ETCD_ROOT_CERT" --key "$ETCD_ROOT_KEY" 2>err &&
 	one_line err && grep -q "server certificate not accepted" err &&
 	grep -q "127.0.0.1" err
 '
 
 test_expect_success 'an endpoint that is not etcd (plain HTTPS, no HTTP/2): exit 2' '
-	port=$(etcd_free_port) &&
-	start_https "$port" "$PKI/members/e1/server.crt" "$PKI/members/e1/server.key" "$TMP/https2.pid" &&
-	expect_code 2 k3sguard etcd rbac apply --endpoints "https://127.0.0.1:$port" --cacert "$ETCD_CA" \
+	expect_code 2 k3sguard etcd rbac apply --endpoints "https://127.0.0.1:$NOT_ETCD_PORT" --cacert "$ETCD_CA" \
 		--cert "$ETCD_ROOT_CERT" --key "$ETCD_ROOT_KEY" 2>err &&
 	one_line err && grep -q "did not negotiate HTTP/2" err && grep -q "not an etcd gRPC endpoint" err
 '

@@ -1,0 +1,69 @@
+/*
+ * etcd-snapfile.h: k3sguard's encrypted etcd snapshot file.
+ *
+ * Layout: a 64-byte header, then chunks.
+ *   header: "K3SGSNP1" | format 1 | alg 1 (AES-256-GCM) | 2 zero bytes |
+ *           key version (u32 BE, of the store secret) | chunk size (u32 BE) |
+ *           salt (32 random bytes) | key check (12 bytes)
+ *   chunk:  plaintext length L (u32 BE) | ciphertext (L bytes) | tag (16)
+ * The file key is HMAC-SHA256(store key, "k3sguard etcd snapshot key v1" |
+ * salt): a fresh key per file (and per restart of a save), so nonces never
+ * repeat under one key.  The nonce of chunk i is: final flag (1 byte), 3
+ * zero bytes, i (u64 BE).  Every chunk authenticates the header and its
+ * own length (AAD).
+ *
+ * Invariants: the reader releases plaintext only after its chunk's tag
+ * verified; a file without its final chunk is truncated; a chunk that
+ * verifies only at another position was moved; nothing after the final
+ * chunk is accepted; the key check tells a wrong key from tampering.
+ * Plaintext and keys live in secret memory and are wiped.
+ */
+#ifndef K3SGUARD_ETCD_SNAPFILE_H
+#define K3SGUARD_ETCD_SNAPFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SNAP_HDR_LEN	64
+#define SNAP_CHUNK	(1u << 20)
+#define SNAP_KEY_LEN	32
+#define SNAP_TAG_LEN	16
+
+struct snap_writer {
+	int fd;
+	const char *name;		/* for messages */
+	unsigned char hdr[SNAP_HDR_LEN];
+	unsigned char *key;		/* file key, secret memory */
+	unsigned char *plain;		/* one chunk, secret memory */
+	size_t len;			/* bytes in plain */
+	unsigned char *out;		/* 4 + chunk + tag */
+	uint64_t counter;
+	uint64_t total;			/* plaintext bytes written */
+	void *ctx;			/* EVP_CIPHER_CTX */
+};
+
+/* Start a file on fd (at offset 0, empty): writes the header. */
+int snap_writer_start(struct snap_writer *w, int fd, const char *name,
+    const unsigned char master[SNAP_KEY_LEN], uint32_t key_version);
+int snap_write(struct snap_writer *w, const void *data, size_t n);
+/* Write the final chunk.  The caller fsyncs and renames. */
+int snap_writer_finish(struct snap_writer *w);
+void snap_writer_free(struct snap_writer *w);
+
+/* Read and check a header: its key version.  -1 (error()) when not ours. */
+int snap_read_header(int fd, const char *name, unsigned char hdr[SNAP_HDR_LEN],
+    uint32_t *key_version);
+
+/*
+ * Decrypt the whole file from fd (positioned after the header, hdr as read)
+ * and hand each verified chunk to sink (which may be NULL: verify only).
+ * *total gets the plaintext size.  -1 with a message that says which
+ * failure: wrong key, chunk N tampered, chunk N moved from M, truncated,
+ * trailing data, or sink's error.
+ */
+int snap_decrypt(int fd, const char *name, const unsigned char hdr[SNAP_HDR_LEN],
+    const unsigned char master[SNAP_KEY_LEN],
+    int (*sink)(void *arg, const unsigned char *p, size_t n), void *arg,
+    uint64_t *total);
+
+#endif
