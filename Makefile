@@ -3,8 +3,6 @@
 B        ?= build
 CC       ?= cc
 PKGS     := openssl libcurl yaml-0.1 jansson
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(EXTRA_PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) $(EXTRA_PKGS) 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wvla -Wformat-security -Wstrict-prototypes \
             -Wmissing-prototypes -Wshadow -Wno-unused-parameter
@@ -18,7 +16,11 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # Fragments in mk/ add sources, generated code and packages (one per concern).
 GEN_SRCS :=
 GEN_HDRS :=
+EXTRA_PKGS :=
+.DEFAULT_GOAL := all
 -include mk/*.mk
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(EXTRA_PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) $(EXTRA_PKGS) 2>/dev/null)
 
 CMD_SRCS := $(sort $(wildcard src/cmd-*.c))
 LIB_SRCS := $(filter-out src/main.c $(CMD_SRCS),$(sort $(wildcard src/*.c))) $(GEN_SRCS)

@@ -1,7 +1,6 @@
 # mk/audit.mk: the report format table, generated from the
 # "k3sguard-report-format: NAME | SUMMARY" line of each src/report-<name>.c.
 # (mk files are read before "all:", so keep "all" the default goal)
-.DEFAULT_GOAL := all
 REPORT_FORMAT_SRCS := $(sort $(wildcard src/report-*.c))
 GEN_HDRS += $(B)/report-formats.inc
 

@@ -1,13 +1,8 @@
 # mk/etcd.mk: etcd's gRPC messages, generated from proto/etcd.proto with
 # protoc-c at build time (Debian: protobuf-c-compiler, libprotobuf-c-dev).
 
-# Included before the Makefile's first rule: keep "all" the default goal.
-.DEFAULT_GOAL := all
 
 EXTRA_PKGS += libprotobuf-c
-# PKG_CFLAGS/PKG_LIBS are expanded (:=) before mk/*.mk is read, so add ours here.
-PKG_CFLAGS += $(shell pkg-config --cflags libprotobuf-c)
-PKG_LIBS += $(shell pkg-config --libs libprotobuf-c)
 GEN_SRCS += $(B)/etcd.pb-c.c
 GEN_HDRS += $(B)/etcd.pb-c.h
 

@@ -9,6 +9,7 @@
 #define K3SGUARD_CMD_H
 
 #include <getopt.h>
+#include <stddef.h>
 
 /* Long options every command accepts, so --root works before or after the verb. */
 enum {
