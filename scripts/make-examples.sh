@@ -25,4 +25,13 @@ if [ -f "$src.modes" ]; then
 		fi
 	done <"$src.modes"
 fi
+# NAME.setup, when present, finishes the node with k3sguard itself (for
+# state only k3sguard can write, such as its secret store); it is skipped
+# when no k3sguard binary has been built yet.
+if [ -f "$src.setup" ]; then
+	K3SGUARD=${K3SGUARD:-$top/build/k3sguard}
+	if [ -x "$K3SGUARD" ]; then
+		K3SGUARD=$K3SGUARD sh "$src.setup" "$dest"
+	fi
+fi
 echo "$dest"

@@ -11,6 +11,7 @@
 #include "k3sguard.h"
 #include "check.h"
 #include "token.h"
+#include "token-rotate.h"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -376,5 +377,26 @@ const struct check checks_server_token[] = {
 	  "/var/lib/rancher/k3s/server/cred/passwd; both owned by root (or run 'k3sguard fix').",
 	  "The credentials directory (cred/) is private.",
 	  "The credentials directory cred/ or cred/passwd is accessible to others." },
+	{ "server-token.stored", "server-token", SEV_MEDIUM,
+	  "The server token is in the secret store and matches server/token",
+	  check_token_stored,
+	  "Run 'k3sguard token store' (and keep the store's master key or helper safe); after "
+	  "a change outside k3sguard, run it again so the store matches the node.",
+	  "The server token is kept in the secret store, and it matches the node.",
+	  "The server token is not in the secret store, or the store's copy differs." },
+	{ "server-token.rotation-age", "server-token", SEV_MEDIUM,
+	  "The server token was rotated within the policy (policy.token-max-age-days, default 90)",
+	  check_token_rotation_age,
+	  "Rotate with 'k3sguard token rotate' (K3s's token endpoint; crash-safe, resumable), "
+	  "then give the new token to the other servers and the agents that joined with it.",
+	  "The server token is rotated regularly.",
+	  "No regular server token rotation: the token is older than the policy or was never rotated." },
+	{ "server-token.rotate-capable", "server-token", SEV_MEDIUM,
+	  "K3s can rotate the server token (v1.28.3+, 1.27.7+, 1.26.10+, 1.25.15+)",
+	  check_token_rotate_capable,
+	  "Upgrade K3s: older versions cannot rotate the server token at all, and the seed's "
+	  "delete-token-and-restart recipe rotates nothing (K3s rewrites it from cred/passwd).",
+	  "The installed K3s can rotate its server token.",
+	  "The installed K3s is too old to rotate its server token." },
 };
 const size_t nchecks_server_token = ARRAY_SIZE(checks_server_token);

@@ -14,7 +14,7 @@
 static const char usage[] =
 "usage: k3sguard audit [--format FORMAT] [--fail-on SEVERITY] [--strategy ID]...\n"
 "\n"
-"  --format FORMAT      text (default), json or junit\n"
+"  --format FORMAT      text (default), json, junit, html or prom\n"
 "  --fail-on SEVERITY   exit 1 only for failures at or above low|medium|high|critical\n"
 "                       (default: any failure)\n"
 "  --strategy ID        audit only etcd, server-token, agent-token, manifests,\n"

@@ -294,11 +294,14 @@ token_verify(int argc, char **argv)
 		    0600);
 	}
 	if (v.arr) {
-		char *s = json_dumps(json_pack("{s:b,s:o}", "ok", !v.bad, "checks", v.arr),
-		    JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_t *doc = json_pack("{s:b,s:o}", "ok", !v.bad, "checks", v.arr);
+		char *s = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
+		if (!s)
+			fatal("out of memory (json)");
 		puts(s);
 		free(s);
+		json_decref(doc);
 	} else {
 		printf("%s\n", v.bad ? "token verify: FAILED" : "token verify: ok");
 	}

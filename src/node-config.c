@@ -187,7 +187,7 @@ merge_configs(struct node *n, struct merge *m)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    !is_yaml_name(de->d_name) || de->d_type == DT_DIR)
 			continue;
-		names = xrealloc(names, (cnt + 1) * sizeof(*names));
+		names = node_grow(names, cnt, sizeof(*names));
 		names[cnt++] = xstrdup(de->d_name);
 	}
 	closedir(d);

@@ -137,8 +137,8 @@ split_words(const char *s, const int *linemap, char ***words, int **lines,
 			return -1;
 		}
 		(void)have;
-		*words = xrealloc(*words, (*nwords + 1) * sizeof(**words));
-		*lines = xrealloc(*lines, (*nwords + 1) * sizeof(**lines));
+		*words = node_grow(*words, *nwords, sizeof(**words));
+		*lines = node_grow(*lines, *nwords, sizeof(**lines));
 		(*words)[*nwords] = xstrdup(w.s);
 		(*lines)[*nwords] = line;
 		(*nwords)++;
@@ -394,7 +394,7 @@ parse_unit_text(struct node *n, struct unit *u, const char *file, const char *da
 					    hfile, wl[i]);
 					continue;
 				}
-				u->env = xrealloc(u->env, (u->n_env + 1) * sizeof(*u->env));
+				u->env = node_grow(u->env, u->n_env, sizeof(*u->env));
 				u->env[u->n_env].name = xstrndup(w[i], (size_t)(e - w[i]));
 				u->env[u->n_env].value = xstrdup(e + 1);
 				u->env[u->n_env].line = wl[i];
@@ -452,7 +452,7 @@ list_dir(struct node *n, const char *source, const char *dir, const char *prefix
 		if (de->d_name[0] == '.' || !starts_with(de->d_name, prefix, NULL) ||
 		    !ends_with(de->d_name, suffix))
 			continue;
-		names = xrealloc(names, (*count + 1) * sizeof(*names));
+		names = node_grow(names, *count, sizeof(*names));
 		names[(*count)++] = xstrdup(de->d_name);
 	}
 	closedir(d);
@@ -556,7 +556,9 @@ read_openrc(struct node *n, const char *name)
 						continue;
 					}
 					if (is_args) {
-						map = xrealloc(map, (args.len + 2) * sizeof(*map));
+						/* args never outgrow the file */
+						if (!map)
+							map = xcalloc(data.len + 2, sizeof(*map));
 						map[args.len] = lineno;
 						map[args.len + 1] = lineno;
 					}
@@ -724,7 +726,7 @@ read_envfile(struct node *n, const char *host, int optional)
 			    "'%s' line %d: not a NAME=VALUE assignment", host, l.first);
 			continue;
 		}
-		e->vars = xrealloc(e->vars, (e->n + 1) * sizeof(*e->vars));
+		e->vars = node_grow(e->vars, e->n, sizeof(*e->vars));
 		while (eq > t && isspace((unsigned char)eq[-1]))
 			eq--;
 		e->vars[e->n].name = xstrndup(t, (size_t)(eq - t));
@@ -969,10 +971,11 @@ expand_env(struct node *n, const struct unit *u, const char *v, struct origin *o
 	return buf_detach(&b);
 }
 
+/* A value expanded from an env variable is often in seen already. */
 static void
 seen_add(struct mopt *mo, const char *val, const struct origin *o)
 {
-	for (size_t i = 0; i < mo->seen.n; i++) {
+	for (size_t i = 0; o->kind == SRC_ENV && i < mo->seen.n; i++) {
 		const struct kvalue *k = &mo->seen.v[i];
 
 		if (k->where.line == o->line && k->where.file && o->file &&

@@ -37,11 +37,36 @@ __attribute__((weak)) const char *opt_data_dir;
 
 /* ---- errors and owned strings ---- */
 
+/* More problems than this in one file are summed up in one last line. */
+#define ERRORS_PER_FILE 10
+
 static int
 node_errv(struct node *n, const char *source, const char *file, int line,
     const char *msg)
 {
 	struct source_error *e;
+	size_t same = 0;
+
+	for (size_t i = 0; i < n->nerrors; i++)
+		if (!strcmp(n->errors[i].file, file ? file : ""))
+			same++;
+	if (same > ERRORS_PER_FILE)
+		return -1;
+	if (same == ERRORS_PER_FILE) {
+		struct buf b = BUF_INIT;
+
+		buf_addf(&b, "'%s': more problems; only the first %d are shown",
+		    file, ERRORS_PER_FILE);
+		n->errors = xrealloc(n->errors, (n->nerrors + 1) * sizeof(*n->errors));
+		e = &n->errors[n->nerrors++];
+		e->source = xstrdup(source);
+		e->file = xstrdup(file ? file : "");
+		e->line = 0;
+		error("%s", b.s);
+		e->msg = xstrdup(last_error());
+		buf_release(&b);
+		return -1;
+	}
 
 	n->errors = xrealloc(n->errors, (n->nerrors + 1) * sizeof(*n->errors));
 	e = &n->errors[n->nerrors++];
@@ -78,6 +103,18 @@ node_err_last(struct node *n, const char *source, const char *file, int line)
 	return -1;
 }
 
+void *
+node_grow(void *p, size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (n & (n - 1))
+		return p;	/* not a power of two: there is room */
+	if (size_mul(n ? n * 2 : 1, size, &bytes) < 0)
+		fatal("out of memory");
+	return xrealloc(p, bytes);
+}
+
 const char *
 node_intern(struct node *n, const char *s)
 {
@@ -90,13 +127,49 @@ node_intern(struct node *n, const char *s)
 
 /* ---- the merge ---- */
 
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * A config file may hold 100,000 keys (1 MiB): look names up through a
+ * hash index, not a linear scan.
+ */
 struct mopt *
 merge_get(struct merge *m, const char *name)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->o[i].name, name))
-			return &m->o[i];
-	m->o = xrealloc(m->o, (m->n + 1) * sizeof(*m->o));
+	size_t h;
+
+	if (m->cap) {
+		for (h = name_hash(name) & (m->cap - 1); m->idx[h];
+		    h = (h + 1) & (m->cap - 1))
+			if (!strcmp(m->o[m->idx[h] - 1].name, name))
+				return &m->o[m->idx[h] - 1];
+	}
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+
+		free(m->idx);
+		m->idx = xcalloc(cap, sizeof(*m->idx));
+		m->cap = cap;
+		for (size_t i = 0; i < m->n; i++) {
+			for (h = name_hash(m->o[i].name) & (cap - 1); m->idx[h];
+			    h = (h + 1) & (cap - 1))
+				;
+			m->idx[h] = i + 1;
+		}
+	}
+	for (h = name_hash(name) & (m->cap - 1); m->idx[h]; h = (h + 1) & (m->cap - 1))
+		;
+	m->idx[h] = m->n + 1;
+	if ((m->n & (m->n - 1)) == 0)	/* doubling: see the comment above */
+		m->o = xrealloc(m->o, (m->n ? m->n * 2 : 1) * sizeof(*m->o));
 	memset(&m->o[m->n], 0, sizeof(m->o[m->n]));
 	m->o[m->n].name = xstrdup(name);
 	return &m->o[m->n++];
@@ -105,7 +178,7 @@ merge_get(struct merge *m, const char *name)
 void
 vlist_add(struct vlist *l, const char *value, const struct origin *o)
 {
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v = node_grow(l->v, l->n, sizeof(*l->v));
 	l->v[l->n].value = xstrdup(value);
 	l->v[l->n].where = *o;
 	l->n++;
@@ -141,7 +214,7 @@ static void
 take(struct vlist *out, struct vlist *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+		out->v = node_grow(out->v, out->n, sizeof(*out->v));
 		out->v[out->n++] = l->v[i];
 	}
 	free(l->v);
@@ -184,16 +257,16 @@ merge_finish(struct node *n, struct merge *m)
 			eff.n = 1;
 		}
 		/* seen in precedence order, read order within a kind (stable) */
-		for (size_t a = 1; a < o->seen.n; a++) {
-			struct kvalue t = o->seen.v[a];
-			size_t b = a;
+		if (o->seen.n > 1) {
+			struct kvalue *sorted = xcalloc(o->seen.n, sizeof(*sorted));
+			size_t at = 0;
 
-			while (b > 0 && kind_rank(o->seen.v[b - 1].where.kind) >
-			    kind_rank(t.where.kind)) {
-				o->seen.v[b] = o->seen.v[b - 1];
-				b--;
-			}
-			o->seen.v[b] = t;
+			for (int rank = 0; rank <= 2; rank++)
+				for (size_t a = 0; a < o->seen.n; a++)
+					if (kind_rank(o->seen.v[a].where.kind) == rank)
+						sorted[at++] = o->seen.v[a];
+			free(o->seen.v);
+			o->seen.v = sorted;
 		}
 		k->name = o->name;
 		k->eff = eff.v;
@@ -202,8 +275,10 @@ merge_finish(struct node *n, struct merge *m)
 		k->nseen = o->seen.n;
 	}
 	free(m->o);
+	free(m->idx);
 	m->o = NULL;
-	m->n = 0;
+	m->idx = NULL;
+	m->n = m->cap = 0;
 }
 
 /* ---- files ---- */
@@ -462,7 +537,7 @@ int
 node_load(struct node *n)
 {
 	const char *root = opt_root && *opt_root ? opt_root : "/";
-	struct merge m = { NULL, 0 };
+	struct merge m = { NULL, 0, NULL, 0 };
 	struct stat st;
 	const char *cfg;
 

@@ -643,7 +643,7 @@ fresh(struct ctx *c)
 			struct tm tm;
 
 			gmtime_r(&tt, &tm);
-			strftime(note, sizeof(note), "new token of the rotation started %Y-%m-%dT%H:%M:%SZ", &tm);
+			strftime(note, sizeof(note), ROTATION_NOTE_PREFIX "%Y-%m-%dT%H:%M:%SZ", &tm);
 		}
 		if (store_put(STORE_SERVER_TOKEN, newtok.s, newtok.len, STORE_PENDING, note,
 		    &j.new_version) < 0)

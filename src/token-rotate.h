@@ -56,4 +56,15 @@ struct rotate_opts {
 };
 int token_rotate(const struct rotate_opts *o);
 
+/*
+ * Audit checks of the server-token strategy that need the store (rows in
+ * check-server-token.c, functions in check-token-store.c).
+ */
+struct check_result;
+void check_token_stored(const struct node *n, struct check_result *r);
+void check_token_rotation_age(const struct node *n, struct check_result *r);
+void check_token_rotate_capable(const struct node *n, struct check_result *r);
+/* Notes of rotated versions start with this (so the age check can tell). */
+#define ROTATION_NOTE_PREFIX "new token of the rotation started "
+
 #endif

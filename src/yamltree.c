@@ -48,8 +48,18 @@ new_node(struct yparser *yp, enum ytype t, const yaml_event_t *ev)
 static void
 append(struct ynode *parent, struct ynode *key, struct ynode *val)
 {
-	parent->keys = xrealloc(parent->keys, (parent->n + 1) * sizeof(*parent->keys));
-	parent->vals = xrealloc(parent->vals, (parent->n + 1) * sizeof(*parent->vals));
+	size_t n = parent->n;
+
+	/*
+	 * Grow by doubling (the capacity is the next power of two of n):
+	 * growing by one made a 100,000-key map cost O(n^2) in copies.
+	 */
+	if ((n & (n - 1)) == 0) {
+		size_t cap = n ? n * 2 : 1;
+
+		parent->keys = xrealloc(parent->keys, cap * sizeof(*parent->keys));
+		parent->vals = xrealloc(parent->vals, cap * sizeof(*parent->vals));
+	}
 	parent->keys[parent->n] = key;
 	parent->vals[parent->n] = val;
 	parent->n++;

@@ -19,11 +19,13 @@
 ETCD_BIN=${ETCD_BIN:-/usr/bin/etcd}
 ETCDCTL_BIN=${ETCDCTL_BIN:-/usr/bin/etcdctl}
 
-# a port nobody listens on (random, 20000-59999); not one handed out before
+# a port nobody listens on (random, 10000-32767: below the kernel's
+# ephemeral range, so no outgoing connection holds it); not one handed out
+# before
 _etcd_used_ports=
 etcd_free_port() {
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % 22768))
 		case " $_etcd_used_ports " in *" $p "*) continue ;; esac
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			_etcd_used_ports="$_etcd_used_ports $p"
@@ -71,12 +73,22 @@ etcdctl_root() {
 		--command-timeout 5s "$@"
 }
 
+# all members answer; fails fast when a member process died (e.g. a port
+# taken between our check and its bind)
 etcd_wait_healthy() {
 	i=0
 	while [ $i -lt 120 ]; do
 		if etcdctl_root endpoint health >/dev/null 2>&1; then
 			return 0
 		fi
+		for n in 1 2 3; do
+			[ -f "$ETCD_DIR/e$n.pid" ] || continue
+			if _etcd_gone "$(cat "$ETCD_DIR/e$n.pid")"; then
+				echo "etcd member e$n exited:" >&2
+				tail -n 2 "$ETCD_DIR/e$n.log" >&2
+				return 1
+			fi
+		done
 		sleep 0.25
 		i=$((i + 1))
 	done
@@ -95,28 +107,37 @@ etcd_cluster_start() {
 	"$K3SGUARD" etcd pki init --out "$ETCD_PKI" --localhost \
 		--member e1=127.0.0.1 --member e2=127.0.0.1 --member e3=127.0.0.1 \
 		>"$ETCD_DIR/pki.out" || return 1
-	set -- 
-	ETCD_ENDPOINTS=
-	for n in 1 2 3; do
-		c=$(etcd_free_port); p=$(etcd_free_port)
-		set -- "$@" --member "e$n=127.0.0.1:$c:$p"
-		eval "ETCD_EP$n=https://127.0.0.1:$c"
-		ETCD_ENDPOINTS="$ETCD_ENDPOINTS${ETCD_ENDPOINTS:+,}https://127.0.0.1:$c"
-	done
-	"$K3SGUARD" etcd provision --pki "$ETCD_PKI" --out "$ETCD_DIR/members" \
-		--cert-dir "$ETCD_DIR/members/%n" --etcd-data-dir "$ETCD_DIR/data/%n" \
-		"$@" >"$ETCD_DIR/provision.out" || return 1
 	ETCD_CA=$ETCD_PKI/ca.crt
 	ETCD_ROOT_CERT=$ETCD_PKI/clients/root.crt
 	ETCD_ROOT_KEY=$ETCD_PKI/clients/root.key
 	ETCD_K3S_CERT=$ETCD_PKI/clients/k3s.crt
 	ETCD_K3S_KEY=$ETCD_PKI/clients/k3s.key
-	ETCD_AS_ROOT="--endpoints $ETCD_ENDPOINTS --cacert $ETCD_CA --cert $ETCD_ROOT_CERT --key $ETCD_ROOT_KEY"
-	ETCD_AS_K3S="--endpoints $ETCD_ENDPOINTS --cacert $ETCD_CA --cert $ETCD_K3S_CERT --key $ETCD_K3S_KEY"
-	export ETCD_DIR ETCD_PKI ETCD_ENDPOINTS ETCD_EP1 ETCD_EP2 ETCD_EP3 ETCD_CA \
-		ETCD_ROOT_CERT ETCD_ROOT_KEY ETCD_K3S_CERT ETCD_K3S_KEY ETCD_AS_ROOT ETCD_AS_K3S
-	for n in 1 2 3; do etcd_member_start $n; done
-	etcd_wait_healthy
+	# a port can be taken between our check and etcd's bind: try again
+	for attempt in 1 2 3; do
+		etcd_cluster_stop
+		rm -rf "$ETCD_DIR/members" "$ETCD_DIR/data" "$ETCD_DIR"/e*.log
+		set --
+		ETCD_ENDPOINTS=
+		for n in 1 2 3; do
+			c=$(etcd_free_port); p=$(etcd_free_port)
+			set -- "$@" --member "e$n=127.0.0.1:$c:$p"
+			eval "ETCD_EP$n=https://127.0.0.1:$c"
+			ETCD_ENDPOINTS="$ETCD_ENDPOINTS${ETCD_ENDPOINTS:+,}https://127.0.0.1:$c"
+		done
+		"$K3SGUARD" etcd provision --pki "$ETCD_PKI" --out "$ETCD_DIR/members" \
+			--cert-dir "$ETCD_DIR/members/%n" --etcd-data-dir "$ETCD_DIR/data/%n" \
+			"$@" >"$ETCD_DIR/provision.out" || return 1
+		ETCD_AS_ROOT="--endpoints $ETCD_ENDPOINTS --cacert $ETCD_CA --cert $ETCD_ROOT_CERT --key $ETCD_ROOT_KEY"
+		ETCD_AS_K3S="--endpoints $ETCD_ENDPOINTS --cacert $ETCD_CA --cert $ETCD_K3S_CERT --key $ETCD_K3S_KEY"
+		export ETCD_DIR ETCD_PKI ETCD_ENDPOINTS ETCD_EP1 ETCD_EP2 ETCD_EP3 ETCD_CA \
+			ETCD_ROOT_CERT ETCD_ROOT_KEY ETCD_K3S_CERT ETCD_K3S_KEY ETCD_AS_ROOT ETCD_AS_K3S
+		for n in 1 2 3; do etcd_member_start $n; done
+		if etcd_wait_healthy; then
+			return 0
+		fi
+		echo "etcd cluster start, attempt $attempt failed; retrying with new ports" >&2
+	done
+	return 1
 }
 
 # etcd_openssl_cert CN EKU STARTDATE ENDDATE OUT [SAN]: a certificate signed by

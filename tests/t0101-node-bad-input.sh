@@ -134,4 +134,34 @@ assert e[0][\"file\"] == \"/etc/rancher/k3s/config.yaml\"
 "
 '
 
+test_expect_success 'a config with 100,000 keys is merged quickly (hash index)' '
+	R=$(fresh) &&
+	awk "BEGIN { for (i = 0; i < 100000; i++) printf \"k%d: v\\n\", i }" >"$R/$C" &&
+	test "$(wc -c <"$R/$C")" -lt 1048576 &&
+	timeout 30 "$K3SGUARD" --root "$R" node >out 2>err &&
+	grep -q "^  k99999 = v  \[config /etc/rancher/k3s/config.yaml:100000\]" out
+'
+
+test_expect_success 'a 1 MB unit, env file and OpenRC script are read in linear time' '
+	R=$(fresh) &&
+	awk "BEGIN { printf \"[Service]\\nExecStart=/usr/local/bin/k3s server\"; for (i = 0; i < 60000; i++) printf \" --tls-san=x%d\", i; print \"\" }" \
+		>"$R/etc/systemd/system/k3s.service" &&
+	awk "BEGIN { for (i = 0; i < 80000; i++) printf \"K3S_X%d=v\\n\", i }" >"$R/etc/rancher/k3s/k3s.env" &&
+	mkdir -p "$R/etc/init.d" &&
+	awk "BEGIN { printf \"command_args=\\\"server\"; for (i = 0; i < 60000; i++) printf \" --tls-san=y%d\", i; print \"\\\"\" }" \
+		>"$R/etc/init.d/k3s" &&
+	timeout 30 "$K3SGUARD" --root "$R" node >out 2>err &&
+	grep -q "^  tls-san = x59999  \[unit /etc/systemd/system/k3s.service:2\]" out &&
+	grep -q "^  tls-san = y59999  \[unit /etc/init.d/k3s:1\]" out &&
+	grep -q "line 80000: K3S_X79999 = v" out
+'
+
+test_expect_success 'many bad keys in one file: ten lines and a summary, not thousands' '
+	R=$(fresh) &&
+	awk "BEGIN { for (i = 0; i < 5000; i++) printf \"k%d: {a: b}\\n\", i }" >"$R/$C" &&
+	expect_code 2 k3sguard --root "$R" node >out 2>err &&
+	test "$(wc -l <err)" -eq 11 &&
+	tail -n 1 err | grep -q "more problems; only the first 10 are shown"
+'
+
 test_done

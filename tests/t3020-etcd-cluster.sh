@@ -22,6 +22,27 @@ test_expect_success 'the members run from the generated config files, mutual TLS
 	etcdctl_root member list >m && test "$(wc -l <m)" -eq 3
 '
 
+test_expect_success 'provision: a hardened unit and an install script per member' '
+	u=$ETCD_DIR/members/e2/k3sguard-etcd.service &&
+	for l in "User=etcd" "ProtectSystem=strict" "ReadWritePaths=$ETCD_DIR/data/e2" \
+		"NoNewPrivileges=yes" "CapabilityBoundingSet=" "PrivateTmp=yes" \
+		"ExecStart=/usr/bin/etcd --config-file $ETCD_DIR/members/e2/etcd.conf.yml"; do
+		grep -qx -- "$l" "$u" || { echo "unit lacks $l"; exit 1; }
+	done &&
+	sh -n "$ETCD_DIR/members/e2/install.sh" &&
+	test "$(stat -c %a "$ETCD_DIR/members/e2/server.key")" = 600 &&
+	test ! -e "$ETCD_DIR/members/e2/ca.key" && ! grep -rl "ca.key" "$ETCD_DIR/members" &&
+	if command -v systemd-analyze >/dev/null 2>&1; then
+		systemd-analyze verify --man=no "$u" 2>&1 | grep -i -e "unknown" -e "invalid" && exit 1
+	fi; true
+'
+
+test_expect_success 'provision refuses a member whose certificate lacks its address' '
+	expect_code 2 k3sguard etcd provision --pki "$ETCD_PKI" --out "$TMP/bad" \
+		--member e1=10.1.2.3 2>err && one_line err &&
+	grep -q "no subject alternative name for .10.1.2.3." err && test ! -e "$TMP/bad"
+'
+
 test_expect_success 'health: all members up, one leader, exit 0' '
 	k3sguard etcd health $ETCD_AS_ROOT >out &&
 	test "$(grep -c "^member e[123] .*: up, TLS verified, etcd 3\." out)" -eq 3 &&

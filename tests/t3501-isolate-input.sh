@@ -14,6 +14,7 @@ if ! isolate --help >/dev/null 2>&1; then
 fi
 cd "$TMP" || exit 1
 FIX=$TOP/tests/fixtures/nft
+at_exit 'test -s "$TMP/sserver.pid" && kill "$(cat "$TMP/sserver.pid")"'
 
 test_expect_success '--help describes the modes' '
 	isolate --help >out &&
@@ -77,6 +78,7 @@ test_expect_success 'probe: connected and refused on loopback' '
 	port=$((20000 + RANDOM % 20000))
 	openssl s_server -accept "127.0.0.1:$port" -nocert -naccept 3 >/dev/null 2>&1 </dev/null &
 	pid=$!
+	echo "$pid" >"$TMP/sserver.pid"
 	for _ in $(seq 1 50); do
 		ss -ltn | grep -q "127.0.0.1:$port " && break
 		sleep 0.1
@@ -94,6 +96,7 @@ test_done
 fi
 cd "$TMP" || exit 1
 FIX=$TOP/tests/fixtures/nft
+at_exit 'test -s "$TMP/sserver.pid" && kill "$(cat "$TMP/sserver.pid")"'
 
 test_expect_success '--help describes the modes' '
 	isolate --help >out &&

@@ -22,16 +22,20 @@ token_node() {
 	mkdir -p "$DD/server/tls" "$DD/server/cred" "$DD/server/db" "$R/usr/local/bin" \
 		"$R/etc/k3sguard" "$CTL"
 	chmod 700 "$DD/server" "$DD/server/cred" "$DD/server/tls"
-	# the cluster CA and the serving certificate (127.0.0.1 and localhost)
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	# the cluster CA and the serving certificate (127.0.0.1 and localhost),
+	# valid from a year ago (when faketime is there) so tests can run
+	# k3sguard under faketime for old store records
+	bd=
+	command -v faketime >/dev/null 2>&1 && bd="faketime -f -365d"
+	$bd openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 730 \
 		-subj "/CN=k3s-server-ca@test" -keyout "$DD/server/tls/server-ca.key" \
 		-out "$DD/server/tls/server-ca.crt" 2>/dev/null
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-subj "/CN=k3s" -keyout "$DD/server/tls/serving-kube-apiserver.key" \
 		-out "$CTL/serving.csr" 2>/dev/null
 	printf "subjectAltName=IP:127.0.0.1,DNS:localhost\n" >"$CTL/san.ext"
-	openssl x509 -req -in "$CTL/serving.csr" -CA "$DD/server/tls/server-ca.crt" \
-		-CAkey "$DD/server/tls/server-ca.key" -CAcreateserial -days 2 \
+	$bd openssl x509 -req -in "$CTL/serving.csr" -CA "$DD/server/tls/server-ca.crt" \
+		-CAkey "$DD/server/tls/server-ca.key" -CAcreateserial -days 730 \
 		-extfile "$CTL/san.ext" -out "$DD/server/tls/serving-kube-apiserver.crt" 2>/dev/null
 	CAHASH=$(sha256sum "$DD/server/tls/server-ca.crt" | cut -c1-64)
 	OLDPW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
