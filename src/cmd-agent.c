@@ -17,6 +17,7 @@
  */
 #include "k3sguard.h"
 #include "cmd.h"
+#include "agent.h"
 #include "memfd-token.h"
 #include "node.h"
 #include "scan.h"
@@ -43,36 +44,12 @@ static const char unit_usage[] =
 "  --bin PATH  k3sguard as the unit runs it (default: this binary)\n"
 "  --dry-run   print the drop-in and where it would go\n";
 
-#define DROPIN_NAME "90-k3sguard-agent-exec.conf"
 
 /* Environment variables that carry a token (or point at one) to K3s. */
 static const char *const token_env[] = {
 	"K3S_TOKEN", "K3S_AGENT_TOKEN", "K3S_TOKEN_FILE", "K3S_AGENT_TOKEN_FILE",
 	"K3S_CLUSTER_SECRET",
 };
-
-/*
- * The flag name when arg is a token flag K3s would accept ("-t", "--token",
- * "-token", "--agent-token=x", "--token-file"), else NULL.  Go's flag
- * parsing takes one or two dashes.
- */
-static const char *
-token_flag(const char *arg)
-{
-	static const char *const names[] = { "t", "token", "agent-token", "token-file" };
-	const char *s = arg;
-	size_t n;
-
-	if (*s++ != '-')
-		return NULL;
-	if (*s == '-')
-		s++;
-	n = strcspn(s, "=");
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (n == strlen(names[i]) && !memcmp(s, names[i], n))
-			return names[i];
-	return NULL;
-}
 
 static int
 is_token_env(const char *e)
@@ -84,12 +61,6 @@ is_token_env(const char *e)
 			return 1;
 	}
 	return 0;
-}
-
-static const char *
-default_secret(const char *sub)
-{
-	return !strcmp(sub, "server") ? "server-token" : "agent-token";
 }
 
 /* ---- agent exec -------------------------------------------------------- */
@@ -137,7 +108,7 @@ agent_exec(int argc, char **argv)
 	if (strcmp(sub, "agent") && strcmp(sub, "server"))
 		usage_error("agent exec: '%s' is not 'agent' or 'server'", sub);
 	for (int i = optind + 2; i < argc; i++) {
-		if ((flag = token_flag(argv[i]))) {
+		if ((flag = agent_token_flag(argv[i]))) {
 			if (!strcmp(flag, "token-file"))
 				usage_error("agent exec: refusing '--token-file' in the K3s arguments: "
 				    "agent exec supplies it");
@@ -147,7 +118,7 @@ agent_exec(int argc, char **argv)
 		}
 	}
 	if (!secret)
-		secret = default_secret(sub);
+		secret = agent_default_secret(sub);
 	if (store_name_ok(secret) < 0)
 		return EXIT_USAGE;
 
@@ -232,90 +203,6 @@ agent_exec(int argc, char **argv)
 
 /* ---- agent install-unit ------------------------------------------------ */
 
-/* One ExecStart= word, quoted as systemd reads it when it needs quoting. */
-static void
-add_word(struct buf *b, const char *w)
-{
-	int plain = *w != '\0';
-
-	for (const char *p = w; *p; p++)
-		if (strchr(" \t\"'\\$%;", *p))
-			plain = 0;
-	if (b->len && b->s[b->len - 1] != '=')
-		buf_addch(b, ' ');
-	if (plain) {
-		buf_adds(b, w);
-		return;
-	}
-	buf_addch(b, '"');
-	for (const char *p = w; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_addch(b, '\\');
-		if (*p == '$' || *p == '%')
-			buf_addch(b, *p);	/* $$ and %% are literal */
-		buf_addch(b, *p);
-	}
-	buf_addch(b, '"');
-}
-
-/*
- * The K3s command line of the unit, without token flags: "k3s", "server",
- * args...  A unit that already goes through "k3sguard agent exec" gives the
- * command after its "--".
- */
-static int
-k3s_command(const struct unit *u, const char ***out, size_t *nout)
-{
-	char *const *a = u->argv;
-	size_t n = u->argc, k = 0;
-	const char **v;
-
-	if (n && ends_with(a[0], "k3sguard")) {
-		size_t i;
-
-		for (i = 1; i < n && strcmp(a[i], "--"); i++)
-			;
-		if (i == n)
-			return error("'%s': ExecStart= runs k3sguard without '--'", u->path);
-		a += i + 1;
-		n -= i + 1;
-	}
-	if (n < 2 || (strcmp(a[1], "server") && strcmp(a[1], "agent")))
-		return error("'%s': ExecStart= is not 'k3s server' or 'k3s agent'", u->path);
-	v = xcalloc(n + 1, sizeof(*v));
-	for (size_t i = 0; i < n; i++) {
-		const char *f = i >= 2 ? token_flag(a[i]) : NULL;
-
-		if (f) {
-			/* "--token X" drops X too; "--token=X" is one word */
-			if (!strchr(a[i], '=') && i + 1 < n)
-				i++;
-			continue;
-		}
-		v[k++] = a[i];
-	}
-	*out = v;
-	*nout = k;
-	return 0;
-}
-
-/* Replace every value the scanner finds in the line with <redacted>. */
-static void
-redacted_copy(struct buf *out, const char *s, size_t len)
-{
-	struct scan_hits h = { 0 };
-	size_t at = 0;
-
-	scan_buffer(s, len, 1, &h);
-	for (size_t i = 0; i < h.n; i++) {
-		buf_add(out, s + at, h.v[i].off - at);
-		buf_adds(out, "<redacted>");
-		at = h.v[i].off + h.v[i].len;
-	}
-	buf_add(out, s + at, len - at);
-	scan_hits_release(&h);
-}
-
 static int
 agent_install_unit(int argc, char **argv)
 {
@@ -328,15 +215,8 @@ agent_install_unit(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct node n;
-	const struct unit *u = NULL;
-	const char *secret = NULL, *bin = NULL, **cmd = NULL;
-	struct buf content = BUF_INIT, exec = BUF_INIT, dir = BUF_INIT, path = BUF_INIT;
-	struct buf old = BUF_INIT;
-	char self[PATH_MAX];
-	struct stat st;
-	mode_t mask;
-	size_t ncmd = 0;
-	int c, dry_run = 0, ret = EXIT_ERROR;
+	const char *secret = NULL, *bin = NULL;
+	int c, dry_run = 0, changed, rc;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
@@ -361,94 +241,13 @@ agent_install_unit(int argc, char **argv)
 		usage_error("agent install-unit: unexpected argument '%s'", argv[optind]);
 	if (secret && store_name_ok(secret) < 0)
 		return EXIT_USAGE;
-	if (!bin) {
-		ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-		if (len < 0)
-			return error_errno("cannot find this program's path (give --bin)"), EXIT_ERROR;
-		self[len] = '\0';
-		bin = self;
-	}
-	if (bin[0] != '/')
+	if (bin && bin[0] != '/')
 		usage_error("--bin: '%s' is not an absolute path", bin);
-
-	memset(&n, 0, sizeof(n));
 	if (node_load(&n) < 0)
 		return EXIT_ERROR;
-	for (size_t i = 0; i < n.nunits; i++)
-		if (n.units[i].active)
-			u = &n.units[i];
-	if (!u) {
-		error("no K3s unit on this node (k3s.service, k3s-agent.service)");
-		goto out;
-	}
-	if (u->openrc) {
-		error("'%s': OpenRC services are not supported by install-unit yet; "
-		    "set command=\"%s\" and command_args=\"agent exec -- <k3s command>\" by hand",
-		    u->path, bin);
-		goto out;
-	}
-	if (k3s_command(u, &cmd, &ncmd) < 0)
-		goto out;
-	if (!secret)
-		secret = default_secret(cmd[1]);
-
-	buf_adds(&exec, "ExecStart=");
-	add_word(&exec, bin);
-	add_word(&exec, "agent");
-	add_word(&exec, "exec");
-	add_word(&exec, "--secret");
-	add_word(&exec, secret);
-	add_word(&exec, "--");
-	for (size_t i = 0; i < ncmd; i++)
-		add_word(&exec, cmd[i]);
-	buf_addf(&content,
-	    "# Written by 'k3sguard agent install-unit'.  K3s gets its token from the\n"
-	    "# k3sguard secret store ('%s') in a sealed memfd (--token-file\n"
-	    "# /proc/self/fd/N), never from its command line, environment or a file.\n"
-	    "# Remove this file (and run systemctl daemon-reload) to undo.\n"
-	    "[Service]\n"
-	    "ExecStart=\n"
-	    "%s\n", secret, exec.s);
-
-	buf_addf(&dir, "%s.d", u->path);
-	buf_addf(&path, "%s/%s", dir.s, DROPIN_NAME);
-	if (path_lstat(root_path(path.s), &st) == 0 &&
-	    file_read(root_path(path.s), CONFIG_MAX, &old, NULL) == 0 &&
-	    old.len == content.len && !memcmp(old.s, content.s, content.len)) {
-		printf("%s is up to date: %s runs through 'k3sguard agent exec'\n", path.s, u->name);
-		ret = EXIT_OK;
-		goto out;
-	}
-	if (dry_run) {
-		struct buf shown = BUF_INIT;
-
-		redacted_copy(&shown, content.s, content.len);
-		printf("would write %s (0644):\n%s", path.s, shown.s);
-		printf("then: systemctl daemon-reload && systemctl restart %s\n", u->name);
-		buf_release(&shown);
-		ret = EXIT_OK;
-		goto out;
-	}
-	/* a unit's drop-in directory is world-readable like the unit */
-	mask = umask(022);
-	c = mkdir_p(root_path(dir.s), 0755);
-	umask(mask);
-	if (c < 0 || file_write_atomic(root_path(path.s), content.s, content.len, 0644) < 0)
-		goto out;
-	printf("wrote %s: %s now starts K3s through 'k3sguard agent exec --secret %s'\n",
-	    path.s, u->name, secret);
-	printf("next: systemctl daemon-reload && systemctl restart %s\n", u->name);
-	ret = EXIT_OK;
-out:
-	free(cmd);
-	buf_release(&content);
-	buf_release(&exec);
-	buf_release(&dir);
-	buf_release(&path);
-	buf_release(&old);
+	rc = agent_install_dropin(&n, secret, bin, dry_run, &changed, NULL);
 	node_free(&n);
-	return ret;
+	return rc < 0 ? EXIT_ERROR : EXIT_OK;
 }
 
 int cmd_agent(int argc, char **argv);

@@ -418,6 +418,7 @@ out:
 static const struct subcmd manifests_verbs[] = {
 	{ "lock", cmd_lock, "sign a baseline of the manifests directory" },
 	{ "verify", cmd_verify, "compare the directory with its signed baseline" },
+	{ "sync", manifests_sync, "make the directory equal to a reviewed source, then lock" },
 	{ "watch", manifests_watch, "alert on (and with --enforce, undo) changes as they happen" },
 };
 

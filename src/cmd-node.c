@@ -203,6 +203,8 @@ print_text(const struct node *n)
 			print_stat(&f->st);
 			if (f->link_target)
 				printf(" -> %s", f->link_target);
+			if (f->err)
+				printf(" [warning: %s]", f->err);
 		} else if (f->exists == 0) {
 			printf("missing");
 		} else {
@@ -366,11 +368,13 @@ to_json(const struct node *n)
 	for (size_t i = 0; i < n->nfiles; i++) {
 		const struct node_file *f = &n->files[i];
 
-		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o, s:o, s:o}",
+		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:o}",
 		    "id", f->id, "path", jstr(f->path),
 		    "state", f->exists == 1 ? "present" : f->exists == 0 ? "missing" : "error",
 		    "stat", f->exists == 1 ? jstat(&f->st) : json_null(),
-		    "link_target", jstr(f->link_target), "error", jstr(f->err)));
+		    "link_target", jstr(f->link_target),
+		    "error", f->exists < 0 ? jstr(f->err) : json_null(),
+		    "warning", f->exists == 1 ? jstr(f->err) : json_null()));
 	}
 	json_object_set_new(j, "files", a);
 

@@ -104,6 +104,39 @@ done:
 	return ret;
 }
 
+/*
+ * Read back what the kernel now holds and audit it: both ports must be
+ * restricted (our drop is final whatever other tables say).
+ */
+static int
+verify_loaded(const struct opts *o)
+{
+	static const char *const list[] = { "-j", "list", "ruleset", NULL };
+	struct nft_port_report ports[2] = { { .port = o->client_port }, { .port = o->peer_port } };
+	struct nft_audit a = { 0 };
+	struct buf js = BUF_INIT;
+	char *nft = nft_find(o->nft);
+	int ret = EXIT_ERROR;
+
+	if (!nft || nft_run(nft, list, NULL, 0, &js) < 0 ||
+	    nft_audit_ports("nft -j list ruleset", js.s, js.len, ports, 2, &a) < 0)
+		goto done;
+	if (!a.have_table || !ports[0].restricted || !ports[1].restricted) {
+		error("loaded, but reading the ruleset back shows port %u %s and port %u %s",
+		    o->client_port, ports[0].restricted ? "restricted" : "OPEN",
+		    o->peer_port, ports[1].restricted ? "restricted" : "OPEN");
+		goto done;
+	}
+	printf("verified: the kernel's ruleset restricts ports %u and %u "
+	    "('k3sguard etcd isolate --status' shows to whom)\n", o->client_port, o->peer_port);
+	ret = EXIT_OK;
+done:
+	nft_audit_release(&a);
+	buf_release(&js);
+	free(nft);
+	return ret;
+}
+
 static int
 do_isolate(const struct opts *o)
 {
@@ -143,10 +176,12 @@ do_isolate(const struct opts *o)
 		ret = EXIT_OK;
 	} else {
 		ret = load_ruleset(o, &rules, "load");
-		if (ret == EXIT_OK && !o->dry_run)
+		if (ret == EXIT_OK && !o->dry_run) {
 			printf("loaded table inet %s: port %u from %zu client source(s) and loopback, "
 			    "port %u from %zu peer source(s) and loopback\n", NFT_TABLE,
 			    o->client_port, nclients, o->peer_port, npeers);
+			ret = verify_loaded(o);
+		}
 	}
 	buf_release(&rules);
 	free(clients);

@@ -71,8 +71,7 @@ fd_read_all(int fd, const char *name, size_t cap, struct buf *out)
 int
 file_read(const char *path, size_t cap, struct buf *out, struct stat *st)
 {
-	struct stat sb;
-	int fd, ret = -1;
+	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
@@ -80,6 +79,17 @@ file_read(const char *path, size_t cap, struct buf *out, struct stat *st)
 			return error("'%s' is a symlink (refused)", path);
 		return error_errno("cannot open '%s'", path);
 	}
+	ret = file_read_fd(fd, path, cap, out, st);
+	close(fd);
+	return ret;
+}
+
+int
+file_read_fd(int fd, const char *path, size_t cap, struct buf *out, struct stat *st)
+{
+	struct stat sb;
+	int ret = -1;
+
 	if (fstat(fd, &sb) < 0) {
 		error_errno("cannot stat '%s'", path);
 		goto out;
@@ -98,7 +108,6 @@ file_read(const char *path, size_t cap, struct buf *out, struct stat *st)
 		*st = sb;
 	ret = 0;
 out:
-	close(fd);
 	return ret;
 }
 

@@ -45,6 +45,12 @@ int file_read(const char *path, size_t cap, struct buf *out, struct stat *st);
 int fd_read_all(int fd, const char *name, size_t cap, struct buf *out);
 
 /*
+ * The checks and read of file_read() on an fd the caller opened (with
+ * O_NOFOLLOW): fstat, regular file, size cap, read.  Does not close fd.
+ */
+int file_read_fd(int fd, const char *name, size_t cap, struct buf *out, struct stat *st);
+
+/*
  * Replace path atomically with data, created with mode (and owned by the
  * caller).  Refuses when path exists and is a symlink or not a regular file.
  */

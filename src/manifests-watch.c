@@ -548,12 +548,27 @@ observe(struct watch *w, const char *rel, int present, struct mentry *cur, int d
 	buf_release(&detail);
 }
 
+/*
+ * The temporaries of k3sguard's own atomic writes (sync, restores): dotfiles,
+ * which K3s never applies; renamed into place within milliseconds, and the
+ * rename is an event.  verify still reports one left behind.
+ */
+static int
+own_temp(const char *rel)
+{
+	const char *b = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+
+	return starts_with(b, ".k3sguard-", NULL) && ends_with(b, ".tmp");
+}
+
 static void
 check_path(struct watch *w, const char *rel, int depth)
 {
 	struct mentry e;
 	int present;
 
+	if (own_temp(rel))
+		return;
 	memset(&e, 0, sizeof(e));
 	e.path = (char *)rel;
 	present = w->rootfd >= 0 && mentry_stat_hash(w->rootfd, rel, &e) == 0;
@@ -696,6 +711,8 @@ full_rescan(struct watch *w)
 		for (size_t i = 0; i < t.n; i++) {
 			struct wstate *s = state_get(w, t.e[i].path, 0);
 
+			if (own_temp(t.e[i].path))
+				continue;
 			if (s && s->dirty)
 				s->dirty = 0;	/* checked here */
 			observe(w, t.e[i].path, 1, &t.e[i], 0);

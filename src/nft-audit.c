@@ -546,8 +546,12 @@ eval_rule(struct ev *e, struct nchain *c, json_t *rule, const struct pkt *p, int
 static enum verdict
 eval_chain(struct ev *e, struct nchain *c, const struct pkt *p, int depth)
 {
-	if (++e->steps > 2000000)
+	if (++e->steps > 2000000) {
+		if (!strstr(e->notes->s, "evaluation stopped"))
+			buf_adds(e->notes, "evaluation stopped after 2000000 chain walks: the rest "
+			    "assumed to accept\n");
 		return V_ACCEPT;
+	}
 	for (size_t i = 0; i < c->nrules; i++) {
 		enum verdict v = eval_rule(e, c, c->rules[i], p, depth);
 

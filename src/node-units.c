@@ -14,6 +14,7 @@
 #include "k3sguard.h"
 #include "node.h"
 #include "node-int.h"
+#include "rootfs.h"
 
 #include <dirent.h>
 
@@ -415,7 +416,7 @@ read_node_file(struct node *n, const char *source, const char *host,
 	int ret;
 
 	quiet_errors++;
-	ret = file_read(root_path(host), CONFIG_MAX, out, st);
+	ret = rootfs_read(host, CONFIG_MAX, out, st);
 	quiet_errors--;
 	if (ret < 0)
 		node_err_last(n, source, host, 0);
@@ -437,7 +438,7 @@ static char **
 list_dir(struct node *n, const char *source, const char *dir, const char *prefix,
     const char *suffix, size_t *count)
 {
-	DIR *d = opendir(root_path(dir));
+	DIR *d = rootfs_opendir(dir);
 	char **names = NULL;
 	struct dirent *de;
 
@@ -471,7 +472,7 @@ read_systemd_unit(struct node *n, const char *name)
 	size_t ndrop;
 
 	buf_addf(&path, "%s/%s", SYSTEMD_DIR, name);
-	if (path_lstat(root_path(path.s), &st) < 0) {
+	if (rootfs_lstat(path.s, &st) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			node_err(n, "unit", path.s, 0, "cannot examine '%s': %s", path.s,
 			    strerror(errno));
@@ -518,7 +519,7 @@ read_openrc(struct node *n, const char *name)
 	int lineno = 1, args_line = 0;
 
 	buf_addf(&path, "/etc/init.d/%s", name);
-	if (path_lstat(root_path(path.s), &st) < 0) {
+	if (rootfs_lstat(path.s, &st) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			node_err(n, "unit", path.s, 0, "cannot examine '%s': %s", path.s,
 			    strerror(errno));
@@ -702,7 +703,7 @@ read_envfile(struct node *n, const char *host, int optional)
 	e = &n->envfiles[n->nenvfiles++];
 	memset(e, 0, sizeof(*e));
 	e->path = xstrdup(host);
-	if (path_lstat(root_path(host), &e->st) < 0) {
+	if (rootfs_lstat(host, &e->st) < 0) {
 		if (errno == ENOENT && optional)
 			return;
 		node_err(n, "env", host, 0, "cannot examine '%s': %s", host, strerror(errno));

@@ -7,8 +7,9 @@
  * kind and the K3s version.
  *
  * Invariants:
- *  - nothing here follows a symlink of the node tree: files are read with
- *    file_read() (O_NOFOLLOW) and examined with lstat();
+ *  - nothing here follows a symlink of the node tree out of it: every path
+ *    is resolved inside the root (rootfs.h), files are read with
+ *    rootfs_read() (O_NOFOLLOW) and examined with rootfs_lstat();
  *  - a node root may be an untrusted disk image, so the k3s binary under it
  *    is run only when it and its directory are root-owned and not group or
  *    other writable, with a minimal env, no stdin and a 5 s limit;
@@ -20,6 +21,7 @@
 #include "k3sguard.h"
 #include "node.h"
 #include "node-int.h"
+#include "rootfs.h"
 #include "run.h"
 #include "token.h"
 
@@ -334,20 +336,36 @@ add_file(struct node *n, const char *id, const char *host)
 	f->id = id;
 	f->path = xstrdup(host);
 	p = root_path(host);
-	if (path_lstat(p, &f->st) == 0) {
+	if (rootfs_lstat(host, &f->st) == 0) {
 		f->exists = 1;
 		if (S_ISLNK(f->st.st_mode)) {
 			char t[PATH_MAX];
-			ssize_t len = readlink(p, t, sizeof(t) - 1);
 
-			if (len >= 0) {
-				t[len] = '\0';
+			if (rootfs_readlink(host, t, sizeof(t)) >= 0)
 				f->link_target = xstrdup(t);
-			}
 		}
 		return;
 	}
-	if (errno == ENOENT) {
+	if ((errno == ENOENT || errno == ENOTDIR) && path_lstat(p, &f->st) == 0) {
+		/*
+		 * Not in the node, but the plain path reaches something: a link on
+		 * the way leads out of the root.  Keep what it reaches (lstat only,
+		 * nothing is read or run there) so a check can point at it, and say
+		 * so in err.
+		 */
+		char t[PATH_MAX];
+		ssize_t len;
+
+		f->exists = 1;
+		if (S_ISLNK(f->st.st_mode) && (len = readlink(p, t, sizeof(t) - 1)) >= 0) {
+			t[len] = '\0';
+			f->link_target = xstrdup(t);
+		}
+		f->err = xasprintf("'%s' is reached only through a symlink that leads out of "
+		    "the node root", p);
+		return;
+	}
+	if (errno == ENOENT || errno == ENOTDIR) {
 		f->exists = 0;
 		return;
 	}
@@ -396,7 +414,7 @@ is_dir_under_root(const char *host)
 {
 	struct stat st;
 
-	return path_lstat(root_path(host), &st) == 0 && S_ISDIR(st.st_mode);
+	return rootfs_lstat(host, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static void
@@ -469,25 +487,34 @@ parse_version(const char *out)
 static void
 read_version(struct node *n)
 {
-	const char *bin = root_path(n->k3s_bin);
-	char *path = xstrdup(bin), *dir = xstrdup(bin), *slash;
-	const char *argv[] = { path, "--version", NULL };
+	char *path = xstrdup(root_path(n->k3s_bin)), *hdir = xstrdup(n->k3s_bin);
+	char *dname = NULL, *slash;
+	const char *argv[] = { NULL, "--version", NULL };
 	struct buf out = BUF_INIT;
 	struct stat st, dst;
 	struct run_opts o = {
 		.argv = argv, .out = &out, .out_cap = 65536,
 		.timeout_ms = VERSION_TIMEOUT_MS,
 	};
-	int status = -1;
+	int status = -1, host = !opt_root || !*opt_root || !strcmp(opt_root, "/");
+	int dfd, trusted;
 
-	if (path_lstat(path, &st) < 0) {
+	argv[0] = path;
+
+	if (rootfs_lstat(n->k3s_bin, &st) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			node_err(n, "version", n->k3s_bin, 0, "cannot examine '%s': %s",
 			    path, strerror(errno));
 		goto out;	/* absent binary: version unknown, not an error */
 	}
-	if (S_ISLNK(st.st_mode) && (!opt_root || !*opt_root || !strcmp(opt_root, "/"))) {
-		/* on the host a symlinked binary is fine; under --root it would escape */
+	if (S_ISLNK(st.st_mode)) {
+		/* on the host a symlinked binary is fine; under --root it may escape */
+		if (!host) {
+			node_err(n, "version", n->k3s_bin, 0,
+			    "'%s' is a symlink; under --root it is not run to read the K3s version",
+			    path);
+			goto out;
+		}
 		if (stat(path, &st) < 0) {
 			node_err(n, "version", n->k3s_bin, 0, "cannot examine '%s': %s",
 			    path, strerror(errno));
@@ -500,17 +527,41 @@ read_version(struct node *n)
 		    type_str(st.st_mode));
 		goto out;
 	}
-	slash = strrchr(dir, '/');
+	slash = strrchr(hdir, '/');
 	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
+		*(slash == hdir ? slash + 1 : slash) = '\0';
+	dname = xstrdup(root_path(hdir));
+	if ((dfd = rootfs_open(hdir, O_PATH | O_DIRECTORY)) < 0 || fstat(dfd, &dst) < 0) {
+		node_err(n, "version", n->k3s_bin, 0, "cannot examine '%s': %s", dname,
+		    strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		goto out;
+	}
+	close(dfd);
+	/* the binary and its directory must be root's and closed to others */
 	quiet_errors++;
-	if (file_trusted(&st, path) < 0 ||
-	    (path_lstat(dir, &dst) == 0 && file_trusted(&dst, dir) < 0)) {
-		quiet_errors--;
+	trusted = file_trusted(&st, path) == 0 && file_trusted(&dst, dname) == 0;
+	quiet_errors--;
+	if (!trusted) {
 		node_err(n, "version", n->k3s_bin, 0, "%s; not run to read the K3s version",
 		    last_error());
 		goto out;
 	}
+	/* exec(2) must run the file checked above, found inside the root */
+	if (!host) {
+		char *real = rootfs_exec_path(n->k3s_bin);
+
+		if (!real) {
+			node_err(n, "version", n->k3s_bin, 0,
+			    "cannot resolve '%s' inside the node root: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		free(path);
+		argv[0] = path = real;
+	}
+	quiet_errors++;
 	if (run_cmd(&o, &status) < 0) {
 		quiet_errors--;
 		node_err_last(n, "version", n->k3s_bin, 0);
@@ -528,7 +579,8 @@ read_version(struct node *n)
 out:
 	buf_release(&out);
 	free(path);
-	free(dir);
+	free(hdir);
+	free(dname);
 }
 
 /* ---- node_load ---- */

@@ -40,7 +40,12 @@ run_cmd(const struct run_opts *o, int *status)
 	const char *name = o->argv[0];
 	long long deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
 	int ret = -1, wst = 0, killed = 0, overflow = 0;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	pid_t pid;
+
+	/* a child that exits without reading its stdin is EPIPE, not our death */
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old_pipe);
 
 	if (pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0 ||
 	    pipe2(errp, O_CLOEXEC) < 0) {
@@ -190,5 +195,6 @@ close:
 		if (errp[i] >= 0)
 			close(errp[i]);
 	}
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	return ret;
 }

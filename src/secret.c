@@ -87,9 +87,3 @@ secret_chomp(struct buf *b)
 			b->s[--b->len] = '\0';
 	}
 }
-
-int
-secret_lock_process(void)
-{
-	return mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0 ? -1 : 0;
-}

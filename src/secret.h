@@ -31,10 +31,4 @@ int secret_read_fd(int fd, const char *name, size_t cap, struct buf *out);
 /* Strip one trailing "\n" or "\r\n". */
 void secret_chomp(struct buf *b);
 
-/*
- * Lock every current and future page of the process in memory (best effort:
- * 0 when done, -1 without a message when the limit does not allow it).
- */
-int secret_lock_process(void);
-
 #endif

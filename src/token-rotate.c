@@ -701,8 +701,7 @@ token_rotate(const struct rotate_opts *o)
 			ret = EXIT_OK;
 			goto out;
 		}
-		if (j.via_cli && !o->via_cli)
-			c.o = o;	/* resume goes native unless --via-cli is given again */
+		/* a resume calls K3s natively unless --via-cli is given again */
 		ret = resume(&c, &j) < 0 ? EXIT_ERROR : EXIT_OK;
 		goto out;
 	}

@@ -1,5 +1,24 @@
 # tests/lib-manifests.sh: helpers for the t4* tests (sourced after lib.sh).
 
+# Background servers and watchers started by a test body run in that
+# body's subshell, where lib.sh's at_exit does not reach: their pids go to
+# $TMP/.started and the top-level cleanup below ends them, whatever failed.
+: >"$TMP/.started"
+kill_started() {
+	[ -f "$TMP/.started" ] || return 0
+	while read -r pid; do
+		kill "$pid" 2>/dev/null || continue
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null
+	done <"$TMP/.started"
+	return 0
+}
+at_exit kill_started
+started() { echo "$1" >>"$TMP/.started"; }
+
 # mroot NAME: a node root at $TMP/NAME whose manifests directory holds the
 # fixture tree tests/fixtures/manifests/base, with the modes K3s creates
 # (dir 0700, files 0600).  Prints the root; $M is not set (subshells).
@@ -48,7 +67,7 @@ start_watch() {
 	n=$1; shift
 	"$K3SGUARD" manifests watch "$@" >"$TMP/$n.out" 2>"$TMP/$n.err" &
 	echo $! >"$TMP/$n.pid"
-	at_exit "kill -9 $! 2>/dev/null"
+	started $!
 	wait_for "$TMP/$n.out" '"event":"watching"' 10
 }
 
@@ -76,4 +95,10 @@ first_alert() {
 }
 last_alert() {
 	jq -c "select($2)" "$1" | tail -n 1
+}
+
+# alert_paths FILE JQ-CONDITION: how many distinct paths have a matching line
+# (a write the kernel reports in two steps may be alerted twice).
+alert_paths() {
+	jq -r "select($2) | .path" "$1" 2>/dev/null | sort -u | wc -l
 }

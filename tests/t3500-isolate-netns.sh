@@ -121,6 +121,7 @@ test_expect_success 'apply on both etcd hosts loads only table inet k3sguard' '
 	for m in e1 e2; do
 		in_ns $m "$K3SGUARD" $ISOLATE --clients "$CLIENTS" --peers "$PEERS" --apply >out.$m &&
 		grep -q "loaded table inet k3sguard" out.$m &&
+		grep -q "^verified: the kernel.s ruleset restricts ports 2379 and 2380" out.$m &&
 		in_ns $m nft list table inet k3sguard >rules.$m &&
 		grep -q "tcp dport 2379 ip saddr @etcd_clients_v4 accept" rules.$m &&
 		in_ns $m nft list table inet t3500other >/dev/null || exit 1

@@ -40,6 +40,22 @@ test_expect_success '--apply --dry-run prints the ruleset and the commands' '
 	! grep -q "etcd_peers" dry
 '
 
+test_expect_success '--apply reads the ruleset back: a load that did not take is an error (2)' '
+	# an nft double that accepts the check and the load but whose kernel
+	# (its "list ruleset") holds nothing: what a silently failed load looks like
+	cat >nft-empty <<-\EOF &&
+	#!/bin/sh
+	case "$*" in "-j list ruleset") echo "{\"nftables\": []}" ;; esac
+	exit 0
+	EOF
+	chmod 755 nft-empty &&
+	./nft-empty -j list ruleset | jq -e ".nftables == []" &&
+	{ expect_code 2 isolate --clients 10.0.0.10 --peers none --apply --nft "$PWD/nft-empty" >out 2>err ||
+		{ cat out err; exit 1; }; } &&
+	{ grep -q "^loaded table inet k3sguard" out && one_line err || { cat out err; exit 1; }; } &&
+	{ grep -q "reading the ruleset back shows port 2379 OPEN and port 2380 OPEN" err || { cat out err; exit 1; }; }
+'
+
 test_expect_success 'usage errors: one line, exit 64' '
 	for args in "--peers none" "--clients 10.0.0.1" "--clients= --peers none" \
 		"--clients 10.0.0.1/24 --peers none" "--clients 999.0.0.1 --peers none" \

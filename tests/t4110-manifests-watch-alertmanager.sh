@@ -26,11 +26,16 @@ YML
 # start_am PORT: Alertmanager on 127.0.0.1:PORT, ready when its API answers.
 start_am() {
 	mkdir -p "am-data-$1"
-	"$AM" --config.file=am.yml --storage.path="am-data-$1" \
-	    --web.listen-address="127.0.0.1:$1" --cluster.listen-address= \
-	    >"am-$1.log" 2>&1 &
+	# without the fds the caller had open (a lock held around `make check`)
+	(
+		for fd in $(ls "/proc/$BASHPID/fd"); do
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+		done
+		exec "$AM" --config.file=am.yml --storage.path="am-data-$1" \
+		    --web.listen-address="127.0.0.1:$1" --cluster.listen-address=
+	) >"am-$1.log" 2>&1 &
 	echo $! >"am-$1.pid"
-	at_exit "kill $! 2>/dev/null; sleep 0.2; kill -9 $! 2>/dev/null"
+	started $!
 	for _ in $(seq 1 100); do
 		curl -fsS "http://127.0.0.1:$1/api/v2/status" >/dev/null 2>&1 && return 0
 		sleep 0.1

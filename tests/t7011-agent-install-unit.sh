@@ -11,16 +11,18 @@ CA=$(printf 'install-unit CA' | sha256sum | cut -c1-64)
 test_expect_success '--dry-run prints the drop-in and writes nothing' '
 	N=$(node_root n1) &&
 	k3sguard --root "$N" agent install-unit --dry-run --bin /usr/local/bin/k3sguard >dry &&
-	grep -q "^would write /$DROPIN (0644):" dry &&
-	grep -qx "ExecStart=" dry &&
-	grep -qx "ExecStart=/usr/local/bin/k3sguard agent exec --secret server-token -- /usr/local/bin/k3s server" dry &&
+	grep -q "^would write /$DROPIN (0644): k3s.service starts K3s through" dry &&
+	grep -qx "    ExecStart=" dry &&
+	grep -qx "    ExecStart=/usr/local/bin/k3sguard agent exec --secret server-token -- /usr/local/bin/k3s server" dry &&
 	test ! -e "$N/$DROPIN"
 '
 
 test_expect_success 'install writes it 0644 in a 0755 directory; a second run changes nothing' '
 	N=$TMP/n1 &&
 	k3sguard --root "$N" agent install-unit --bin /usr/local/bin/k3sguard >out &&
-	grep -q "^wrote /$DROPIN" out &&
+	grep -q "^write /$DROPIN" out &&
+	k3sguard --root "$(node_root n1b)" agent install-unit --dry-run --bin /usr/local/bin/k3sguard | sed "s/^would //" >planned &&
+	cmp planned out &&
 	test "$(stat -c %a "$N/$DROPIN")" = 644 &&
 	test "$(stat -c %a "$(dirname "$N/$DROPIN")")" = 755 &&
 	cp "$N/$DROPIN" first &&

@@ -83,9 +83,25 @@ test_minimal_env(void)
 	buf_release(&out);
 }
 
+/* A child that exits without reading stdin: EPIPE for us, never SIGPIPE. */
+static void
+test_child_ignores_stdin(void)
+{
+	const char *argv[] = { "/bin/true", NULL };
+	size_t len = 4u << 20;
+	char *big = calloc(1, len);
+	struct run_opts o = { .argv = argv, .in = big, .in_len = len };
+	int st = -1;
+
+	CHECK(big != NULL);
+	CHECK(run_cmd(&o, &st) == 0 && st == 0);
+	free(big);
+}
+
 int
 main(void)
 {
+	T(test_child_ignores_stdin);
 	T(test_capture_and_stdin);
 	T(test_exit_code);
 	T(test_missing_program);
