@@ -11,6 +11,7 @@
 #include "k3sguard.h"
 #include "check.h"
 #include "nft.h"
+#include "etcd-audit.h"	/* live checks (etcd engineer) */
 
 /* Skip unless the datastore is external etcd; 1 when r was set. */
 static int
@@ -365,5 +366,37 @@ const struct check checks_etcd[] = {
 	  "--apply (nftables table inet k3sguard; other rules untouched).",
 	  "etcd's ports on this node are not open to every host (nftables isolation, or no etcd member here).",
 	  "etcd's client or peer port on this node accepts connections from any host: isolate it (k3sguard etcd isolate)." },
+	{ "etcd.live-client-cert-auth", "etcd", SEV_CRITICAL,
+	  "etcd refuses clients without a certificate (live probe)",
+	  etcd_live_client_cert_auth,
+	  "Start every member with --client-cert-auth and --trusted-ca-file (client-transport-security "
+	  "in its config file; 'k3sguard etcd provision' writes it).",
+	  "etcd enforces client-certificate authentication (a probe without a certificate was refused).",
+	  "etcd accepts clients without a certificate: turn on --client-cert-auth." },
+	{ "etcd.live-auth-enabled", "etcd", SEV_HIGH,
+	  "etcd auth (RBAC) is enabled (live)",
+	  etcd_live_auth_enabled,
+	  "k3sguard etcd rbac apply --endpoints URLS --cacert CA --cert ROOT_CERT --key ROOT_KEY",
+	  "etcd RBAC is enabled.",
+	  "etcd RBAC is off: any holder of a CA-signed certificate can read every secret." },
+	{ "etcd.live-k3s-role", "etcd", SEV_HIGH,
+	  "K3s's etcd user may touch only /registry/, /bootstrap/ and compact_rev_key (live)",
+	  etcd_live_k3s_role,
+	  "Give K3s a CN=k3s certificate and the role 'k3sguard etcd rbac apply' creates; revoke wider "
+	  "grants (etcdctl role revoke-permission).",
+	  "K3s's etcd identity is confined to the keys K3s needs.",
+	  "K3s's etcd identity is root or has wider permissions than K3s needs." },
+	{ "etcd.live-members-healthy", "etcd", SEV_HIGH,
+	  "Every etcd member is healthy (live)",
+	  etcd_live_members,
+	  "k3sguard etcd health shows which member is down and why; restart or replace it.",
+	  "Every etcd member answers.",
+	  "etcd members are down: the cluster runs without its full fault tolerance." },
+	{ "etcd.cert-expiry", "etcd", SEV_MEDIUM,
+	  "The etcd client certificate and CA are not near expiry (30 days)",
+	  etcd_cert_expiry,
+	  "k3sguard etcd pki issue --pki DIR --client k3s --force, then restart K3s.",
+	  "The etcd certificates are valid for more than 30 days.",
+	  "An etcd certificate has expired or expires within 30 days." },
 };
 const size_t nchecks_etcd = ARRAY_SIZE(checks_etcd);
