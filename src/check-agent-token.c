@@ -152,25 +152,12 @@ both_token_files(const struct node *n, struct check_result *r)
 	}
 }
 
-/* 1 when the unit carries a token in ExecStart= or Environment=. */
-static int
-unit_has_token(const struct node *n, const struct unit *u, struct token_hit *hits, size_t k)
-{
-	size_t plen = strlen(u->path);
-
-	for (size_t i = 0; i < k; i++)
-		if (!strncmp(hits[i].where, u->path, plen) && hits[i].where[plen] == ':')
-			return 1;
-	(void)n;
-	return 0;
-}
-
 static void
 unit_mode(const struct node *n, struct check_result *r)
 {
-	struct token_hit *hits;
+	struct unit_file *uf;
 	struct buf bad = BUF_INIT;
-	size_t k;
+	size_t m;
 	int errs = 0;
 
 	if (check_source_failed(n, "unit", r))
@@ -179,25 +166,23 @@ unit_mode(const struct node *n, struct check_result *r)
 		check_skip(r, "no K3s systemd unit or OpenRC script found");
 		return;
 	}
-	k = check_token_hits(n, token_opts, ARRAY_SIZE(token_opts), &hits);
-	for (size_t u = 0; u < n->nunits; u++) {
-		const struct unit *un = &n->units[u];
+	m = check_unit_files(n, &uf);
+	for (size_t i = 0; i < m; i++) {
 		struct check_file f;
-		int tok = unit_has_token(n, un, hits, k);
 
-		check_stat(n, un->path, &f);
+		check_stat(n, uf[i].path, &f);
 		if (f.exists < 0) {
 			errs++;
 			buf_addf(&bad, "%s%s", bad.len ? "; " : "", f.err);
 			continue;
 		}
 		if (f.exists == 1 && S_ISREG(f.st.st_mode) && f.st.st_uid == 0 &&
-		    !(f.st.st_mode & 022) && !(tok && (f.st.st_mode & 077)))
+		    !(f.st.st_mode & 022) && !(uf[i].has_token && (f.st.st_mode & 077)))
 			continue;
 		if (bad.len)
 			buf_adds(&bad, "; ");
 		check_describe_file(&bad, &f);
-		buf_adds(&bad, tok ? " holds a token and is readable by others" :
+		buf_adds(&bad, uf[i].has_token ? " holds a token and is readable by others" :
 		    " must be root-owned and not group/other writable");
 	}
 	if (errs)
@@ -205,9 +190,9 @@ unit_mode(const struct node *n, struct check_result *r)
 	else if (bad.len)
 		check_fail(r, "%s", bad.s);
 	else
-		check_pass(r, "%zu unit file%s root-owned, not writable by others", n->nunits,
-		    n->nunits == 1 ? "" : "s");
-	free(hits);
+		check_pass(r, "%zu unit file%s and drop-ins root-owned, not writable by others", m,
+		    m == 1 ? "" : "s");
+	free(uf);
 	buf_release(&bad);
 }
 

@@ -379,3 +379,39 @@ check_describe_hit(struct buf *b, const struct token_hit *h)
 	buf_adds(b, ")");
 	explicit_bzero(&t, sizeof(t));
 }
+
+static int
+path_has_hit(const char *path, const struct token_hit *hits, size_t k)
+{
+	size_t plen = strlen(path);
+
+	for (size_t i = 0; i < k; i++)
+		if (!strncmp(hits[i].where, path, plen) && hits[i].where[plen] == ':')
+			return 1;
+	return 0;
+}
+
+size_t
+check_unit_files(const struct node *n, struct unit_file **out)
+{
+	static const char *const opts[] = { "token", "agent-token" };
+	struct token_hit *hits;
+	size_t k = check_token_hits(n, opts, ARRAY_SIZE(opts), &hits), m = 0;
+
+	*out = NULL;
+	for (size_t u = 0; u < n->nunits; u++) {
+		const struct unit *un = &n->units[u];
+
+		for (size_t d = 0; d <= un->ndropins; d++) {
+			const char *p = d == 0 ? un->path : un->dropins[d - 1];
+
+			*out = xrealloc(*out, (m + 1) * sizeof(**out));
+			(*out)[m].path = p;
+			(*out)[m].openrc = un->openrc;
+			(*out)[m].has_token = path_has_hit(p, hits, k);
+			m++;
+		}
+	}
+	free(hits);
+	return m;
+}

@@ -137,6 +137,18 @@ size_t check_token_hits(const struct node *n, const char *const *opts, size_t no
 void check_describe_hit(struct buf *b, const struct token_hit *h);
 
 /*
+ * The files that define the K3s services: each unit file (or OpenRC
+ * script) and its drop-ins, and whether a token value is written in it
+ * (ExecStart=, Environment=).  path points into the node.
+ */
+struct unit_file {
+	const char *path;
+	int openrc;		/* an init script: must stay executable */
+	int has_token;
+};
+size_t check_unit_files(const struct node *n, struct unit_file **out);
+
+/*
  * Walk the manifests directory (server/manifests under the data dir) as
  * K3s does, recursively, without following any symlink.  cb gets the host
  * path and lstat of every entry below the directory (not the directory

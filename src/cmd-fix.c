@@ -132,22 +132,17 @@ t_env_files(const struct node *n, struct targets *t)
 static void
 t_units(const struct node *n, struct targets *t)
 {
-	static const char *const opts[] = { "token", "agent-token" };
-	struct token_hit *hits;
-	size_t k = check_token_hits(n, opts, ARRAY_SIZE(opts), &hits);
+	struct unit_file *uf;
+	size_t m = check_unit_files(n, &uf);
 
-	for (size_t u = 0; u < n->nunits; u++) {
-		const char *p = n->units[u].path;
-		size_t plen = strlen(p);
-		int tok = 0;
-
-		for (size_t i = 0; i < k; i++)
-			if (!strncmp(hits[i].where, p, plen) && hits[i].where[plen] == ':')
-				tok = 1;
-		/* a unit that holds a token becomes private; others lose write for group/other */
-		add_target(t, n, p, S_IFREG, tok ? 0600 : 0755, 1);
-	}
-	free(hits);
+	/*
+	 * A file that holds a token becomes private (an OpenRC script stays
+	 * executable for root); the others lose write for group and other.
+	 */
+	for (size_t i = 0; i < m; i++)
+		add_target(t, n, uf[i].path, S_IFREG,
+		    uf[i].has_token ? (uf[i].openrc ? 0700 : 0600) : 0755, 1);
+	free(uf);
 }
 
 static void

@@ -215,6 +215,17 @@ test_expect_success 'agent-token.unit-mode: writable unit, or a 0644 unit holdin
 	expect_check "$R" agent-token.unit-mode pass
 '
 
+test_expect_success 'agent-token.unit-mode: a 0644 drop-in with --token on ExecStart= fails' '
+	R=$(node_root umd hardened-server) &&
+	mkdir -p "$R/etc/systemd/system/k3s.service.d" &&
+	printf "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s server --token abcdef0123456789\n" >"$R/etc/systemd/system/k3s.service.d/10-token.conf" &&
+	chmod 0644 "$R/etc/systemd/system/k3s.service.d/10-token.conf" &&
+	expect_check "$R" agent-token.unit-mode fail &&
+	check_field agent-token.unit-mode evidence | grep -q "10-token.conf" &&
+	chmod 0600 "$R/etc/systemd/system/k3s.service.d/10-token.conf" &&
+	expect_check "$R" agent-token.unit-mode pass
+'
+
 test_expect_success 'agent-token.env-mode' '
 	D=$(node_root d default-server) &&
 	expect_check "$D" agent-token.env-mode pass &&

@@ -125,6 +125,24 @@ test_expect_success 'a unit that holds a token is made private; the etcd key and
 	! grep -q abcdef0123456789 out
 '
 
+test_expect_success 'a drop-in holding a token is made private; an OpenRC script stays executable' '
+	R=$(node_root dropin hardened-server) &&
+	mkdir -p "$R/etc/systemd/system/k3s.service.d" &&
+	printf "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s server --token abcdef0123456789\n" >"$R/etc/systemd/system/k3s.service.d/10-token.conf" &&
+	chmod 0644 "$R/etc/systemd/system/k3s.service.d/10-token.conf" &&
+	k3sguard --root "$R" fix >out &&
+	test "$(stat -c %a "$R/etc/systemd/system/k3s.service.d/10-token.conf")" = 600 &&
+	test "$(stat -c %a "$R/etc/systemd/system/k3s.service")" = 644 &&
+	R=$(node_root openrc hardened-server) &&
+	rm "$R/etc/systemd/system/k3s.service" "$R/etc/systemd/system/k3s.service.env" &&
+	mkdir -p "$R/etc/init.d" &&
+	printf "#!/sbin/openrc-run\ncommand=/usr/local/bin/k3s\ncommand_args=\"server --token abcdef0123456789\"\n" >"$R/etc/init.d/k3s" &&
+	chmod 0755 "$R/etc/init.d/k3s" &&
+	audit_json "$R" && test "$(check_status agent-token.unit-mode)" = fail &&
+	k3sguard --root "$R" fix >out &&
+	test "$(stat -c %a "$R/etc/init.d/k3s")" = 700
+'
+
 test_expect_success 'fix --format json lists the actions' '
 	R=$(node_root js default-server) &&
 	k3sguard --root "$R" fix --dry-run --format json >out.json &&
