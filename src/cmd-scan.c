@@ -287,7 +287,8 @@ scan_file(struct worker *w, int dirfd, const char *name, const char *path, int c
 		size_t want = (size_t)st.st_size;
 
 		if (w->rcap < want) {
-			explicit_bzero(w->rbuf, w->rcap);
+			if (w->rbuf)
+				explicit_bzero(w->rbuf, w->rcap);
 			free(w->rbuf);
 			w->rcap = want < 65536 ? 65536 : want;
 			w->rbuf = xmalloc(w->rcap);
@@ -460,7 +461,8 @@ worker_main(void *arg)
 			run_dir(w, j);
 		job_done(j);
 	}
-	explicit_bzero(w->rbuf, w->rcap);
+	if (w->rbuf)
+		explicit_bzero(w->rbuf, w->rcap);
 	free(w->rbuf);
 	w->rbuf = NULL;
 	scan_hits_release(&w->hits);

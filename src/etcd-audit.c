@@ -157,7 +157,7 @@ etcd_live_client_cert_auth(const struct node *n, struct check_result *r)
 		check_pass(r, "%zu of %zu members refused a TLS connection without a client "
 		    "certificate%s", refused, live.cl.nep, unreachable ? " (others unreachable)" : "");
 	else if (unreachable == live.cl.nep)
-		check_skip(r, "etcd unreachable (%s)", live.endpoints);
+		check_skip(r, "etcd unreachable (%zu endpoints)", live.cl.nep);
 	else
 		check_error(r, "could not verify the members' certificates with '%s'",
 		    live.cacert);

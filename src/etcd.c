@@ -43,6 +43,40 @@ curl_setup(void)
 	curl_ready = 1;
 }
 
+/*
+ * An endpoint (or list) for a message: "scheme://user:pw@host" loses its
+ * credentials, control characters are escaped.  Static ring of buffers.
+ */
+static const char *
+shown(const char *s)
+{
+	static struct buf ring[4];
+	static unsigned next;
+	struct buf *b = &ring[next++ % ARRAY_SIZE(ring)];
+	const char *p = s;
+
+	buf_reset(b);
+	while (*p) {
+		const char *item_end = strchr(p, ',');
+		size_t n = item_end ? (size_t)(item_end - p) : strlen(p);
+		char *item = xstrndup(p, n), *scheme = strstr(item, "://"), *at;
+		char *host = scheme ? scheme + 3 : item;
+
+		if ((at = strrchr(host, '@'))) {
+			buf_add(b, item, (size_t)(host - item));
+			buf_adds(b, "<credentials hidden>@");
+			buf_add_printable(b, at + 1);
+		} else {
+			buf_add_printable(b, item);
+		}
+		free(item);
+		p += n;
+		if (*p == ',')
+			buf_addch(b, *p++);
+	}
+	return b->s;
+}
+
 int
 etcd_parse_endpoints(const char *csv, char **urls, size_t max)
 {
@@ -65,7 +99,7 @@ etcd_parse_endpoints(const char *csv, char **urls, size_t max)
 		}
 		if (starts_with(u, "http://", NULL)) {
 			error("endpoint '%s' is plain http: etcd must be reached "
-			    "over https with client certificates", u);
+			    "over https with client certificates", shown(u));
 			free(u);
 			goto fail;
 		}
@@ -74,13 +108,13 @@ etcd_parse_endpoints(const char *csv, char **urls, size_t max)
 		    !(colon = strrchr(rest, ':')) || colon[1] == '\0' ||
 		    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
 		    colon == rest) {
-			error("endpoint '%s' is not of the form https://HOST:PORT", u);
+			error("endpoint '%s' is not of the form https://HOST:PORT", shown(u));
 			free(u);
 			goto fail;
 		}
 		long long port;
 		if (parse_num(colon + 1, 1, 65535, &port) < 0) {
-			error("endpoint '%s' has an invalid port", u);
+			error("endpoint '%s' has an invalid port", shown(u));
 			free(u);
 			goto fail;
 		}
@@ -96,7 +130,7 @@ etcd_parse_endpoints(const char *csv, char **urls, size_t max)
 	}
 	return (int)n;
 bad_empty:
-	error("empty item in the endpoint list '%s'", csv);
+	error("empty item in the endpoint list '%s'", shown(csv));
 fail:
 	while (n > 0)
 		free(urls[--n]);

@@ -84,6 +84,14 @@ test_expect_success 'plain http endpoints are refused before any connection' '
 	one_line err && grep -q "plain http" err
 '
 
+test_expect_success 'credentials in an endpoint URL never reach a message' '
+	expect_code 2 k3sguard etcd health --endpoints "$ETCD_EP1,http://k3s:s3cretpw@127.0.0.1:2379" \
+		--cacert "$ETCD_CA" --cert "$ETCD_ROOT_CERT" --key "$ETCD_ROOT_KEY" >out 2>err &&
+	one_line err && grep -q "credentials hidden" err && ! grep -q s3cretpw err out &&
+	expect_code 2 k3sguard etcd health --endpoints "https://k3s:s3cretpw@127.0.0.1:2379" \
+		--cacert "$ETCD_CA" 2>err && ! grep -q s3cretpw err
+'
+
 test_expect_success 'rbac apply before the faults (auth on)' '
 	k3sguard etcd rbac apply $ETCD_AS_ROOT >out
 '
