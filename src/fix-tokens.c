@@ -655,6 +655,10 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 		edits += fs[i].nsp;
 	}
 	/* 2: K3s gets its token from the store from its next start on */
+	if (edits && m.errors) {
+		error("tokens left in the files: fix the errors above first");
+		edits = 0;
+	}
 	if (edits) {
 		int need_server = n->role == ROLE_SERVER;
 
@@ -663,7 +667,11 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 
 			if (agent_install_dropin(n, NULL, NULL, dry_run, &changed,
 			    actions ? &msg : NULL) < 0) {
+				/* without the drop-in K3s would lose its token */
+				error("tokens left in the files: K3s could not be set up to get "
+				    "them from the store");
 				m.errors++;
+				edits = 0;
 			} else if (actions) {
 				buf_trim(&msg);
 				act(&m, "drop-in", "K3s unit", "ExecStart= with the token",
@@ -673,13 +681,15 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 			}
 			buf_release(&msg);
 		} else {
-			warning("the unit's drop-in is not installed: no '%s' in the secret store "
-			    "(for a server: 'k3sguard token store')",
+			error("tokens left in the files: no '%s' in the secret store for the "
+			    "drop-in (for a server: 'k3sguard token store')",
 			    need_server ? "server-token" : "agent-token");
+			m.errors++;
+			edits = 0;
 		}
 	}
 	/* 3: and out of the files */
-	for (size_t i = 0; i < nf; i++)
+	for (size_t i = 0; edits && i < nf; i++)
 		if (fs[i].nsp && rewrite(&m, &fs[i]) < 0)
 			m.errors++;
 	for (size_t i = 0; i < nf; i++) {
