@@ -18,6 +18,7 @@
  */
 #include "k3sguard.h"
 #include "agent.h"
+#include "fix.h"
 #include "fix-tokens.h"
 #include "node.h"
 #include "scan.h"
@@ -702,4 +703,15 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 	free(m.planned);
 	*changes = m.changes;
 	return m.errors ? -1 : 0;
+}
+
+int
+fix_tokens_rule(struct fix_ctx *ctx, const struct check *c)
+{
+	size_t n = 0;
+	int rc = fix_tokens(ctx->node, ctx->dry_run, ctx->json ? ctx->actions : NULL, &n);
+
+	(void)c;
+	ctx->changes += n;
+	return rc;
 }
