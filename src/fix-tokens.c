@@ -638,16 +638,18 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 	if (done == n)
 		return 0;
 	done = n;
+	/* in K3s's precedence, highest first: the value K3s uses is stored
+	 * first, and a different one below it is reported, not stored */
+	for (size_t i = 0; i < n->nunits; i++) {
+		for (size_t j = n->units[i].ndropins; j > 0; j--)
+			add_file(&fs, &nf, n->units[i].dropins[j - 1]);
+		add_file(&fs, &nf, n->units[i].path);
+	}
+	for (size_t i = n->nconfig_files; i > 0; i--)
+		add_file(&fs, &nf, n->config_files[i - 1]);
 	for (size_t i = 0; i < n->nenvfiles; i++)
 		if (n->envfiles[i].exists)
 			add_file(&fs, &nf, n->envfiles[i].path);
-	for (size_t i = 0; i < n->nunits; i++) {
-		add_file(&fs, &nf, n->units[i].path);
-		for (size_t j = 0; j < n->units[i].ndropins; j++)
-			add_file(&fs, &nf, n->units[i].dropins[j]);
-	}
-	for (size_t i = 0; i < n->nconfig_files; i++)
-		add_file(&fs, &nf, n->config_files[i]);
 
 	/* 1: every token into the store */
 	for (size_t i = 0; i < nf; i++) {
