@@ -11,6 +11,7 @@
  */
 #include "k3sguard.h"
 #include "check.h"
+#include "manifests.h"
 
 #include <dirent.h>
 
@@ -400,5 +401,14 @@ const struct check checks_manifests[] = {
 	  "Remove FIFOs, sockets and device nodes from server/manifests.",
 	  "The manifests directory holds only regular files.",
 	  "The manifests directory holds FIFOs, sockets or devices." },
+	/* added by the manifests area (function in manifests-audit.c) */
+	{ "manifests.baseline", "manifests", SEV_HIGH,
+	  "server/manifests matches a signed baseline",
+	  manifests_check_baseline,
+	  "Review the directory, then 'k3sguard manifests lock' (or 'k3sguard manifests sync "
+	  "--from <reviewed checkout>'); keep it so with 'k3sguard manifests watch --enforce' "
+	  "(contrib/systemd/k3sguard-manifests-watch.service).",
+	  "The manifests directory matches a signed baseline (manifests lock/sync).",
+	  "No signed baseline of the manifests directory, or it drifted from it: changes go unnoticed." },
 };
 const size_t nchecks_manifests = ARRAY_SIZE(checks_manifests);

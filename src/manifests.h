@@ -159,6 +159,11 @@ int write_beneath(int dirfd, const char *rel, const void *data, size_t len,
 /* Create directories of rel below dirfd (mode for new ones), no symlinks. */
 int mkdirs_beneath(int dirfd, const char *rel, mode_t mode);
 
+/* Audit row "manifests.baseline" (check-manifests.c): signed lock present, verifies, no drift. */
+struct node;
+struct check_result;
+void manifests_check_baseline(const struct node *n, struct check_result *r);
+
 /* The escaped (%XX) form of a name for the lock file, and back. */
 void name_escape(struct buf *out, const char *s);
 int name_unescape(const char *s, struct buf *out);

@@ -162,6 +162,16 @@ test_expect_success 'the data dir comes from the K3s config (node model) or --da
 	k3sguard manifests verify --root "$TMP/dd" --data-dir /srv/k3s >/dev/null
 '
 
+. "$(dirname "$0")/lib-audit.sh"
+test_expect_success 'audit row manifests.baseline: pass when locked, fail on drift or a forged lock' '
+	expect_check "$R" manifests.baseline pass &&
+	expect_check "$TMP/drift" manifests.baseline fail &&
+	check_field manifests.baseline evidence | grep -q "differs from its signed baseline in 8 entries" &&
+	expect_check "$TMP/forged" manifests.baseline fail &&
+	check_field manifests.baseline evidence | grep -q "signature bad" &&
+	expect_check "$TMP/nolock" manifests.baseline fail
+'
+
 test_expect_success 'usage errors: exit 64' '
 	expect_code 64 k3sguard manifests verify --format yaml 2>err &&
 	expect_code 64 k3sguard manifests lock extra 2>err &&
