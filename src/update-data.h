@@ -72,7 +72,10 @@ int advisory_applies(const struct advisory *adv, const struct version *v);
 /* Parse the channel server's JSON; name is used in messages. */
 int channels_parse(const char *name, const char *json, size_t len, struct channels *out);
 int channels_load_file(const char *path, struct channels *out);
-/* GET url (https only) with libcurl, 1 MiB cap, 20 s timeout. */
+/*
+ * GET url (https only, no redirects) with libcurl, 1 MiB cap, 20 s timeout;
+ * the CA bundle is the system's, or updates.ca-file from the config.
+ */
 int channels_fetch(const char *url, struct channels *out);
 void channels_free(struct channels *c);
 const struct channel *channels_find(const struct channels *c, const char *id);
