@@ -410,5 +410,19 @@ const struct check checks_manifests[] = {
 	  "(contrib/systemd/k3sguard-manifests-watch.service).",
 	  "The manifests directory matches a signed baseline (manifests lock/sync).",
 	  "No signed baseline of the manifests directory, or it drifted from it: changes go unnoticed." },
+	{ "manifests.watcher", "manifests", SEV_MEDIUM,
+	  "Changes to server/manifests are watched (k3sguard-manifests-watch.service enabled)",
+	  manifests_check_watcher,
+	  "Install contrib/systemd/k3sguard-manifests-watch.service into /etc/systemd/system and "
+	  "'systemctl enable --now k3sguard-manifests-watch' (alerts to the journal, Alertmanager).",
+	  "Changes to the manifests directory are monitored and alerted on (manifests watch).",
+	  "Changes to the manifests directory are not monitored." },
+	{ "manifests.apparmor", "manifests", SEV_MEDIUM,
+	  "K3s is confined by an AppArmor profile that keeps it from writing server/manifests",
+	  manifests_check_apparmor,
+	  "k3sguard apparmor profile --output /etc/apparmor.d/usr.local.bin.k3s, then "
+	  "apparmor_parser -r it (complain mode first) and restart K3s.",
+	  "An AppArmor profile confines K3s's writes (only its packaged manifests).",
+	  "No AppArmor/SELinux profile confines the K3s process." },
 };
 const size_t nchecks_manifests = ARRAY_SIZE(checks_manifests);

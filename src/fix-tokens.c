@@ -18,6 +18,7 @@
  */
 #include "k3sguard.h"
 #include "agent.h"
+#include "fix.h"
 #include "fix-tokens.h"
 #include "node.h"
 #include "scan.h"
@@ -637,16 +638,18 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 	if (done == n)
 		return 0;
 	done = n;
+	/* in K3s's precedence, highest first: the value K3s uses is stored
+	 * first, and a different one below it is reported, not stored */
+	for (size_t i = 0; i < n->nunits; i++) {
+		for (size_t j = n->units[i].ndropins; j > 0; j--)
+			add_file(&fs, &nf, n->units[i].dropins[j - 1]);
+		add_file(&fs, &nf, n->units[i].path);
+	}
+	for (size_t i = n->nconfig_files; i > 0; i--)
+		add_file(&fs, &nf, n->config_files[i - 1]);
 	for (size_t i = 0; i < n->nenvfiles; i++)
 		if (n->envfiles[i].exists)
 			add_file(&fs, &nf, n->envfiles[i].path);
-	for (size_t i = 0; i < n->nunits; i++) {
-		add_file(&fs, &nf, n->units[i].path);
-		for (size_t j = 0; j < n->units[i].ndropins; j++)
-			add_file(&fs, &nf, n->units[i].dropins[j]);
-	}
-	for (size_t i = 0; i < n->nconfig_files; i++)
-		add_file(&fs, &nf, n->config_files[i]);
 
 	/* 1: every token into the store */
 	for (size_t i = 0; i < nf; i++) {
@@ -655,6 +658,10 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 		edits += fs[i].nsp;
 	}
 	/* 2: K3s gets its token from the store from its next start on */
+	if (edits && m.errors) {
+		error("tokens left in the files: fix the errors above first");
+		edits = 0;
+	}
 	if (edits) {
 		int need_server = n->role == ROLE_SERVER;
 
@@ -663,7 +670,11 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 
 			if (agent_install_dropin(n, NULL, NULL, dry_run, &changed,
 			    actions ? &msg : NULL) < 0) {
+				/* without the drop-in K3s would lose its token */
+				error("tokens left in the files: K3s could not be set up to get "
+				    "them from the store");
 				m.errors++;
+				edits = 0;
 			} else if (actions) {
 				buf_trim(&msg);
 				act(&m, "drop-in", "K3s unit", "ExecStart= with the token",
@@ -673,13 +684,15 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 			}
 			buf_release(&msg);
 		} else {
-			warning("the unit's drop-in is not installed: no '%s' in the secret store "
-			    "(for a server: 'k3sguard token store')",
+			error("tokens left in the files: no '%s' in the secret store for the "
+			    "drop-in (for a server: 'k3sguard token store')",
 			    need_server ? "server-token" : "agent-token");
+			m.errors++;
+			edits = 0;
 		}
 	}
 	/* 3: and out of the files */
-	for (size_t i = 0; i < nf; i++)
+	for (size_t i = 0; edits && i < nf; i++)
 		if (fs[i].nsp && rewrite(&m, &fs[i]) < 0)
 			m.errors++;
 	for (size_t i = 0; i < nf; i++) {
@@ -692,4 +705,15 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 	free(m.planned);
 	*changes = m.changes;
 	return m.errors ? -1 : 0;
+}
+
+int
+fix_tokens_rule(struct fix_ctx *ctx, const struct check *c)
+{
+	size_t n = 0;
+	int rc = fix_tokens(ctx->node, ctx->dry_run, ctx->json ? ctx->actions : NULL, &n);
+
+	(void)c;
+	ctx->changes += n;
+	return rc;
 }

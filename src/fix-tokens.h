@@ -24,4 +24,13 @@ struct node;
  */
 int fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes);
 
+struct fix_ctx;
+struct check;
+
+/*
+ * fix_tokens() as a custom rule of cmd-fix.c's table (see fix.h), for the
+ * rows agent-token.plaintext-env, -unit and -config.
+ */
+int fix_tokens_rule(struct fix_ctx *ctx, const struct check *c);
+
 #endif

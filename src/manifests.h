@@ -163,6 +163,10 @@ int mkdirs_beneath(int dirfd, const char *rel, mode_t mode);
 struct node;
 struct check_result;
 void manifests_check_baseline(const struct node *n, struct check_result *r);
+/* "manifests.watcher": the k3sguard-manifests-watch unit installed and enabled. */
+void manifests_check_watcher(const struct node *n, struct check_result *r);
+/* "manifests.apparmor": an AppArmor profile for the k3s binary in /etc/apparmor.d. */
+void manifests_check_apparmor(const struct node *n, struct check_result *r);
 
 /* The escaped (%XX) form of a name for the lock file, and back. */
 void name_escape(struct buf *out, const char *s);

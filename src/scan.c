@@ -473,13 +473,21 @@ try_secure(const char *buf, const char *p, const char *end, struct scan_hits *ou
 
 /* ---- rules that need K3s context --------------------------------------- */
 
-/* "k3s" (any case) between the logical line's start and p; with role, also
- * "agent" or "server" after it. */
+/*
+ * "k3s" (any case) between the logical line's start and p; with role, also
+ * "agent" or "server" after it.  An OpenRC command_args= line counts as a
+ * K3s command line (this rule only runs on files with K3s context).
+ */
 static int
 k3s_command_before(const char *buf, const char *p, int role)
 {
 	const char *ls = logical_start(buf, p), *k = ci_find(ls, p, "k3s");
+	const char *s = ls;
 
+	while (s < p && is_blank(*s))
+		s++;
+	if (!k && (size_t)(p - s) > 13 && !memcmp(s, "command_args=", 13))
+		k = s + 10;	/* "agent"/"server" is looked for after it */
 	if (!k)
 		return 0;
 	if (!role)

@@ -257,8 +257,9 @@ emit_node(yaml_emitter_t *em, const struct ynode *n)
 	yaml_char_t *tag = n && n->tag ? (yaml_char_t *)n->tag : NULL;
 
 	if (!n) {
-		yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)"", 0, 1, 1,
-		    YAML_PLAIN_SCALAR_STYLE);
+		if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)"", 0, 1, 1,
+		    YAML_PLAIN_SCALAR_STYLE))
+			fatal("out of memory");
 		return emit_event(em, &ev);
 	}
 	switch (n->type) {
@@ -269,14 +270,19 @@ emit_node(yaml_emitter_t *em, const struct ynode *n)
 			style = YAML_PLAIN_SCALAR_STYLE;
 		else if (memchr(n->str, '\n', n->len))
 			style = YAML_LITERAL_SCALAR_STYLE;
+		if (n->len > INT_MAX)
+			return error("cannot write YAML: a value is too long");
 		/* plain_implicit only for plain scalars, so a string "true" stays quoted */
-		yaml_scalar_event_initialize(&ev, NULL, tag, (yaml_char_t *)n->str,
-		    (int)n->len, n->plain, !n->plain, style);
+		if (!yaml_scalar_event_initialize(&ev, NULL, tag, (yaml_char_t *)n->str,
+		    (int)n->len, n->plain, !n->plain, style))
+			return error("cannot write YAML: a value at line %d is not valid UTF-8",
+			    n->line);
 		return emit_event(em, &ev);
 	}
 	case Y_MAP:
-		yaml_mapping_start_event_initialize(&ev, NULL, tag, tag == NULL,
-		    n->n ? YAML_BLOCK_MAPPING_STYLE : YAML_FLOW_MAPPING_STYLE);
+		if (!yaml_mapping_start_event_initialize(&ev, NULL, tag, tag == NULL,
+		    n->n ? YAML_BLOCK_MAPPING_STYLE : YAML_FLOW_MAPPING_STYLE))
+			return error("cannot write YAML: a tag at line %d is not valid", n->line);
 		if (emit_event(em, &ev) < 0)
 			return -1;
 		for (size_t i = 0; i < n->n; i++)
@@ -285,8 +291,9 @@ emit_node(yaml_emitter_t *em, const struct ynode *n)
 		yaml_mapping_end_event_initialize(&ev);
 		return emit_event(em, &ev);
 	case Y_SEQ:
-		yaml_sequence_start_event_initialize(&ev, NULL, tag, tag == NULL,
-		    n->n ? YAML_BLOCK_SEQUENCE_STYLE : YAML_FLOW_SEQUENCE_STYLE);
+		if (!yaml_sequence_start_event_initialize(&ev, NULL, tag, tag == NULL,
+		    n->n ? YAML_BLOCK_SEQUENCE_STYLE : YAML_FLOW_SEQUENCE_STYLE))
+			return error("cannot write YAML: a tag at line %d is not valid", n->line);
 		if (emit_event(em, &ev) < 0)
 			return -1;
 		for (size_t i = 0; i < n->n; i++)

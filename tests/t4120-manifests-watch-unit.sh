@@ -33,4 +33,19 @@ test_expect_success 'the ExecStart= command line starts a watcher' '
 	stop_watch u
 '
 
+. "$(dirname "$0")/lib-audit.sh"
+test_expect_success 'audit rows: watcher unit enabled, AppArmor profile present' '
+	H=$(node_root hw hardened-server) &&
+	expect_check "$H" manifests.watcher pass &&
+	expect_check "$H" manifests.apparmor pass &&
+	rm "$H/etc/systemd/system/multi-user.target.wants/k3sguard-manifests-watch.service" &&
+	expect_check "$H" manifests.watcher fail &&
+	check_field manifests.watcher evidence | grep -q "installed but not enabled" &&
+	k3sguard --root "$H" apparmor profile --output /etc/apparmor.d/usr.local.bin.k3s >/dev/null &&
+	expect_check "$H" manifests.apparmor pass &&
+	check_field manifests.apparmor evidence | grep -q "complain mode" &&
+	echo "# empty" >"$H/etc/apparmor.d/usr.local.bin.k3s" &&
+	expect_check "$H" manifests.apparmor fail
+'
+
 test_done

@@ -27,7 +27,7 @@ test_expect_success 'each file type of the corpus has at least one finding' '
 	    terraform/main.tf terraform/terraform.tfvars scripts/install.sh Dockerfile \
 	    units/k3s-agent.service units/k3s-agent.service.env \
 	    etc/rancher/k3s/config.yaml etc/rancher/k3s/config.yaml.d/50-join.yaml \
-	    docs/README.md compose.yml settings.json; do
+	    docs/README.md compose.yml settings.json openrc/k3s-agent; do
 		grep -q "^pos/$f:" got || { echo "nothing found in $f"; exit 1; }
 	done
 '
@@ -48,7 +48,7 @@ test_expect_success 'text output: path:line:col: severity rule: redacted value' 
 	expect_code 1 k3sguard scan pos >out.txt &&
 	grep -qx "pos/docs/README.md:5:5: critical k3s-secure-token: secure server token (CA 64156c250a39..., fingerprint [0-9a-f]\{12\})" out.txt &&
 	grep -q "^pos/scripts/install.sh:8:34: high k3s-token-flag: short-form token without CA pin (fingerprint [0-9a-f]\{12\})$" out.txt &&
-	tail -n 1 out.txt | grep -q "scanned 15 files .*: 29 findings$"
+	tail -n 1 out.txt | grep -q "scanned 16 files .*: 30 findings$"
 '
 
 test_expect_success 'no output format contains a secret value' '
@@ -60,7 +60,7 @@ test_expect_success 'no output format contains a secret value' '
 	    line = open(f["file"], encoding="utf-8", newline="").read().split("\n")[f["line"] - 1]
 	    print(line[f["column"] - 1:f["end_column"] - 1])
 	PYEOF
-	test "$(wc -l <secrets)" -eq 29 &&
+	test "$(wc -l <secrets)" -eq 30 &&
 	while IFS= read -r s; do
 		test ${#s} -ge 8 || { echo "short value cut: $s"; exit 1; }
 		for o in out.json out.txt out.sarif; do
@@ -129,7 +129,7 @@ test_expect_success 'an unreadable file is an error (exit 2), the rest is still 
 		cp pos/Dockerfile locked && chmod 000 locked &&
 		expect_code 2 k3sguard scan locked pos >f.out 2>f.err && one_line f.err
 	fi &&
-	grep -q "29 findings" f.out
+	grep -q "30 findings" f.out
 '
 
 test_expect_success '--help prints usage and exits 0' '
