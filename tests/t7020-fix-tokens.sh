@@ -74,6 +74,7 @@ test_expect_success 'after it, the node is still a server: the server checks run
 	N=$TMP/n1 &&
 	k3sguard --root "$N" node >node.out &&
 	grep -q "^role: *server$" node.out &&
+	grep -q "token: from the secret store (.server-token.) through k3sguard agent exec" node.out &&
 	for c in server-token.file-mode agent-token.token-file; do
 		test "$(check_status after.json $c)" = pass || { echo "$c not pass"; exit 1; }
 	done &&
