@@ -163,27 +163,15 @@ grpc_timeout_value(long ms, char *out, size_t outsz)
 		    99999999L : ms / 1000);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void
 grpc_message_decode(const char *in, size_t len, struct buf *out)
 {
 	for (size_t i = 0; i < len; i++) {
 		int c = (unsigned char)in[i];
 
-		if (c == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 &&
-		    hexval(in[i + 2]) >= 0) {
-			c = hexval(in[i + 1]) << 4 | hexval(in[i + 2]);
+		if (c == '%' && i + 2 < len && hex_digit(in[i + 1]) >= 0 &&
+		    hex_digit(in[i + 2]) >= 0) {
+			c = hex_digit(in[i + 1]) << 4 | hex_digit(in[i + 2]);
 			i += 2;
 		}
 		if (c < 0x20 || c == 0x7f)

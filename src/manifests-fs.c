@@ -225,25 +225,13 @@ name_escape(struct buf *out, const char *s)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 name_unescape(const char *s, struct buf *out)
 {
 	for (; *s; s++) {
 		if (*s == '%') {
-			int h = s[1] ? hexval(s[1]) : -1;
-			int l = h >= 0 && s[2] ? hexval(s[2]) : -1;
+			int h = s[1] ? hex_digit(s[1]) : -1;
+			int l = h >= 0 && s[2] ? hex_digit(s[2]) : -1;
 
 			if (h < 0 || l < 0 || (h == 0 && l == 0))
 				return -1;

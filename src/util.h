@@ -59,6 +59,9 @@ int ends_with(const char *s, const char *suffix);
 /* Constant-time comparison of n bytes: 1 when equal. */
 int ct_equal(const void *a, const void *b, size_t n);
 
+/* Value of one hex digit (either case), or -1. */
+int hex_digit(int c);
+
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void hex_encode(const unsigned char *in, size_t n, char *out);
 
