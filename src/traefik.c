@@ -196,7 +196,8 @@ walk(struct traefik *t, const char *host_dir, int depth, char ***files, size_t *
 		names[nn++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, nn, sizeof(*names), cmp_str);
+	if (nn > 1)
+		qsort(names, nn, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < nn && ret == 0; i++) {
 		char *path = xasprintf("%s/%s", host_dir, names[i]);
 		struct stat st;

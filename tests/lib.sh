@@ -21,10 +21,12 @@ _cleanups=$TMP/.cleanups
 : >"$_cleanups"
 
 at_exit() { printf '%s\n' "$1" >>"$_cleanups"; }
+# A cleanup that fails (also under a caller's set -e, e.g. bench/*.sh) must
+# not stop the ones after it nor keep $TMP.
 _run_cleanups() {
 	[ -f "$_cleanups" ] && tac "$_cleanups" | while IFS= read -r c; do
-		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
-	done
+		[ -z "$c" ] || eval "$c" >/dev/null 2>&1 || true
+	done || true
 	rm -rf "$TMP"
 }
 trap _run_cleanups EXIT
