@@ -311,9 +311,10 @@ etcd_cmd_snapshot_save(int argc, char **argv)
 		int r = member_status(&cl, i, &st);
 		quiet_errors--;
 		if (r < 0) {
-			fprintf(stderr, "%s: member '%s' unavailable (%s)%s%s\n", progname,
-			    cl.ep[i].url, last_error(), next ? "; trying " : "",
-			    next ? next : "");
+			if (!quiet_errors)	/* quiet: a caller (update prepare) reports */
+				fprintf(stderr, "%s: member '%s' unavailable (%s)%s%s\n",
+				    progname, cl.ep[i].url, last_error(),
+				    next ? "; trying " : "", next ? next : "");
 			continue;
 		}
 		json_array_clear(boot);
@@ -365,10 +366,11 @@ etcd_cmd_snapshot_save(int argc, char **argv)
 			}
 		}
 		if (r < 0) {
-			fprintf(stderr, "%s: member '%s' failed mid-stream after %llu "
-			    "bytes (%s)%s%s\n", progname, cl.ep[i].url,
-			    (unsigned long long)s.plain, last_error(),
-			    next ? "; starting over on " : "", next ? next : "");
+			if (!quiet_errors)
+				fprintf(stderr, "%s: member '%s' failed mid-stream after "
+				    "%llu bytes (%s)%s%s\n", progname, cl.ep[i].url,
+				    (unsigned long long)s.plain, last_error(),
+				    next ? "; starting over on " : "", next ? next : "");
 			continue;
 		}
 		if (snap_writer_finish(&s.w) < 0)
