@@ -20,7 +20,7 @@
 
 enum {
 	OPT_FORMAT = OPT_GLOBAL_LAST, OPT_CHANNEL, OPT_CHANNELS_FILE, OPT_ADVISORIES, OPT_VERSION,
-	OPT_CANARY, OPT_WINDOW, OPT_CONCURRENCY, OPT_DRAIN, OPT_NAMESPACE, OPT_OUT, OPT_DRY_RUN,
+	OPT_CANARY, OPT_WINDOW, OPT_CONCURRENCY, OPT_DRAIN, OPT_NAMESPACE, OPT_OUT, OPT_DRY_RUN, OPT_ETCD_CERT_FILE, OPT_ETCD_KEY_FILE,
 	OPT_KIT
 };
 
@@ -42,18 +42,26 @@ static const char plan_usage[] =
 "  servers).  Refuses a downgrade or a skipped minor, and says why (exit 1).\n";
 
 static const char prepare_usage[] =
-"usage: k3sguard update prepare [--out DIR] [--dry-run]\n"
+"usage: k3sguard update prepare [--out DIR] [--etcd-cert FILE --etcd-key FILE] [--dry-run]\n"
 "  Make a rollback kit before upgrading: the k3s binary and its sha256,\n"
 "  /etc/rancher/k3s, the unit and env files, a datastore snapshot (sqlite:\n"
 "  online backup of state.db; embedded etcd: k3s etcd-snapshot save) and the\n"
-"  server token version that snapshot needs.  Default DIR:\n"
-"  /var/lib/k3sguard/rollback/<version>-<time> (under --root).\n";
+"  server token version that snapshot needs.  External etcd: this tool's\n"
+"  encrypted snapshot (k3sguard etcd snapshot save) of the cluster in the\n"
+"  node's datastore-endpoint, CA datastore-cafile; the Snapshot RPC needs\n"
+"  etcd's root role:\n"
+"  --etcd-cert FILE --etcd-key FILE  root's client certificate and key\n"
+"                     (default: the node's datastore-certfile/keyfile, which\n"
+"                     works when etcd auth is off or K3s's user is root)\n"
+"  Default DIR: /var/lib/k3sguard/rollback/<version>-<time> (under --root).\n";
 
 static const char rollback_usage[] =
 "usage: k3sguard update rollback --kit DIR [--dry-run]\n"
 "  Verify the kit (every sha256) and put the node back: stop K3s, the\n"
 "  binary, config, unit and env files, the datastore, start K3s.  Exit 1\n"
-"  when the kit does not verify (nothing is changed).\n";
+"  when the kit does not verify (nothing is changed).  External etcd: the\n"
+"  snapshot is verified and the restore steps for the etcd hosts are listed,\n"
+"  not performed; K3s is left stopped until the cluster is restored.\n";
 
 static int
 load_version(struct node *n, struct version *v)
@@ -300,11 +308,13 @@ update_prepare(int argc, char **argv)
 	static const struct option longopts[] = {
 		GLOBAL_LONG_OPTIONS,
 		{ "out", required_argument, NULL, OPT_OUT },
+		{ "etcd-cert", required_argument, NULL, OPT_ETCD_CERT_FILE },
+		{ "etcd-key", required_argument, NULL, OPT_ETCD_KEY_FILE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *out = NULL;
+	const char *out = NULL, *ecert = NULL, *ekey = NULL;
 	struct buf def = BUF_INIT;
 	struct node n;
 	int c, dry = 0, ret = EXIT_ERROR;
@@ -315,6 +325,12 @@ update_prepare(int argc, char **argv)
 		switch (c) {
 		case OPT_OUT:
 			out = optarg;
+			break;
+		case OPT_ETCD_CERT_FILE:
+			ecert = optarg;
+			break;
+		case OPT_ETCD_KEY_FILE:
+			ekey = optarg;
 			break;
 		case OPT_DRY_RUN:
 			dry = 1;
@@ -327,6 +343,8 @@ update_prepare(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage_error("update prepare: unexpected argument '%s'", argv[optind]);
+	if (!ecert != !ekey)
+		usage_error("update prepare: --etcd-cert and --etcd-key go together");
 	if (node_load(&n) < 0)
 		return EXIT_ERROR;
 	if (n.role != ROLE_SERVER) {
@@ -346,7 +364,7 @@ update_prepare(int argc, char **argv)
 		buf_addf(&def, "/%s-%s", n.k3s_version ? n.k3s_version : "unknown", stamp);
 		out = def.s;
 	}
-	if (kit_prepare(&n, out, dry) < 0)
+	if (kit_prepare(&n, out, ecert, ekey, dry) < 0)
 		goto out;
 	if (!dry)
 		printf("rollback kit for K3s %s written to %s\n", n.k3s_version, out);

@@ -230,9 +230,6 @@ valid_snap_name(const char *s)
 }
 
 int
-etcd_cmd_snapshot_save(int argc, char **argv);
-
-int
 etcd_cmd_snapshot_save(int argc, char **argv)
 {
 	static const struct option longopts[] = {

@@ -25,6 +25,8 @@
 #define SNAP_EXT	".ksnap"
 
 int etcd_cmd_snapshot(int argc, char **argv);
+/* `snapshot save` (argv[0] "save"); also called in-process by `update prepare`. */
+int etcd_cmd_snapshot_save(int argc, char **argv);
 
 /* sub-verbs (etcd-snapshot-ops.c) */
 int snapshot_ls(int argc, char **argv);

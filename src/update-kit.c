@@ -9,7 +9,10 @@
  *   files/...     /etc/rancher/k3s, the units and env files (host paths)
  *   datastore/    sqlite: state.db (online backup API: consistent while K3s
  *                 writes, WAL included); embedded etcd: the output of
- *                 `k3s etcd-snapshot save`
+ *                 `k3s etcd-snapshot save`; external etcd: this tool's
+ *                 encrypted snapshot (external-etcd.ksnap + .json sidecar,
+ *                 `k3sguard etcd snapshot save`), the members' names and
+ *                 peer URLs for the restore that happens on the etcd hosts
  * and records the server token version the datastore needs (its
  * fingerprint, and its version in k3sguard's secret store when there):
  * bootstrap data in a snapshot is encrypted with the token of its time.
@@ -21,6 +24,8 @@
  * rollback verifies every sha256 before it changes anything.
  */
 #include "k3sguard.h"
+#include "etcd-cli.h"
+#include "etcd-snapshot.h"
 #include "node.h"
 #include "run.h"
 #include "store.h"
@@ -121,6 +126,7 @@ struct kit {
 	char *dir;		/* the temporary directory being filled */
 	json_t *files;
 	int dry;
+	const char *etcd_cert, *etcd_key;	/* external etcd: root's identity */
 };
 
 /* Copy a host file into the kit under files/<host path>. */
@@ -279,6 +285,164 @@ find_snapshot(const char *dir, const char *name)
 	return found;
 }
 
+/*
+ * External etcd: the members' names and peer URLs (MemberList), so that
+ * rollback can print the exact restore command.  NULL when not available
+ * (the steps then name what to fill in).
+ */
+static json_t *
+etcd_members(struct etcd_conn *conn)
+{
+	Etcdserverpb__MemberListRequest req = ETCDSERVERPB__MEMBER_LIST_REQUEST__INIT;
+	ProtobufCMessage *resp = NULL;
+	struct etcd_client cl;
+	json_t *arr = NULL;
+
+	memset(&cl, 0, sizeof(cl));
+	quiet_errors++;
+	if (etcd_connect(&cl, conn, 1) == 0 &&
+	    etcd_unary(&cl, ETCD_CLUSTER_MEMBER_LIST, &req.base,
+	    &etcdserverpb__member_list_response__descriptor, &resp) == 0 &&
+	    cl.last_code == GRPC_OK && resp) {
+		Etcdserverpb__MemberListResponse *r = (void *)resp;
+
+		arr = json_array();
+		for (size_t i = 0; i < r->n_members; i++) {
+			const Etcdserverpb__Member *m = r->members[i];
+
+			if (!m->name || !*m->name || m->n_peerurls == 0)
+				continue;
+			json_array_append_new(arr, json_pack("{s:s, s:s}", "name", m->name,
+			    "peer_url", m->peerurls[0]));
+		}
+	}
+	if (resp)
+		protobuf_c_message_free_unpacked(resp, NULL);
+	quiet_errors--;
+	if (cl.nep)
+		etcd_client_free(&cl);
+	return arr;
+}
+
+/*
+ * External etcd: this tool's encrypted snapshot of the cluster, made by the
+ * code of `k3sguard etcd snapshot save` into KIT/datastore.  Endpoints and
+ * CA from the node's datastore-endpoint / datastore-cafile; the client
+ * identity from --etcd-cert/--etcd-key (root's: Snapshot needs etcd's root
+ * role), else the node's datastore-certfile/keyfile.
+ */
+static int
+kit_external_etcd(struct kit *k, json_t *kj)
+{
+	const struct node *n = k->n;
+	const char *ep = node_get(n, "datastore-endpoint");
+	const char *ca = node_get(n, "datastore-cafile");
+	char *cacert = NULL, *cert = NULL, *key = NULL;
+	struct buf dd = BUF_INIT, snap = BUF_INIT, side = BUF_INIT, sj = BUF_INIT;
+	struct etcd_conn conn = { 0 };
+	json_t *sc = NULL, *members, *ds;
+	char hex[65], shex[65];
+	int ret = -1, r;
+
+	if (!ep || !*ep)
+		return error("external etcd: the node has no datastore-endpoint; no kit written");
+	if (!ca || !*ca)
+		return error("external etcd: the node has no datastore-cafile (the CA of the etcd "
+		    "members); no kit written");
+	if (!k->etcd_cert != !k->etcd_key)
+		return error("--etcd-cert and --etcd-key go together");
+	cacert = xstrdup(root_path(ca));
+	if (k->etcd_cert) {
+		cert = xstrdup(k->etcd_cert);
+		key = xstrdup(k->etcd_key);
+	} else {
+		const char *c = node_get(n, "datastore-certfile"), *kf = node_get(n, "datastore-keyfile");
+
+		if (!c || !*c || !kf || !*kf) {
+			error("external etcd: no client identity: give root's client certificate "
+			    "with --etcd-cert FILE --etcd-key FILE (the node has no "
+			    "datastore-certfile/keyfile); no kit written");
+			goto out;
+		}
+		cert = xstrdup(root_path(c));
+		key = xstrdup(root_path(kf));
+	}
+	if (k->dry) {
+		printf("  save an encrypted snapshot of the external etcd cluster %s as client %s "
+		    "('k3sguard etcd snapshot save': the Snapshot RPC needs etcd's root role) into "
+		    "KIT/datastore/external-etcd.ksnap with its .ksnap.json sidecar\n", ep, cert);
+		ret = 0;
+		goto out;
+	}
+	buf_addf(&dd, "%s/datastore", k->dir);
+	if (mkdir_p(dd.s, 0700) < 0)
+		goto out;
+	conn.endpoints = ep;
+	conn.cacert = cacert;
+	conn.cert = cert;
+	conn.key = key;
+	members = etcd_members(&conn);
+	{
+		char *argv[] = { "save", "--endpoints", (char *)ep, "--cacert", cacert, "--cert",
+			cert, "--key", key, "--dir", dd.s, "--name", "external-etcd", NULL };
+
+		optind = 0;	/* a fresh getopt scan */
+		quiet_errors++;
+		r = etcd_cmd_snapshot_save((int)ARRAY_SIZE(argv) - 1, argv);
+		quiet_errors--;
+	}
+	if (r != EXIT_OK) {
+		json_decref(members);
+		if (strstr(last_error(), "permission denied"))
+			error("external etcd refused the snapshot to '%s' (permission denied): the "
+			    "Snapshot RPC needs etcd's root role; give root's client certificate with "
+			    "--etcd-cert FILE --etcd-key FILE; no kit written", cert);
+		else
+			error("external etcd snapshot: %s; no kit written", last_error());
+		goto out;
+	}
+	buf_addf(&snap, "%s/external-etcd%s", dd.s, SNAP_EXT);
+	buf_addf(&side, "%s.json", snap.s);
+	if (copy_hash(snap.s, NULL, 0, hex) < 0 || copy_hash(side.s, NULL, 0, shex) < 0 ||
+	    file_read(side.s, CONFIG_MAX, &sj, NULL) < 0) {
+		json_decref(members);
+		goto out;
+	}
+	if (!(sc = json_loadb(sj.s, sj.len, 0, NULL))) {
+		json_decref(members);
+		error("'%s': the snapshot's sidecar is not JSON", side.s);
+		goto out;
+	}
+	ds = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "external-etcd",
+	    "file", "datastore/external-etcd" SNAP_EXT, "sha256", hex,
+	    "sidecar", "datastore/external-etcd" SNAP_EXT ".json", "sidecar_sha256", shex,
+	    "endpoints", ep, "cafile", ca);
+	{
+		static const char *const keep[] = { "key_secret", "key_version", "cluster_id",
+			"revision", "etcd_version", "db_sha256", "size", "bootstrap" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+			json_t *v = json_object_get(sc, keep[i]);
+
+			if (v)
+				json_object_set(ds, keep[i], v);
+		}
+	}
+	json_object_set_new(ds, "members", members ? members : json_null());
+	json_object_set_new(kj, "datastore", ds);
+	ret = 0;
+out:
+	json_decref(sc);
+	buf_release(&dd);
+	buf_release(&snap);
+	buf_release(&side);
+	buf_release(&sj);
+	free(cacert);
+	free(cert);
+	free(key);
+	return ret;
+}
+
 static int
 kit_datastore(struct kit *k, json_t *kj)
 {
@@ -371,9 +535,7 @@ kit_datastore(struct kit *k, json_t *kj)
 		break;
 	}
 	case DS_EXTERNAL_ETCD:
-		error("external etcd: a rollback kit needs a snapshot of the external cluster made "
-		    "by 'k3sguard etcd snapshot save' (the snapshot feature of issue 6), which is not "
-		    "available yet; K3s's own etcd-snapshot works only for embedded etcd; no kit written");
+		ret = kit_external_etcd(k, kj);
 		break;
 	case DS_EXTERNAL_SQL:
 		error("external SQL datastore: back it up with the database's own tools; no kit "
@@ -438,9 +600,10 @@ remove_tree(const char *dir)
 }
 
 int
-kit_prepare(const struct node *n, const char *out, int dry)
+kit_prepare(const struct node *n, const char *out, const char *etcd_cert, const char *etcd_key,
+    int dry)
 {
-	struct kit k = { .n = n, .dry = dry };
+	struct kit k = { .n = n, .dry = dry, .etcd_cert = etcd_cert, .etcd_key = etcd_key };
 	json_t *kj = NULL;
 	struct stat st;
 	char hex[65], *dump = NULL;
@@ -468,8 +631,7 @@ kit_prepare(const struct node *n, const char *out, int dry)
 		kit_token(n, NULL, 1);
 		return 0;
 	}
-	if (n->datastore == DS_EXTERNAL_ETCD || n->datastore == DS_EXTERNAL_SQL ||
-	    n->datastore == DS_UNKNOWN)
+	if (n->datastore == DS_EXTERNAL_SQL || n->datastore == DS_UNKNOWN)
 		return kit_datastore(&k, NULL);	/* the error, before anything is written */
 	if (getentropy(rnd, sizeof(rnd)) < 0)
 		return error_errno("getentropy");

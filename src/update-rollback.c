@@ -4,7 +4,9 @@
  * previous binary, the config/unit/env files with their modes, the
  * datastore (sqlite: state.db replaced, the current one kept aside;
  * embedded etcd: `k3s server --cluster-reset --cluster-reset-restore-path`
- * with the token the snapshot needs), start K3s.
+ * with the token the snapshot needs), start K3s.  External etcd: the
+ * kit's encrypted snapshot is verified and the restore on the etcd hosts
+ * is listed, not performed; K3s is left stopped for after it.
  *
  * Invariants: nothing changes unless the whole kit verifies and the token
  * the snapshot needs is at hand; every file is replaced atomically; the
@@ -12,6 +14,7 @@
  * services are only stopped/started on the live host (--root "/").
  */
 #include "k3sguard.h"
+#include "etcd-snapshot.h"
 #include "node.h"
 #include "run.h"
 #include "store.h"
@@ -124,6 +127,66 @@ service(const char *verb, json_t *units, int live, int dry)
 	return 0;
 }
 
+/*
+ * External etcd: the sidecar's sha256, then the snapshot itself (every
+ * chunk's tag, etcd's sha256 trailer, the bbolt meta pages) with the key
+ * from the secret store.
+ */
+static int
+external_verify(const char *kit, json_t *ds)
+{
+	const char *side = jget(ds, "sidecar");
+	char *p;
+	uint64_t size = 0;
+	int r;
+
+	if (!side || strstr(side, "..") || verify(kit, side, jget(ds, "sidecar_sha256")) < 0)
+		return side ? -1 : error("kit '%s': the external etcd snapshot has no sidecar", kit);
+	p = xasprintf("%s/%s", kit, jget(ds, "file"));
+	r = snap_verify_file(p, NULL, NULL, &size);
+	if (r == 0)
+		printf("  snapshot %s verifies: %llu bytes, every chunk, etcd's sha256 trailer, "
+		    "bbolt\n", jget(ds, "file"), (unsigned long long)size);
+	free(p);
+	return r;
+}
+
+/*
+ * External etcd: the cluster is restored on the etcd hosts, where its
+ * members run; this node only lists the exact commands.
+ */
+static void
+external_steps(const char *kit, json_t *ds)
+{
+	json_t *members = json_object_get(ds, "members"), *m, *kv = json_object_get(ds, "key_version");
+	char cwd[PATH_MAX];
+	const char *pre = "";
+	size_t i;
+
+	if (kit[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		pre = cwd;
+	printf("  the external etcd cluster (%s) is restored on its etcd hosts, not by this "
+	    "command; the steps:\n", jget(ds, "endpoints") ? jget(ds, "endpoints") : "?");
+	printf("    1. stop etcd on every member\n");
+	printf("    2. on one etcd host, with k3sguard's secret store holding '%s' version %lld: "
+	    "copy %s%s%s/%s and its .json sidecar there\n",
+	    jget(ds, "key_secret") ? jget(ds, "key_secret") : SNAP_SECRET,
+	    json_is_integer(kv) ? json_integer_value(kv) : 0LL, pre, *pre ? "/" : "", kit,
+	    jget(ds, "file"));
+	printf("    3. k3sguard etcd snapshot restore %s%s%s/%s", pre, *pre ? "/" : "", kit,
+	    jget(ds, "file"));
+	if (json_is_array(members) && json_array_size(members)) {
+		json_array_foreach(members, i, m)
+			printf(" --member %s=%s", jget(m, "name") ? jget(m, "name") : "?",
+			    jget(m, "peer_url") ? jget(m, "peer_url") : "?");
+	} else {
+		printf(" --member NAME=PEER_URL ... (every member; not recorded in the kit)");
+	}
+	printf(" --data-dir-base /var/lib/etcd-restored\n");
+	printf("    4. copy each member's restored data dir /var/lib/etcd-restored/NAME to its host "
+	    "and start the members on it as that command prints\n");
+}
+
 int
 kit_rollback(const struct node *n, const char *kit, int dry)
 {
@@ -178,9 +241,11 @@ kit_rollback(const struct node *n, const char *kit, int dry)
 	if (!jget(ds, "file") || strstr(jget(ds, "file"), "..") ||
 	    verify(kit, jget(ds, "file"), jget(ds, "sha256")) < 0)
 		goto verify_failed;
+	if (!strcmp(kind, "external-etcd") && external_verify(kit, ds) < 0)
+		goto verify_failed;
 	/* 2. the token an etcd snapshot needs: here, or refuse now */
 	tj = json_object_get(kj, "token");
-	if (!strcmp(kind, "embedded-etcd")) {
+	if (!strcmp(kind, "embedded-etcd") || !strcmp(kind, "external-etcd")) {
 		const char *fp = jget(tj, "fingerprint");
 		struct token_info ti;
 		struct store_meta meta;
@@ -206,7 +271,12 @@ kit_rollback(const struct node *n, const char *kit, int dry)
 			quiet_errors--;
 			printf("  the snapshot's token (fingerprint %s) is version %u in the store\n", fp,
 			    meta.version);
-			token_file = xstrdup(node_data_path(n, "server/k3sguard-restore-token"));
+			if (!strcmp(kind, "embedded-etcd"))
+				token_file = xstrdup(node_data_path(n, "server/k3sguard-restore-token"));
+			else
+				printf("  K3s must start with that token: put version %u of '%s' back "
+				    "as the server token before starting it\n", meta.version,
+				    STORE_SERVER_TOKEN);
 		}
 		buf_wipe(&old);
 	}
@@ -324,8 +394,20 @@ kit_rollback(const struct node *n, const char *kit, int dry)
 		free(reset);
 		if (r < 0)
 			goto out;
+	} else if (!strcmp(kind, "external-etcd")) {
+		external_steps(kit, ds);
 	} else {
 		error("kit '%s': datastore kind '%s' cannot be restored", kit, kind);
+		goto out;
+	}
+	if (!strcmp(kind, "external-etcd")) {
+		json_array_foreach(units, i, f)
+			if (jget(f, "name"))
+				printf("  start %s: NOT done here: start K3s only after the etcd cluster "
+				    "is restored and healthy\n", jget(f, "name"));
+		printf("%s\n", dry ? "nothing was changed (--dry-run)" : "done on this node: restore "
+		    "the etcd cluster as listed, then start K3s here and on the other servers");
+		ret = 0;
 		goto out;
 	}
 	if (service("start", units, live, dry) < 0)

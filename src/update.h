@@ -78,7 +78,9 @@ int plan_parse_window(const char *s, struct plan_opts *o, char **storage);
 
 struct node;
 /* Build a kit at out (host path, must not exist); dry: only print the steps. */
-int kit_prepare(const struct node *n, const char *out, int dry);
+/* etcd_cert/etcd_key: external etcd client identity (NULL: the node's datastore-certfile/keyfile). */
+int kit_prepare(const struct node *n, const char *out, const char *etcd_cert, const char *etcd_key,
+    int dry);
 /*
  * Verify a kit and put the node back as it was; dry: only print the steps.
  * 0 done, -1 error, -2 the kit does not verify (nothing was changed).

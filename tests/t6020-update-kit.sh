@@ -128,10 +128,10 @@ test_expect_success 'embedded etcd after a token rotation: the old token from th
 	test ! -e e/var/lib/rancher/k3s/server/k3sguard-restore-token
 '
 
-test_expect_success 'external etcd: a clear error, no kit (needs the snapshot feature of issue 6)' '
+test_expect_success 'external etcd without datastore-cafile: a clear error, no kit (t6040: the real cluster)' '
 	update_root x v1.33.8+k3s1 external &&
 	expect_code 2 k3sguard --root x update prepare --out xkit 2>err &&
-	one_line err && grep -q "external etcd: .*issue 6.*not available yet" err &&
+	one_line err && grep -q "external etcd: the node has no datastore-cafile" err &&
 	test ! -e xkit && ! ls | grep -q "xkit.k3sguard"
 '
 
