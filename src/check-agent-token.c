@@ -98,7 +98,7 @@ uses_token_file(const struct node *n, struct check_result *r)
 	struct token_hit *hits;
 	struct buf bad = BUF_INIT, used = BUF_INIT;
 	size_t k;
-	int errs = 0, nused = 0;
+	int errs = 0, nused = 0, via = 0;
 
 	if (sources_failed(n, r))
 		return;
@@ -115,6 +115,17 @@ uses_token_file(const struct node *n, struct check_result *r)
 		if (token_file_ok(n, v, &bad) < 0)
 			errs++;
 	}
+	/* agent exec hands K3s the token from the store as --token-file (a memfd) */
+	for (size_t i = 0; i < n->nunits; i++) {
+		const struct unit *u = &n->units[i];
+
+		if (!u->active || !u->token_via_agent_exec)
+			continue;
+		via = 1;
+		buf_addf(&used, "%stoken supplied by k3sguard agent exec from the secret store "
+		    "('%s', %s)", used.len ? ", " : "", u->agent_exec_secret,
+		    u->exec_file ? u->exec_file : u->path);
+	}
 	if (k)
 		check_fail(r, "%zu plain-text token value%s instead of token-file (see agent-token.plaintext-*)",
 		    k, k == 1 ? "" : "s");
@@ -122,7 +133,7 @@ uses_token_file(const struct node *n, struct check_result *r)
 		check_error(r, "%s", bad.s);
 	else if (bad.len)
 		check_fail(r, "%s", bad.s);
-	else if (nused)
+	else if (nused || via)
 		check_pass(r, "%s", used.s);
 	else if (n->role == ROLE_AGENT)
 		check_fail(r, "agent with neither token nor token-file configured: it cannot join");

@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "check.h"
 #include "fix.h"
+#include "fix-tokens.h"
 
 #include <jansson.h>
 
@@ -211,6 +212,10 @@ static const struct fix_rule rules[] = {
 	{ "manifests.dir-mode", t_manifests_dir, NULL },
 	{ "manifests.owner", t_manifest_owner, NULL },
 	{ "manifests.file-mode", t_manifest_files, NULL },
+	/* last: it rewrites files (new inodes) the mode rules examined */
+	{ "agent-token.plaintext-env", NULL, fix_tokens_rule },
+	{ "agent-token.plaintext-unit", NULL, fix_tokens_rule },
+	{ "agent-token.plaintext-config", NULL, fix_tokens_rule },
 };
 
 /* ---- acting on one file ---- */

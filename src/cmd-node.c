@@ -165,6 +165,9 @@ print_text(const struct node *n)
 			    origin_str(&(struct origin){ u->exec_file, u->exec_line, SRC_UNIT }),
 			    b.s);
 		}
+		if (u->token_via_agent_exec)
+			printf("    token: from the secret store ('%s') through k3sguard agent exec\n",
+			    u->agent_exec_secret);
 		for (size_t j = 0; j < u->n_env_files; j++)
 			printf("    env file: %s\n", u->env_files[j]);
 		for (size_t j = 0; j < u->n_env; j++) {

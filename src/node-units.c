@@ -246,6 +246,61 @@ unit_reset_exec(struct unit *u)
 	u->argc = 0;
 	u->exec_line = 0;
 	u->exec_file = NULL;
+	u->token_via_agent_exec = 0;
+	free(u->agent_exec_secret);
+	u->agent_exec_secret = NULL;
+}
+
+/*
+ * "k3sguard agent exec [--secret NAME] [--dry-run] -- k3s server|agent ..."
+ * (the drop-in 'agent install-unit' and 'fix' write): K3s runs the words
+ * after "--", with its token from the secret store.  Keep only those words
+ * in argv, so the role and the flags are K3s's, and record the hand-over.
+ * Any other k3sguard command line is left as it is (role unknown).
+ */
+static void
+unit_unwrap_agent_exec(struct unit *u)
+{
+	const char *base, *secret = NULL;
+	size_t i, dd = 0;
+
+	if (u->argc < 4)
+		return;
+	base = strrchr(u->argv[0], '/');
+	base = base ? base + 1 : u->argv[0];
+	if (strcmp(base, "k3sguard"))
+		return;
+	/* global options (--root, ...) may come before "agent exec" */
+	for (i = 1; i + 1 < u->argc; i++)
+		if (!strcmp(u->argv[i], "agent") && !strcmp(u->argv[i + 1], "exec"))
+			break;
+	if (i + 1 >= u->argc)
+		return;
+	for (i += 2; i < u->argc; i++) {
+		const char *w = u->argv[i], *rest;
+
+		if (!strcmp(w, "--")) {
+			dd = i;
+			break;
+		}
+		if (!strcmp(w, "--secret") && i + 1 < u->argc)
+			secret = u->argv[++i];
+		else if (starts_with(w, "--secret=", &rest))
+			secret = rest;
+	}
+	if (!dd || dd + 1 >= u->argc)
+		return;
+	if (!secret)	/* agent exec's default (agent_default_secret()) */
+		secret = dd + 2 < u->argc && !strcmp(u->argv[dd + 2], "server") ?
+		    "server-token" : "agent-token";
+	u->agent_exec_secret = xstrdup(secret);
+	u->token_via_agent_exec = 1;
+	for (i = 0; i <= dd; i++)
+		free(u->argv[i]);
+	memmove(u->argv, u->argv + dd + 1, (u->argc - dd - 1) * sizeof(*u->argv));
+	memmove(u->arg_lines, u->arg_lines + dd + 1, (u->argc - dd - 1) * sizeof(*u->arg_lines));
+	u->argc -= dd + 1;
+	u->argv[u->argc] = NULL;
 }
 
 static void
@@ -349,11 +404,23 @@ parse_unit_text(struct node *n, struct unit *u, const char *file, const char *da
 				    hfile, l.map[off + bad]);
 				continue;
 			}
+			/* systemd expands specifiers in ExecStart= words: %% is % */
+			for (size_t i = 0; i < nw; i++) {
+				char *x;
+
+				if (!strchr(w[i], '%'))
+					continue;
+				x = expand_specifiers(w[i], u->name);
+				explicit_bzero(w[i], strlen(w[i]));
+				free(w[i]);
+				w[i] = x;
+			}
 			u->argv = w;
 			u->arg_lines = wl;
 			u->argc = nw;
 			u->exec_line = l.first;
 			u->exec_file = hfile;
+			unit_unwrap_agent_exec(u);
 			unit_role(u);
 		} else if (!strcmp(key, "EnvironmentFile")) {
 			char *p;
@@ -611,6 +678,7 @@ read_openrc(struct node *n, const char *name)
 		free(wl);
 		u->exec_line = args_line;
 		u->exec_file = hfile;
+		unit_unwrap_agent_exec(u);
 		unit_role(u);
 	}
 	/* the install script's OpenRC service sources /etc/rancher/k3s/<name>.env */

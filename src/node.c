@@ -656,6 +656,7 @@ free_unit(struct unit *u)
 	free(u->env_files);
 	free(u->env_file_required);
 	free(u->env_file_lines);
+	free(u->agent_exec_secret);
 	for (size_t i = 0; i < u->n_env; i++) {
 		free(u->env[i].name);
 		wipe_str(u->env[i].value);

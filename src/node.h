@@ -99,6 +99,15 @@ struct unit {
 	int active;		/* the unit whose flags and env are effective */
 	int *env_file_required;	/* per env_files[i]: 1 unless "-" (systemd fails without it) */
 	int *env_file_lines;	/* per env_files[i]: line of its EnvironmentFile= */
+	/*
+	 * ExecStart= (or command) runs "k3sguard agent exec [--secret NAME] --
+	 * k3s ...": argv/arg_lines/role are the K3s command after "--", and the
+	 * token reaches K3s from the secret store (a sealed memfd as
+	 * --token-file), not from any file.  agent_exec_secret: the secret's
+	 * name (agent exec's default when --secret is absent); NULL otherwise.
+	 */
+	int token_via_agent_exec;
+	char *agent_exec_secret;
 };
 
 /* A K3s file from reference/k3s.md, lstat'ed without following. */

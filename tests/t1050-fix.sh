@@ -114,32 +114,55 @@ test_expect_success 'fix touches no file that no check examined' '
 	test "$(stat -c %a "$R/$S/cred")" = 700
 '
 
+# The planted unit tokens are the node's own (the one its secret store
+# holds), so fix also migrates them (t7020 covers that in depth); a token
+# that differs from the store's is refused (exit 2) but the modes are still
+# made private.
 test_expect_success 'a unit that holds a token is made private; the etcd key and token-file too' '
 	R=$(node_root ut hardened-server) &&
-	sed -i "s|^    server \\\\$|    server --token abcdef0123456789 \\\\|" "$R/etc/systemd/system/k3s.service" &&
+	TOK=$(cat "$R/$S/token") &&
+	sed -i "s|^    server \\\\$|    server --token $TOK \\\\|" "$R/etc/systemd/system/k3s.service" &&
+	grep -q -- "--token $TOK" "$R/etc/systemd/system/k3s.service" &&
 	chmod 0644 "$R/etc/rancher/k3s/etcd/client.key" "$R/etc/rancher/k3s/token" &&
 	k3sguard --root "$R" fix >out &&
 	test "$(stat -c %a "$R/etc/systemd/system/k3s.service")" = 600 &&
 	test "$(stat -c %a "$R/etc/rancher/k3s/etcd/client.key")" = 600 &&
 	test "$(stat -c %a "$R/etc/rancher/k3s/token")" = 600 &&
-	! grep -q abcdef0123456789 out
+	! grep -q "$TOK" out &&
+	! grep -q -- "--token" "$R/etc/systemd/system/k3s.service" &&
+	R=$(node_root ut2 hardened-server) &&
+	sed -i "s|^    server \\\\$|    server --token abcdef0123456789 \\\\|" "$R/etc/systemd/system/k3s.service" &&
+	cp "$R/etc/systemd/system/k3s.service" unit.before &&
+	expect_code 2 k3sguard --root "$R" fix >out 2>err &&
+	grep -q "differs from the current .server-token." err &&
+	! grep -q abcdef0123456789 out err &&
+	cmp unit.before "$R/etc/systemd/system/k3s.service" &&
+	test "$(stat -c %a "$R/etc/systemd/system/k3s.service")" = 600
 '
 
 test_expect_success 'a drop-in holding a token is made private; an OpenRC script stays executable' '
 	R=$(node_root dropin hardened-server) &&
 	mkdir -p "$R/etc/systemd/system/k3s.service.d" &&
-	printf "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s server --token abcdef0123456789\n" >"$R/etc/systemd/system/k3s.service.d/10-token.conf" &&
+	TOK=$(cat "$R/$S/token") &&
+	printf "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s server --token $TOK\n" >"$R/etc/systemd/system/k3s.service.d/10-token.conf" &&
 	chmod 0644 "$R/etc/systemd/system/k3s.service.d/10-token.conf" &&
 	k3sguard --root "$R" fix >out &&
 	test "$(stat -c %a "$R/etc/systemd/system/k3s.service.d/10-token.conf")" = 600 &&
 	test "$(stat -c %a "$R/etc/systemd/system/k3s.service")" = 644 &&
+	! grep -q "$TOK" out "$R/etc/systemd/system/k3s.service.d/10-token.conf" &&
 	R=$(node_root openrc hardened-server) &&
 	rm "$R/etc/systemd/system/k3s.service" "$R/etc/systemd/system/k3s.service.env" &&
 	mkdir -p "$R/etc/init.d" &&
-	printf "#!/sbin/openrc-run\ncommand=/usr/local/bin/k3s\ncommand_args=\"server --token abcdef0123456789\"\n" >"$R/etc/init.d/k3s" &&
+	TOK=$(cat "$R/$S/token") &&
+	printf "#!/sbin/openrc-run\ncommand=/usr/local/bin/k3s\ncommand_args=\"server --token $TOK\"\n" >"$R/etc/init.d/k3s" &&
 	chmod 0755 "$R/etc/init.d/k3s" &&
 	audit_json "$R" && test "$(check_status agent-token.unit-mode)" = fail &&
-	k3sguard --root "$R" fix >out &&
+	cp "$R/etc/init.d/k3s" openrc.before &&
+	: "no agent exec set-up for OpenRC yet: the token migration refuses (exit 2)" &&
+	expect_code 2 k3sguard --root "$R" fix >out 2>err &&
+	grep -q "OpenRC services are not supported" err &&
+	! grep -q "$TOK" out err &&
+	cmp openrc.before "$R/etc/init.d/k3s" &&
 	test "$(stat -c %a "$R/etc/init.d/k3s")" = 700
 '
 

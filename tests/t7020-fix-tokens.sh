@@ -70,6 +70,22 @@ test_expect_success 'after it, the plain-text token checks of the audit pass' '
 	done
 '
 
+test_expect_success 'after it, the node is still a server: the server checks run' '
+	N=$TMP/n1 &&
+	k3sguard --root "$N" node >node.out &&
+	grep -q "^role: *server$" node.out &&
+	grep -q "token: from the secret store (.server-token.) through k3sguard agent exec" node.out &&
+	for c in server-token.file-mode agent-token.token-file; do
+		test "$(check_status after.json $c)" = pass || { echo "$c not pass"; exit 1; }
+	done &&
+	/usr/bin/python3 -c "
+import json
+d = json.load(open(\"after.json\"))
+e = [c for c in d[\"checks\"] if c[\"id\"] == \"agent-token.token-file\"][0][\"evidence\"]
+assert \"agent exec\" in e and \"server-token\" in e, e
+"
+'
+
 test_expect_success 'the original is backed up encrypted in the store, byte for byte' '
 	N=$TMP/n1 &&
 	k3sguard --root "$N" secrets get fix-backup.etc_systemd_system_k3s.service.env | head -c -1 >orig &&
@@ -115,6 +131,17 @@ test_expect_success 'tokens in ExecStart= (install-script layout), Environment= 
 		SYSTEMD_UNIT_PATH="$N/etc/systemd/system:" systemd-analyze verify --man=no k3s.service >v.out 2>&1 || true
 		! grep -q "k3s.service:" v.out
 	fi
+'
+
+test_expect_success '%% in ExecStart= is one %: the drop-in keeps it %%, not %%%%' '
+	N=$(node_root n5) &&
+	sed -i "s|^    server \\\\$|    server --node-label pct=a%%b \\\\|" "$N/etc/systemd/system/k3s.service" &&
+	grep -q "pct=a%%b" "$N/etc/systemd/system/k3s.service" &&
+	k3sguard --root "$N" node >n5.out && grep -q "node-label = pct=a%b " n5.out &&
+	k3sguard --root "$N" fix >fix5.out &&
+	grep -q "node-label.*pct=a%%b" "$N/etc/systemd/system/k3s.service.d/90-k3sguard-agent-exec.conf" &&
+	! grep -q "%%%%" "$N/etc/systemd/system/k3s.service.d/90-k3sguard-agent-exec.conf" &&
+	k3sguard --root "$N" node >n5b.out && grep -q "node-label = pct=a%b " n5b.out
 '
 
 test_expect_success 'a different current token in the store is not overwritten: file left, exit 2' '
