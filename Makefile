@@ -85,13 +85,14 @@ sanitize:
 		for f in $(SAN_LOGS)/*; do echo "== $$f"; head -n 30 "$$f"; done; \
 		echo "sanitize: $$(ls $(SAN_LOGS) | wc -l) sanitizer report(s) in $(SAN_LOGS)"; exit 1; fi
 
-# One libFuzzer harness per parser; each runs FUZZ_SECONDS.
+# One libFuzzer harness per parser; each runs FUZZ_SECONDS.  UBSan must not
+# recover, or libFuzzer never sees its reports as crashes.
 FUZZ_SECONDS ?= 20
 fuzz:
-	$(MAKE) B=$(B)-fuzz CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(B)-fuzz/libk3sguard.a
+	$(MAKE) B=$(B)-fuzz CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" $(B)-fuzz/libk3sguard.a
 	@set -e; for f in $(FUZZ_SRCS); do \
 		n=$$(basename $$f .c); \
-		clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Isrc -I$(B)-fuzz $(PKG_CFLAGS) \
+		clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -I$(B)-fuzz $(PKG_CFLAGS) \
 			-o $(B)-fuzz/$$n $$f $(B)-fuzz/libk3sguard.a $(PKG_LIBS); \
 		mkdir -p $(B)-fuzz/corpus-$$n; \
 		seeds=tests/fuzz/seeds/$$n; [ -d $$seeds ] || seeds=; \
