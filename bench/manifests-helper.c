@@ -99,13 +99,29 @@ latency(const char *dir, int n)
 	return 0;
 }
 
+/* A whole number in [1, 10^9], or exit 64 naming it. */
+static int
+count(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 1000000000) {
+		fprintf(stderr, "manifests-helper: '%s' is not a count from 1 to 10^9\n", s);
+		exit(64);
+	}
+	return (int)v;
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc == 6 && !strcmp(argv[1], "gen"))
-		return gen(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+		return gen(argv[2], count(argv[3]), count(argv[4]), count(argv[5]));
 	if (argc == 4 && !strcmp(argv[1], "latency"))
-		return latency(argv[2], atoi(argv[3]));
+		return latency(argv[2], count(argv[3]));
 	fprintf(stderr, "usage: manifests-helper gen DIR NDIRS NFILES SIZE | latency DIR N\n");
 	return 64;
 }

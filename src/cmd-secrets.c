@@ -311,6 +311,17 @@ out:
 	return ret;
 }
 
+/* The versions of NAME; -1 (with one error) when it is absent or unreadable. */
+static int
+load_history(const char *name, struct store_meta **h, size_t *nh)
+{
+	int rc = store_history(name, h, nh);
+
+	if (rc > 0)
+		return error("no secret '%s' in the store", name);
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 secrets_rm(int argc, char **argv)
 {
@@ -326,12 +337,7 @@ secrets_rm(int argc, char **argv)
 	parse(argc, argv, rm_usage, "h", ex, ARRAY_SIZE(ex), &o, 1);
 	if (store_name_ok(o.name) < 0)
 		return EXIT_USAGE;
-	rc = store_history(o.name, &h, &nh);
-	if (rc > 0) {
-		error("no secret '%s' in the store", o.name);
-		return EXIT_ERROR;
-	}
-	if (rc < 0)
+	if (load_history(o.name, &h, &nh) < 0)
 		return EXIT_ERROR;
 	free(h);
 	if (o.dry_run) {
@@ -363,17 +369,11 @@ secrets_history(int argc, char **argv)
 	struct store_meta *h;
 	struct sopts o;
 	size_t nh;
-	int rc;
 
 	parse(argc, argv, history_usage, "h", ex, ARRAY_SIZE(ex), &o, 1);
 	if (store_name_ok(o.name) < 0)
 		return EXIT_USAGE;
-	rc = store_history(o.name, &h, &nh);
-	if (rc > 0) {
-		error("no secret '%s' in the store", o.name);
-		return EXIT_ERROR;
-	}
-	if (rc < 0)
+	if (load_history(o.name, &h, &nh) < 0)
 		return EXIT_ERROR;
 	if (o.json) {
 		json_t *arr = json_array();
