@@ -22,39 +22,56 @@ EXTRA_PKGS :=
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(EXTRA_PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) $(EXTRA_PKGS) 2>/dev/null)
 
-CMD_SRCS := $(sort $(wildcard src/cmd-*.c))
-LIB_SRCS := $(filter-out src/main.c $(CMD_SRCS),$(sort $(wildcard src/*.c))) $(GEN_SRCS)
-LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(notdir $(LIB_SRCS)))
-CMD_OBJS := $(patsubst %.c,$(B)/%.o,$(notdir $(CMD_SRCS)))
+# The layers (see docs/layout.md): libraries in src/<concern>/ never parse
+# argv or call a command; src/cmd/ holds the commands, src/main.c dispatch.
+LIB_DIRS := core node checks report store token fix etcd nft manifests traefik update scan
+CMD_SRCS := $(sort $(wildcard src/cmd/*.c))
+LIB_SRCS := $(foreach d,$(LIB_DIRS),$(sort $(wildcard src/$(d)/*.c)))
+LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS)) $(patsubst $(B)/%.c,$(B)/obj/gen/%.o,$(GEN_SRCS))
+CMD_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(CMD_SRCS))
+MAIN_OBJ := $(B)/obj/main.o
 UNIT_SRCS := $(sort $(wildcard tests/unit/u-*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 MAN_PARTS := $(sort $(wildcard man/*.roff))
+DEPFLAGS = -MMD -MP
 
-vpath %.c src $(dir $(GEN_SRCS))
-
-.PHONY: all check sanitize fuzz bench man clean examples
+.PHONY: all check sanitize fuzz bench man clean examples layers
+# TODO(layering): "layers" joins "all" once no library includes cmd/cmd.h
 all: $(B)/k3sguard k3sguard.1
 
 $(B)/.dir:
-	@mkdir -p $(B)/tests && touch $@
+	@mkdir -p $(B)/tests $(B)/obj/gen $(addprefix $(B)/obj/,$(LIB_DIRS) cmd) && touch $@
 
 # The command table is generated from the "k3sguard-command:" line of each
-# src/cmd-<verb>.c, so adding a command is adding a file.
+# top-level command file in src/cmd/, so adding a command is adding a file.
 $(B)/commands.inc: $(CMD_SRCS) scripts/gen-commands.sh | $(B)/.dir
-	sh scripts/gen-commands.sh $(CMD_SRCS) > $@.tmp && mv $@.tmp $@
+	sh scripts/gen-commands.sh $$(grep -l 'k3sguard-command:' $(CMD_SRCS)) > $@.tmp && mv $@.tmp $@
 
-$(B)/%.o: %.c $(wildcard src/*.h) $(GEN_HDRS) | $(B)/.dir
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/obj/%.o: src/%.c $(GEN_HDRS) | $(B)/.dir
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(B)/main.o: src/main.c $(B)/commands.inc $(wildcard src/*.h) | $(B)/.dir
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/obj/main.o: src/main.c $(B)/commands.inc $(GEN_HDRS) | $(B)/.dir
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+-include $(wildcard $(B)/obj/*.d $(B)/obj/*/*.d)
+
+# The layering, enforced: every library object linked WITHOUT the command
+# code and main.c.  A library that calls a command, or parses argv with the
+# commands' helpers, leaves an undefined symbol and the build fails.  No
+# library includes cmd/cmd.h either.
+$(B)/layers.ok: $(LIB_OBJS) mk/layers.c | $(B)/.dir
+	@if grep -ln '#include "cmd/' $(LIB_SRCS); then \
+		echo "layers: the library files above include command headers" >&2; exit 1; fi
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $(B)/layers mk/layers.c $(LIB_OBJS) $(PKG_LIBS)
+	@touch $@
+layers: $(B)/layers.ok
 
 $(B)/libk3sguard.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/k3sguard: $(B)/main.o $(CMD_OBJS) $(B)/libk3sguard.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(B)/main.o $(CMD_OBJS) $(B)/libk3sguard.a $(PKG_LIBS)
+$(B)/k3sguard: $(MAIN_OBJ) $(CMD_OBJS) $(B)/libk3sguard.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(CMD_OBJS) $(B)/libk3sguard.a $(PKG_LIBS)
 
 $(B)/tests/u-%: tests/unit/u-%.c tests/unit/unit.h $(B)/libk3sguard.a $(GEN_HDRS)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(B)/libk3sguard.a $(PKG_LIBS)

@@ -1,7 +1,7 @@
 # mk/audit.mk: the report format table, generated from the
-# "k3sguard-report-format: NAME | SUMMARY" line of each src/report-<name>.c.
+# "k3sguard-report-format: NAME | SUMMARY" line of each src/report/report-<name>.c.
 # (mk files are read before "all:", so keep "all" the default goal)
-REPORT_FORMAT_SRCS := $(sort $(wildcard src/report-*.c))
+REPORT_FORMAT_SRCS := $(sort $(wildcard src/report/report-*.c))
 GEN_HDRS += $(B)/report-formats.inc
 
 $(B)/report-formats.inc: $(REPORT_FORMAT_SRCS) mk/audit.mk | $(B)/.dir

@@ -3,7 +3,7 @@
 # Prometheus rules, the bash completion.  Depends: is computed from the
 # libraries the binary really links (objdump NEEDED -> dpkg -S).
 # (mk files are read before "all:", so keep "all" the default goal)
-DEB_VERSION := $(shell sed -n 's/^\#define K3SGUARD_VERSION "\(.*\)"/\1/p' src/k3sguard.h)
+DEB_VERSION := $(shell sed -n 's/^\#define K3SGUARD_VERSION "\(.*\)"/\1/p' src/core/k3sguard.h)
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo unknown)
 DEB := $(B)/k3sguard_$(DEB_VERSION)_$(DEB_ARCH).deb
 DEB_ROOT := $(B)/deb-root

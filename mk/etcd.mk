@@ -10,5 +10,5 @@ $(B)/etcd.pb-c.c $(B)/etcd.pb-c.h &: proto/etcd.proto | $(B)/.dir
 	protoc-c --proto_path=proto --c_out=$(B) proto/etcd.proto
 
 # generated code: our warnings, but it is not ours to restyle
-$(B)/etcd.pb-c.o: $(B)/etcd.pb-c.c $(B)/etcd.pb-c.h | $(B)/.dir
+$(B)/obj/gen/etcd.pb-c.o: $(B)/etcd.pb-c.c $(B)/etcd.pb-c.h | $(B)/.dir
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<

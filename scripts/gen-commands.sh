@@ -1,6 +1,6 @@
 #!/bin/sh
 # Generate the command table from the "k3sguard-command: VERB | SUMMARY" line
-# that every src/cmd-<verb>.c carries in its opening comment.
+# that every src/cmd/<verb>.c carries in its opening comment.
 set -eu
 for f in "$@"; do
 	line=$(grep -m1 'k3sguard-command:' "$f") || {

@@ -2,8 +2,8 @@
  * main.c: start-up hygiene, global options, the command table, dispatch,
  * and the final check that stdout was really written.
  */
-#include "k3sguard.h"
-#include "cmd.h"
+#include "core/k3sguard.h"
+#include "cmd/cmd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +32,6 @@ static const struct command commands[] = {
 	{ NULL, NULL, NULL }
 };
 
-const char *opt_k3s_bin = "/usr/local/bin/k3s";
-const char *opt_data_dir;
-const char *opt_config = "/etc/k3sguard/config.yaml";
 
 static const char usage_text[] =
 "usage: k3sguard [--root DIR] [--k3s-bin PATH] [--data-dir DIR] [--config FILE]\n"
@@ -89,16 +86,16 @@ global_option(int c, const char *arg)
 {
 	switch (c) {
 	case OPT_ROOT:
-		opt_root = arg;
+		gopt.root = arg;
 		return 1;
 	case OPT_K3S_BIN:
-		opt_k3s_bin = arg;
+		gopt.k3s_bin = arg;
 		return 1;
 	case OPT_DATA_DIR:
-		opt_data_dir = arg;
+		gopt.data_dir = arg;
 		return 1;
 	case OPT_CONFIG:
-		opt_config = arg;
+		gopt.config = arg;
 		return 1;
 	}
 	return 0;

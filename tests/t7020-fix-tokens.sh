@@ -13,7 +13,7 @@ PW=0eef365b010205985cef3526e4adff0f	# the example's token password
 # on main and the node model reads a unit that runs 'k3sguard agent exec --
 # k3s ...' (node area): until then the migration is covered by u-fix-tokens.
 if ! k3sguard fix --help >/dev/null 2>&1 ||
-    ! grep -q "fix_tokens" "$TOP/src/cmd-fix.c" 2>/dev/null; then
+    ! grep -q "fix_tokens" "$TOP/src/cmd/fix.c" 2>/dev/null; then
 	test_skip 'fix migrates plain-text tokens' "'k3sguard fix' does not call fix_tokens() in this build yet"
 	test_done
 fi

@@ -9,8 +9,8 @@
  * Besides crashes and leaks it checks one invariant: a token value of 16
  * bytes or more never appears in what node_describe_value() prints.
  */
-#include "k3sguard.h"
-#include "node.h"
+#include "core/k3sguard.h"
+#include "node/node.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -61,8 +61,8 @@ setup(void)
 		abort();
 	buf_release(&p);
 	atexit(cleanup);
-	opt_root = root;
-	opt_k3s_bin = "/usr/local/bin/k3s";	/* absent: never run */
+	gopt.root = root;
+	gopt.k3s_bin = "/usr/local/bin/k3s";	/* absent: never run */
 	quiet_errors = 1;
 }
 

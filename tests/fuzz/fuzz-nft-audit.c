@@ -3,8 +3,8 @@
  * on arbitrary bytes as `nft -j list ruleset` output (--status --from-json
  * reads such a file), and for cidr_parse() on the same bytes as text.
  */
-#include "k3sguard.h"
-#include "nft.h"
+#include "core/k3sguard.h"
+#include "nft/nft.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

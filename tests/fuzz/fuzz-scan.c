@@ -8,8 +8,8 @@
  * inside the buffer, and a description never contains the value it
  * describes (for values of 8 bytes or more).
  */
-#include "k3sguard.h"
-#include "scan.h"
+#include "core/k3sguard.h"
+#include "scan/scan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,13 +5,13 @@
  * HelmChart.  Invariants besides crashes and leaks: every check sets a
  * status, and whatever harden writes is YAML that reads back.
  */
-#include "k3sguard.h"
-#include "traefik.h"
-#include "traefik-yaml.h"
+#include "core/k3sguard.h"
+#include "traefik/traefik.h"
+#include "traefik/traefik-yaml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-const char *opt_config = "/nonexistent/k3sguard/config.yaml";
+const char *gopt.config = "/nonexistent/k3sguard/config.yaml";
 
 static char dir[64];
 

@@ -2,8 +2,8 @@
  * fuzz-yaml.c: libFuzzer harness for yaml_parse() (src/yamltree.c) on
  * arbitrary bytes, plus the lookups the checks use on what it returns.
  */
-#include "k3sguard.h"
-#include "yamltree.h"
+#include "core/k3sguard.h"
+#include "core/yamltree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

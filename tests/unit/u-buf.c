@@ -1,5 +1,5 @@
 /* u-buf.c: struct buf, parse_num and the other util.c helpers. */
-#include "k3sguard.h"
+#include "core/k3sguard.h"
 #include "unit.h"
 
 static void

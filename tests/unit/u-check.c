@@ -1,12 +1,12 @@
 /* u-check: the registry's shape and the result helpers. */
-#include "k3sguard.h"
-#include "check.h"
+#include "core/k3sguard.h"
+#include "checks/check.h"
 #include "unit.h"
 
 /* main.c owns these; the node model links against them */
-const char *opt_k3s_bin = "/usr/local/bin/k3s";
-const char *opt_data_dir;
-const char *opt_config = "/etc/k3sguard/config.yaml";
+const char *gopt.k3s_bin = "/usr/local/bin/k3s";
+const char *gopt.data_dir;
+const char *gopt.config = "/etc/k3sguard/config.yaml";
 
 static void
 strategy_ids_are_the_six(void)

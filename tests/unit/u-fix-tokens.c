@@ -5,18 +5,18 @@
  * byte for byte, backs the original up in the store, and a second run
  * changes nothing.
  */
-#include "k3sguard.h"
-#include "fix-tokens.h"
-#include "node.h"
-#include "run.h"
-#include "secret.h"
-#include "store.h"
-#include "token.h"
+#include "core/k3sguard.h"
+#include "fix/fix-tokens.h"
+#include "node/node.h"
+#include "core/run.h"
+#include "core/secret.h"
+#include "store/store.h"
+#include "token/token.h"
 #include "unit.h"
 
-const char *opt_k3s_bin = "/usr/local/bin/k3s";
-const char *opt_data_dir;
-const char *opt_config = "/etc/k3sguard/config.yaml";
+const char *gopt.k3s_bin = "/usr/local/bin/k3s";
+const char *gopt.data_dir;
+const char *gopt.config = "/etc/k3sguard/config.yaml";
 
 static char root[] = "/tmp/u-fix-tokens.XXXXXX";
 #define ENVF "/etc/systemd/system/k3s.service.env"
@@ -155,7 +155,7 @@ main(void)
 			return 1;
 		}
 	}
-	opt_root = root;
+	gopt.root = root;
 	/* a second variable beside the token: it must survive byte for byte */
 	append(ENVF, "K3S_URL=https://10.0.0.1:6443\n");
 	T(test_dry_run_changes_nothing);

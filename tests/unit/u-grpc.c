@@ -3,8 +3,8 @@
  * inside the 5-byte prefix), on truncated and corrupt streams, and the
  * trailer helpers.
  */
-#include "k3sguard.h"
-#include "grpc.h"
+#include "core/k3sguard.h"
+#include "etcd/grpc.h"
 #include "unit.h"
 
 #define NMSG_MAX 40

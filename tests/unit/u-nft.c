@@ -4,8 +4,8 @@
  * rulesets that real nft turned into JSON (tests/fixtures/nft/NAME.nft ->
  * NAME.json, made with `nft -f NAME.nft && nft -j list ruleset`).
  */
-#include "k3sguard.h"
-#include "nft.h"
+#include "core/k3sguard.h"
+#include "nft/nft.h"
 #include "unit.h"
 
 #include <sched.h>

@@ -4,9 +4,9 @@
  * Each test builds a small node tree under a temp dir and loads it with
  * --root pointing there.
  */
-#include "k3sguard.h"
-#include "node.h"
-#include "run.h"
+#include "core/k3sguard.h"
+#include "node/node.h"
+#include "core/run.h"
 #include "unit.h"
 
 #include <sys/wait.h>
@@ -61,9 +61,9 @@ fresh_root(void)
 	if (!mkdtemp(tmpl))
 		abort();
 	snprintf(root, sizeof(root), "%s", tmpl);
-	opt_root = root;
-	opt_data_dir = NULL;
-	opt_k3s_bin = "/usr/local/bin/k3s";
+	gopt.root = root;
+	gopt.data_dir = NULL;
+	gopt.k3s_bin = "/usr/local/bin/k3s";
 }
 
 static int
@@ -107,12 +107,12 @@ test_missing_root(void)
 {
 	struct node n;
 
-	opt_root = "/nonexistent/k3sguard-root";
+	gopt.root = "/nonexistent/k3sguard-root";
 	quiet_errors++;
 	CHECK(node_load(&n) < 0);
 	quiet_errors--;
 	CHECK(strstr(last_error(), "/nonexistent/k3sguard-root") != NULL);
-	opt_root = root;
+	gopt.root = root;
 }
 
 static void
@@ -364,12 +364,12 @@ test_config_flag_and_data_dir_override(void)
 	CHECK_STR(n.data_dir, "/data/k3s");
 	node_free(&n);
 
-	opt_data_dir = "/cli/dir";
+	gopt.data_dir = "/cli/dir";
 	CHECK(load(&n) == 0);
 	CHECK_STR(n.data_dir, "/cli/dir");
 	CHECK_STR(node_data_path(&n, "server/token"), "/cli/dir/server/token");
 	node_free(&n);
-	opt_data_dir = NULL;
+	gopt.data_dir = NULL;
 
 	/* a --config that does not exist is an error against "config" */
 	fresh_root();
@@ -522,11 +522,11 @@ test_version(void)
 	node_free(&n);
 
 	/* --k3s-bin somewhere else, absent: unknown, no error */
-	opt_k3s_bin = "/opt/bin/k3s";
+	gopt.k3s_bin = "/opt/bin/k3s";
 	CHECK(load(&n) == 0);
 	CHECK(n.k3s_version == NULL && n.nerrors == 0);
 	node_free(&n);
-	opt_k3s_bin = "/usr/local/bin/k3s";
+	gopt.k3s_bin = "/usr/local/bin/k3s";
 }
 
 static void

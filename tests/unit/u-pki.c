@@ -4,8 +4,8 @@
  * refusals (no SANs for a member, a CA key readable by others, a key that
  * belongs to another certificate).
  */
-#include "k3sguard.h"
-#include "pki.h"
+#include "core/k3sguard.h"
+#include "core/pki.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/u-pki.XXXXXX";

@@ -1,6 +1,6 @@
 /* u-run.c: run_cmd: capture, stdin, exit codes, timeout, output cap. */
-#include "k3sguard.h"
-#include "run.h"
+#include "core/k3sguard.h"
+#include "core/run.h"
 #include "unit.h"
 
 static void

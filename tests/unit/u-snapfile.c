@@ -4,8 +4,8 @@
  * caught and named (flipped byte, truncation, swapped chunks, trailing
  * data, wrong key).
  */
-#include "k3sguard.h"
-#include "etcd-snapfile.h"
+#include "core/k3sguard.h"
+#include "etcd/etcd-snapfile.h"
 #include "unit.h"
 
 #include <sys/mman.h>

@@ -2,18 +2,18 @@
  * u-store.c: the secret store's file backend and locked memory: versions,
  * states, fingerprints, removal, tamper and wrong-key detection.
  */
-#include "k3sguard.h"
-#include "secret.h"
-#include "store.h"
-#include "token.h"
+#include "core/k3sguard.h"
+#include "core/secret.h"
+#include "store/store.h"
+#include "token/token.h"
 #include "unit.h"
 
 #include <sys/wait.h>
 
 /* main.c defines these for the binary */
-const char *opt_k3s_bin = "/usr/local/bin/k3s";
-const char *opt_data_dir;
-const char *opt_config = "/etc/k3sguard/config.yaml";
+const char *gopt.k3s_bin = "/usr/local/bin/k3s";
+const char *gopt.data_dir;
+const char *gopt.config = "/etc/k3sguard/config.yaml";
 
 static char root[] = "/tmp/u-store.XXXXXX";
 
@@ -178,7 +178,7 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	opt_root = root;
+	gopt.root = root;
 	T(test_secret_memory);
 	T(test_read_fd_no_realloc);
 	T(test_names);

@@ -3,14 +3,14 @@
  * writes parsed back by libyaml (yaml_parse) and checked key by key for
  * each chart generation.  Fixtures: tests/fixtures/traefik/<gen>/.
  */
-#include "k3sguard.h"
-#include "traefik.h"
-#include "traefik-yaml.h"
-#include "run.h"
+#include "core/k3sguard.h"
+#include "traefik/traefik.h"
+#include "traefik/traefik-yaml.h"
+#include "core/run.h"
 #include "unit.h"
 
 /* main.c defines it in the binary; advisories lookups read the config */
-const char *opt_config = "/nonexistent/k3sguard/config.yaml";
+const char *gopt.config = "/nonexistent/k3sguard/config.yaml";
 
 static char tmpdir[] = "/tmp/u-traefik.XXXXXX";
 

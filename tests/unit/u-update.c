@@ -3,13 +3,13 @@
  * checked field by field; refusals; window parsing; advisory matching;
  * channel JSON parsing (good and malformed).
  */
-#include "k3sguard.h"
-#include "update.h"
-#include "yamltree.h"
+#include "core/k3sguard.h"
+#include "update/update.h"
+#include "core/yamltree.h"
 #include "unit.h"
 
 /* main.c defines it in the binary; the policy lookups read the config */
-const char *opt_config = "/nonexistent/k3sguard/config.yaml";
+const char *gopt.config = "/nonexistent/k3sguard/config.yaml";
 
 static const char *
 s(const struct ynode *n, const char *path)

@@ -1,6 +1,6 @@
 /* u-version.c: K3s version parsing and ordering (shared/reference/k3s.md). */
-#include "k3sguard.h"
-#include "version.h"
+#include "core/k3sguard.h"
+#include "core/version.h"
 #include "unit.h"
 
 /* a < b for every row: the ordering table of the issue and then some */

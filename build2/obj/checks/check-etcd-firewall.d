@@ -1,0 +1,13 @@
+build2/obj/checks/check-etcd-firewall.o: src/checks/check-etcd-firewall.c \
+ src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
+ src/core/options.h src/core/banned.h src/checks/check.h src/node/node.h \
+ src/nft/nft.h
+src/core/k3sguard.h:
+src/core/util.h:
+src/core/buf.h:
+src/core/file.h:
+src/core/options.h:
+src/core/banned.h:
+src/checks/check.h:
+src/node/node.h:
+src/nft/nft.h:

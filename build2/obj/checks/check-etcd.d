@@ -1,0 +1,14 @@
+build2/obj/checks/check-etcd.o: src/checks/check-etcd.c \
+ src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
+ src/core/options.h src/core/banned.h src/checks/check.h src/node/node.h \
+ src/nft/nft.h src/etcd/etcd-audit.h
+src/core/k3sguard.h:
+src/core/util.h:
+src/core/buf.h:
+src/core/file.h:
+src/core/options.h:
+src/core/banned.h:
+src/checks/check.h:
+src/node/node.h:
+src/nft/nft.h:
+src/etcd/etcd-audit.h:

@@ -1,0 +1,11 @@
+build2/obj/cmd/scan.o: src/cmd/scan.c src/core/k3sguard.h src/core/util.h \
+ src/core/buf.h src/core/file.h src/core/options.h src/core/banned.h \
+ src/cmd/cmd.h src/scan/scan.h
+src/core/k3sguard.h:
+src/core/util.h:
+src/core/buf.h:
+src/core/file.h:
+src/core/options.h:
+src/core/banned.h:
+src/cmd/cmd.h:
+src/scan/scan.h:

@@ -1,0 +1,10 @@
+build2/obj/core/rootfs.o: src/core/rootfs.c src/core/k3sguard.h \
+ src/core/util.h src/core/buf.h src/core/file.h src/core/options.h \
+ src/core/banned.h src/core/rootfs.h
+src/core/k3sguard.h:
+src/core/util.h:
+src/core/buf.h:
+src/core/file.h:
+src/core/options.h:
+src/core/banned.h:
+src/core/rootfs.h:

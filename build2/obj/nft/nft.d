@@ -1,0 +1,11 @@
+build2/obj/nft/nft.o: src/nft/nft.c src/core/k3sguard.h src/core/util.h \
+ src/core/buf.h src/core/file.h src/core/options.h src/core/banned.h \
+ src/nft/nft.h src/core/run.h
+src/core/k3sguard.h:
+src/core/util.h:
+src/core/buf.h:
+src/core/file.h:
+src/core/options.h:
+src/core/banned.h:
+src/nft/nft.h:
+src/core/run.h:

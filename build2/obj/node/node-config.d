@@ -1,0 +1,14 @@
+build2/obj/node/node-config.o: src/node/node-config.c src/core/k3sguard.h \
+ src/core/util.h src/core/buf.h src/core/file.h src/core/options.h \
+ src/core/banned.h src/node/node.h src/node/node-int.h src/core/rootfs.h \
+ src/core/yamltree.h
+src/core/k3sguard.h:
+src/core/util.h:
+src/core/buf.h:
+src/core/file.h:
+src/core/options.h:
+src/core/banned.h:
+src/node/node.h:
+src/node/node-int.h:
+src/core/rootfs.h:
+src/core/yamltree.h:

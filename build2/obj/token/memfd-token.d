@@ -1,0 +1,10 @@
+build2/obj/token/memfd-token.o: src/token/memfd-token.c \
+ src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
+ src/core/options.h src/core/banned.h src/token/memfd-token.h
+src/core/k3sguard.h:
+src/core/util.h:
+src/core/buf.h:
+src/core/file.h:
+src/core/options.h:
+src/core/banned.h:
+src/token/memfd-token.h:

@@ -1,0 +1,17 @@
+build2/obj/traefik/traefik-eval.o: src/traefik/traefik-eval.c \
+ src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
+ src/core/options.h src/core/banned.h src/traefik/traefik.h \
+ src/checks/check.h src/node/node.h src/core/yamltree.h \
+ src/update/update-data.h src/core/version.h
+src/core/k3sguard.h:
+src/core/util.h:
+src/core/buf.h:
+src/core/file.h:
+src/core/options.h:
+src/core/banned.h:
+src/traefik/traefik.h:
+src/checks/check.h:
+src/node/node.h:
+src/core/yamltree.h:
+src/update/update-data.h:
+src/core/version.h:

@@ -1,0 +1,428 @@
+/*
+ * check-manifests.c: strategy "manifests" (seed: "Secure Auto-Deploying
+ * Manifests Directory").  Anyone who can write server/manifests is
+ * cluster-admin within about 15 seconds, so: the directory 0700 root, files
+ * 0600 root, no group/other-writable directory on the way from /, no
+ * symlink leading outside, nothing but regular files and directories.
+ *
+ * The walk MUST NOT follow symlinks: every directory is opened relative to
+ * its parent with O_NOFOLLOW|O_DIRECTORY and every entry is fstatat'ed
+ * with AT_SYMLINK_NOFOLLOW.
+ */
+#include "core/k3sguard.h"
+#include "checks/check.h"
+#include "manifests/manifests.h"
+
+#include <dirent.h>
+
+#define WALK_MAX_DEPTH		16
+#define WALK_MAX_ENTRIES	100000
+
+static const char *
+manifests_dir(const struct node *n)
+{
+	return node_data_path(n, "server/manifests");
+}
+
+struct walk {
+	manifest_cb cb;
+	void *ctx;
+	struct buf *err;
+	size_t entries;
+	int stop;
+};
+
+static int
+walk_dir(struct walk *w, int dfd, struct buf *host, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	size_t base = host->len;
+	int ret = 0;
+
+	if (!(d = fdopendir(dfd))) {
+		close(dfd);
+		buf_addf(w->err, "cannot read directory '%s': %s", host->s, strerror(errno));
+		return -1;
+	}
+	while (!w->stop && (errno = 0, de = readdir(d))) {
+		struct stat st;
+		char target[256] = "";
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		buf_setlen(host, base);
+		buf_addf(host, "/%s", de->d_name);
+		if (++w->entries > WALK_MAX_ENTRIES) {
+			buf_addf(w->err, "'%s': more than %d entries", host->s, WALK_MAX_ENTRIES);
+			ret = -1;
+			break;
+		}
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			buf_addf(w->err, "cannot examine '%s': %s", host->s, strerror(errno));
+			ret = -1;
+			break;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t len = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+
+			target[len > 0 ? len : 0] = '\0';
+		}
+		if (w->cb(w->ctx, host->s, &st, target)) {
+			w->stop = 1;
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int sub;
+
+			if (depth >= WALK_MAX_DEPTH) {
+				buf_addf(w->err, "'%s': directories nested deeper than %d", host->s,
+				    WALK_MAX_DEPTH);
+				ret = -1;
+				break;
+			}
+			sub = openat(dirfd(d), de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0) {
+				buf_addf(w->err, "cannot open directory '%s': %s", host->s,
+				    strerror(errno));
+				ret = -1;
+				break;
+			}
+			if (walk_dir(w, sub, host, depth + 1) < 0) {
+				ret = -1;
+				break;
+			}
+		}
+	}
+	if (!ret && !w->stop && errno) {
+		buf_setlen(host, base);
+		buf_addf(w->err, "cannot read directory '%s': %s", host->s, strerror(errno));
+		ret = -1;
+	}
+	buf_setlen(host, base);
+	closedir(d);
+	return ret;
+}
+
+int
+manifests_walk(const struct node *n, manifest_cb cb, void *ctx, struct buf *err)
+{
+	struct walk w = { cb, ctx, err, 0, 0 };
+	struct buf host = BUF_INIT;
+	int fd, ret;
+
+	buf_adds(&host, manifests_dir(n));
+	fd = open(root_path(host.s), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		ret = (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? 1 : -1;
+		if (ret < 0)
+			buf_addf(err, "cannot open directory '%s': %s", host.s, strerror(errno));
+		buf_release(&host);
+		return ret;
+	}
+	ret = walk_dir(&w, fd, &host, 0);
+	buf_release(&host);
+	return ret;
+}
+
+/* The directory itself; 1 when r was set (missing, error, agent). */
+static int
+stat_dir(const struct node *n, struct check_result *r, struct check_file *f)
+{
+	if (check_skip_agent(n, r))
+		return 1;
+	check_stat(n, manifests_dir(n), f);
+	if (f->exists < 0) {
+		check_error(r, "%s", f->err);
+		return 1;
+	}
+	if (f->exists == 0) {
+		check_skip(r, "'%s' does not exist (K3s creates it at start)", f->path);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+dir_mode(const struct node *n, struct check_result *r)
+{
+	struct check_file f;
+	struct buf d = BUF_INIT;
+
+	if (stat_dir(n, r, &f))
+		return;
+	check_describe_file(&d, &f);
+	if (!S_ISDIR(f.st.st_mode))
+		check_fail(r, "%s: not a directory", d.s);
+	else if (f.st.st_mode & 077)
+		check_fail(r, "%s: group or others can reach the auto-deploy directory", d.s);
+	else
+		check_pass(r, "%s", d.s);
+	buf_release(&d);
+}
+
+/* What a walk collects for one check: offenders, described. */
+struct collect {
+	const struct node *n;
+	int what;
+	size_t count, shown;
+	struct buf list;
+	char dir[1024];
+};
+
+enum { C_OWNER, C_MODE, C_SYMLINK, C_TYPE };
+
+static int
+link_escapes(const char *dir, const char *host_path, const char *target)
+{
+	/* resolve target lexically from the link's own directory */
+	struct buf p = BUF_INIT;
+	const char *slash = strrchr(host_path, '/');
+	size_t dlen = strlen(dir);
+	char *save = NULL, *tok, *copy;
+	int escapes;
+
+	if (target[0] == '/') {
+		buf_adds(&p, target);
+	} else {
+		buf_add(&p, host_path, (size_t)(slash - host_path));
+		buf_addf(&p, "/%s", target);
+	}
+	/* normalise ".", ".." and "//" */
+	copy = buf_detach(&p);
+	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(tok, "."))
+			continue;
+		if (!strcmp(tok, "..")) {
+			char *last = strrchr(p.s, '/');
+
+			if (last)
+				buf_setlen(&p, (size_t)(last - p.s));
+			continue;
+		}
+		buf_addf(&p, "/%s", tok);
+	}
+	escapes = !(strncmp(p.s, dir, dlen) == 0 && p.s[dlen] == '/');
+	free(copy);
+	buf_release(&p);
+	return escapes;
+}
+
+static int
+collect_cb(void *ctx, const char *host_path, const struct stat *st, const char *target)
+{
+	struct collect *c = ctx;
+	char m[8];
+	int bad = 0;
+
+	switch (c->what) {
+	case C_OWNER:
+		bad = st->st_uid != 0;
+		break;
+	case C_MODE:
+		bad = (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) && (st->st_mode & 077);
+		break;
+	case C_SYMLINK:
+		bad = S_ISLNK(st->st_mode) && link_escapes(c->dir, host_path, target);
+		break;
+	case C_TYPE:
+		bad = !S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode);
+		break;
+	}
+	if (!bad)
+		return 0;
+	if (c->count++ >= 5)
+		return 0;	/* count them all, show a few */
+	if (c->list.len)
+		buf_adds(&c->list, "; ");
+	buf_addf(&c->list, "'%s' (", host_path);
+	if (c->what == C_SYMLINK) {
+		buf_adds(&c->list, "-> '");
+		buf_add_printable(&c->list, target);
+		buf_adds(&c->list, "')");
+	} else {
+		buf_addf(&c->list, "%s, mode %s, uid %u)", type_str(st->st_mode),
+		    mode_str(st->st_mode, m), (unsigned)st->st_uid);
+	}
+	return 0;
+}
+
+static void
+walk_check(const struct node *n, struct check_result *r, int what, const char *problem,
+    const char *ok)
+{
+	struct collect c;
+	struct check_file f;
+	struct buf err = BUF_INIT;
+	int ret;
+
+	if (stat_dir(n, r, &f))
+		return;
+	memset(&c, 0, sizeof(c));
+	c.n = n;
+	c.what = what;
+	buf_init(&c.list);
+	snprintf(c.dir, sizeof(c.dir), "%s", manifests_dir(n));
+	if (what == C_OWNER && f.st.st_uid != 0) {
+		c.count++;
+		check_describe_file(&c.list, &f);
+	}
+	ret = manifests_walk(n, collect_cb, &c, &err);
+	if (ret < 0)
+		check_error(r, "%s", err.s);
+	else if (ret > 0 && what != C_OWNER)
+		check_skip(r, "'%s' is not a directory (see manifests.dir-mode)", c.dir);
+	else if (c.count)
+		check_fail(r, "%zu %s: %s%s", c.count, problem, c.list.s,
+		    c.count > 5 ? "; ..." : "");
+	else
+		check_pass(r, "%s in '%s'", ok, c.dir);
+	buf_release(&c.list);
+	buf_release(&err);
+}
+
+static void
+owner(const struct node *n, struct check_result *r)
+{
+	walk_check(n, r, C_OWNER, "not owned by root", "directory and every entry owned by root");
+}
+
+static void
+file_mode(const struct node *n, struct check_result *r)
+{
+	walk_check(n, r, C_MODE, "accessible to group or others",
+	    "every file 0600 and subdirectory 0700");
+}
+
+static void
+symlinks(const struct node *n, struct check_result *r)
+{
+	walk_check(n, r, C_SYMLINK, "symlink(s) leading outside the directory",
+	    "no symlink leads outside");
+}
+
+static void
+file_types(const struct node *n, struct check_result *r)
+{
+	walk_check(n, r, C_TYPE, "entries that are not regular files",
+	    "only regular files and directories");
+}
+
+/* Every directory from / down to the manifests directory. */
+static void
+path_writable(const struct node *n, struct check_result *r)
+{
+	struct check_file f;
+	struct buf bad = BUF_INIT, prefix = BUF_INIT;
+	const char *dir;
+	char *copy, *save = NULL, *tok;
+	int errs = 0, links = 0;
+
+	if (stat_dir(n, r, &f))
+		return;
+	dir = manifests_dir(n);
+	copy = xstrdup(dir);
+	buf_adds(&prefix, "/");
+	tok = strtok_r(copy, "/", &save);
+	for (;;) {
+		check_stat(n, prefix.s, &f);
+		if (f.exists < 0) {
+			errs++;
+			buf_addf(&bad, "%s%s", bad.len ? "; " : "", f.err);
+		} else if (f.exists == 1 && S_ISLNK(f.st.st_mode)) {
+			links++;
+			buf_addf(&bad, "%s", bad.len ? "; " : "");
+			check_describe_file(&bad, &f);
+		} else if (f.exists == 1 && (!S_ISDIR(f.st.st_mode) ||
+		    (f.st.st_mode & (S_IWGRP | S_IWOTH)) || f.st.st_uid != 0)) {
+			buf_addf(&bad, "%s", bad.len ? "; " : "");
+			check_describe_file(&bad, &f);
+		}
+		if (!tok)
+			break;
+		if (prefix.len > 1)
+			buf_addch(&prefix, '/');
+		buf_adds(&prefix, tok);
+		tok = strtok_r(NULL, "/", &save);
+	}
+	if (errs)
+		check_error(r, "%s", bad.s);
+	else if (bad.len && links)
+		check_fail(r, "symlink or writable directory on the path to '%s': %s", dir, bad.s);
+	else if (bad.len)
+		check_fail(r, "group/other-writable or non-root directory on the path to '%s': %s",
+		    dir, bad.s);
+	else
+		check_pass(r, "every directory from / to '%s' is root-owned and not group/other writable",
+		    dir);
+	free(copy);
+	buf_release(&bad);
+	buf_release(&prefix);
+}
+
+const struct check checks_manifests[] = {
+	{ "manifests.dir-mode", "manifests", SEV_CRITICAL,
+	  "server/manifests is a directory with mode 0700",
+	  dir_mode,
+	  "chmod 0700 /var/lib/rancher/k3s/server/manifests (or run 'k3sguard fix').",
+	  "Permissions on the manifests directory are 0700.",
+	  "The manifests directory is accessible to group or others: set 0700." },
+	{ "manifests.owner", "manifests", SEV_CRITICAL,
+	  "server/manifests and everything in it is owned by root",
+	  owner,
+	  "chown -R root:root /var/lib/rancher/k3s/server/manifests after checking what the "
+	  "other owner deployed (or run 'k3sguard fix').",
+	  "The manifests directory and its files are owned by root.",
+	  "Files in the manifests directory are owned by non-root users." },
+	{ "manifests.file-mode", "manifests", SEV_HIGH,
+	  "Manifest files are 0600 and subdirectories 0700",
+	  file_mode,
+	  "chmod 0600 the files and 0700 the subdirectories of server/manifests (or run 'k3sguard fix').",
+	  "Manifest files are 0600.",
+	  "Manifest files are accessible to group or others." },
+	{ "manifests.path-writable", "manifests", SEV_CRITICAL,
+	  "No group/other-writable or non-root directory on the path from / to server/manifests",
+	  path_writable,
+	  "chmod go-w and chown root the directories named: whoever can write one of them can "
+	  "replace server/manifests and deploy workloads.",
+	  "Every directory leading to the manifests directory is root-only writable.",
+	  "A directory on the path to the manifests directory is writable by others." },
+	{ "manifests.symlinks", "manifests", SEV_HIGH,
+	  "No symlink in server/manifests leads outside it",
+	  symlinks,
+	  "Replace symlinks that leave server/manifests with the files themselves (K3s follows "
+	  "them, so whoever can write the target can deploy).",
+	  "No symlink leads out of the manifests directory.",
+	  "Symlinks in the manifests directory lead outside it." },
+	{ "manifests.file-types", "manifests", SEV_HIGH,
+	  "server/manifests holds only regular files and directories",
+	  file_types,
+	  "Remove FIFOs, sockets and device nodes from server/manifests.",
+	  "The manifests directory holds only regular files.",
+	  "The manifests directory holds FIFOs, sockets or devices." },
+	/* added by the manifests area (function in manifests-audit.c) */
+	{ "manifests.baseline", "manifests", SEV_HIGH,
+	  "server/manifests matches a signed baseline",
+	  manifests_check_baseline,
+	  "Review the directory, then 'k3sguard manifests lock' (or 'k3sguard manifests sync "
+	  "--from <reviewed checkout>'); keep it so with 'k3sguard manifests watch --enforce' "
+	  "(contrib/systemd/k3sguard-manifests-watch.service).",
+	  "The manifests directory matches a signed baseline (manifests lock/sync).",
+	  "No signed baseline of the manifests directory, or it drifted from it: changes go unnoticed." },
+	{ "manifests.watcher", "manifests", SEV_MEDIUM,
+	  "Changes to server/manifests are watched (k3sguard-manifests-watch.service enabled)",
+	  manifests_check_watcher,
+	  "Install contrib/systemd/k3sguard-manifests-watch.service into /etc/systemd/system and "
+	  "'systemctl enable --now k3sguard-manifests-watch' (alerts to the journal, Alertmanager).",
+	  "Changes to the manifests directory are monitored and alerted on (manifests watch).",
+	  "Changes to the manifests directory are not monitored." },
+	{ "manifests.apparmor", "manifests", SEV_MEDIUM,
+	  "K3s is confined by an AppArmor profile that keeps it from writing server/manifests",
+	  manifests_check_apparmor,
+	  "k3sguard apparmor profile --output /etc/apparmor.d/usr.local.bin.k3s, then "
+	  "apparmor_parser -r it (complain mode first) and restart K3s.",
+	  "An AppArmor profile confines K3s's writes (only its packaged manifests).",
+	  "No AppArmor/SELinux profile confines the K3s process." },
+};
+const size_t nchecks_manifests = ARRAY_SIZE(checks_manifests);

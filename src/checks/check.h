@@ -1,0 +1,166 @@
+/*
+ * check.h: the check registry.  Checks are data: one row per check, in one
+ * table per strategy (src/check-<strategy>.c), so the report, the man page
+ * and the tests read one list.
+ *
+ * A check function fills in a result: status and evidence.  Evidence is one
+ * line, points at the file (and line) it comes from, and MUST NOT contain a
+ * secret (use token_describe() for tokens).  Unknown never passes: when the
+ * input needed is missing or broken, the status is skip (with why) or error.
+ */
+#ifndef K3SGUARD_CHECK_H
+#define K3SGUARD_CHECK_H
+
+#include "core/buf.h"
+#include "node/node.h"
+
+enum severity { SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+enum status { ST_PASS, ST_FAIL, ST_WARN, ST_SKIP, ST_ERROR };
+
+struct check_result {
+	enum status status;
+	struct buf evidence;
+};
+
+struct check {
+	const char *id;			/* stable: "server-token.file-mode" */
+	const char *strategy;		/* "etcd", "server-token", ... */
+	enum severity severity;
+	const char *title;
+	void (*fn)(const struct node *n, struct check_result *r);
+	const char *remediation;
+	const char *implemented;	/* "Currently implemented" phrase on pass */
+	const char *missing;		/* "Missing implementation" phrase on fail/warn */
+};
+
+struct threat {
+	const char *name;
+	const char *severity;		/* as the seed says: "critical", "variable", ... */
+};
+
+struct strategy {
+	const char *id;			/* "etcd", "server-token", "agent-token", "manifests", "traefik", "updates" */
+	const char *title;
+	const struct threat *threats;
+	size_t nthreats;
+	const struct check *checks;
+	const size_t *nchecks;
+};
+
+extern const struct strategy strategies[];
+extern const size_t nstrategies;
+
+/* One table per strategy, each in its own file. */
+#define DECLARE_CHECKS(name) \
+	extern const struct check checks_##name[]; \
+	extern const size_t nchecks_##name
+DECLARE_CHECKS(etcd);
+DECLARE_CHECKS(server_token);
+DECLARE_CHECKS(agent_token);
+DECLARE_CHECKS(manifests);
+DECLARE_CHECKS(traefik);
+DECLARE_CHECKS(updates);
+
+/* Set status and evidence (printf-style); each returns nothing. */
+void check_pass(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void check_fail(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void check_warn(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void check_skip(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void check_error(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+const char *severity_name(enum severity s);
+int severity_parse(const char *s, enum severity *out);
+const char *status_name(enum status s);
+
+/*
+ * Additions (audit): running checks and helpers the check files share.
+ */
+
+/* Initialise r; release it (evidence is never a secret, but wipe anyway). */
+void check_result_init(struct check_result *r);
+void check_result_release(struct check_result *r);
+/*
+ * Run c on n into r (initialised here).  A check function that sets no
+ * status is reported as an error: unknown never passes.
+ */
+void check_run(const struct check *c, const struct node *n, struct check_result *r);
+
+/* Registry lookups; NULL when absent.  *sp receives the check's strategy. */
+const struct strategy *strategy_find(const char *id);
+const struct check *check_find(const char *id, const struct strategy **sp);
+
+/*
+ * A file as a check sees it: lstat'ed under --root without following,
+ * from the node's file table when it has the path.  exists: 1 found,
+ * 0 ENOENT, -1 could not be examined (err says why, names the file).
+ */
+struct check_file {
+	char path[1024];		/* host path */
+	int exists;
+	struct stat st;
+	char target[256];		/* symlink target, "" otherwise */
+	char err[320];
+};
+void check_stat(const struct node *n, const char *host_path, struct check_file *f);
+
+/* Append "path (mode 0644, owner uid 0, regular file)" to b. */
+void check_describe_file(struct buf *b, const struct check_file *f);
+
+/*
+ * When the node recorded an error against source ("config", "unit", "env",
+ * "version", "files"), set r to error naming it and return 1; else 0.
+ */
+int check_source_failed(const struct node *n, const char *source, struct check_result *r);
+
+/* 1 (and r set to skip) when the node is an agent: a server-only check. */
+int check_skip_agent(const struct node *n, struct check_result *r);
+
+/* origin_str() of an option's effective value, or "an unknown place". */
+const char *check_origin(const struct node *n, const char *opt);
+
+/*
+ * Places where a token is written in plain text: every value seen for the
+ * options named (e.g. "token", "agent-token"), from config files, units'
+ * ExecStart= and Environment=, and env files.  value points into the node:
+ * never print it, describe it with token_describe().
+ */
+struct token_hit {
+	const char *opt;		/* "token", "agent-token" */
+	const char *name;		/* as written: "K3S_TOKEN", "--token", "token" */
+	const char *value;
+	enum source_kind kind;
+	char where[320];		/* "file:line" */
+};
+size_t check_token_hits(const struct node *n, const char *const *opts, size_t nopts,
+    struct token_hit **out);
+/* "K3S_TOKEN at f:3 (secure server token (CA ..., fingerprint ...))" */
+void check_describe_hit(struct buf *b, const struct token_hit *h);
+
+/*
+ * The files that define the K3s services: each unit file (or OpenRC
+ * script) and its drop-ins, and whether a token value is written in it
+ * (ExecStart=, Environment=).  path points into the node.
+ */
+struct unit_file {
+	const char *path;
+	int openrc;		/* an init script: must stay executable */
+	int has_token;
+};
+size_t check_unit_files(const struct node *n, struct unit_file **out);
+
+/*
+ * Walk the manifests directory (server/manifests under the data dir) as
+ * K3s does, recursively, without following any symlink.  cb gets the host
+ * path and lstat of every entry below the directory (not the directory
+ * itself); a non-zero return stops the walk.  Returns 0, 1 when the
+ * directory does not exist (or is not a directory), or -1 with a message
+ * in err naming the path (unreadable, too deep, too many entries).
+ */
+typedef int (*manifest_cb)(void *ctx, const char *host_path, const struct stat *st,
+    const char *link_target);
+int manifests_walk(const struct node *n, manifest_cb cb, void *ctx, struct buf *err);
+
+/* status counts indexed by enum status */
+#define NSTATUS 5
+
+#endif

@@ -1,0 +1,430 @@
+/*
+ * cmd-fix.c: k3sguard-command: fix | apply the safe, idempotent remediations (modes and owners)
+ *
+ * Table-driven: each rule names the check it remediates.  The check runs
+ * first; only when it failed (or warned) does the rule act, and only on the
+ * files that check examined (the same node paths and manifests walk).
+ *
+ * Invariants:
+ *  - MUST NOT follow a symlink: the path is opened component by component
+ *    from the node root with O_NOFOLLOW, so no link inside the node tree is
+ *    ever followed, and the last component is opened without following;
+ *  - the opened fd is fstat'ed and MUST be the type the rule expects and
+ *    the same inode the check saw (dev/ino), or nothing is changed;
+ *  - changes are fchmod/fchown on that fd: no path is resolved twice;
+ *  - modes only ever lose bits (mode & keep), so a second run changes nothing;
+ *  - --dry-run prints each change as it would be made and changes nothing.
+ */
+#include "core/k3sguard.h"
+#include "cmd/cmd.h"
+#include "checks/check.h"
+#include "fix/fix.h"
+#include "fix/fix-tokens.h"
+
+#include <jansson.h>
+
+static const char usage[] =
+"usage: k3sguard fix [--dry-run] [--format text|json]\n"
+"\n"
+"  --dry-run        print every change, change nothing\n"
+"  --format FORMAT  text (default) or json\n"
+"\n"
+"Fixes modes and owners of the token files, server/cred, the manifests\n"
+"directory and files, the etcd client key, and the K3s unit and env files,\n"
+"when the audit check for them fails.  Never follows a symlink.\n"
+"exit: 0 done (or nothing to do), 2 something could not be fixed, 64 usage\n";
+
+enum { OPT_DRY_RUN = OPT_GLOBAL_LAST, OPT_FORMAT };
+
+/* One file a rule may change: its host path, the permission bits it may keep. */
+struct target {
+	char *path;
+	mode_t type;		/* S_IFREG or S_IFDIR */
+	mode_t keep;		/* new mode = old & keep */
+	int chown_root;
+	dev_t dev;		/* as the rule saw it (0 = not seen) */
+	ino_t ino;
+};
+
+struct targets {
+	struct target *v;
+	size_t n;
+};
+
+struct fix_rule {
+	const char *check_id;
+	/* files to make private; or NULL when custom does the work */
+	void (*targets)(const struct node *n, struct targets *out);
+	/* for rules that are not about modes (token migration, ...): 0 or -1 */
+	int (*custom)(struct fix_ctx *ctx, const struct check *c);
+};
+
+/* ---- targets: the same paths the checks examine ---- */
+
+static void
+add_target(struct targets *t, const struct node *n, const char *host, mode_t type, mode_t keep,
+    int chown_root)
+{
+	struct check_file f;
+
+	check_stat(n, host, &f);
+	/* only what exists, as the expected type, never a link */
+	if (f.exists != 1 || (f.st.st_mode & S_IFMT) != type)
+		return;
+	t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+	t->v[t->n].path = xstrdup(host);
+	t->v[t->n].type = type;
+	t->v[t->n].keep = keep;
+	t->v[t->n].chown_root = chown_root;
+	t->v[t->n].dev = f.st.st_dev;
+	t->v[t->n].ino = f.st.st_ino;
+	t->n++;
+}
+
+static void
+t_token(const struct node *n, struct targets *t)
+{
+	add_target(t, n, node_data_path(n, "server/token"), S_IFREG, 0600, 1);
+}
+
+static void
+t_agent_token(const struct node *n, struct targets *t)
+{
+	add_target(t, n, node_data_path(n, "server/agent-token"), S_IFREG, 0600, 1);
+}
+
+static void
+t_cred(const struct node *n, struct targets *t)
+{
+	add_target(t, n, node_data_path(n, "server/cred"), S_IFDIR, 0700, 1);
+	add_target(t, n, node_data_path(n, "server/cred/passwd"), S_IFREG, 0600, 1);
+}
+
+static void
+t_token_files(const struct node *n, struct targets *t)
+{
+	static const char *const opts[] = { "token-file", "agent-token-file" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		const char *v = node_get(n, opts[i]);
+
+		if (v && v[0] == '/')
+			add_target(t, n, v, S_IFREG, 0600, 1);
+	}
+}
+
+static void
+t_etcd_key(const struct node *n, struct targets *t)
+{
+	const char *v = node_get(n, "datastore-keyfile");
+
+	if (v && v[0] == '/')
+		add_target(t, n, v, S_IFREG, 0600, 1);
+}
+
+static void
+t_env_files(const struct node *n, struct targets *t)
+{
+	for (size_t i = 0; i < n->nenvfiles; i++)
+		if (n->envfiles[i].exists)
+			add_target(t, n, n->envfiles[i].path, S_IFREG, 0600, 1);
+}
+
+static void
+t_units(const struct node *n, struct targets *t)
+{
+	struct unit_file *uf;
+	size_t m = check_unit_files(n, &uf);
+
+	/*
+	 * A file that holds a token becomes private (an OpenRC script stays
+	 * executable for root); the others lose write for group and other.
+	 */
+	for (size_t i = 0; i < m; i++)
+		add_target(t, n, uf[i].path, S_IFREG,
+		    uf[i].has_token ? (uf[i].openrc ? 0700 : 0600) : 0755, 1);
+	free(uf);
+}
+
+static void
+t_manifests_dir(const struct node *n, struct targets *t)
+{
+	add_target(t, n, node_data_path(n, "server/manifests"), S_IFDIR, 0700, 0);
+}
+
+struct walk_ctx {
+	const struct node *n;
+	struct targets *t;
+	int chown_root;
+};
+
+static int
+walk_cb(void *ctx, const char *host, const struct stat *st, const char *target)
+{
+	struct walk_ctx *w = ctx;
+
+	(void)target;
+	if (S_ISREG(st->st_mode))
+		add_target(w->t, w->n, host, S_IFREG, w->chown_root ? 07777 : 0600, w->chown_root);
+	else if (S_ISDIR(st->st_mode))
+		add_target(w->t, w->n, host, S_IFDIR, w->chown_root ? 07777 : 0700, w->chown_root);
+	return 0;	/* links, FIFOs, sockets, devices: never touched */
+}
+
+static void
+walk_manifests(const struct node *n, struct targets *t, int chown_root)
+{
+	struct walk_ctx w = { n, t, chown_root };
+	struct buf err = BUF_INIT;
+
+	if (manifests_walk(n, walk_cb, &w, &err) < 0)
+		warning("%s", err.s);	/* what was walked is still fixed */
+	buf_release(&err);
+}
+
+static void
+t_manifest_files(const struct node *n, struct targets *t)
+{
+	walk_manifests(n, t, 0);
+}
+
+static void
+t_manifest_owner(const struct node *n, struct targets *t)
+{
+	add_target(t, n, node_data_path(n, "server/manifests"), S_IFDIR, 07777, 1);
+	walk_manifests(n, t, 1);
+}
+
+/*
+ * The rules, in the order they run.  A rule whose check passed, was
+ * skipped or errored changes nothing.  Add a rule per new remediation;
+ * custom rules (token migration, ...) set custom instead of targets.
+ */
+static const struct fix_rule rules[] = {
+	{ "server-token.file-mode", t_token, NULL },
+	{ "server-token.file-owner", t_token, NULL },
+	{ "server-token.cred-mode", t_cred, NULL },
+	{ "agent-token.agent-token-file", t_agent_token, NULL },
+	{ "agent-token.token-file", t_token_files, NULL },
+	{ "agent-token.env-mode", t_env_files, NULL },
+	{ "agent-token.unit-mode", t_units, NULL },
+	{ "etcd.key-mode", t_etcd_key, NULL },
+	{ "manifests.dir-mode", t_manifests_dir, NULL },
+	{ "manifests.owner", t_manifest_owner, NULL },
+	{ "manifests.file-mode", t_manifest_files, NULL },
+	/* last: it rewrites files (new inodes) the mode rules examined */
+	{ "agent-token.plaintext-env", NULL, fix_tokens_rule },
+	{ "agent-token.plaintext-unit", NULL, fix_tokens_rule },
+	{ "agent-token.plaintext-config", NULL, fix_tokens_rule },
+};
+
+/* ---- acting on one file ---- */
+
+/*
+ * Open host path under the node root without following any symlink on the
+ * way: every directory component with O_NOFOLLOW|O_DIRECTORY, the last
+ * with O_NOFOLLOW (and O_NONBLOCK, so a FIFO swapped in cannot block us).
+ */
+static int
+open_nofollow(const char *host, int want_dir)
+{
+	char *copy = xstrdup(host), *save = NULL, *tok, *next;
+	int fd, nfd;
+
+	fd = open(root_path("/"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		free(copy);
+		return -1;
+	}
+	tok = strtok_r(copy, "/", &save);
+	while (tok) {
+		next = strtok_r(NULL, "/", &save);
+		if (!strcmp(tok, "..")) {
+			close(fd);
+			free(copy);
+			errno = EPERM;
+			return -1;
+		}
+		nfd = openat(fd, tok, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+		    (next || want_dir ? O_DIRECTORY : O_NONBLOCK));
+		close(fd);
+		if (nfd < 0) {
+			free(copy);
+			return -1;
+		}
+		fd = nfd;
+		tok = next;
+	}
+	free(copy);
+	return fd;
+}
+
+void
+fix_note(struct fix_ctx *ctx, const char *check_id, const char *action, const char *path,
+    const char *from, const char *to, const char *err)
+{
+	if (err)
+		ctx->errors++;
+	else
+		ctx->changes++;
+	if (ctx->json) {
+		json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "check", check_id,
+		    "action", action, "path", path, "from", from, "to", to,
+		    "done", !ctx->dry_run && !err);
+
+		if (!a)
+			fatal("out of memory");
+		if (err && json_object_set_new(a, "error", json_string(err)) < 0)
+			fatal("out of memory");
+		if (json_array_append_new((json_t *)ctx->actions, a) < 0)
+			fatal("out of memory");
+		return;
+	}
+	if (err)
+		return;		/* error() printed it */
+	printf("%s%s %s -> %s '%s' (%s)\n", ctx->dry_run ? "would " : "", action, from, to, path,
+	    check_id);
+}
+
+static void
+fix_target(struct fix_ctx *ctx, const char *check_id, const struct target *t)
+{
+	struct stat st;
+	char from[32], to[32];
+	mode_t newmode;
+	int fd;
+
+	fd = open_nofollow(t->path, t->type == S_IFDIR);
+	if (fd < 0) {
+		error_errno("cannot open '%s' without following links", t->path);
+		fix_note(ctx, check_id, "open", t->path, "", "", last_error());
+		return;
+	}
+	if (fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != t->type ||
+	    st.st_dev != t->dev || st.st_ino != t->ino) {
+		error("'%s' changed while k3sguard was looking at it; not touched", t->path);
+		fix_note(ctx, check_id, "open", t->path, "", "", last_error());
+		close(fd);
+		return;
+	}
+	if (t->chown_root && (st.st_uid != 0 || st.st_gid != 0)) {
+		snprintf(from, sizeof(from), "%u:%u", (unsigned)st.st_uid, (unsigned)st.st_gid);
+		if (!ctx->dry_run && fchown(fd, 0, 0) < 0) {
+			error_errno("cannot chown '%s'", t->path);
+			fix_note(ctx, check_id, "chown", t->path, from, "0:0", last_error());
+		} else {
+			fix_note(ctx, check_id, "chown", t->path, from, "0:0", NULL);
+			/* chown clears set-id bits: keep the mode we act on in step */
+			st.st_mode &= (mode_t) ~(S_ISUID | S_ISGID);
+		}
+	}
+	newmode = st.st_mode & 07777 & t->keep;
+	if (newmode != (st.st_mode & 07777)) {
+		mode_str(st.st_mode, from);
+		mode_str(newmode, to);
+		if (!ctx->dry_run && fchmod(fd, newmode) < 0) {
+			error_errno("cannot chmod '%s'", t->path);
+			fix_note(ctx, check_id, "chmod", t->path, from, to, last_error());
+		} else {
+			fix_note(ctx, check_id, "chmod", t->path, from, to, NULL);
+		}
+	}
+	close(fd);
+}
+
+static void
+run_rule(struct fix_ctx *ctx, const struct fix_rule *rule)
+{
+	const struct check *c = check_find(rule->check_id, NULL);
+	struct check_result r;
+	struct targets t = { NULL, 0 };
+
+	if (!c)
+		fatal("fix rule for unknown check '%s'", rule->check_id);
+	check_run(c, ctx->node, &r);
+	if (r.status == ST_ERROR) {
+		error("%s: not fixed, the check could not decide: %s", c->id, r.evidence.s);
+		ctx->errors++;
+	}
+	if (r.status != ST_FAIL && r.status != ST_WARN)
+		goto out;
+	if (rule->custom) {
+		if (rule->custom(ctx, c) < 0)
+			ctx->errors++;
+		goto out;
+	}
+	rule->targets(ctx->node, &t);
+	for (size_t i = 0; i < t.n; i++) {
+		fix_target(ctx, c->id, &t.v[i]);
+		free(t.v[i].path);
+	}
+	free(t.v);
+out:
+	check_result_release(&r);
+}
+
+int cmd_fix(int argc, char **argv);
+
+int
+cmd_fix(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fix_ctx ctx;
+	struct node n;
+	int c;
+
+	memset(&ctx, 0, sizeof(ctx));
+	while ((c = getopt_long(argc, argv, "hn", longopts, NULL)) != -1) {
+		if (global_option(c, optarg))
+			continue;
+		switch (c) {
+		case OPT_DRY_RUN:
+		case 'n':
+			ctx.dry_run = 1;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "json"))
+				ctx.json = 1;
+			else if (strcmp(optarg, "text") != 0)
+				usage_error("fix: unknown format '%s' (text or json)", optarg);
+			break;
+		case 'h':
+			print_usage_exit(usage);
+		default:
+			bad_option(usage);
+		}
+	}
+	if (optind < argc)
+		usage_error("fix: unexpected argument '%s'", argv[optind]);
+	if (node_load(&n) < 0)
+		return EXIT_ERROR;
+	ctx.node = &n;
+	if (ctx.json && !(ctx.actions = json_array()))
+		fatal("out of memory");
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		run_rule(&ctx, &rules[i]);
+	if (ctx.json) {
+		json_t *doc = json_pack("{s:s, s:b, s:o, s:I, s:I}", "tool", "k3sguard",
+		    "dry_run", ctx.dry_run, "actions", (json_t *)ctx.actions,
+		    "changes", (json_int_t)ctx.changes, "errors", (json_int_t)ctx.errors);
+
+		if (!doc)
+			fatal("out of memory");
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(doc);
+	} else if (!ctx.changes) {
+		puts(ctx.errors ? "fix: nothing changed" : "fix: nothing to change");
+	} else {
+		printf("fix: %zu change%s%s\n", ctx.changes, ctx.changes == 1 ? "" : "s",
+		    ctx.dry_run ? " (dry run: nothing changed)" : "");
+	}
+	node_free(&n);
+	return ctx.errors ? EXIT_ERROR : EXIT_OK;
+}

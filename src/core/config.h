@@ -1,0 +1,22 @@
+/*
+ * config.h: k3sguard's own configuration, /etc/k3sguard/config.yaml (under
+ * --root; --config FILE overrides).  Loaded once, on first use, after the
+ * command has parsed its options.  A missing file means defaults; a file
+ * that is malformed, too large, a symlink, or writable by others is fatal
+ * (exit 2): it decides security policy.
+ *
+ * Keys are dotted paths ("store.backend", "policy.token-max-age-days").
+ */
+#ifndef K3SGUARD_CONFIG_H
+#define K3SGUARD_CONFIG_H
+
+#include "core/yamltree.h"
+
+const struct ynode *config_get(const char *dotted);
+const char *config_str(const char *dotted, const char *def);
+/* A number in [min, max]; a value out of range or not a number is fatal. */
+long long config_num(const char *dotted, long long min, long long max, long long def);
+/* For tests and reloads. */
+void config_reset(void);
+
+#endif

@@ -1,0 +1,270 @@
+/* file.c: see file.h for the invariants this file keeps. */
+#include "core/k3sguard.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+
+static int
+root_is_host(void)
+{
+	return !gopt.root || !*gopt.root || strcmp(gopt.root, "/") == 0;
+}
+
+void
+root_path_buf(struct buf *out, const char *host_path)
+{
+	if (!root_is_host() && host_path[0] == '/') {
+		size_t n = strlen(gopt.root);
+
+		while (n > 1 && gopt.root[n - 1] == '/')
+			n--;
+		buf_add(out, gopt.root, n);
+	}
+	buf_adds(out, host_path);
+}
+
+const char *
+root_path(const char *host_path)
+{
+	static struct buf ring[8];
+	static unsigned next;
+	struct buf *b = &ring[next++ % ARRAY_SIZE(ring)];
+
+	buf_reset(b);
+	root_path_buf(b, host_path);
+	return b->s;
+}
+
+int
+fd_read_all(int fd, const char *name, size_t cap, struct buf *out)
+{
+	size_t got = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		buf_grow(out, 65536);
+		n = read(fd, out->s + out->len, out->cap - out->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return error_errno("cannot read '%s'", name);
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > cap)
+			return error("'%s' is larger than %zu bytes", name, cap);
+		out->len += (size_t)n;
+		out->s[out->len] = '\0';
+	}
+	return 0;
+}
+
+int
+file_read(const char *path, size_t cap, struct buf *out, struct stat *st)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return error("'%s' is a symlink (refused)", path);
+		return error_errno("cannot open '%s'", path);
+	}
+	ret = file_read_fd(fd, path, cap, out, st);
+	close(fd);
+	return ret;
+}
+
+int
+file_read_fd(int fd, const char *path, size_t cap, struct buf *out, struct stat *st)
+{
+	struct stat sb;
+	int ret = -1;
+
+	if (fstat(fd, &sb) < 0) {
+		error_errno("cannot stat '%s'", path);
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		error("'%s' is a %s, not a regular file", path, type_str(sb.st_mode));
+		goto out;
+	}
+	if ((unsigned long long)sb.st_size > cap) {
+		error("'%s' is larger than %zu bytes", path, cap);
+		goto out;
+	}
+	if (fd_read_all(fd, path, cap, out) < 0)
+		goto out;
+	if (st)
+		*st = sb;
+	ret = 0;
+out:
+	return ret;
+}
+
+int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+fsync_parent(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd, ret = 0;
+
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		ret = error_errno("cannot sync directory of '%s'", path);
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return ret;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	struct stat st;
+	struct buf tmp = BUF_INIT;
+	int fd = -1, ret = -1;
+	unsigned char rnd[6];
+	char hex[13];
+
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return error("'%s' is a %s; refusing to replace it", path,
+		    type_str(st.st_mode));
+	for (int tries = 0; tries < 16 && fd < 0; tries++) {
+		if (getentropy(rnd, sizeof(rnd)) < 0)
+			return error_errno("getentropy");
+		hex_encode(rnd, sizeof(rnd), hex);
+		buf_reset(&tmp);
+		buf_addf(&tmp, "%s.k3sguard-%s.tmp", path, hex);
+		fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno != EEXIST) {
+			error_errno("cannot create '%s'", tmp.s);
+			goto out;
+		}
+	}
+	if (fd < 0) {
+		error("cannot create a temporary file beside '%s'", path);
+		goto out;
+	}
+	/* O_CREAT honours the umask: set the exact mode on the fd */
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		error_errno("cannot write '%s'", tmp.s);
+		goto unlink;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		error_errno("cannot write '%s'", tmp.s);
+		goto unlink;
+	}
+	fd = -1;
+	if (rename(tmp.s, path) < 0) {
+		error_errno("cannot rename '%s' to '%s'", tmp.s, path);
+		goto unlink;
+	}
+	ret = fsync_parent(path);
+	goto out;
+unlink:
+	unlink(tmp.s);
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_release(&tmp);
+	return ret;
+}
+
+int
+mkdir_p(const char *path, mode_t mode)
+{
+	char *p = xstrdup(path);
+	int ret = 0;
+
+	for (char *s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, mode) < 0 && errno != EEXIST) {
+				ret = error_errno("cannot create directory '%s'", p);
+				break;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(p);
+	return ret;
+}
+
+int
+file_trusted(const struct stat *st, const char *path)
+{
+	char m[8];
+
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return error("'%s' is owned by uid %u, not root", path,
+		    (unsigned)st->st_uid);
+	if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_IWGRP | S_IWOTH)))
+		return error("'%s' is writable by group or others (mode %s)", path,
+		    mode_str(st->st_mode, m));
+	return 0;
+}
+
+int
+path_lstat(const char *path, struct stat *st)
+{
+	return lstat(path, st);
+}
+
+const char *
+mode_str(mode_t mode, char out[8])
+{
+	snprintf(out, 8, "%04o", (unsigned)(mode & 07777));
+	return out;
+}
+
+const char *
+type_str(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return "regular file";
+	if (S_ISDIR(mode))
+		return "directory";
+	if (S_ISLNK(mode))
+		return "symlink";
+	if (S_ISFIFO(mode))
+		return "fifo";
+	if (S_ISSOCK(mode))
+		return "socket";
+	if (S_ISCHR(mode))
+		return "character device";
+	if (S_ISBLK(mode))
+		return "block device";
+	return "unknown file type";
+}

@@ -1,0 +1,10 @@
+/* options.c: the defaults of the global options (see options.h). */
+#include "core/k3sguard.h"
+
+struct options gopt = {
+	.root = NULL,
+	.k3s_bin = "/usr/local/bin/k3s",
+	.data_dir = NULL,
+	.config = "/etc/k3sguard/config.yaml",
+	.k3s_version = NULL,
+};

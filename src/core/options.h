@@ -1,0 +1,19 @@
+/*
+ * options.h: the global options, one struct.  main.c fills it from argv
+ * (the only place that parses them); libraries read it and never parse
+ * argv.  The defaults live in options.c so a library links without main.
+ */
+#ifndef K3SGUARD_OPTIONS_H
+#define K3SGUARD_OPTIONS_H
+
+struct options {
+	const char *root;		/* --root DIR: NULL, "" or "/" is this host */
+	const char *k3s_bin;		/* --k3s-bin, default /usr/local/bin/k3s */
+	const char *data_dir;		/* --data-dir override, NULL = from K3s's config */
+	const char *config;		/* --config, k3sguard's own config file */
+	const char *k3s_version;	/* --k3s-version V: the node's K3s version, given */
+};
+
+extern struct options gopt;
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * etcd-audit.c: live etcd checks for the audit (see etcd-audit.h).
+ *
+ * One client per audit run, set up on first use and shared by the checks;
+ * once every endpoint has proved unreachable, the remaining checks skip at
+ * once with the same reason instead of waiting for the same timeouts.
+ */
+#include "core/k3sguard.h"
+#include "core/config.h"
+#include "etcd/etcd-audit.h"
+#include "etcd/etcd-cli.h"
+
+#include <time.h>
+
+static struct {
+	int tried;		/* set-up attempted */
+	int ok;			/* client usable */
+	int source_node;	/* endpoints from the K3s config (else k3sguard's) */
+	int all_unreachable;
+	struct etcd_client cl;
+	char cacert[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+	char endpoints[1024];
+	char reason[512];	/* why not usable */
+} live;
+
+/* Paths and endpoints: the node's datastore-* first, then k3sguard's config. */
+static int
+live_setup(const struct node *n)
+{
+	const char *ep = NULL, *ca = NULL, *cert = NULL, *key = NULL;
+	char *urls[ETCD_MAX_ENDPOINTS];
+	int k;
+
+	if (live.tried)
+		return live.ok ? 0 : -1;
+	live.tried = 1;
+	if (n->datastore == DS_EXTERNAL_ETCD && (ep = node_get(n, "datastore-endpoint"))) {
+		live.source_node = 1;
+		if ((ca = node_get(n, "datastore-cafile")))
+			snprintf(live.cacert, sizeof(live.cacert), "%s", root_path(ca));
+		if ((cert = node_get(n, "datastore-certfile")))
+			snprintf(live.cert, sizeof(live.cert), "%s", root_path(cert));
+		if ((key = node_get(n, "datastore-keyfile")))
+			snprintf(live.key, sizeof(live.key), "%s", root_path(key));
+	} else if ((ep = config_str("etcd.endpoints", NULL))) {
+		if ((ca = config_str("etcd.cacert", NULL)))
+			snprintf(live.cacert, sizeof(live.cacert), "%s", ca);
+		if ((cert = config_str("etcd.cert", NULL)))
+			snprintf(live.cert, sizeof(live.cert), "%s", cert);
+		if ((key = config_str("etcd.key", NULL)))
+			snprintf(live.key, sizeof(live.key), "%s", key);
+	} else {
+		snprintf(live.reason, sizeof(live.reason), "no etcd endpoints known "
+		    "(no external etcd datastore-endpoint, no etcd.endpoints in "
+		    "k3sguard's config)");
+		return -1;
+	}
+	snprintf(live.endpoints, sizeof(live.endpoints), "%s", ep);
+	if (!ca || !cert || !key) {
+		snprintf(live.reason, sizeof(live.reason), "cannot reach etcd as K3s "
+		    "does: %s not set", !ca ? "datastore-cafile" : !cert ?
+		    "datastore-certfile" : "datastore-keyfile");
+		return -1;
+	}
+	quiet_errors++;
+	k = etcd_parse_endpoints(ep, urls, ETCD_MAX_ENDPOINTS);
+	if (k > 0) {
+		if (etcd_client_init(&live.cl, urls, (size_t)k, live.cacert, live.cert,
+		    live.key) == 0)
+			live.ok = 1;
+		for (int i = 0; i < k; i++)
+			free(urls[i]);
+	}
+	quiet_errors--;
+	if (!live.ok) {
+		snprintf(live.reason, sizeof(live.reason), "%s", last_error());
+		return -1;
+	}
+	live.cl.connect_timeout_ms = 2000;
+	live.cl.timeout_ms = 4000;
+	return 0;
+}
+
+/* 1 (r set to skip) when there is nothing to talk to */
+static int
+live_skip(const struct node *n, struct check_result *r)
+{
+	if (live_setup(n) < 0) {
+		check_skip(r, "%s", live.reason);
+		return 1;
+	}
+	if (live.all_unreachable) {
+		check_skip(r, "etcd unreachable: %s", live.reason);
+		return 1;
+	}
+	return 0;
+}
+
+/* After a call failed at the transport: skip if nothing answered at all. */
+static void
+transport_failed(struct check_result *r, const char *what)
+{
+	int all = 1;
+
+	for (size_t i = 0; i < live.cl.nep; i++)
+		all &= live.cl.ep[i].unreachable;
+	if (all) {
+		live.all_unreachable = 1;
+		snprintf(live.reason, sizeof(live.reason), "%s", last_error());
+		check_skip(r, "etcd unreachable: %s", live.reason);
+	} else {
+		check_error(r, "%s: %s", what, last_error());
+	}
+}
+
+void
+etcd_live_client_cert_auth(const struct node *n, struct check_result *r)
+{
+	struct etcd_client anon;
+	size_t answered = 0, refused = 0, unreachable = 0;
+	struct buf why = BUF_INIT;
+
+	if (live_skip(n, r))
+		return;
+	quiet_errors++;
+	for (size_t i = 0; i < live.cl.nep; i++) {
+		char *u[1] = { live.cl.ep[i].url };
+		Etcdserverpb__RangeRequest rr = ETCDSERVERPB__RANGE_REQUEST__INIT;
+		ProtobufCMessage *resp = NULL;
+
+		if (etcd_client_init(&anon, u, 1, live.cacert, NULL, NULL) < 0)
+			continue;
+		anon.connect_timeout_ms = 2000;
+		anon.timeout_ms = 4000;
+		rr.key.data = (uint8_t *)"/registry/";
+		rr.key.len = 10;
+		rr.count_only = 1;
+		if (etcd_unary_at(&anon, 0, ETCD_KV_RANGE, &rr.base,
+		    &etcdserverpb__range_response__descriptor, &resp) == 0) {
+			answered++;
+			if (!why.len)
+				buf_addf(&why, "'%s' answered a request without a client "
+				    "certificate (%s)", u[0], grpc_code_name(anon.last_code));
+		} else if (anon.ep[0].unreachable) {
+			unreachable++;
+		} else if (!anon.ep[0].tls_verify_failed) {
+			refused++;
+		}
+		if (resp)
+			protobuf_c_message_free_unpacked(resp, NULL);
+		etcd_client_free(&anon);
+	}
+	quiet_errors--;
+	if (answered)
+		check_fail(r, "%s: etcd runs without --client-cert-auth", why.s);
+	else if (refused)
+		check_pass(r, "%zu of %zu members refused a TLS connection without a client "
+		    "certificate%s", refused, live.cl.nep, unreachable ? " (others unreachable)" : "");
+	else if (unreachable == live.cl.nep)
+		check_skip(r, "etcd unreachable (%zu endpoints)", live.cl.nep);
+	else
+		check_error(r, "could not verify the members' certificates with '%s'",
+		    live.cacert);
+	buf_release(&why);
+}
+
+void
+etcd_live_auth_enabled(const struct node *n, struct check_result *r)
+{
+	int on;
+
+	if (live_skip(n, r))
+		return;
+	quiet_errors++;
+	on = etcd_auth_enabled(&live.cl);
+	quiet_errors--;
+	if (on == 1)
+		check_pass(r, "etcd auth is enabled (%s answered)", live.cl.ep[live.cl.last_ep].url);
+	else if (on == 0)
+		check_fail(r, "etcd auth is DISABLED: every client with a certificate of the "
+		    "CA may read and write everything (%s)", live.cl.ep[live.cl.last_ep].url);
+	else if (live.cl.last_code < 0)
+		transport_failed(r, "cannot ask etcd");
+	else
+		check_error(r, "%s", last_error());
+}
+
+void
+etcd_live_k3s_role(const struct node *n, struct check_result *r)
+{
+	Etcdserverpb__AuthUserGetRequest ug = ETCDSERVERPB__AUTH_USER_GET_REQUEST__INIT;
+	ProtobufCMessage *uresp = NULL;
+	Etcdserverpb__AuthUserGetResponse *u;
+	struct buf wide = BUF_INIT;
+	char cn[256];
+	size_t nperm = 0;
+
+	if (live_skip(n, r))
+		return;
+	if (pki_cert_cn(live.cert, cn, sizeof(cn)) < 0 || !cn[0]) {
+		check_error(r, "cannot read the CN of '%s'", live.cert);
+		return;
+	}
+	if (!strcmp(cn, "root")) {
+		check_fail(r, "K3s reaches etcd as root (CN=root in '%s'): unconfined",
+		    live.cert);
+		return;
+	}
+	quiet_errors++;
+	int on = etcd_auth_enabled(&live.cl);
+	quiet_errors--;
+	if (on < 0 && live.cl.last_code < 0) {
+		transport_failed(r, "cannot ask etcd");
+		return;
+	}
+	if (on == 0) {
+		check_fail(r, "auth is disabled: user '%s' is not confined at all", cn);
+		return;
+	}
+	ug.name = cn;
+	quiet_errors++;
+	int rc = etcd_unary(&live.cl, ETCD_AUTH_USER_GET, &ug.base,
+	    &etcdserverpb__auth_user_get_response__descriptor, &uresp);
+	quiet_errors--;
+	if (rc < 0) {
+		transport_failed(r, "cannot read the user back");
+		return;
+	}
+	if (live.cl.last_code == GRPC_FAILED_PRECONDITION &&
+	    strstr(live.cl.last_msg.s, "not enabled")) {
+		check_fail(r, "auth is disabled: user '%s' is not confined at all", cn);
+		return;
+	}
+	if (live.cl.last_code == GRPC_FAILED_PRECONDITION &&
+	    strstr(live.cl.last_msg.s, "not found")) {
+		check_fail(r, "etcd has no user '%s' (the CN of '%s'): K3s is refused "
+		    "or, without auth, unconfined", cn, live.cert);
+		return;
+	}
+	if (live.cl.last_code != GRPC_OK) {
+		check_error(r, "UserGet %s answered %s: %s", cn,
+		    grpc_code_name(live.cl.last_code), live.cl.last_msg.s);
+		return;
+	}
+	u = (void *)uresp;
+	for (size_t i = 0; i < u->n_roles; i++) {
+		Etcdserverpb__AuthRoleGetRequest rg = ETCDSERVERPB__AUTH_ROLE_GET_REQUEST__INIT;
+		ProtobufCMessage *rresp = NULL;
+
+		if (!strcmp(u->roles[i], "root")) {
+			buf_addf(&wide, "%srole root", wide.len ? "; " : "");
+			continue;
+		}
+		rg.role = u->roles[i];
+		quiet_errors++;
+		rc = etcd_unary(&live.cl, ETCD_AUTH_ROLE_GET, &rg.base,
+		    &etcdserverpb__auth_role_get_response__descriptor, &rresp);
+		quiet_errors--;
+		if (rc < 0 || live.cl.last_code != GRPC_OK) {
+			buf_addf(&wide, "%srole %s unreadable", wide.len ? "; " : "",
+			    u->roles[i]);
+			if (rresp)
+				protobuf_c_message_free_unpacked(rresp, NULL);
+			continue;
+		}
+		Etcdserverpb__AuthRoleGetResponse *rr = (void *)rresp;
+
+		for (size_t j = 0; j < rr->n_perm; j++) {
+			nperm++;
+			if (!etcd_perm_is_k3s(rr->perm[j])) {
+				buf_addf(&wide, "%srole %s grants '", wide.len ? "; " : "",
+				    u->roles[i]);
+				for (size_t b = 0; b < rr->perm[j]->key.len && b < 64; b++) {
+					int ch = rr->perm[j]->key.data[b];
+
+					buf_addch(&wide, ch >= 0x20 && ch < 0x7f ? ch : '?');
+				}
+				buf_addf(&wide, "'%s", rr->perm[j]->range_end.len ? " (range)" : "");
+			}
+		}
+		protobuf_c_message_free_unpacked(rresp, NULL);
+	}
+	if (wide.len)
+		check_fail(r, "user '%s' may do more than K3s needs: %s", cn, wide.s);
+	else if (nperm == 0)
+		check_warn(r, "user '%s' has no permissions (K3s cannot work)", cn);
+	else
+		check_pass(r, "user '%s': %zu permissions, all within /registry/, "
+		    "/bootstrap/ and compact_rev_key", cn, nperm);
+	protobuf_c_message_free_unpacked(uresp, NULL);
+	buf_release(&wide);
+}
+
+void
+etcd_live_members(const struct node *n, struct check_result *r)
+{
+	Etcdserverpb__MemberListRequest mreq = ETCDSERVERPB__MEMBER_LIST_REQUEST__INIT;
+	ProtobufCMessage *resp = NULL;
+	struct buf down = BUF_INIT;
+	size_t nmem = 0, up = 0;
+
+	if (live_skip(n, r))
+		return;
+	quiet_errors++;
+	if (etcd_unary(&live.cl, ETCD_CLUSTER_MEMBER_LIST, &mreq.base,
+	    &etcdserverpb__member_list_response__descriptor, &resp) < 0) {
+		quiet_errors--;
+		transport_failed(r, "cannot list the members");
+		return;
+	}
+	if (live.cl.last_code != GRPC_OK) {
+		quiet_errors--;
+		check_error(r, "MemberList answered %s: %s",
+		    grpc_code_name(live.cl.last_code), live.cl.last_msg.s);
+		return;
+	}
+	Etcdserverpb__MemberListResponse *ml = (void *)resp;
+
+	for (size_t i = 0; i < ml->n_members; i++) {
+		Etcdserverpb__Member *m = ml->members[i];
+		Etcdserverpb__StatusRequest sreq = ETCDSERVERPB__STATUS_REQUEST__INIT;
+		ProtobufCMessage *st = NULL;
+		int ep = -1;
+
+		nmem++;
+		for (size_t j = 0; j < m->n_clienturls && ep < 0; j++)
+			ep = etcd_client_find(&live.cl, m->clienturls[j]);
+		if (ep < 0 && m->n_clienturls > 0)
+			ep = etcd_client_add(&live.cl, m->clienturls[0]);
+		if (ep >= 0 && etcd_unary_at(&live.cl, (size_t)ep, ETCD_MAINT_STATUS,
+		    &sreq.base, &etcdserverpb__status_response__descriptor, &st) == 0 &&
+		    live.cl.last_code == GRPC_OK)
+			up++;
+		else
+			buf_addf(&down, "%s%s", down.len ? ", " : "",
+			    m->name && *m->name ? m->name : "(unstarted)");
+		if (st)
+			protobuf_c_message_free_unpacked(st, NULL);
+	}
+	quiet_errors--;
+	protobuf_c_message_free_unpacked(resp, NULL);
+	if (up == nmem && nmem >= 3)
+		check_pass(r, "all %zu members healthy", nmem);
+	else if (up == nmem)
+		check_warn(r, "all %zu members healthy, but fewer than 3: no fault tolerance",
+		    nmem);
+	else
+		check_fail(r, "%zu of %zu members healthy; down: %s (quorum %s)", up, nmem,
+		    down.s, up > nmem / 2 ? "held" : "LOST");
+	buf_release(&down);
+}
+
+void
+etcd_cert_expiry(const struct node *n, struct check_result *r)
+{
+	const char *files[2];
+	const char *names[2] = { "datastore-certfile", "datastore-cafile" };
+	struct buf ok = BUF_INIT, bad = BUF_INIT, soon = BUF_INIT;
+	time_t now = time(NULL);
+	size_t seen = 0;
+
+	if (live_setup(n) < 0 && !live.cert[0]) {
+		check_skip(r, "%s", live.reason);
+		return;
+	}
+	files[0] = live.cert;
+	files[1] = live.cacert;
+	if (!live.source_node) {
+		names[0] = "etcd.cert";
+		names[1] = "etcd.cacert";
+	}
+	for (size_t i = 0; i < 2; i++) {
+		struct pki_info in;
+
+		if (!files[i][0])
+			continue;
+		quiet_errors++;
+		int rc = pki_inspect(files[i], NULL, NULL, &in);
+		quiet_errors--;
+		if (rc < 0) {
+			buf_addf(&bad, "%s%s: %s", bad.len ? "; " : "", names[i], last_error());
+			continue;
+		}
+		seen++;
+		long days = (long)((in.not_after - now) / 86400);
+
+		if (in.not_after <= now)
+			buf_addf(&bad, "%s%s '%s' EXPIRED", bad.len ? "; " : "", names[i],
+			    files[i]);
+		else if (days < PKI_WARN_DAYS)
+			buf_addf(&soon, "%s%s '%s' expires in %ld days", soon.len ? "; " : "",
+			    names[i], files[i], days);
+		else
+			buf_addf(&ok, "%s%s %ld days", ok.len ? ", " : "", names[i], days);
+		pki_info_free(&in);
+	}
+	if (bad.len)
+		check_fail(r, "%s", bad.s);
+	else if (soon.len)
+		check_warn(r, "%s (renew: k3sguard etcd pki issue --force)", soon.s);
+	else if (seen)
+		check_pass(r, "not near expiry: %s", ok.s);
+	else
+		check_skip(r, "no etcd certificates configured");
+	buf_release(&ok);
+	buf_release(&bad);
+	buf_release(&soon);
+}

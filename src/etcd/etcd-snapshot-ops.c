@@ -1,0 +1,843 @@
+/*
+ * etcd-snapshot-ops.c: `k3sguard etcd snapshot ls|verify|prune|restore|schedule`.
+ *
+ * verify decrypts to nowhere: every chunk's tag, the chunk order, the
+ * final chunk, etcd's sha256 trailer against the database, the bbolt meta
+ * pages (what `etcdctl snapshot status` reads), and the sidecar's sha256.
+ * restore decrypts into a private temp file (0600 in a 0700 directory
+ * under the data-dir base), runs `etcdctl snapshot restore` (etcd 3.4 has
+ * no etcdutl) for every member into a temp data dir, renames each into
+ * place only when it succeeded, and removes the plaintext.
+ */
+#include "core/k3sguard.h"
+#include "cmd/cmd.h"
+#include "etcd/etcd-cli.h"
+#include "etcd/etcd-snapshot.h"
+#include "core/run.h"
+#include "core/secret.h"
+#include "store/store.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <time.h>
+
+enum {
+	OPT_DIR = OPT_ETCD_SUB_FIRST, OPT_FORMAT, OPT_KEEP, OPT_KEEP_DAYS, OPT_DRY_RUN,
+	OPT_MEMBER, OPT_DATA_DIR_BASE, OPT_TOKEN, OPT_ETCDCTL, OPT_ON_CALENDAR,
+	OPT_UNIT_DIR, OPT_K3SGUARD_BIN
+};
+
+/* ---- verification sink: sha256 of all but the trailer, bbolt pages ---- */
+
+#define HEAD_KEEP (64u << 10)
+
+struct vsink {
+	EVP_MD_CTX *md;
+	unsigned char tail[32];
+	size_t tail_len;
+	unsigned char *head;	/* the first HEAD_KEEP bytes (bbolt meta pages) */
+	size_t head_len;
+	int (*next)(void *, const unsigned char *, size_t);
+	void *next_arg;
+};
+
+static int
+vsink_add(void *arg, const unsigned char *p, size_t n)
+{
+	struct vsink *v = arg;
+	size_t total = v->tail_len + n;
+
+	if (v->head_len < HEAD_KEEP) {
+		size_t k = HEAD_KEEP - v->head_len < n ? HEAD_KEEP - v->head_len : n;
+
+		memcpy(v->head + v->head_len, p, k);
+		v->head_len += k;
+	}
+	if (total <= 32) {
+		memcpy(v->tail + v->tail_len, p, n);
+		v->tail_len = total;
+	} else {
+		size_t hash_n = total - 32;
+		size_t from_tail = hash_n < v->tail_len ? hash_n : v->tail_len;
+		size_t from_p = hash_n - from_tail, keep = v->tail_len - from_tail;
+		unsigned char nt[32];
+
+		EVP_DigestUpdate(v->md, v->tail, from_tail);
+		EVP_DigestUpdate(v->md, p, from_p);
+		memcpy(nt, v->tail + from_tail, keep);
+		memcpy(nt + keep, p + from_p, n - from_p);
+		memcpy(v->tail, nt, 32);
+		v->tail_len = 32;
+	}
+	return v->next ? v->next(v->next_arg, p, n) : 0;
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+/* bbolt: page 0 and page 1 are meta pages (flag 0x04, magic 0xED0CDAED, v2) */
+static int
+bbolt_ok(const unsigned char *h, size_t n, const char *name, uint32_t *psz)
+{
+	uint32_t ps;
+
+	if (n < 64 || (h[8] | h[9] << 8) != 0x04 || le32(h + 16) != 0xED0CDAEDu ||
+	    le32(h + 20) != 2)
+		return error("'%s': the snapshot is not a bbolt database (no meta page 0)",
+		    name);
+	ps = le32(h + 24);
+	if (ps < 512 || ps > 65536 || (ps & (ps - 1)))
+		return error("'%s': bbolt page size %lu is invalid", name, (unsigned long)ps);
+	if (ps + 64 <= n && ((h[ps + 8] | h[ps + 9] << 8) != 0x04 ||
+	    le32(h + ps + 16) != 0xED0CDAEDu))
+		return error("'%s': bbolt meta page 1 is missing", name);
+	*psz = ps;
+	return 0;
+}
+
+/* -1 for "could not check" (exit 2) is told apart by *operational */
+static int
+verify_file(const char *path, int (*sink)(void *, const unsigned char *, size_t),
+    void *arg, uint64_t *size, char hex[65], int *operational, uint32_t *keyver)
+{
+	unsigned char hdr[SNAP_HDR_LEN], dg[32];
+	unsigned char *key = secret_alloc(SNAP_KEY_LEN);
+	struct vsink v;
+	unsigned int dl = 0;
+	uint32_t kv = 0, ps = 0, got = 0;
+	int fd, ret = -1;
+
+	memset(&v, 0, sizeof(v));
+	*operational = 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		*operational = 1;
+		error_errno("cannot open '%s'", path);
+		goto out;
+	}
+	if (snap_read_header(fd, path, hdr, &kv) < 0)
+		goto out;
+	*keyver = kv;
+	if (snap_key(kv, 0, key, &got) < 0) {
+		*operational = 1;
+		goto out;
+	}
+	if (!(v.md = EVP_MD_CTX_new()))
+		fatal("out of memory");
+	EVP_DigestInit_ex(v.md, EVP_sha256(), NULL);
+	v.head = xmalloc(HEAD_KEEP);
+	v.next = sink;
+	v.next_arg = arg;
+	if (snap_decrypt(fd, path, hdr, key, vsink_add, &v, size) < 0)
+		goto out;
+	if (*size < 32 + 1024) {
+		error("'%s': the snapshot is too small (%llu bytes) to be a database",
+		    path, (unsigned long long)*size);
+		goto out;
+	}
+	EVP_DigestFinal_ex(v.md, dg, &dl);
+	if (memcmp(dg, v.tail, 32)) {
+		error("'%s': the database does not match its sha256 trailer", path);
+		goto out;
+	}
+	if ((*size - 32) % 512 != 0) {
+		error("'%s': database size %llu is not a multiple of 512", path,
+		    (unsigned long long)*size - 32);
+		goto out;
+	}
+	if (bbolt_ok(v.head, v.head_len, path, &ps) < 0)
+		goto out;
+	hex_encode(dg, 32, hex);
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	secret_free(key, SNAP_KEY_LEN);
+	EVP_MD_CTX_free(v.md);
+	free(v.head);
+	return ret;
+}
+
+int
+snap_verify_file(const char *path, int (*sink)(void *, const unsigned char *, size_t),
+    void *arg, uint64_t *size)
+{
+	char hex[65];
+	int op;
+	uint32_t kv;
+
+	return verify_file(path, sink, arg, size, hex, &op, &kv);
+}
+
+static json_t *
+load_sidecar(const char *snap)
+{
+	struct buf p = BUF_INIT, data = BUF_INIT;
+	json_t *j = NULL;
+
+	buf_addf(&p, "%s.json", snap);
+	quiet_errors++;
+	if (file_read(p.s, CONFIG_MAX, &data, NULL) == 0)
+		j = json_loadb(data.s, data.len, 0, NULL);
+	quiet_errors--;
+	buf_release(&p);
+	buf_release(&data);
+	return j;
+}
+
+static const char verify_usage[] =
+"usage: k3sguard etcd snapshot verify FILE\n"
+"  Decrypt to nowhere and check every chunk's tag and position, the final\n"
+"  chunk, etcd's sha256 trailer, the bbolt meta pages, and the sidecar.\n"
+"  Exit 0 good, 1 bad (the message says what), 2 could not check.\n";
+
+int
+snapshot_verify(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	uint64_t size = 0;
+	char hex[65];
+	int c, op = 0;
+	uint32_t kv = 0;
+	json_t *side;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (global_option(c, optarg))
+			continue;
+		if (c == 'h')
+			print_usage_exit(verify_usage);
+		bad_option(verify_usage);
+	}
+	if (optind + 1 != argc)
+		usage_error("etcd snapshot verify needs exactly one FILE");
+	if (verify_file(argv[optind], NULL, NULL, &size, hex, &op, &kv) < 0)
+		return op ? EXIT_ERROR : EXIT_FINDINGS;
+	side = load_sidecar(argv[optind]);
+	if (side) {
+		const char *want = json_string_value(json_object_get(side, "db_sha256"));
+
+		if (!want || strcmp(want, hex)) {
+			error("'%s': the database sha256 differs from the sidecar's (%s)",
+			    argv[optind], want ? want : "none");
+			json_decref(side);
+			return EXIT_FINDINGS;
+		}
+		json_decref(side);
+	}
+	printf("ok %s: %llu bytes, every chunk authentic and in order, sha256 %s "
+	    "matches etcd's trailer%s, bbolt database, key version %lu\n", argv[optind],
+	    (unsigned long long)size, hex, side ? " and the sidecar" : "",
+	    (unsigned long)kv);
+	return EXIT_OK;
+}
+
+/* ---- ls and prune ---- */
+
+struct snapent {
+	char *name;		/* NAME.ksnap */
+	char *path;
+	json_t *side;
+	long long created;
+	int verified;
+};
+
+static int
+cmp_created(const void *a, const void *b)
+{
+	const struct snapent *x = a, *y = b;
+
+	if (x->created != y->created)
+		return x->created < y->created ? 1 : -1;	/* newest first */
+	return strcmp(y->name, x->name);
+}
+
+static size_t
+list_snaps(const char *dir, struct snapent **out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	*out = NULL;
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		struct stat st;
+		struct snapent *s;
+
+		if (e->d_name[0] == '.' || !ends_with(e->d_name, SNAP_EXT))
+			continue;
+		*out = xrealloc(*out, (n + 1) * sizeof(**out));
+		s = &(*out)[n++];
+		s->name = xstrdup(e->d_name);
+		s->path = xasprintf("%s/%s", dir, e->d_name);
+		s->side = load_sidecar(s->path);
+		s->created = s->side ? json_integer_value(json_object_get(s->side,
+		    "created_unix")) : 0;
+		if (!s->created && lstat(s->path, &st) == 0)
+			s->created = st.st_mtime;
+		s->verified = s->side && json_is_true(json_object_get(s->side, "verified"));
+	}
+	closedir(d);
+	qsort(*out, n, sizeof(**out), cmp_created);
+	return n;
+}
+
+static void
+free_snaps(struct snapent *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(s[i].name);
+		free(s[i].path);
+		json_decref(s[i].side);
+	}
+	free(s);
+}
+
+static const char ls_usage[] =
+"usage: k3sguard etcd snapshot ls [--dir DIR] [--format text|json]\n";
+
+int
+snapshot_ls(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dir_opt = NULL;
+	enum out_format fmt = FMT_TEXT;
+	struct buf dir = BUF_INIT;
+	struct snapent *s;
+	size_t n;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (global_option(c, optarg))
+			continue;
+		switch (c) {
+		case OPT_DIR: dir_opt = optarg; break;
+		case OPT_FORMAT:
+			if (parse_format(optarg, &fmt) < 0)
+				usage_error("--format '%s': use text or json", optarg);
+			break;
+		case 'h': print_usage_exit(ls_usage);
+		default: bad_option(ls_usage);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	snap_dir(dir_opt, &dir);
+	n = list_snaps(dir.s, &s);
+	if (fmt == FMT_JSON) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < n; i++) {
+			json_t *o = s[i].side ? json_deep_copy(s[i].side) : json_object();
+
+			json_object_set_new(o, "file", json_string(s[i].path));
+			json_array_append_new(arr, o);
+		}
+		char *js = json_dumps(arr, JSON_INDENT(2));
+		puts(js);
+		free(js);
+		json_decref(arr);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			json_t *j = s[i].side;
+
+			printf("%s  %s  %lld bytes  revision %lld  member %s  key v%lld%s\n",
+			    s[i].name,
+			    j ? json_string_value(json_object_get(j, "created")) : "?",
+			    j ? json_integer_value(json_object_get(j, "size")) : 0LL,
+			    j ? json_integer_value(json_object_get(j, "revision")) : 0LL,
+			    j && json_string_value(json_object_get(j, "endpoint")) ?
+			    json_string_value(json_object_get(j, "endpoint")) : "?",
+			    j ? json_integer_value(json_object_get(j, "key_version")) : 0LL,
+			    j ? "" : "  (no sidecar)");
+		}
+		if (n == 0)
+			printf("no snapshots in %s\n", dir.s);
+	}
+	free_snaps(s, n);
+	buf_release(&dir);
+	return EXIT_OK;
+}
+
+static const char prune_usage[] =
+"usage: k3sguard etcd snapshot prune --keep N [--keep-days D] [--dir DIR] [--dry-run]\n"
+"  Keep the newest N snapshots (and any younger than D days); never remove the\n"
+"  newest verified one.  Says which K3s token versions no snapshot needs any more.\n";
+
+int
+snapshot_prune(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "keep", required_argument, NULL, OPT_KEEP },
+		{ "keep-days", required_argument, NULL, OPT_KEEP_DAYS },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dir_opt = NULL;
+	long long keep = -1, keep_days = -1;
+	int c, dry = 0, ret = EXIT_OK;
+	struct buf dir = BUF_INIT;
+	struct snapent *s;
+	size_t n, newest_verified = (size_t)-1, removed = 0;
+	time_t now = time(NULL);
+	json_t *kept_fp = json_object(), *gone_fp = json_object();
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (global_option(c, optarg))
+			continue;
+		switch (c) {
+		case OPT_DIR: dir_opt = optarg; break;
+		case OPT_KEEP:
+			if (parse_num(optarg, 1, 100000, &keep) < 0)
+				usage_error("--keep '%s' is not a number >= 1", optarg);
+			break;
+		case OPT_KEEP_DAYS:
+			if (parse_num(optarg, 0, 36500, &keep_days) < 0)
+				usage_error("--keep-days '%s' is not a number of days", optarg);
+			break;
+		case OPT_DRY_RUN: dry = 1; break;
+		case 'h': print_usage_exit(prune_usage);
+		default: bad_option(prune_usage);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (keep < 0)
+		usage_error("etcd snapshot prune needs --keep N");
+	snap_dir(dir_opt, &dir);
+	n = list_snaps(dir.s, &s);
+	for (size_t i = 0; i < n && newest_verified == (size_t)-1; i++)
+		if (s[i].verified)
+			newest_verified = i;
+	for (size_t i = 0; i < n; i++) {
+		int young = keep_days >= 0 && now - s[i].created < keep_days * 86400;
+		int keep_it = (long long)i < keep || young || i == newest_verified;
+		json_t *boot = s[i].side ? json_object_get(s[i].side, "bootstrap") : NULL;
+		size_t k;
+		json_t *b;
+
+		json_array_foreach(boot, k, b) {
+			const char *fp = json_string_value(json_object_get(b, "fingerprint"));
+
+			if (fp)
+				json_object_set(keep_it ? kept_fp : gone_fp, fp,
+				    json_object_get(b, "store_version") ?
+				    json_object_get(b, "store_version") : json_null());
+		}
+		if (keep_it)
+			continue;
+		if (dry) {
+			printf("would remove %s\n", s[i].path);
+		} else {
+			struct buf side = BUF_INIT;
+
+			buf_addf(&side, "%s.json", s[i].path);
+			if (unlink(s[i].path) < 0) {
+				error_errno("cannot remove '%s'", s[i].path);
+				ret = EXIT_ERROR;
+			} else {
+				unlink(side.s);
+				printf("removed %s\n", s[i].path);
+			}
+			buf_release(&side);
+		}
+		removed++;
+	}
+	{
+		const char *fp;
+		json_t *v;
+
+		json_object_foreach(gone_fp, fp, v) {
+			if (json_object_get(kept_fp, fp))
+				continue;
+			if (json_is_integer(v))
+				printf("K3s token version %lld (fingerprint %s) of store secret "
+				    "'server-token' is no longer needed by any snapshot\n",
+				    json_integer_value(v), fp);
+			else
+				printf("K3s token fingerprint %s is no longer needed by any "
+				    "snapshot (not in the store)\n", fp);
+		}
+	}
+	printf("%s%zu removed, %zu kept%s\n", dry ? "dry run: " : "", removed,
+	    n - removed, newest_verified != (size_t)-1 ? " (the newest verified always)" : "");
+	json_decref(kept_fp);
+	json_decref(gone_fp);
+	free_snaps(s, n);
+	buf_release(&dir);
+	return ret;
+}
+
+/* ---- restore ---- */
+
+static int
+write_fd_sink(void *arg, const unsigned char *p, size_t n)
+{
+	return write_all(*(int *)arg, p, n);
+}
+
+static const char restore_usage[] =
+"usage: k3sguard etcd snapshot restore FILE --member NAME=PEER_URL ... --data-dir-base DIR\n"
+"                                      [--initial-cluster-token T] [--etcdctl PATH] [--dry-run]\n"
+"  Verify FILE, decrypt it into a private temp file, and run `etcdctl snapshot\n"
+"  restore` for every member into DIR/NAME (etcd 3.4: etcdctl; no etcdutl).\n"
+"  Prints how to start the restored cluster and which K3s token it needs.\n";
+
+int
+snapshot_restore(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "member", required_argument, NULL, OPT_MEMBER },
+		{ "data-dir-base", required_argument, NULL, OPT_DATA_DIR_BASE },
+		{ "initial-cluster-token", required_argument, NULL, OPT_TOKEN },
+		{ "etcdctl", required_argument, NULL, OPT_ETCDCTL },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *names[16], *peers[16];
+	size_t nm = 0;
+	const char *base = NULL, *token = "k3sguard-restored", *etcdctl = "/usr/bin/etcdctl";
+	struct buf cluster = BUF_INIT, tmpdir = BUF_INIT, plain = BUF_INIT;
+	int c, dry = 0, ret = EXIT_ERROR, fd = -1, op = 0;
+	uint64_t size = 0;
+	char hex[65];
+	uint32_t kv = 0;
+	json_t *side = NULL;
+	struct stat st;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (global_option(c, optarg))
+			continue;
+		switch (c) {
+		case OPT_MEMBER: {
+			const char *eq = strchr(optarg, '=');
+			char nb[64];
+
+			if (nm == ARRAY_SIZE(names))
+				usage_error("at most %zu members", ARRAY_SIZE(names));
+			if (!eq || (size_t)(eq - optarg) >= sizeof(nb))
+				usage_error("--member '%s' is not NAME=PEER_URL", optarg);
+			memcpy(nb, optarg, (size_t)(eq - optarg));
+			nb[eq - optarg] = '\0';
+			if (!valid_member_name(nb) || !starts_with(eq + 1, "https://", NULL) ||
+			    strpbrk(eq + 1, ", \t"))
+				usage_error("--member '%s' is not NAME=https://HOST:PEER_PORT",
+				    optarg);
+			names[nm] = xstrdup(nb);
+			peers[nm++] = xstrdup(eq + 1);
+			break;
+		}
+		case OPT_DATA_DIR_BASE: base = optarg; break;
+		case OPT_TOKEN: token = optarg; break;
+		case OPT_ETCDCTL: etcdctl = optarg; break;
+		case OPT_DRY_RUN: dry = 1; break;
+		case 'h': print_usage_exit(restore_usage);
+		default: bad_option(restore_usage);
+		}
+	}
+	if (optind + 1 != argc || nm == 0 || !base)
+		usage_error("etcd snapshot restore needs FILE, --member NAME=PEER_URL ... "
+		    "and --data-dir-base DIR");
+	if (!valid_member_name(token))
+		usage_error("--initial-cluster-token '%s' is invalid", token);
+	for (size_t i = 0; i < nm; i++)
+		buf_addf(&cluster, "%s%s=%s", i ? "," : "", names[i], peers[i]);
+	for (size_t i = 0; i < nm; i++) {
+		const char *dd = pki_path(base, "%s", names[i]);
+
+		if (path_lstat(dd, &st) == 0) {
+			error("'%s' exists: restore needs fresh data directories", dd);
+			goto out;
+		}
+	}
+	side = load_sidecar(argv[optind]);
+	if (dry) {
+		if (verify_file(argv[optind], NULL, NULL, &size, hex, &op, &kv) < 0) {
+			ret = op ? EXIT_ERROR : EXIT_FINDINGS;
+			goto out;
+		}
+		printf("verified %s (%llu bytes)\n", argv[optind], (unsigned long long)size);
+		printf("would decrypt it into a private temp file under %s\n", base);
+	} else {
+		if (mkdir_p(base, 0700) < 0)
+			goto out;
+		buf_addf(&tmpdir, "%s/.k3sguard-restore-XXXXXX", base);
+		if (!mkdtemp(tmpdir.s)) {
+			error_errno("cannot create a temp directory in '%s'", base);
+			buf_reset(&tmpdir);
+			goto out;
+		}
+		buf_addf(&plain, "%s/snapshot.db", tmpdir.s);
+		fd = open(plain.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			error_errno("cannot create '%s'", plain.s);
+			goto out;
+		}
+		if (verify_file(argv[optind], write_fd_sink, &fd, &size, hex, &op, &kv) < 0) {
+			ret = op ? EXIT_ERROR : EXIT_FINDINGS;
+			goto out;
+		}
+		if (close(fd) < 0) {
+			fd = -1;
+			error_errno("cannot write '%s'", plain.s);
+			goto out;
+		}
+		fd = -1;
+	}
+	for (size_t i = 0; i < nm; i++) {
+		char dd[PATH_MAX], tmpdd[PATH_MAX];
+		struct buf err = BUF_INIT;
+		int status = 0;
+
+		snprintf(dd, sizeof(dd), "%s", pki_path(base, "%s", names[i]));
+		snprintf(tmpdd, sizeof(tmpdd), "%s/%s", tmpdir.len ? tmpdir.s : base, names[i]);
+		const char *const av[] = {
+			etcdctl, "snapshot", "restore", plain.len ? plain.s : "SNAPSHOT",
+			"--name", names[i], "--initial-cluster", cluster.s,
+			"--initial-advertise-peer-urls", peers[i],
+			"--initial-cluster-token", token, "--data-dir", tmpdd, NULL
+		};
+		const char *const env[] = {
+			"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "ETCDCTL_API=3", NULL
+		};
+
+		if (dry) {
+			printf("would run: ETCDCTL_API=3");
+			for (size_t k = 0; av[k]; k++)
+				printf(" %s", av[k]);
+			printf("\nwould move the result to %s\n", dd);
+			continue;
+		}
+		struct run_opts ro = { .argv = av, .envp = env, .err = &err,
+			.timeout_ms = 600000 };
+
+		if (run_cmd(&ro, &status) < 0 || status != 0) {
+			buf_trim(&err);
+			char *nl = strrchr(err.s, '\n');
+
+			error("etcdctl snapshot restore for member '%s' failed (exit %d): %s",
+			    names[i], status, nl ? nl + 1 : err.s);
+			buf_release(&err);
+			goto out;
+		}
+		buf_release(&err);
+		if (rename(tmpdd, dd) < 0) {
+			error_errno("cannot move '%s' to '%s'", tmpdd, dd);
+			goto out;
+		}
+		fsync_parent(dd);
+		printf("restored member %s into %s\n", names[i], dd);
+	}
+	printf("to start the restored cluster, on each member run etcd with its TLS "
+	    "flags (k3sguard etcd provision) and:\n");
+	for (size_t i = 0; i < nm; i++)
+		printf("  %s: --name %s --data-dir %s --initial-advertise-peer-urls %s "
+		    "--initial-cluster %s\n", names[i], names[i], pki_path(base, "%s", names[i]),
+		    peers[i], cluster.s);
+	{
+		json_t *boot = side ? json_object_get(side, "bootstrap") : NULL;
+		size_t k;
+		json_t *b;
+
+		if (!json_is_array(boot))
+			printf("K3s token: unknown (the save could not list /bootstrap/)\n");
+		else if (json_array_size(boot) == 0)
+			printf("K3s token: the snapshot holds no /bootstrap/ key (K3s was not "
+			    "using this cluster yet)\n");
+		json_array_foreach(boot, k, b) {
+			json_t *v = json_object_get(b, "store_version");
+
+			if (json_is_integer(v))
+				printf("K3s token: the snapshot needs the server token with "
+				    "fingerprint %s: store secret 'server-token' version %lld\n",
+				    json_string_value(json_object_get(b, "fingerprint")),
+				    json_integer_value(v));
+			else
+				printf("K3s token: the snapshot needs the server token with "
+				    "fingerprint %s (not in the secret store)\n",
+				    json_string_value(json_object_get(b, "fingerprint")));
+		}
+	}
+	ret = EXIT_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (plain.len) {
+		/* the plaintext goes as soon as etcdctl is done with it */
+		unlink(plain.s);
+	}
+	if (tmpdir.len) {
+		for (size_t i = 0; i < nm; i++) {
+			struct buf t = BUF_INIT;
+
+			buf_addf(&t, "%s/%s", tmpdir.s, names[i]);
+			if (path_lstat(t.s, &st) == 0) {
+				const char *const rm[] = { "/bin/rm", "-rf", "--", t.s, NULL };
+				struct run_opts ro = { .argv = rm, .timeout_ms = 60000 };
+				int sst;
+
+				run_cmd(&ro, &sst);
+			}
+			buf_release(&t);
+		}
+		rmdir(tmpdir.s);
+	}
+	for (size_t i = 0; i < nm; i++) {
+		free(names[i]);
+		free(peers[i]);
+	}
+	json_decref(side);
+	buf_release(&cluster);
+	buf_release(&tmpdir);
+	buf_release(&plain);
+	return ret;
+}
+
+/* ---- schedule: a systemd service + timer ---- */
+
+static const char schedule_usage[] =
+"usage: k3sguard etcd snapshot schedule [--on-calendar SPEC] [--keep N] [--dir DIR]\n"
+"                                       [--k3sguard-bin PATH] [--unit-dir DIR] [--dry-run]\n"
+"  Write k3sguard-etcd-snapshot.service and .timer (default unit dir\n"
+"  /etc/systemd/system, under --root): save, then prune to N (default 14);\n"
+"  every 6 hours unless --on-calendar.  The connection comes from k3sguard's\n"
+"  config (etcd.endpoints, etcd.cacert, etcd.cert, etcd.key: the root identity).\n";
+
+int
+snapshot_schedule(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "on-calendar", required_argument, NULL, OPT_ON_CALENDAR },
+		{ "keep", required_argument, NULL, OPT_KEEP },
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "k3sguard-bin", required_argument, NULL, OPT_K3SGUARD_BIN },
+		{ "unit-dir", required_argument, NULL, OPT_UNIT_DIR },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *cal = "*-*-* 00/6:00:00", *dir = SNAP_DIR;
+	const char *bin = "/usr/local/bin/k3sguard", *unit_dir = "/etc/systemd/system";
+	long long keep = 14;
+	int c, dry = 0;
+	struct buf svc = BUF_INIT, tmr = BUF_INIT, p1 = BUF_INIT, p2 = BUF_INIT;
+	int ret = EXIT_ERROR;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (global_option(c, optarg))
+			continue;
+		switch (c) {
+		case OPT_ON_CALENDAR: cal = optarg; break;
+		case OPT_KEEP:
+			if (parse_num(optarg, 1, 100000, &keep) < 0)
+				usage_error("--keep '%s' is not a number >= 1", optarg);
+			break;
+		case OPT_DIR: dir = optarg; break;
+		case OPT_K3SGUARD_BIN: bin = optarg; break;
+		case OPT_UNIT_DIR: unit_dir = optarg; break;
+		case OPT_DRY_RUN: dry = 1; break;
+		case 'h': print_usage_exit(schedule_usage);
+		default: bad_option(schedule_usage);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	for (const char *const *v = (const char *const[]){ cal, dir, bin, unit_dir, NULL };
+	    *v; v++)
+		if (strpbrk(*v, "\n\r\"'\\%$`;") || !**v)
+			usage_error("'%s' has characters a unit file cannot take", *v);
+	if (dir[0] != '/' || bin[0] != '/')
+		usage_error("--dir and --k3sguard-bin must be absolute paths");
+	buf_addf(&svc,
+	    "# Written by k3sguard etcd snapshot schedule.\n"
+	    "[Unit]\n"
+	    "Description=k3sguard: encrypted etcd snapshot with retention\n"
+	    "Documentation=man:k3sguard(1)\n"
+	    "After=network-online.target\n"
+	    "Wants=network-online.target\n"
+	    "\n"
+	    "[Service]\n"
+	    "Type=oneshot\n"
+	    "ExecStart=%s etcd snapshot save --dir %s\n"
+	    "ExecStart=%s etcd snapshot prune --dir %s --keep %lld\n"
+	    "UMask=0077\n"
+	    "NoNewPrivileges=yes\n"
+	    "ProtectSystem=strict\n"
+	    "ReadWritePaths=%s /var/lib/k3sguard\n"
+	    "ProtectHome=yes\n"
+	    "PrivateTmp=yes\n"
+	    "PrivateDevices=yes\n"
+	    "ProtectKernelTunables=yes\n"
+	    "ProtectKernelModules=yes\n"
+	    "ProtectControlGroups=yes\n"
+	    "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX\n"
+	    "RestrictNamespaces=yes\n"
+	    "LockPersonality=yes\n"
+	    "CapabilityBoundingSet=\n"
+	    "SystemCallArchitectures=native\n",
+	    bin, dir, bin, dir, keep, dir);
+	buf_addf(&tmr,
+	    "# Written by k3sguard etcd snapshot schedule.\n"
+	    "[Unit]\n"
+	    "Description=k3sguard: scheduled encrypted etcd snapshots\n"
+	    "\n"
+	    "[Timer]\n"
+	    "OnCalendar=%s\n"
+	    "RandomizedDelaySec=10min\n"
+	    "Persistent=true\n"
+	    "\n"
+	    "[Install]\n"
+	    "WantedBy=timers.target\n", cal);
+	root_path_buf(&p1, unit_dir);
+	buf_adds(&p1, "/k3sguard-etcd-snapshot.service");
+	root_path_buf(&p2, unit_dir);
+	buf_adds(&p2, "/k3sguard-etcd-snapshot.timer");
+	if (dry) {
+		printf("would write %s:\n%s\nwould write %s:\n%s", p1.s, svc.s, p2.s, tmr.s);
+		ret = EXIT_OK;
+		goto out;
+	}
+	{
+		struct buf d = BUF_INIT;
+
+		root_path_buf(&d, unit_dir);
+		c = mkdir_p(d.s, 0755);
+		buf_release(&d);
+		if (c < 0)
+			goto out;
+	}
+	if (file_write_atomic(p1.s, svc.s, svc.len, 0644) < 0 ||
+	    file_write_atomic(p2.s, tmr.s, tmr.len, 0644) < 0)
+		goto out;
+	printf("wrote %s and %s; enable with: systemctl daemon-reload && systemctl "
+	    "enable --now k3sguard-etcd-snapshot.timer\n", p1.s, p2.s);
+	ret = EXIT_OK;
+out:
+	buf_release(&svc);
+	buf_release(&tmr);
+	buf_release(&p1);
+	buf_release(&p2);
+	return ret;
+}

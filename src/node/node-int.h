@@ -1,0 +1,69 @@
+/*
+ * node-int.h: what node.c, node-units.c and node-config.c share.  Not for
+ * checks: they read struct node through node.h.
+ */
+#ifndef K3SGUARD_NODE_INT_H
+#define K3SGUARD_NODE_INT_H
+
+#include "node/node.h"
+
+/* One precedence layer of one option while merging. */
+struct vlist {
+	struct kvalue *v;
+	size_t n;
+};
+
+struct mopt {
+	char *name;
+	struct vlist env, cfg, cli;
+	struct vlist seen;
+};
+
+/* The merge in progress (lives only inside node_load). */
+struct merge {
+	struct mopt *o;
+	size_t n;
+	size_t *idx;	/* open-addressing index into o (i + 1; 0 = empty) */
+	size_t cap;	/* a power of two, or 0 */
+};
+
+/*
+ * Record a source error: one error() line (printed once, here), kept in
+ * n->errors.  line 0 = none.  Always returns -1.
+ */
+int node_err(struct node *n, const char *source, const char *file, int line,
+    const char *fmt, ...) PRINTF(5, 6);
+/* Same, with last_error() as the message (after a quiet library call). */
+int node_err_last(struct node *n, const char *source, const char *file, int line);
+/* A copy of s owned by the node (for struct origin.file). */
+const char *node_intern(struct node *n, const char *s);
+/*
+ * p holds n elements of size bytes; make room for one more.  Capacity is
+ * the next power of two of n, so appending n elements costs O(n), not
+ * O(n^2) (a 1 MiB input can hold 100,000 items).
+ */
+void *node_grow(void *p, size_t n, size_t size);
+
+struct mopt *merge_get(struct merge *m, const char *name);
+void vlist_add(struct vlist *l, const char *value, const struct origin *o);
+void vlist_clear(struct vlist *l);
+
+/* node-units.c */
+void node_read_units(struct node *n);
+void node_read_envfiles(struct node *n);
+/* Feed env values (seen; effective from the active unit's env), then unit flags. */
+void merge_env(struct node *n, struct merge *m);
+void merge_units(struct node *n, struct merge *m);
+/*
+ * Split s as systemd splits ExecStart= (quotes, C escapes, %% specifiers).
+ * lines[i] is the line of word i (from linemap, one entry per byte of s).
+ * 0, or -1 with the offset of an unterminated quote in *bad.
+ */
+int split_words(const char *s, const int *linemap, char ***words, int **lines,
+    size_t *nwords, size_t *bad);
+void free_words(char **w, size_t n);
+
+/* node-config.c */
+void merge_configs(struct node *n, struct merge *m);
+
+#endif

@@ -1,0 +1,1105 @@
+/*
+ * node-units.c: K3s's systemd units (and drop-ins), OpenRC scripts and env
+ * files, and their part of the merge: K3S_* variables (lowest precedence)
+ * and the flags of ExecStart= / command_args (highest).
+ *
+ * Parsing follows systemd: "\" at the end of a line continues it, lines
+ * starting with # or ; are comments, ExecStart= words are split with
+ * single/double quotes and C escapes, an empty ExecStart= or
+ * EnvironmentFile= resets the list, and drop-ins <unit>.d/<name>.conf are read in
+ * lexical order after the unit.  Every word keeps its physical line.
+ *
+ * Nothing is executed or sourced: OpenRC scripts are read as text.
+ */
+#include "core/k3sguard.h"
+#include "node/node.h"
+#include "node/node-int.h"
+#include "core/rootfs.h"
+
+#include <dirent.h>
+
+#define SYSTEMD_DIR	"/etc/systemd/system"
+
+/* ---- word splitting ---- */
+
+void
+free_words(char **w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		explicit_bzero(w[i], strlen(w[i]));
+		free(w[i]);
+	}
+	free(w);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A C escape at s[*i] (after the backslash); appends the byte(s). */
+static void
+c_escape(const char *s, size_t *i, struct buf *w)
+{
+	char c = s[*i];
+
+	switch (c) {
+	case 'n': buf_addch(w, '\n'); break;
+	case 't': buf_addch(w, '\t'); break;
+	case 'r': buf_addch(w, '\r'); break;
+	case 's': buf_addch(w, ' '); break;
+	case 'a': buf_addch(w, '\a'); break;
+	case 'b': buf_addch(w, '\b'); break;
+	case 'f': buf_addch(w, '\f'); break;
+	case 'v': buf_addch(w, '\v'); break;
+	case 'x':
+		if (hexval((unsigned char)s[*i + 1]) >= 0 && hexval((unsigned char)s[*i + 2]) >= 0) {
+			int v = hexval((unsigned char)s[*i + 1]) * 16 + hexval((unsigned char)s[*i + 2]);
+
+			if (v)
+				buf_addch(w, v);
+			*i += 2;
+			break;
+		}
+		buf_addch(w, c);
+		break;
+	case '\0':
+		buf_addch(w, '\\');
+		(*i)--;		/* do not step past the NUL */
+		break;
+	default:
+		buf_addch(w, c);	/* \\ \" \' and anything else: the char */
+		break;
+	}
+}
+
+int
+split_words(const char *s, const int *linemap, char ***words, int **lines,
+    size_t *nwords, size_t *bad)
+{
+	struct buf w = BUF_INIT;
+	size_t i = 0;
+
+	*words = NULL;
+	*lines = NULL;
+	*nwords = 0;
+	for (;;) {
+		int quote = 0, line = 0, have = 0;
+		size_t qstart = 0;
+
+		while (s[i] && isspace((unsigned char)s[i]))
+			i++;
+		if (!s[i])
+			break;
+		line = linemap ? linemap[i] : 0;
+		buf_reset(&w);
+		for (; s[i]; i++) {
+			char c = s[i];
+
+			if (quote) {
+				if (c == quote) {
+					quote = 0;
+				} else if (c == '\\' && quote == '"') {
+					i++;
+					c_escape(s, &i, &w);
+				} else {
+					buf_addch(&w, c);
+				}
+				continue;
+			}
+			if (isspace((unsigned char)c))
+				break;
+			if (c == '"' || c == '\'') {
+				quote = c;
+				qstart = i;
+				have = 1;
+			} else if (c == '\\') {
+				i++;
+				c_escape(s, &i, &w);
+			} else if (c == '%' && s[i + 1] == '%') {
+				buf_addch(&w, '%');	/* systemd specifier escape */
+				i++;
+			} else {
+				buf_addch(&w, c);
+			}
+		}
+		if (quote) {
+			*bad = qstart;
+			buf_wipe(&w);
+			free_words(*words, *nwords);
+			free(*lines);
+			*words = NULL;
+			*lines = NULL;
+			*nwords = 0;
+			return -1;
+		}
+		(void)have;
+		*words = node_grow(*words, *nwords, sizeof(**words));
+		*lines = node_grow(*lines, *nwords, sizeof(**lines));
+		(*words)[*nwords] = xstrdup(w.s);
+		(*lines)[*nwords] = line;
+		(*nwords)++;
+	}
+	buf_wipe(&w);
+	return 0;
+}
+
+/* ---- logical lines (continuations) ---- */
+
+struct lline {
+	struct buf text;
+	int *map;	/* physical line of each byte of text */
+	int first;	/* line where it started */
+};
+
+static void
+lline_add(struct lline *l, const char *p, size_t len, int line)
+{
+	l->map = xrealloc(l->map, (l->text.len + len + 1) * sizeof(*l->map));
+	for (size_t i = 0; i < len; i++)
+		l->map[l->text.len + i] = line;
+	l->map[l->text.len + len] = line;
+	buf_add(&l->text, p, len);
+}
+
+static void
+lline_free(struct lline *l)
+{
+	buf_wipe(&l->text);
+	free(l->map);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * Next logical line of a unit or env file starting at *pos: continuation
+ * lines (ending in a backslash) are joined with a space; comment lines in
+ * the middle of a continuation are skipped, as systemd does.  0 at the end.
+ */
+static int
+next_lline(const char *data, size_t len, size_t *pos, int *lineno, struct lline *l)
+{
+	int cont = 0;
+
+	buf_reset(&l->text);
+	l->first = 0;
+	while (*pos < len) {
+		const char *p = data + *pos, *nl = memchr(p, '\n', len - *pos);
+		size_t n = nl ? (size_t)(nl - p) : len - *pos;
+		const char *q = p;
+
+		*pos += n + (nl ? 1 : 0);
+		(*lineno)++;
+		while (n && (p[n - 1] == '\r'))
+			n--;
+		while (q < p + n && isspace((unsigned char)*q))
+			q++;
+		if (cont && (*q == '#' || *q == ';'))
+			continue;
+		if (!l->first)
+			l->first = *lineno;
+		if (!cont && (*q == '#' || *q == ';')) {
+			/* a comment ends at its line, backslash or not */
+			lline_add(l, p, n, *lineno);
+			return 1;
+		}
+		if (n && p[n - 1] == '\\') {
+			lline_add(l, p, n - 1, *lineno);
+			lline_add(l, " ", 1, *lineno);
+			cont = 1;
+			continue;
+		}
+		lline_add(l, p, n, *lineno);
+		return 1;
+	}
+	return cont || l->text.len;
+}
+
+/* ---- systemd units ---- */
+
+static struct unit *
+new_unit(struct node *n, const char *path, const char *name, int openrc,
+    const struct stat *st)
+{
+	struct unit *u;
+
+	n->units = xrealloc(n->units, (n->nunits + 1) * sizeof(*n->units));
+	u = &n->units[n->nunits++];
+	memset(u, 0, sizeof(*u));
+	u->path = xstrdup(path);
+	u->name = xstrdup(name);
+	u->openrc = openrc;
+	u->st = *st;
+	return u;
+}
+
+static void
+unit_reset_exec(struct unit *u)
+{
+	free_words(u->argv, u->argc);
+	free(u->arg_lines);
+	u->argv = NULL;
+	u->arg_lines = NULL;
+	u->argc = 0;
+	u->exec_line = 0;
+	u->exec_file = NULL;
+	u->token_via_agent_exec = 0;
+	free(u->agent_exec_secret);
+	u->agent_exec_secret = NULL;
+}
+
+/*
+ * "k3sguard agent exec [--secret NAME] [--dry-run] -- k3s server|agent ..."
+ * (the drop-in 'agent install-unit' and 'fix' write): K3s runs the words
+ * after "--", with its token from the secret store.  Keep only those words
+ * in argv, so the role and the flags are K3s's, and record the hand-over.
+ * Any other k3sguard command line is left as it is (role unknown).
+ */
+static void
+unit_unwrap_agent_exec(struct unit *u)
+{
+	const char *base, *secret = NULL;
+	size_t i, dd = 0;
+
+	if (u->argc < 4)
+		return;
+	base = strrchr(u->argv[0], '/');
+	base = base ? base + 1 : u->argv[0];
+	if (strcmp(base, "k3sguard"))
+		return;
+	/* global options (--root, ...) may come before "agent exec" */
+	for (i = 1; i + 1 < u->argc; i++)
+		if (!strcmp(u->argv[i], "agent") && !strcmp(u->argv[i + 1], "exec"))
+			break;
+	if (i + 1 >= u->argc)
+		return;
+	for (i += 2; i < u->argc; i++) {
+		const char *w = u->argv[i], *rest;
+
+		if (!strcmp(w, "--")) {
+			dd = i;
+			break;
+		}
+		if (!strcmp(w, "--secret") && i + 1 < u->argc)
+			secret = u->argv[++i];
+		else if (starts_with(w, "--secret=", &rest))
+			secret = rest;
+	}
+	if (!dd || dd + 1 >= u->argc)
+		return;
+	if (!secret)	/* agent exec's default (agent_default_secret()) */
+		secret = dd + 2 < u->argc && !strcmp(u->argv[dd + 2], "server") ?
+		    "server-token" : "agent-token";
+	u->agent_exec_secret = xstrdup(secret);
+	u->token_via_agent_exec = 1;
+	for (i = 0; i <= dd; i++)
+		free(u->argv[i]);
+	memmove(u->argv, u->argv + dd + 1, (u->argc - dd - 1) * sizeof(*u->argv));
+	memmove(u->arg_lines, u->arg_lines + dd + 1, (u->argc - dd - 1) * sizeof(*u->arg_lines));
+	u->argc -= dd + 1;
+	u->argv[u->argc] = NULL;
+}
+
+static void
+unit_role(struct unit *u)
+{
+	u->role = ROLE_UNKNOWN;
+	for (size_t i = 1; i < u->argc; i++) {
+		const char *a = u->argv[i];
+
+		if (a[0] == '-')
+			continue;	/* global flags before the verb take "=" or none */
+		if (!strcmp(a, "server"))
+			u->role = ROLE_SERVER;
+		else if (!strcmp(a, "agent"))
+			u->role = ROLE_AGENT;
+		return;
+	}
+}
+
+/* systemd specifiers we meet in K3s units: %N %n %p %% (others kept). */
+static char *
+expand_specifiers(const char *s, const char *unit_name)
+{
+	struct buf b = BUF_INIT;
+	size_t nlen = strlen(unit_name);
+
+	if (ends_with(unit_name, ".service"))
+		nlen -= strlen(".service");
+	for (; *s; s++) {
+		if (*s != '%' || !s[1]) {
+			buf_addch(&b, *s);
+			continue;
+		}
+		s++;
+		if (*s == 'N' || *s == 'p')
+			buf_add(&b, unit_name, nlen);
+		else if (*s == 'n')
+			buf_adds(&b, unit_name);
+		else if (*s == '%')
+			buf_addch(&b, '%');
+		else {
+			buf_addch(&b, '%');
+			buf_addch(&b, *s);
+		}
+	}
+	return buf_detach(&b);
+}
+
+static void
+parse_unit_text(struct node *n, struct unit *u, const char *file, const char *data,
+    size_t len)
+{
+	const char *hfile = node_intern(n, file);
+	struct lline l = { BUF_INIT, NULL, 0 };
+	size_t pos = 0;
+	int lineno = 0, in_service = 0;
+
+	while (next_lline(data, len, &pos, &lineno, &l)) {
+		char *t = l.text.s, *eq, *key, *val;
+		size_t off;
+
+		while (isspace((unsigned char)*t))
+			t++;
+		if (!*t || *t == '#' || *t == ';')
+			continue;
+		if (*t == '[') {
+			in_service = starts_with(t, "[Service]", NULL);
+			continue;
+		}
+		if (!in_service || !(eq = strchr(t, '=')))
+			continue;
+		key = t;
+		*eq = '\0';
+		for (char *e = eq; e > key && isspace((unsigned char)e[-1]); e--)
+			e[-1] = '\0';
+		val = eq + 1;
+		while (isspace((unsigned char)*val))
+			val++;
+		off = (size_t)(val - l.text.s);
+		if (!strcmp(key, "ExecStart")) {
+			char **w;
+			int *wl;
+			size_t nw, bad;
+
+			if (u->argc && *val)
+				node_err(n, "unit", hfile, l.first,
+				    "'%s' line %d: a second ExecStart= without an empty "
+				    "ExecStart= before it; systemd refuses the unit", hfile,
+				    l.first);
+			unit_reset_exec(u);
+			/* prefixes: - @ : + ! !! (ignore-failure, argv0, privileges) */
+			while (*val && strchr("-@:+!", *val)) {
+				val++;
+				off++;
+			}
+			if (!*val)
+				continue;	/* "ExecStart=" resets */
+			if (split_words(val, l.map + off, &w, &wl, &nw, &bad) < 0) {
+				node_err(n, "unit", hfile, l.map[off + bad],
+				    "'%s' line %d: unterminated quote in ExecStart=",
+				    hfile, l.map[off + bad]);
+				continue;
+			}
+			/* systemd expands specifiers in ExecStart= words: %% is % */
+			for (size_t i = 0; i < nw; i++) {
+				char *x;
+
+				if (!strchr(w[i], '%'))
+					continue;
+				x = expand_specifiers(w[i], u->name);
+				explicit_bzero(w[i], strlen(w[i]));
+				free(w[i]);
+				w[i] = x;
+			}
+			u->argv = w;
+			u->arg_lines = wl;
+			u->argc = nw;
+			u->exec_line = l.first;
+			u->exec_file = hfile;
+			unit_unwrap_agent_exec(u);
+			unit_role(u);
+		} else if (!strcmp(key, "EnvironmentFile")) {
+			char *p;
+
+			if (!*val) {
+				for (size_t i = 0; i < u->n_env_files; i++)
+					free(u->env_files[i]);
+				u->n_env_files = 0;
+				continue;
+			}
+			p = expand_specifiers(val + (*val == '-'), u->name);
+			p[strcspn(p, " \t")] = '\0';
+			u->env_files = xrealloc(u->env_files,
+			    (u->n_env_files + 1) * sizeof(*u->env_files));
+			u->env_file_required = xrealloc(u->env_file_required,
+			    (u->n_env_files + 1) * sizeof(*u->env_file_required));
+			u->env_file_lines = xrealloc(u->env_file_lines,
+			    (u->n_env_files + 1) * sizeof(*u->env_file_lines));
+			u->env_file_required[u->n_env_files] = *val != '-';
+			u->env_file_lines[u->n_env_files] = l.first;
+			u->env_files[u->n_env_files++] = p;
+		} else if (!strcmp(key, "Environment")) {
+			char **w;
+			int *wl;
+			size_t nw, bad;
+
+			if (split_words(val, l.map + off, &w, &wl, &nw, &bad) < 0) {
+				node_err(n, "unit", hfile, l.map[off + bad],
+				    "'%s' line %d: unterminated quote in Environment=",
+				    hfile, l.map[off + bad]);
+				continue;
+			}
+			for (size_t i = 0; i < nw; i++) {
+				char *e = strchr(w[i], '=');
+
+				if (!e || e == w[i]) {
+					node_err(n, "unit", hfile, wl[i],
+					    "'%s' line %d: Environment= word is not NAME=VALUE",
+					    hfile, wl[i]);
+					continue;
+				}
+				u->env = node_grow(u->env, u->n_env, sizeof(*u->env));
+				u->env[u->n_env].name = xstrndup(w[i], (size_t)(e - w[i]));
+				u->env[u->n_env].value = xstrdup(e + 1);
+				u->env[u->n_env].line = wl[i];
+				u->n_env++;
+			}
+			free_words(w, nw);
+			free(wl);
+		}
+	}
+	lline_free(&l);
+}
+
+/* Read a file of the node quietly; on failure record it against source. */
+static int
+read_node_file(struct node *n, const char *source, const char *host,
+    struct buf *out, struct stat *st)
+{
+	int ret;
+
+	quiet_errors++;
+	ret = rootfs_read(host, CONFIG_MAX, out, st);
+	quiet_errors--;
+	if (ret < 0)
+		node_err_last(n, source, host, 0);
+	return ret;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Names in host directory dir that end with suffix (and start with prefix),
+ * sorted.  A missing directory is an empty list; any other failure is
+ * recorded against source.
+ */
+static char **
+list_dir(struct node *n, const char *source, const char *dir, const char *prefix,
+    const char *suffix, size_t *count)
+{
+	DIR *d = rootfs_opendir(dir);
+	char **names = NULL;
+	struct dirent *de;
+
+	*count = 0;
+	if (!d) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			node_err(n, source, dir, 0, "cannot open '%s': %s", dir,
+			    strerror(errno));
+		return NULL;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !starts_with(de->d_name, prefix, NULL) ||
+		    !ends_with(de->d_name, suffix))
+			continue;
+		names = node_grow(names, *count, sizeof(*names));
+		names[(*count)++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (*count)
+		qsort(names, *count, sizeof(*names), cmp_str);
+	return names;
+}
+
+static void
+read_systemd_unit(struct node *n, const char *name)
+{
+	struct buf path = BUF_INIT, data = BUF_INIT, dir = BUF_INIT;
+	struct stat st;
+	struct unit *u;
+	char **drop;
+	size_t ndrop;
+
+	buf_addf(&path, "%s/%s", SYSTEMD_DIR, name);
+	if (rootfs_lstat(path.s, &st) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			node_err(n, "unit", path.s, 0, "cannot examine '%s': %s", path.s,
+			    strerror(errno));
+		goto out;
+	}
+	u = new_unit(n, path.s, name, 0, &st);
+	if (read_node_file(n, "unit", path.s, &data, &u->st) == 0)
+		parse_unit_text(n, u, path.s, data.s, data.len);
+	buf_addf(&dir, "%s.d", path.s);
+	drop = list_dir(n, "unit", dir.s, "", ".conf", &ndrop);
+	for (size_t i = 0; i < ndrop; i++) {
+		struct buf dp = BUF_INIT;
+
+		buf_addf(&dp, "%s/%s", dir.s, drop[i]);
+		u = &n->units[n->nunits - 1];
+		u->dropins = xrealloc(u->dropins, (u->ndropins + 1) * sizeof(*u->dropins));
+		u->dropins[u->ndropins++] = xstrdup(dp.s);
+		buf_wipe(&data);
+		if (read_node_file(n, "unit", dp.s, &data, NULL) == 0)
+			parse_unit_text(n, u, dp.s, data.s, data.len);
+		buf_release(&dp);
+		free(drop[i]);
+	}
+	free(drop);
+out:
+	buf_wipe(&data);
+	buf_release(&path);
+	buf_release(&dir);
+}
+
+/*
+ * OpenRC: the install script writes command="/usr/local/bin/k3s" and
+ * command_args="server ... \n >>/var/log/k3s.log 2>&1" (double-quoted,
+ * possibly over several lines).  Read as text; never sourced.
+ */
+static void
+read_openrc(struct node *n, const char *name)
+{
+	struct buf path = BUF_INIT, data = BUF_INIT, args = BUF_INIT, cmd = BUF_INIT;
+	const char *hfile;
+	struct stat st;
+	struct unit *u;
+	int *map = NULL;
+	int lineno = 1, args_line = 0;
+
+	buf_addf(&path, "/etc/init.d/%s", name);
+	if (rootfs_lstat(path.s, &st) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			node_err(n, "unit", path.s, 0, "cannot examine '%s': %s", path.s,
+			    strerror(errno));
+		goto out;
+	}
+	u = new_unit(n, path.s, name, 1, &st);
+	hfile = node_intern(n, path.s);
+	if (read_node_file(n, "unit", path.s, &data, &u->st) < 0)
+		goto out;
+	buf_adds(&cmd, "/usr/local/bin/k3s");
+	for (size_t i = 0; i < data.len;) {
+		const char *p = data.s + i;
+		const char *v;
+		int is_args;
+
+		if (i == 0 || data.s[i - 1] == '\n') {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			is_args = starts_with(p, "command_args=", &v);
+			if (is_args || starts_with(p, "command=", &v)) {
+				struct buf *dst = is_args ? &args : &cmd;
+				char q = (*v == '"' || *v == '\'') ? *v++ : 0;
+				int start = lineno;
+
+				buf_reset(dst);
+				if (is_args) {
+					free(map);
+					map = NULL;
+					args_line = start;
+				}
+				for (; *v && (q ? *v != q : !isspace((unsigned char)*v)); v++) {
+					if (*v == '\\' && q == '"' && v[1] == '\n') {
+						v++;
+						lineno++;
+						continue;
+					}
+					if (is_args) {
+						/* args never outgrow the file */
+						if (!map)
+							map = xcalloc(data.len + 2, sizeof(*map));
+						map[args.len] = lineno;
+						map[args.len + 1] = lineno;
+					}
+					buf_addch(dst, *v);
+					if (*v == '\n')
+						lineno++;
+				}
+				if (q && *v != q)
+					node_err(n, "unit", hfile, start,
+					    "'%s' line %d: unterminated quote in %s", hfile,
+					    start, is_args ? "command_args" : "command");
+				i = (size_t)(v - data.s) + (*v ? 1 : 0);
+				continue;
+			}
+		}
+		if (data.s[i] == '\n')
+			lineno++;
+		i++;
+	}
+	if (args_line) {
+		char **w;
+		int *wl;
+		size_t nw, bad, keep = 0;
+
+		if (split_words(args.s, map, &w, &wl, &nw, &bad) < 0) {
+			node_err(n, "unit", hfile, args_line,
+			    "'%s' line %d: unterminated quote in command_args", hfile,
+			    args_line);
+			goto out;
+		}
+		u->argv = xcalloc(nw + 2, sizeof(*u->argv));
+		u->arg_lines = xcalloc(nw + 2, sizeof(*u->arg_lines));
+		u->argv[0] = xstrdup(cmd.s);
+		u->arg_lines[0] = args_line;
+		u->argc = 1;
+		for (size_t i = 0; i < nw; i++) {
+			/* shell redirections are not arguments */
+			if (w[i][0] == '>' || w[i][0] == '<' || strstr(w[i], ">&") ||
+			    (isdigit((unsigned char)w[i][0]) && w[i][1] == '>')) {
+				free(w[i]);
+				continue;
+			}
+			u->argv[u->argc] = w[i];
+			u->arg_lines[u->argc++] = wl[i];
+			keep++;
+		}
+		(void)keep;
+		free(w);
+		free(wl);
+		u->exec_line = args_line;
+		u->exec_file = hfile;
+		unit_unwrap_agent_exec(u);
+		unit_role(u);
+	}
+	/* the install script's OpenRC service sources /etc/rancher/k3s/<name>.env */
+	{
+		struct buf ef = BUF_INIT;
+
+		buf_addf(&ef, "/etc/rancher/k3s/%s.env", name);
+		u->env_files = xrealloc(u->env_files, sizeof(*u->env_files));
+		u->env_file_required = xcalloc(1, sizeof(*u->env_file_required));
+		u->env_file_lines = xcalloc(1, sizeof(*u->env_file_lines));
+		u->env_files[0] = buf_detach(&ef);
+		u->n_env_files = 1;	/* sourced only when present */
+	}
+out:
+	free(map);
+	buf_wipe(&data);
+	buf_wipe(&args);
+	buf_release(&cmd);
+	buf_release(&path);
+}
+
+void
+node_read_units(struct node *n)
+{
+	read_systemd_unit(n, "k3s.service");
+	read_systemd_unit(n, "k3s-agent.service");
+	read_openrc(n, "k3s");
+	read_openrc(n, "k3s-agent");
+	/* the first unit found (in the order above) is the one that runs */
+	if (n->nunits)
+		n->units[0].active = 1;
+}
+
+/* ---- env files ---- */
+
+/* Value of a systemd/sh env assignment: quotes removed, escapes in "". */
+static char *
+env_value(const char *v)
+{
+	struct buf b = BUF_INIT;
+	char q = 0;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (size_t i = 0; v[i]; i++) {
+		char c = v[i];
+
+		if (q) {
+			if (c == q)
+				q = 0;
+			else if (c == '\\' && q == '"' && v[i + 1])
+				buf_addch(&b, v[++i]);
+			else
+				buf_addch(&b, c);
+		} else if (c == '"' || c == '\'') {
+			q = c;
+		} else if (c == '\\' && v[i + 1]) {
+			buf_addch(&b, v[++i]);
+		} else if (c == '#' && i > 0 && isspace((unsigned char)v[i - 1])) {
+			break;	/* trailing comment */
+		} else {
+			buf_addch(&b, c);
+		}
+	}
+	buf_trim(&b);
+	return buf_detach(&b);
+}
+
+static struct envfile *
+find_envfile(struct node *n, const char *host)
+{
+	for (size_t i = 0; i < n->nenvfiles; i++)
+		if (!strcmp(n->envfiles[i].path, host))
+			return &n->envfiles[i];
+	return NULL;
+}
+
+static void
+read_envfile(struct node *n, const char *host, int optional)
+{
+	struct buf data = BUF_INIT;
+	struct lline l = { BUF_INIT, NULL, 0 };
+	struct envfile *e;
+	size_t pos = 0;
+	int lineno = 0;
+
+	if (find_envfile(n, host))
+		return;
+	n->envfiles = xrealloc(n->envfiles, (n->nenvfiles + 1) * sizeof(*n->envfiles));
+	e = &n->envfiles[n->nenvfiles++];
+	memset(e, 0, sizeof(*e));
+	e->path = xstrdup(host);
+	if (rootfs_lstat(host, &e->st) < 0) {
+		if (errno == ENOENT && optional)
+			return;
+		node_err(n, "env", host, 0, "cannot examine '%s': %s", host, strerror(errno));
+		return;
+	}
+	e->exists = 1;
+	if (read_node_file(n, "env", host, &data, NULL) < 0)
+		return;
+	while (next_lline(data.s, data.len, &pos, &lineno, &l)) {
+		char *t = l.text.s, *eq;
+
+		while (isspace((unsigned char)*t))
+			t++;
+		if (!*t || *t == '#' || *t == ';')
+			continue;
+		if (starts_with(t, "export ", NULL))
+			t += 7;
+		eq = strchr(t, '=');
+		if (!eq || eq == t) {
+			node_err(n, "env", host, l.first,
+			    "'%s' line %d: not a NAME=VALUE assignment", host, l.first);
+			continue;
+		}
+		e->vars = node_grow(e->vars, e->n, sizeof(*e->vars));
+		while (eq > t && isspace((unsigned char)eq[-1]))
+			eq--;
+		e->vars[e->n].name = xstrndup(t, (size_t)(eq - t));
+		eq = strchr(t, '=');
+		e->vars[e->n].value = env_value(eq + 1);
+		e->vars[e->n].line = l.first;
+		e->n++;
+	}
+	lline_free(&l);
+	buf_wipe(&data);
+}
+
+void
+node_read_envfiles(struct node *n)
+{
+	static const struct { const char *dir, *prefix, *suffix; } globs[] = {
+		{ SYSTEMD_DIR, "k3s", ".service.env" },
+		{ "/etc/rancher/k3s", "", ".env" },
+	};
+
+	for (size_t g = 0; g < ARRAY_SIZE(globs); g++) {
+		size_t cnt;
+		char **names = list_dir(n, "env", globs[g].dir, globs[g].prefix,
+		    globs[g].suffix, &cnt);
+
+		for (size_t i = 0; i < cnt; i++) {
+			struct buf p = BUF_INIT;
+
+			buf_addf(&p, "%s/%s", globs[g].dir, names[i]);
+			read_envfile(n, p.s, 1);
+			buf_release(&p);
+			free(names[i]);
+		}
+		free(names);
+	}
+	/* EnvironmentFile= of each unit ("-" prefix: may be missing) */
+	for (size_t i = 0; i < n->nunits; i++) {
+		struct unit *u = &n->units[i];
+
+		for (size_t j = 0; j < u->n_env_files; j++) {
+			const char *p = u->env_files[j];
+			const struct envfile *e;
+
+			read_envfile(n, p, 1);
+			e = find_envfile(n, p);
+			if (e && !e->exists && u->env_file_required[j])
+				node_err(n, "env", p, 0,
+				    "'%s' (EnvironmentFile= at '%s' line %d) does not exist: "
+				    "systemd will not start the unit", p, u->path,
+				    u->env_file_lines[j]);
+		}
+	}
+}
+
+/* ---- merge: env (lowest) and unit flags (highest) ---- */
+
+static void
+add_env_value(struct node *n, struct merge *m, const char *name, const char *value,
+    const char *file, int line, int effective)
+{
+	struct buf scratch = BUF_INIT;
+	const char *opt = k3s_env_to_opt(name, &scratch);
+	struct origin o = { node_intern(n, file), line, SRC_ENV };
+	struct mopt *mo;
+
+	if (!opt) {
+		buf_release(&scratch);
+		return;
+	}
+	mo = merge_get(m, opt);
+	vlist_add(&mo->seen, value, &o);
+	if (effective) {
+		if (!k3s_opt_is_list(opt))
+			vlist_clear(&mo->env);
+		vlist_add(&mo->env, value, &o);
+	}
+	buf_release(&scratch);
+}
+
+static int
+envfile_effective(const struct node *n, const char *path)
+{
+	const struct unit *act = NULL;
+
+	for (size_t i = 0; i < n->nunits; i++)
+		if (n->units[i].active)
+			act = &n->units[i];
+	if (!act)
+		return 1;	/* no unit: every env file found counts */
+	for (size_t j = 0; j < act->n_env_files; j++)
+		if (!strcmp(act->env_files[j], path))
+			return 1;
+	return 0;
+}
+
+void
+merge_env(struct node *n, struct merge *m)
+{
+	const struct unit *act = NULL;
+
+	for (size_t i = 0; i < n->nunits; i++) {
+		const struct unit *u = &n->units[i];
+
+		if (u->active)
+			act = u;
+		/* systemd: EnvironmentFile= overrides Environment=, so these first */
+		for (size_t j = 0; j < u->n_env; j++)
+			add_env_value(n, m, u->env[j].name, u->env[j].value, u->path,
+			    u->env[j].line, u->active);
+	}
+	if (act) {
+		/* in the order the active unit lists them; later files win */
+		for (size_t j = 0; j < act->n_env_files; j++) {
+			const char *p = act->env_files[j];
+
+			for (size_t k = 0; k < n->nenvfiles; k++) {
+				struct envfile *e = &n->envfiles[k];
+
+				if (strcmp(e->path, p))
+					continue;
+				for (size_t v = 0; v < e->n; v++)
+					add_env_value(n, m, e->vars[v].name, e->vars[v].value,
+					    e->path, e->vars[v].line, 1);
+			}
+		}
+	}
+	for (size_t k = 0; k < n->nenvfiles; k++) {
+		struct envfile *e = &n->envfiles[k];
+
+		if (act && envfile_effective(n, e->path))
+			continue;	/* done above */
+		for (size_t v = 0; v < e->n; v++)
+			add_env_value(n, m, e->vars[v].name, e->vars[v].value, e->path,
+			    e->vars[v].line, !act);
+	}
+}
+
+static const char *
+short_flag(const char *f)
+{
+	static const struct { const char *s, *l; } map[] = {
+		{ "t", "token" }, { "s", "server" }, { "c", "config" },
+		{ "d", "data-dir" }, { "o", "write-kubeconfig" }, { "l", "log" },
+		{ "h", "help" }, { "v", "v" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (!strcmp(f, map[i].s))
+			return map[i].l;
+	return f;
+}
+
+/*
+ * NAME in the environment systemd gives the unit: EnvironmentFile= values
+ * override Environment= ones.  NULL when unset; *o says where it was set.
+ */
+static const char *
+unit_env_lookup(struct node *n, const struct unit *u, const char *name, size_t len,
+    struct origin *o)
+{
+	const char *val = NULL;
+
+	for (size_t f = 0; f < u->n_env_files; f++) {
+		for (size_t k = 0; k < n->nenvfiles; k++) {
+			const struct envfile *e = &n->envfiles[k];
+
+			if (strcmp(e->path, u->env_files[f]))
+				continue;
+			for (size_t v = 0; v < e->n; v++) {
+				if (strlen(e->vars[v].name) != len ||
+				    memcmp(e->vars[v].name, name, len))
+					continue;
+				val = e->vars[v].value;
+				*o = (struct origin){ node_intern(n, e->path), e->vars[v].line,
+				    SRC_ENV };
+			}
+		}
+	}
+	if (val)
+		return val;
+	for (size_t v = 0; v < u->n_env; v++) {
+		if (strlen(u->env[v].name) != len || memcmp(u->env[v].name, name, len))
+			continue;
+		val = u->env[v].value;
+		*o = (struct origin){ node_intern(n, u->path), u->env[v].line, SRC_ENV };
+	}
+	return val;
+}
+
+/*
+ * systemd replaces ${NAME} and $NAME in ExecStart= with the unit's
+ * environment ($$ is a '$'; an unset name is empty).  When the whole value
+ * is one variable, its origin becomes the env file or Environment= line that
+ * set it: that is where the plain text is.  ($NAME alone would be split at
+ * whitespace by systemd; here it stays one value.)
+ */
+static char *
+expand_env(struct node *n, const struct unit *u, const char *v, struct origin *o)
+{
+	struct buf b = BUF_INIT;
+	struct origin vo;
+	int vars = 0, whole = 0;
+
+	for (const char *p = v; *p; p++) {
+		const char *name, *end;
+		const char *val;
+
+		if (*p != '$') {
+			buf_addch(&b, *p);
+			continue;
+		}
+		if (p[1] == '$') {
+			buf_addch(&b, '$');
+			p++;
+			continue;
+		}
+		if (p[1] == '{') {
+			name = p + 2;
+			end = strchr(name, '}');
+			if (!end) {
+				buf_addch(&b, *p);
+				continue;
+			}
+		} else {
+			name = p + 1;
+			end = name;
+			while (isalnum((unsigned char)*end) || *end == '_')
+				end++;
+			if (end == name || isdigit((unsigned char)*name)) {
+				buf_addch(&b, *p);
+				continue;
+			}
+		}
+		vars++;
+		whole = p == v && end[*end == '}'] == '\0';
+		if ((val = unit_env_lookup(n, u, name, (size_t)(end - name), &vo)))
+			buf_adds(&b, val);
+		p = *end == '}' ? end : end - 1;
+	}
+	if (vars == 1 && whole && b.len)
+		*o = vo;
+	return buf_detach(&b);
+}
+
+/* A value expanded from an env variable is often in seen already. */
+static void
+seen_add(struct mopt *mo, const char *val, const struct origin *o)
+{
+	for (size_t i = 0; o->kind == SRC_ENV && i < mo->seen.n; i++) {
+		const struct kvalue *k = &mo->seen.v[i];
+
+		if (k->where.line == o->line && k->where.file && o->file &&
+		    !strcmp(k->where.file, o->file) && !strcmp(k->value, val))
+			return;
+	}
+	vlist_add(&mo->seen, val, o);
+}
+
+void
+merge_units(struct node *n, struct merge *m)
+{
+	for (size_t i = 0; i < n->nunits; i++) {
+		const struct unit *u = &n->units[i];
+
+		for (size_t a = 1; a < u->argc; a++) {
+			const char *w = u->argv[a], *name;
+			struct buf nb = BUF_INIT;
+			const char *eq, *val;
+			struct origin o = { u->exec_file, u->arg_lines[a], SRC_UNIT };
+			struct mopt *mo;
+
+			if (!strcmp(w, "--"))
+				break;
+			if (w[0] != '-' || !w[1])
+				continue;	/* the verb, or a stray word */
+			name = w + 1 + (w[1] == '-');
+			eq = strchr(name, '=');
+			buf_add(&nb, name, eq ? (size_t)(eq - name) : strlen(name));
+			name = short_flag(nb.s);
+			if (eq) {
+				val = eq + 1;
+			} else if (k3s_opt_is_bool(name) || a + 1 >= u->argc ||
+			    (u->argv[a + 1][0] == '-' && !k3s_opt_is_secret(name))) {
+				/* a secret flag always takes the next word, as K3s's
+				 * parser does for every flag with a value */
+				val = "true";
+			} else {
+				val = u->argv[++a];
+			}
+			mo = merge_get(m, name);
+			{
+				char *x = strchr(val, '$') && !u->openrc ?
+				    expand_env(n, u, val, &o) : xstrdup(val);
+
+				seen_add(mo, x, &o);
+				if (u->active) {
+					if (!k3s_opt_is_list(name))
+						vlist_clear(&mo->cli);
+					vlist_add(&mo->cli, x, &o);
+				}
+				explicit_bzero(x, strlen(x));
+				free(x);
+			}
+			buf_release(&nb);
+		}
+	}
+}

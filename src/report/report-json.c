@@ -1,0 +1,144 @@
+/*
+ * report-json.c: the report as one JSON document (docs/audit.schema.json).
+ * k3sguard-report-format: json | one JSON document (schema: docs/audit.schema.json)
+ */
+#include "core/k3sguard.h"
+#include "report/report.h"
+
+#include <jansson.h>
+
+/* jansson aborts nothing: a NULL from it is out of memory */
+static json_t *
+chk(json_t *j)
+{
+	if (!j)
+		fatal("out of memory");
+	return j;
+}
+
+static void
+set(json_t *obj, const char *key, json_t *val)
+{
+	if (json_object_set_new(obj, key, chk(val)) < 0)
+		fatal("out of memory");
+}
+
+static void
+push(json_t *arr, json_t *val)
+{
+	if (json_array_append_new(arr, chk(val)) < 0)
+		fatal("out of memory");
+}
+
+/* s as a JSON string; bytes of invalid UTF-8 become \xNN text */
+static json_t *
+ustr(const char *s)
+{
+	struct buf b = BUF_INIT;
+	json_t *j = json_string(s);
+
+	if (j)
+		return j;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x80)
+			buf_addf(&b, "\\x%02x", *p);
+		else
+			buf_addch(&b, *p);
+	}
+	j = chk(json_string(b.s));
+	buf_release(&b);
+	return j;
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s ? ustr(s) : json_null();
+}
+
+static json_t *
+phrases_json(const struct phrases *p)
+{
+	json_t *a = chk(json_array());
+
+	for (size_t i = 0; i < p->n; i++)
+		push(a, json_string(p->v[i]));
+	return a;
+}
+
+int
+report_json(const struct report *rp, FILE *out)
+{
+	const struct node *n = rp->node;
+	json_t *doc = chk(json_object()), *node = chk(json_object());
+	json_t *strats = chk(json_array()), *checks = chk(json_array());
+	json_t *sum = chk(json_object()), *errs = chk(json_array());
+	int ret = 0;
+
+	set(doc, "tool", json_string("k3sguard"));
+	set(doc, "version", json_string(K3SGUARD_VERSION));
+	set(node, "root", ustr(n->root ? n->root : "/"));
+	set(node, "role", json_string(role_name(n->role)));
+	set(node, "k3s_version", str_or_null(n->k3s_version));
+	set(node, "datastore", json_string(datastore_name(n->datastore)));
+	set(node, "data_dir", n->data_dir ? ustr(n->data_dir) : json_null());
+	set(doc, "node", node);
+	for (size_t si = 0; si < nstrategies; si++) {
+		const struct strategy *s = &strategies[si];
+		json_t *o, *threats;
+		struct phrases impl, miss;
+
+		if (!report_has_strategy(rp, si))
+			continue;
+		o = chk(json_object());
+		threats = chk(json_array());
+		set(o, "id", json_string(s->id));
+		set(o, "title", json_string(s->title));
+		report_fields(rp, si, &impl, &miss);
+		set(o, "implemented", phrases_json(&impl));
+		set(o, "missing", phrases_json(&miss));
+		phrases_free(&impl);
+		phrases_free(&miss);
+		for (size_t t = 0; t < s->nthreats; t++) {
+			json_t *th = chk(json_object());
+
+			set(th, "name", json_string(s->threats[t].name));
+			set(th, "severity", json_string(s->threats[t].severity));
+			push(threats, th);
+		}
+		set(o, "threats", threats);
+		push(strats, o);
+	}
+	set(doc, "strategies", strats);
+	for (size_t i = 0; i < rp->nitems; i++) {
+		const struct report_item *it = &rp->items[i];
+		json_t *c = chk(json_object());
+
+		set(c, "id", json_string(it->check->id));
+		set(c, "strategy", json_string(it->strategy->id));
+		set(c, "severity", json_string(severity_name(it->check->severity)));
+		set(c, "status", json_string(status_name(it->result.status)));
+		set(c, "title", json_string(it->check->title));
+		set(c, "evidence", ustr(it->result.evidence.s));
+		set(c, "remediation", json_string(it->check->remediation));
+		push(checks, c);
+	}
+	set(doc, "checks", checks);
+	for (int st = 0; st < NSTATUS; st++)
+		set(sum, status_name((enum status)st), json_integer((json_int_t)rp->count[st]));
+	set(doc, "summary", sum);
+	for (size_t i = 0; i < n->nerrors; i++) {
+		json_t *e = chk(json_object());
+
+		set(e, "source", json_string(n->errors[i].source));
+		set(e, "file", ustr(n->errors[i].file ? n->errors[i].file : ""));
+		set(e, "message", ustr(n->errors[i].msg));
+		push(errs, e);
+	}
+	set(doc, "errors", errs);
+	if (json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+		ret = error("cannot write the JSON report");
+	fputc('\n', out);
+	json_decref(doc);
+	return ret;
+}

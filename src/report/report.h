@@ -1,0 +1,78 @@
+/*
+ * report.h: the results of an audit, and the renderers that print them.
+ *
+ * A struct report holds the node and one item per check run, in registry
+ * order.  Renderers only read it.  A renderer is a file src/report-<name>.c
+ * whose opening comment has the line
+ *     k3sguard-report-format: <name> | <one-line summary>
+ * and which defines int report_<name>(const struct report *, FILE *); the
+ * format table is generated from those lines (mk/audit.mk), so adding a
+ * format (html, prom, ...) is adding a file.
+ *
+ * Evidence in a report never holds a secret (see check.h); renderers print
+ * it as data (escaped for their format), never interpret it.
+ */
+#ifndef K3SGUARD_REPORT_H
+#define K3SGUARD_REPORT_H
+
+#include <stdio.h>
+
+#include "checks/check.h"
+
+struct report_item {
+	const struct strategy *strategy;
+	const struct check *check;
+	struct check_result result;
+};
+
+struct report {
+	const struct node *node;
+	struct report_item *items;	/* registry order */
+	size_t nitems;
+	size_t count[NSTATUS];		/* indexed by enum status */
+	unsigned strategies;		/* bit i: strategies[i] was audited */
+};
+
+/*
+ * Run the checks of the strategies in mask (bit i = strategies[i]; 0 = all)
+ * on n.  Never fails: a check that cannot decide says error.
+ */
+void report_build(struct report *rp, const struct node *n, unsigned mask);
+void report_free(struct report *rp);
+
+/* 1 when strategies[i] was audited. */
+int report_has_strategy(const struct report *rp, size_t i);
+
+/*
+ * The seed's two fields for strategies[si], filled from the evidence: the
+ * "implemented" phrase of each check that passed, the "missing" phrase of
+ * each that failed or warned, "Not determined (error): TITLE." for errors;
+ * skipped checks appear in neither.  Deduplicated, in registry order.
+ */
+struct phrases {
+	char **v;
+	size_t n;
+};
+void report_fields(const struct report *rp, size_t si, struct phrases *implemented,
+    struct phrases *missing);
+void phrases_free(struct phrases *p);
+
+/* The node's datastore, role and version as words ("unknown" when NULL). */
+const char *report_node_version(const struct report *rp);
+
+struct report_format {
+	const char *name;
+	int (*render)(const struct report *rp, FILE *out);	/* 0, or -1 after error() */
+	const char *summary;
+};
+extern const struct report_format report_formats[];
+
+/* Every renderer's prototype (build/report-formats.inc is generated). */
+#define REPORT_FORMAT(name, fn, summary) int fn(const struct report *rp, FILE *out);
+#include "report-formats.inc"
+#undef REPORT_FORMAT
+
+extern const size_t nreport_formats;
+const struct report_format *report_format_find(const char *name);
+
+#endif

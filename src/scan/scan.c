@@ -1,0 +1,788 @@
+/*
+ * scan.c: the token rules of `k3sguard scan` (see scan.h).
+ *
+ * Invariants:
+ *  - a value is described only through token_describe() or a fingerprint;
+ *    nothing here copies, prints or keeps the secret;
+ *  - every read stays inside [buf, buf + len): the buffer is not
+ *    NUL-terminated (it may be a mapping of the file);
+ *  - no allocation per line: the only allocations are the hit vector's
+ *    growth and token_describe()'s text for a hit.
+ */
+#include "core/k3sguard.h"
+#include "scan/scan.h"
+#include "token/token.h"
+
+const struct scan_rule_info scan_rules[SCAN_NRULES] = {
+	[SCAN_SECURE] = { "k3s-secure-token", "K3sSecureToken",
+	    "K3s token in secure form (K10<CA hash>::...) in plain text",
+	    "Holding a K3s server token means holding the cluster. Put the token in the "
+	    "secret store ('k3sguard token store', or 'k3sguard fix' on a node), hand it to "
+	    "K3s with 'k3sguard agent exec', remove it from the file and its history, and "
+	    "rotate it ('k3sguard token rotate') if the file was ever shared.",
+	    SCAN_HIGH },
+	[SCAN_ENV] = { "k3s-token-env", "K3sTokenInEnvironment",
+	    "K3S_TOKEN or K3S_AGENT_TOKEN set to a literal value",
+	    "An environment variable set in a unit, env file, script or image stays readable "
+	    "in /proc/<pid>/environ of K3s and of everything it starts. Keep the token in the "
+	    "secret store and start K3s through 'k3sguard agent exec', which hands the token "
+	    "over in a sealed memfd.",
+	    SCAN_HIGH },
+	[SCAN_FLAG] = { "k3s-token-flag", "K3sTokenOnCommandLine",
+	    "--token, -t or --agent-token with a literal value in a K3s command line",
+	    "A token in a command line lands in unit files (ExecStart=), shell history and "
+	    "process listings. Use 'k3sguard agent exec -- k3s agent ...' (or --token-file "
+	    "with a 0600 file) instead of --token.",
+	    SCAN_HIGH },
+	[SCAN_CONFIG] = { "k3s-token-config", "K3sTokenInConfig",
+	    "token or agent-token key with a literal value in K3s configuration",
+	    "config.yaml, Ansible variables and Terraform code are copied around and "
+	    "committed. Reference the secret (Ansible Vault, a Terraform secret variable) "
+	    "or let 'k3sguard agent exec' supply the token from the secret store.",
+	    SCAN_HIGH },
+	[SCAN_DATASTORE] = { "k3s-datastore-password", "K3sDatastorePassword",
+	    "password in a K3s datastore endpoint URL",
+	    "The datastore holds every cluster secret. Authenticate K3s to it with client "
+	    "certificates (--datastore-certfile/--datastore-keyfile) instead of a password "
+	    "in the endpoint URL.",
+	    SCAN_CRITICAL },
+};
+
+/* ---- the SIMD prefilter ------------------------------------------------ */
+
+typedef unsigned char u8x16 __attribute__((vector_size(16)));
+typedef signed char s8x16 __attribute__((vector_size(16)));
+
+static inline u8x16
+splat(unsigned char c)
+{
+	u8x16 v;
+
+	memset(&v, c, sizeof(v));
+	return v;
+}
+
+static inline int
+pair_at(const unsigned char *p, unsigned char a1, unsigned char a2,
+    unsigned char b1, unsigned char b2)
+{
+	return (p[0] == a1 || p[0] == a2) && (p[1] == b1 || p[1] == b2);
+}
+
+/*
+ * First i with p[i] in {a1, a2} and p[i + 1] in {b1, b2}, or NULL.  32
+ * bytes per step with 16-byte vector compares (SSE2 on x86-64, NEON on
+ * arm64; the compiler's generic vectors keep this portable); a step with a
+ * candidate is resolved byte by byte, which is rare for the pairs we use.
+ */
+static const char *
+pair_find(const char *s, const char *e, unsigned char a1, unsigned char a2,
+    unsigned char b1, unsigned char b2)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = (const unsigned char *)e;
+	const u8x16 A1 = splat(a1), A2 = splat(a2), B1 = splat(b1), B2 = splat(b2);
+
+	while (end - p >= 33) {
+		u8x16 x0, y0, x1, y1;
+		s8x16 m;
+		uint64_t w[2];
+
+		memcpy(&x0, p, 16);
+		memcpy(&y0, p + 1, 16);
+		memcpy(&x1, p + 16, 16);
+		memcpy(&y1, p + 17, 16);
+		m = (((x0 == A1) | (x0 == A2)) & ((y0 == B1) | (y0 == B2))) |
+		    (((x1 == A1) | (x1 == A2)) & ((y1 == B1) | (y1 == B2)));
+		memcpy(w, &m, sizeof(w));
+		if (w[0] | w[1]) {
+			for (int i = 0; i < 32; i++)
+				if (pair_at(p + i, a1, a2, b1, b2))
+					return (const char *)p + i;
+		}
+		p += 32;
+	}
+	for (; end - p >= 2; p++)
+		if (pair_at(p, a1, a2, b1, b2))
+			return (const char *)p;
+	return NULL;
+}
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static inline int
+lc(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static inline int
+is_keych(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+static inline int
+is_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static inline int
+is_hexch(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static inline int
+is_blank(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Characters that end an unquoted value. */
+static inline int
+is_stop(int c)
+{
+	return c <= ' ' || c == 0x7f || c == '"' || c == '\'' || c == '`' || c == ';' ||
+	    c == ',' || c == ')' || c == ']' || c == '}' || c == '|' || c == '&' || c == '\\';
+}
+
+/* case-insensitive: s[0..n) equals the lowercase word w */
+static int
+ci_eq(const char *s, size_t n, const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < n && w[i]; i++)
+		if (lc((unsigned char)s[i]) != w[i])
+			return 0;
+	return i == n && !w[i];
+}
+
+static int
+eq(const char *s, size_t n, const char *w)
+{
+	return strlen(w) == n && !memcmp(s, w, n);
+}
+
+/* case-insensitive search of the lowercase word w in [s, e) */
+static const char *
+ci_find(const char *s, const char *e, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (; (size_t)(e - s) >= n; s++)
+		if (lc((unsigned char)*s) == w[0] && ci_eq(s, n, w))
+			return s;
+	return NULL;
+}
+
+static const char *
+ci_memmem(const char *s, size_t n, const char *w)
+{
+	return ci_find(s, s + n, w);
+}
+
+static const char *
+line_start(const char *buf, const char *p)
+{
+	while (p > buf && p[-1] != '\n')
+		p--;
+	return p;
+}
+
+/* End of p's line, before any "\r\n" or "\n". */
+static const char *
+line_end(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	if (!nl)
+		nl = end;
+	if (nl > p && nl[-1] == '\r')
+		nl--;
+	return nl;
+}
+
+/* Start of the logical line holding p: lines ending in '\' continue. */
+static const char *
+logical_start(const char *buf, const char *p)
+{
+	const char *s = line_start(buf, p);
+
+	for (int i = 0; i < 64 && s > buf; i++) {
+		const char *e = s - 1;		/* the previous line's '\n' */
+
+		while (e > buf && (e[-1] == '\r' || is_blank(e[-1])))
+			e--;
+		if (e == buf || e[-1] != '\\')
+			break;
+		s = line_start(buf, e - 1);
+	}
+	return s;
+}
+
+static int
+is_comment_line(const char *ls, const char *le)
+{
+	while (ls < le && is_blank(*ls))
+		ls++;
+	return ls < le && (*ls == '#' || *ls == ';' || (*ls == '/' && ls + 1 < le && ls[1] == '/'));
+}
+
+/* ---- placeholders ------------------------------------------------------ */
+
+static const char *const placeholder_words[] = {
+	"xxx", "...", "\xe2\x80\xa6", "changeme", "change_me", "change-me", "placeholder",
+	"redacted", "example", "your-", "your_", "yourtoken", "<", ">", "${", "$(", "{{", "}}",
+	"%{", "lookup(",
+};
+
+static const char *const placeholder_values[] = {
+	"true", "false", "null", "none", "~", "|", ">", "|-", ">-", "|+", ">+", "-",
+};
+
+static const char *const reference_prefixes[] = {
+	"var.", "local.", "module.", "data.", "each.", "self.", "random_",
+};
+
+int
+scan_is_placeholder(const char *v, size_t n)
+{
+	size_t i;
+	int upper_name = 1, has_us = 0, has_digit = 0;
+
+	if (n == 0)
+		return 1;
+	switch (v[0]) {
+	case '<': case '$': case '{': case '%': case '!': case '*': case '[':
+		return 1;
+	}
+	for (i = 0; i < ARRAY_SIZE(placeholder_values); i++)
+		if (ci_eq(v, n, placeholder_values[i]))
+			return 1;
+	for (i = 0; i < ARRAY_SIZE(placeholder_words); i++)
+		if (ci_memmem(v, n, placeholder_words[i]))
+			return 1;
+	for (i = 0; i < ARRAY_SIZE(reference_prefixes); i++) {
+		size_t m = strlen(reference_prefixes[i]);
+
+		if (n > m && !memcmp(v, reference_prefixes[i], m))
+			return 1;
+	}
+	/* one character repeated: "****", "0000000000" */
+	for (i = 1; i < n && v[i] == v[0]; i++)
+		;
+	if (i == n)
+		return 1;
+	/* a variable's name: TOKEN, K3S_TOKEN, NODE_TOKEN */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '_')
+			has_us = 1;
+		else if (c >= '0' && c <= '9')
+			has_digit = 1;
+		else if (!(c >= 'A' && c <= 'Z'))
+			upper_name = 0;
+	}
+	if (upper_name && (has_us || !has_digit) && v[0] >= 'A' && v[0] <= 'Z')
+		return 1;
+	return 0;
+}
+
+int
+scan_path_context(const char *path)
+{
+	size_t n = strlen(path);
+
+	return ci_memmem(path, n, "k3s") || ci_memmem(path, n, "rancher");
+}
+
+/* ---- hits -------------------------------------------------------------- */
+
+static struct scan_hit *
+new_hit(struct scan_hits *h)
+{
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 16, bytes;
+
+		if (size_mul(cap, sizeof(*h->v), &bytes) < 0)
+			fatal("out of memory");
+		h->v = xrealloc(h->v, bytes);
+		h->cap = cap;
+	}
+	memset(&h->v[h->n], 0, sizeof(h->v[h->n]));
+	return &h->v[h->n++];
+}
+
+void
+scan_hits_release(struct scan_hits *h)
+{
+	free(h->v);
+	h->v = NULL;
+	h->n = h->cap = 0;
+}
+
+static void
+set_desc(struct scan_hit *hit, const char *text)
+{
+	snprintf(hit->desc, sizeof(hit->desc), "%s", text);
+}
+
+/*
+ * A token value [v, v + n) found by rule: describe it, or drop it when it
+ * is a placeholder or not a token at all.
+ */
+static void
+add_token(struct scan_hits *out, const char *buf, const char *v, size_t n,
+    enum scan_rule rule)
+{
+	struct token_info t;
+	struct buf d = BUF_INIT;
+	struct scan_hit *hit;
+
+	if (scan_is_placeholder(v, n) || token_parse(v, n, &t) < 0)
+		return;
+	if (scan_is_placeholder(t.password, t.password_len))
+		return;
+	hit = new_hit(out);
+	hit->off = (size_t)(v - buf);
+	hit->len = n;
+	hit->rule = rule;
+	hit->severity = scan_rules[rule].severity;
+	if (t.form == TOKEN_SECURE && !strcmp(t.user, "server"))
+		hit->severity = SCAN_CRITICAL;
+	token_describe(&t, &d);
+	set_desc(hit, d.s);
+	memcpy(hit->fingerprint, t.fingerprint, sizeof(hit->fingerprint));
+	buf_release(&d);
+	explicit_bzero(&t, sizeof(t));
+}
+
+/*
+ * An unquoted, purely alphabetic value followed by another word is prose
+ * ("pass --token or set K3S_TOKEN"), not a command or an assignment.
+ */
+static int
+prose(const char *buf, const char *v, size_t n, const char *le)
+{
+	const char *e = v + n;
+
+	if (v > buf && (v[-1] == '"' || v[-1] == '\''))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z')))
+			return 0;
+	if (e >= le || !is_blank(*e))
+		return 0;
+	while (e < le && is_blank(*e))
+		e++;
+	return e < le && ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z'));
+}
+
+/* add_token() for a value read from a line ending at le */
+static void
+add_value(struct scan_hits *out, const char *buf, const char *v, size_t n,
+    const char *le, enum scan_rule rule)
+{
+	if (!prose(buf, v, n, le))
+		add_token(out, buf, v, n, rule);
+}
+
+/* ---- values ------------------------------------------------------------ */
+
+/*
+ * The value starting at q (quoted or not) on the line ending at le.
+ * The value goes to vs and vn; returns 0, or -1 when there is none.
+ */
+static int
+parse_value(const char *q, const char *le, const char **vs, size_t *vn)
+{
+	const char *e;
+
+	if (q >= le)
+		return -1;
+	if (*q == '"' || *q == '\'') {
+		char quote = *q;
+
+		for (e = q + 1; e < le; e++) {
+			if (quote == '"' && *e == '\\' && e + 1 < le) {
+				e++;
+				continue;
+			}
+			if (*e == quote)
+				break;
+		}
+		if (e < le) {
+			*vs = q + 1;
+			*vn = (size_t)(e - q - 1);
+			return 0;
+		}
+		q++;	/* unbalanced: read it as an unquoted value */
+	}
+	for (e = q; e < le && !is_stop((unsigned char)*e); e++)
+		;
+	*vs = q;
+	*vn = (size_t)(e - q);
+	return *vn ? 0 : -1;
+}
+
+static const char *
+skip_blanks(const char *q, const char *le)
+{
+	while (q < le && is_blank(*q))
+		q++;
+	return q;
+}
+
+/* ---- secure form anywhere ---------------------------------------------- */
+
+static int
+is_cred_stop(int c)
+{
+	return c <= ' ' || c == 0x7f || c == '"' || c == '\'' || c == '`' || c == ';' ||
+	    c == ',' || c == ')' || c == ']' || c == '}' || c == '|' || c == '&' || c == '\\';
+}
+
+/* p points at "K10"; returns where to go on. */
+static const char *
+try_secure(const char *buf, const char *p, const char *end, struct scan_hits *out)
+{
+	const char *c, *e;
+
+	if (p > buf && is_alnum((unsigned char)p[-1]))
+		return p + 1;
+	if (end - p < 3 + 64 + 2 + 1)
+		return p + 1;
+	for (int i = 3; i < 67; i++)
+		if (!is_hexch((unsigned char)p[i]))
+			return p + 1;
+	if (p[67] != ':' || p[68] != ':')
+		return p + 1;
+	c = p + 69;
+	for (e = c; e < end && !is_cred_stop((unsigned char)*e); e++)
+		;
+	if (e == c)
+		return p + 1;
+	add_token(out, buf, p, (size_t)(e - p), SCAN_SECURE);
+	return e;
+}
+
+/* ---- rules that need K3s context --------------------------------------- */
+
+/*
+ * "k3s" (any case) between the logical line's start and p; with role, also
+ * "agent" or "server" after it.  An OpenRC command_args= line counts as a
+ * K3s command line (this rule only runs on files with K3s context).
+ */
+static int
+k3s_command_before(const char *buf, const char *p, int role)
+{
+	const char *ls = logical_start(buf, p), *k = ci_find(ls, p, "k3s");
+	const char *s = ls;
+
+	while (s < p && is_blank(*s))
+		s++;
+	if (!k && (size_t)(p - s) > 13 && !memcmp(s, "command_args=", 13))
+		k = s + 10;	/* "agent"/"server" is looked for after it */
+	if (!k)
+		return 0;
+	if (!role)
+		return 1;
+	return ci_find(k + 3, p, "agent") || ci_find(k + 3, p, "server");
+}
+
+/*
+ * A flag at [ws, we) on the line [ls, le): its value after '=', blanks,
+ * '", "' (an argv written as a list), or " \" and a line break (the unit
+ * the K3s install script writes has one quoted argument per line).
+ */
+static void
+flag_value(struct scan_hits *out, const char *buf, const char *end, const char *ws,
+    const char *we, const char *ls, const char *le)
+{
+	const char *q = we, *v;
+	size_t n;
+	int closed = 0;
+
+	if (q < le && *q == '=') {
+		q++;
+	} else {
+		if (q < le && (*q == '"' || *q == '\'') && ws > ls && ws[-1] == *q) {
+			q++;
+			closed = 1;
+		}
+		q = skip_blanks(q, le);
+		if (closed && q < le && *q == ',') {
+			q = skip_blanks(q + 1, le);
+			if (q >= le || (*q != '"' && *q != '\''))
+				return;
+		} else if (q < le && *q == '\\' && skip_blanks(q + 1, le) == le) {
+			const char *nl = memchr(le, '\n', (size_t)(end - le));
+
+			if (!nl)
+				return;
+			ls = nl + 1;
+			le = line_end(ls, end);
+			q = skip_blanks(ls, le);
+		} else if (q == we + closed) {
+			return;		/* "--token-x", "--token:" */
+		}
+	}
+	if (parse_value(q, le, &v, &n) < 0 || *v == '-')
+		return;
+	if (is_comment_line(ls, le)) {
+		/* prose in a comment: "pass --token with ..." */
+		size_t i;
+
+		for (i = 0; i < n && ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z')); i++)
+			;
+		if (i == n)
+			return;
+	}
+	add_value(out, buf, v, n, le, SCAN_FLAG);
+}
+
+/* After a key at [ws, we): an optional closing quote, blanks, then one of seps. */
+static const char *
+after_key(const char *ws, const char *we, const char *ls, const char *le, const char *seps)
+{
+	const char *q = we;
+
+	if (q < le && (*q == '"' || *q == '\'') && ws > ls && ws[-1] == *q)
+		q++;
+	q = skip_blanks(q, le);
+	if (q >= le || !strchr(seps, *q))
+		return NULL;
+	return skip_blanks(q + 1, le);
+}
+
+/* YAML/JSON/HCL key position: only indentation, "- ", '{' or ',' before it. */
+static int
+key_position(const char *ws, const char *ls)
+{
+	const char *q = ws;
+
+	if (q > ls && (q[-1] == '"' || q[-1] == '\''))
+		q--;
+	while (q > ls && is_blank(q[-1]))
+		q--;
+	if (q > ls && q[-1] == '-')
+		q--;
+	while (q > ls && is_blank(q[-1]))
+		q--;
+	return q == ls || q[-1] == '{' || q[-1] == ',';
+}
+
+static const char *const config_keys[] = {
+	"token", "agent-token", "agent_token",
+};
+static const char *const named_config_keys[] = {
+	"k3s_token", "k3s-token", "k3s_agent_token", "k3s-agent-token",
+};
+static const char *const token_flags[] = {
+	"--token", "--agent-token", "--new-token",
+};
+
+/* p points at "token" (any case). */
+static const char *
+at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
+{
+	const char *ws = p, *we = p + 5, *ls, *le, *q, *v;
+	size_t n, wn, i;
+	int prev;
+
+	while (ws > buf && is_keych((unsigned char)ws[-1]))
+		ws--;
+	while (we < end && is_keych((unsigned char)*we))
+		we++;
+	wn = (size_t)(we - ws);
+	prev = ws > buf ? (unsigned char)ws[-1] : '\n';
+	if (prev == '$' || prev == '{' || prev == '.' || prev == '/')
+		return we;	/* a reference ($K3S_TOKEN, var.k3s_token) or a path */
+	ls = line_start(buf, ws);
+	le = line_end(we, end);
+
+	if (eq(ws, wn, "K3S_TOKEN") || eq(ws, wn, "K3S_AGENT_TOKEN")) {
+		if (!(q = after_key(ws, we, ls, le, "=:"))) {
+			/* Dockerfile: ENV K3S_TOKEN value */
+			const char *s = skip_blanks(ls, le);
+
+			if (le - s < 4 || memcmp(s, "ENV", 3) || !is_blank(s[3]) ||
+			    we >= le || !is_blank(*we))
+				return we;
+			q = skip_blanks(we, le);
+		}
+		if (parse_value(q, le, &v, &n) == 0)
+			add_value(out, buf, v, n, le, SCAN_ENV);
+		return we;
+	}
+	for (i = 0; i < ARRAY_SIZE(token_flags); i++) {
+		if (eq(ws, wn, token_flags[i])) {
+			if (k3s_command_before(buf, ws, 0))
+				flag_value(out, buf, end, ws, we, ls, le);
+			return we;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(named_config_keys); i++) {
+		if (ci_eq(ws, wn, named_config_keys[i])) {
+			if ((q = after_key(ws, we, ls, le, ":=")) &&
+			    parse_value(q, le, &v, &n) == 0)
+				add_value(out, buf, v, n, le, SCAN_CONFIG);
+			return we;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(config_keys); i++) {
+		if (eq(ws, wn, config_keys[i])) {
+			if (key_position(ws, ls) && (q = after_key(ws, we, ls, le, ":=")) &&
+			    parse_value(q, le, &v, &n) == 0)
+				add_value(out, buf, v, n, le, SCAN_CONFIG);
+			return we;
+		}
+	}
+	return we;
+}
+
+/* p points at "-t". */
+static const char *
+at_short_flag(const char *buf, const char *p, const char *end, struct scan_hits *out)
+{
+	const char *ls, *le;
+
+	if (p > buf && !is_blank(p[-1]) && p[-1] != '"' && p[-1] != '\'')
+		return p + 2;
+	if (p + 2 >= end || !(is_blank(p[2]) || p[2] == '=' || p[2] == '"' || p[2] == '\''))
+		return p + 2;
+	if (!k3s_command_before(buf, p, 1))
+		return p + 2;
+	ls = line_start(buf, p);
+	le = line_end(p, end);
+	flag_value(out, buf, end, p, p + 2, ls, le);
+	return p + 2;
+}
+
+/* The password of scheme://user:password@host..., or nothing. */
+static void
+endpoint_password(struct scan_hits *out, const char *buf, const char *v, size_t n)
+{
+	const char *ve = v + n, *u, *at = NULL, *colon, *s;
+	char fp[65];
+	struct scan_hit *hit;
+	size_t pn, scheme_len;
+
+	for (s = v; s + 3 <= ve; s++)
+		if (!memcmp(s, "://", 3))
+			break;
+	if (s + 3 > ve)
+		return;
+	scheme_len = (size_t)(s - v);
+	u = s + 3;
+	for (s = u; s < ve; s++)
+		if (*s == '@')
+			at = s;
+	if (!at || !(colon = memchr(u, ':', (size_t)(at - u))))
+		return;
+	pn = (size_t)(at - colon - 1);
+	if (scan_is_placeholder(colon + 1, pn))
+		return;
+	hit = new_hit(out);
+	hit->off = (size_t)(colon + 1 - buf);
+	hit->len = pn;
+	hit->rule = SCAN_DATASTORE;
+	hit->severity = SCAN_CRITICAL;
+	sha256_hex(colon + 1, pn, fp);
+	memcpy(hit->fingerprint, fp, 12);
+	hit->fingerprint[12] = '\0';
+	snprintf(hit->desc, sizeof(hit->desc), "%.*s datastore password (fingerprint %s)",
+	    (int)(scheme_len < 16 ? scheme_len : 16), v, hit->fingerprint);
+	explicit_bzero(fp, sizeof(fp));
+}
+
+/* p points at "datastore" (any case). */
+static const char *
+at_datastore(const char *buf, const char *p, const char *end, struct scan_hits *out)
+{
+	const char *ws = p, *we = p + 9, *ls, *le, *q, *v;
+	size_t n, wn;
+
+	while (ws > buf && is_keych((unsigned char)ws[-1]))
+		ws--;
+	while (we < end && is_keych((unsigned char)*we))
+		we++;
+	wn = (size_t)(we - ws);
+	if (ws > buf && (ws[-1] == '$' || ws[-1] == '{'))
+		return we;
+	ls = line_start(buf, ws);
+	le = line_end(we, end);
+	if (eq(ws, wn, "K3S_DATASTORE_ENDPOINT") || eq(ws, wn, "datastore-endpoint")) {
+		if (!(q = after_key(ws, we, ls, le, "=:")))
+			return we;
+	} else if (eq(ws, wn, "--datastore-endpoint")) {
+		q = we;
+		if (q < le && *q == '=')
+			q++;
+		else if (q < le && is_blank(*q))
+			q = skip_blanks(q, le);
+		else
+			return we;
+	} else {
+		return we;
+	}
+	if (parse_value(q, le, &v, &n) == 0)
+		endpoint_password(out, buf, v, n);
+	return we;
+}
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const struct scan_hit *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	/* at one offset the rule that knows the context wins over the bare form */
+	return (x->rule == SCAN_SECURE) - (y->rule == SCAN_SECURE);
+}
+
+void
+scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out)
+{
+	const char *end = buf + len, *p = buf;
+	size_t first = out->n, i, j;
+	int ctx = path_context;
+
+	/* pass 1: "K10" starts a secure token; "k3s" in any case gives context */
+	while ((p = pair_find(p, end, 'K', 'k', '1', '3'))) {
+		if (p[1] == '1') {
+			if (p[0] == 'K' && p + 2 < end && p[2] == '0')
+				p = try_secure(buf, p, end, out);
+			else
+				p++;
+			continue;
+		}
+		if (p + 2 < end && lc((unsigned char)p[2]) == 's')
+			ctx = 1;
+		p++;
+	}
+	if (ctx) {
+		for (p = buf; (p = pair_find(p, end, 't', 'T', 'o', 'O'));)
+			p = (end - p >= 5 && ci_eq(p, 5, "token")) ? at_token(buf, p, end, out) : p + 1;
+		for (p = buf; (p = pair_find(p, end, '-', '-', 't', 't'));)
+			p = at_short_flag(buf, p, end, out);
+		for (p = buf; (p = pair_find(p, end, 'd', 'D', 'a', 'A'));)
+			p = (end - p >= 9 && ci_eq(p, 9, "datastore")) ?
+			    at_datastore(buf, p, end, out) : p + 1;
+	}
+	if (out->n - first < 2)
+		return;
+	qsort(out->v + first, out->n - first, sizeof(*out->v), hit_cmp);
+	for (i = j = first; i < out->n; i++) {
+		if (j > first && out->v[j - 1].off == out->v[i].off)
+			continue;
+		out->v[j++] = out->v[i];
+	}
+	out->n = j;
+}

@@ -1,0 +1,445 @@
+/*
+ * store-file.c: the file backend of the secret store.
+ *
+ * One file per secret, STORE_DIR/NAME.sec, mode 0600, replaced atomically:
+ *
+ *   "K3GS" 0x01        magic and format version
+ *   0x01               algorithm: AES-256-GCM
+ *   u8 namelen, name   the secret's name
+ *   u32 generation     the highest version number in the file
+ *   12 bytes           random nonce, new for every write
+ *   ciphertext         of the records below
+ *   16 bytes           GCM tag
+ *
+ * Everything before the ciphertext (name and version included) is the
+ * associated data, so a file renamed to another secret, rolled to another
+ * generation, truncated or changed in any byte fails to open.  Integers are
+ * big-endian.  Plaintext, in locked memory only:
+ *
+ *   u32 count, then per version: u32 version, u8 state, i64 created,
+ *   12 bytes fingerprint, u16 notelen, note, u32 vallen, value
+ *
+ * Invariants: the master key and plaintext live in secret_alloc() memory;
+ * a file that fails to decrypt is an error naming the file, never data; the
+ * master key file MUST be a regular file, not a symlink, owned by root (or
+ * us), with no group/other bits, and is created O_EXCL (temp + link).
+ */
+#include "core/k3sguard.h"
+#include "core/secret.h"
+#include "store/store-backend.h"
+
+#include <libgen.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#define MAGIC		"K3GS\x01"
+#define MAGIC_LEN	5
+#define ALG_AES256GCM	1
+#define KEY_LEN		32
+#define NONCE_LEN	12
+#define TAG_LEN		16
+#define FILE_MAX	(4u * 1024 * 1024)
+
+const char *
+sfile_path(const char *name, const char *suffix)
+{
+	static struct buf host;
+
+	buf_reset(&host);
+	buf_addf(&host, "%s/%s%s", STORE_DIR, name, suffix);
+	return root_path(host.s);
+}
+
+/* ---- the master key ---- */
+
+static int
+key_decode(struct buf *raw, const char *path, unsigned char *key)
+{
+	size_t n = raw->len;
+
+	while (n && (raw->s[n - 1] == '\n' || raw->s[n - 1] == '\r'))
+		n--;
+	if (raw->len == KEY_LEN) {
+		memcpy(key, raw->s, KEY_LEN);
+		return 0;
+	}
+	if (n == 2 * KEY_LEN) {
+		for (size_t i = 0; i < KEY_LEN; i++) {
+			int hi = raw->s[2 * i], lo = raw->s[2 * i + 1];
+
+			if (!isxdigit(hi) || !isxdigit(lo))
+				goto bad;
+			hi = isdigit(hi) ? hi - '0' : (tolower(hi) - 'a' + 10);
+			lo = isdigit(lo) ? lo - '0' : (tolower(lo) - 'a' + 10);
+			key[i] = (unsigned char)(hi << 4 | lo);
+		}
+		return 0;
+	}
+bad:
+	return error("'%s': a master key is 32 bytes (or 64 hex digits), found %zu bytes",
+	    path, raw->len);
+}
+
+static int
+key_read(const char *path, unsigned char *key)
+{
+	struct buf raw = BUF_INIT;
+	struct stat st;
+	char m[8];
+	int ret = -1;
+
+	secret_buf_reserve(&raw, 256);
+	if (file_read(path, 255, &raw, &st) < 0)
+		goto out;
+	if (file_trusted(&st, path) < 0)
+		goto out;
+	if (st.st_mode & 077) {
+		error("'%s' is readable by group or others (mode %s); it must be 0400",
+		    path, mode_str(st.st_mode, m));
+		goto out;
+	}
+	ret = key_decode(&raw, path, key);
+out:
+	buf_wipe(&raw);
+	return ret;
+}
+
+static int
+key_create(const char *path, unsigned char *key)
+{
+	struct buf tmp = BUF_INIT;
+	char *dir = xstrdup(path);
+	int fd, ret = -1;
+
+	if (mkdir_p(dirname(dir), 0700) < 0)
+		goto out;
+	if (RAND_bytes(key, KEY_LEN) != 1) {
+		error("cannot get random bytes for the master key");
+		goto out;
+	}
+	buf_addf(&tmp, "%s.k3sguard-new", path);
+	unlink(tmp.s);	/* a leftover of a crash: never linked, never used */
+	fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
+	if (fd < 0) {
+		error_errno("cannot create '%s'", tmp.s);
+		goto out;
+	}
+	if (fchmod(fd, 0400) < 0 || write_all(fd, key, KEY_LEN) < 0 || fsync(fd) < 0) {
+		error_errno("cannot write '%s'", tmp.s);
+		close(fd);
+		unlink(tmp.s);
+		goto out;
+	}
+	close(fd);
+	/* link() is the O_EXCL of a complete file: it never replaces one */
+	if (link(tmp.s, path) < 0) {
+		int e = errno;
+
+		unlink(tmp.s);
+		if (e == EEXIST) {
+			ret = key_read(path, key);	/* someone else was first */
+			goto out;
+		}
+		errno = e;
+		error_errno("cannot create '%s'", path);
+		goto out;
+	}
+	unlink(tmp.s);
+	ret = fsync_parent(path);
+out:
+	buf_release(&tmp);
+	free(dir);
+	return ret;
+}
+
+/*
+ * The key from $CREDENTIALS_DIRECTORY/k3sguard.key (systemd), else the key
+ * file under --root, created when create is set and there is none.
+ */
+static int
+master_key(unsigned char *key, int create)
+{
+	const char *cd = getenv("CREDENTIALS_DIRECTORY");
+	const char *path;
+	struct stat st;
+
+	if (cd && *cd) {
+		struct buf p = BUF_INIT;
+		int ret;
+
+		buf_addf(&p, "%s/k3sguard.key", cd);
+		if (lstat(p.s, &st) == 0) {
+			ret = key_read(p.s, key);
+			buf_release(&p);
+			return ret;
+		}
+		buf_release(&p);
+	}
+	path = root_path(STORE_MASTER_KEY);
+	if (lstat(path, &st) < 0 && errno == ENOENT) {
+		if (!create)
+			return error("no master key: '%s' does not exist", path);
+		return key_create(path, key);
+	}
+	return key_read(path, key);
+}
+
+/* ---- serialisation ---- */
+
+static void
+put_u32(struct buf *b, uint32_t v)
+{
+	unsigned char x[4] = { v >> 24, v >> 16, v >> 8, v };
+
+	buf_add(b, x, 4);
+}
+
+static void
+put_u64(struct buf *b, uint64_t v)
+{
+	put_u32(b, (uint32_t)(v >> 32));
+	put_u32(b, (uint32_t)v);
+}
+
+struct rd {
+	const unsigned char *p;
+	size_t left;
+};
+
+static int
+get_bytes(struct rd *r, void *out, size_t n)
+{
+	if (r->left < n)
+		return -1;
+	memcpy(out, r->p, n);
+	r->p += n;
+	r->left -= n;
+	return 0;
+}
+
+static int
+get_u32(struct rd *r, uint32_t *v)
+{
+	unsigned char x[4];
+
+	if (get_bytes(r, x, 4) < 0)
+		return -1;
+	*v = (uint32_t)x[0] << 24 | (uint32_t)x[1] << 16 | (uint32_t)x[2] << 8 | x[3];
+	return 0;
+}
+
+static size_t
+plain_size(const struct sset *s)
+{
+	size_t n = 4;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += 4 + 1 + 8 + 12 + 2 + strlen(s->v[i].m.note) + 4 + s->v[i].val.len;
+	return n;
+}
+
+static void
+plain_encode(const struct sset *s, struct buf *b)
+{
+	put_u32(b, (uint32_t)s->n);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct srec *r = &s->v[i];
+		size_t nl = strlen(r->m.note);
+		unsigned char x[2] = { nl >> 8, nl };
+
+		put_u32(b, r->m.version);
+		buf_addch(b, (int)r->m.state);
+		put_u64(b, (uint64_t)r->m.created);
+		buf_add(b, r->m.fingerprint, 12);
+		buf_add(b, x, 2);
+		buf_add(b, r->m.note, nl);
+		put_u32(b, (uint32_t)r->val.len);
+		buf_add(b, r->val.s, r->val.len);
+	}
+}
+
+static int
+plain_decode(const unsigned char *p, size_t len, struct sset *s, const char *path)
+{
+	struct rd r = { p, len };
+	uint32_t count, hi, lo, vl;
+
+	if (get_u32(&r, &count) < 0)
+		goto bad;
+	for (uint32_t i = 0; i < count; i++) {
+		struct srec *e = sset_add(s);
+		unsigned char st, nl[2];
+		size_t notelen;
+
+		if (get_u32(&r, &e->m.version) < 0 || get_bytes(&r, &st, 1) < 0 ||
+		    get_u32(&r, &hi) < 0 || get_u32(&r, &lo) < 0 ||
+		    get_bytes(&r, e->m.fingerprint, 12) < 0 || get_bytes(&r, nl, 2) < 0)
+			goto bad;
+		e->m.fingerprint[12] = '\0';
+		e->m.created = (long long)((uint64_t)hi << 32 | lo);
+		if (st > STORE_ABANDONED)
+			goto bad;
+		e->m.state = (enum store_state)st;
+		notelen = (size_t)nl[0] << 8 | nl[1];
+		if (notelen >= STORE_NOTE_MAX || get_bytes(&r, e->m.note, notelen) < 0)
+			goto bad;
+		e->m.note[notelen] = '\0';
+		if (get_u32(&r, &vl) < 0 || vl > STORE_VALUE_MAX || r.left < vl)
+			goto bad;
+		secret_buf_reserve(&e->val, vl + 1);
+		buf_add(&e->val, r.p, vl);
+		r.p += vl;
+		r.left -= vl;
+	}
+	if (r.left)
+		goto bad;
+	return 0;
+bad:
+	return error("'%s': malformed contents after decryption", path);
+}
+
+/* ---- AEAD ---- */
+
+static int
+aead(int enc, const unsigned char *key, const unsigned char *nonce,
+    const unsigned char *ad, size_t adlen, const unsigned char *in, size_t inlen,
+    unsigned char *out, unsigned char *tag)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n = 0, ok;
+
+	if (!c)
+		fatal("out of memory (cipher context)");
+	ok = EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1 &&
+	    EVP_CipherInit_ex(c, NULL, NULL, key, nonce, enc) == 1 &&
+	    EVP_CipherUpdate(c, NULL, &n, ad, (int)adlen) == 1 &&
+	    (inlen == 0 || EVP_CipherUpdate(c, out, &n, in, (int)inlen) == 1);
+	if (ok && !enc)
+		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) == 1;
+	if (ok)
+		ok = EVP_CipherFinal_ex(c, out + (inlen ? (size_t)n : 0), &n) == 1;
+	if (ok && enc)
+		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) == 1;
+	EVP_CIPHER_CTX_free(c);
+	return ok ? 0 : -1;
+}
+
+static void
+header(struct buf *h, const char *name, uint32_t gen, const unsigned char *nonce)
+{
+	buf_add(h, MAGIC, MAGIC_LEN);
+	buf_addch(h, ALG_AES256GCM);
+	buf_addch(h, (int)strlen(name));
+	buf_adds(h, name);
+	put_u32(h, gen);
+	buf_add(h, nonce, NONCE_LEN);
+}
+
+int
+sfile_load(const char *name, struct sset *s)
+{
+	const char *p = sfile_path(name, ".sec");
+	char *path = xstrdup(p);
+	struct buf raw = BUF_INIT, hdr = BUF_INIT;
+	unsigned char *key = NULL, *plain = NULL;
+	size_t hlen, ctlen = 0, nlen = strlen(name);
+	struct stat st;
+	uint32_t gen;
+	char m[8];
+	int ret = -1;
+
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	if (lstat(path, &st) < 0 && errno == ENOENT) {
+		ret = 1;
+		goto out;
+	}
+	if (file_read(path, FILE_MAX, &raw, &st) < 0 || file_trusted(&st, path) < 0)
+		goto out;
+	if (st.st_mode & 077) {
+		error("'%s' is readable by group or others (mode %s)", path,
+		    mode_str(st.st_mode, m));
+		goto out;
+	}
+	hlen = MAGIC_LEN + 2 + nlen + 4 + NONCE_LEN;
+	if (raw.len < hlen + TAG_LEN || memcmp(raw.s, MAGIC, MAGIC_LEN) != 0 ||
+	    (unsigned char)raw.s[MAGIC_LEN] != ALG_AES256GCM ||
+	    (unsigned char)raw.s[MAGIC_LEN + 1] != nlen ||
+	    memcmp(raw.s + MAGIC_LEN + 2, name, nlen) != 0) {
+		error("'%s' is not a k3sguard secret file for '%s' (truncated or damaged)",
+		    path, name);
+		goto out;
+	}
+	{
+		const unsigned char *g = (const unsigned char *)raw.s + MAGIC_LEN + 2 + nlen;
+
+		gen = (uint32_t)g[0] << 24 | (uint32_t)g[1] << 16 | (uint32_t)g[2] << 8 | g[3];
+	}
+	ctlen = raw.len - hlen - TAG_LEN;
+	key = secret_alloc(KEY_LEN);
+	plain = secret_alloc(ctlen + 1);
+	if (master_key(key, 0) < 0)
+		goto out;
+	if (aead(0, key, (unsigned char *)raw.s + hlen - NONCE_LEN,
+	    (unsigned char *)raw.s, hlen, (unsigned char *)raw.s + hlen, ctlen, plain,
+	    (unsigned char *)raw.s + raw.len - TAG_LEN) < 0) {
+		error("'%s' cannot be decrypted: wrong master key, or the file was changed "
+		    "or truncated", path);
+		goto out;
+	}
+	if (plain_decode(plain, ctlen, s, path) < 0)
+		goto out;
+	if (s->n && s->v[s->n - 1].m.version != gen) {
+		error("'%s': generation %u does not match its last version", path, gen);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (ret < 0)
+		sset_free(s);
+	secret_free(key, KEY_LEN);
+	secret_free(plain, ctlen + 1);
+	buf_release(&raw);
+	buf_release(&hdr);
+	free(path);
+	return ret;
+}
+
+int
+sfile_save(const struct sset *s)
+{
+	char *path = xstrdup(sfile_path(s->name, ".sec"));
+	unsigned char *key = NULL, *out = NULL, nonce[NONCE_LEN], tag[TAG_LEN];
+	struct buf plain = BUF_INIT, file = BUF_INIT;
+	size_t plen = plain_size(s), hlen;
+	uint32_t gen = s->n ? s->v[s->n - 1].m.version : 0;
+	int ret = -1;
+
+	key = secret_alloc(KEY_LEN);
+	if (mkdir_p(root_path(STORE_DIR), 0700) < 0 || master_key(key, 1) < 0)
+		goto out;
+	if (RAND_bytes(nonce, NONCE_LEN) != 1) {
+		error("cannot get random bytes for a nonce");
+		goto out;
+	}
+	secret_buf_reserve(&plain, plen + 1);
+	plain_encode(s, &plain);
+	header(&file, s->name, gen, nonce);
+	hlen = file.len;
+	buf_grow(&file, plen + TAG_LEN);
+	out = (unsigned char *)file.s + hlen;
+	if (aead(1, key, nonce, (unsigned char *)file.s, hlen, (unsigned char *)plain.s,
+	    plain.len, out, tag) < 0) {
+		error("cannot encrypt '%s'", path);
+		goto out;
+	}
+	file.len += plain.len;
+	buf_add(&file, tag, TAG_LEN);
+	ret = file_write_atomic(path, file.s, file.len, 0600);
+out:
+	secret_free(key, KEY_LEN);
+	buf_wipe(&plain);
+	buf_release(&file);
+	free(path);
+	return ret;
+}

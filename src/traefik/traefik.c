@@ -1,0 +1,576 @@
+/*
+ * traefik.c: read the packaged Traefik HelmChart and the HelmChartConfigs
+ * of a manifests dir, and merge the values (see traefik.h).
+ *
+ * Reads only: every file is opened without following symlinks and with the
+ * manifest size cap; the walk is bounded (depth and file count).
+ */
+#include "core/k3sguard.h"
+#include "traefik/traefik.h"
+#include "traefik/traefik-yaml.h"
+
+#include <dirent.h>
+
+#define WALK_MAX_FILES 4096
+#define WALK_MAX_DEPTH 16
+
+/*
+ * The chart defaults of the keys the checks read, per generation (from the
+ * charts' values.yaml).  Only what a check or the harden command looks at:
+ * the merged tree is not a full rendering of the chart.
+ */
+static const char defaults_27[] =
+"ingressRoute:\n"
+"  dashboard:\n"
+"    enabled: true\n"
+"    entryPoints: [traefik]\n"
+"    middlewares: []\n"
+"additionalArguments: []\n"
+"logs:\n"
+"  access:\n"
+"    enabled: false\n"
+"ports:\n"
+"  traefik: {port: 9000, expose: false}\n"
+"  web: {port: 8000, expose: true, exposedPort: 80}\n"
+"  websecure: {port: 8443, expose: true, exposedPort: 443, middlewares: []}\n"
+"tlsOptions: {}\n"
+"hostNetwork: false\n"
+"securityContext:\n"
+"  capabilities: {drop: [ALL]}\n"
+"  readOnlyRootFilesystem: true\n"
+"  allowPrivilegeEscalation: false\n"
+"podSecurityContext: {runAsGroup: 65532, runAsNonRoot: true, runAsUser: 65532}\n"
+"experimental: {plugins: {}}\n";
+
+static const char defaults_34[] =
+"ingressRoute:\n"
+"  dashboard:\n"
+"    enabled: false\n"
+"    entryPoints: [traefik]\n"
+"    middlewares: []\n"
+"api: {dashboard: true}\n"
+"additionalArguments: []\n"
+"logs:\n"
+"  access:\n"
+"    enabled: false\n"
+"ports:\n"
+"  traefik: {port: 8080, expose: {default: false}}\n"
+"  web: {port: 8000, expose: {default: true}, exposedPort: 80}\n"
+"  websecure: {port: 8443, expose: {default: true}, exposedPort: 443, middlewares: []}\n"
+"tlsOptions: {}\n"
+"hostNetwork: false\n"
+"securityContext:\n"
+"  capabilities: {drop: [ALL]}\n"
+"  readOnlyRootFilesystem: true\n"
+"  allowPrivilegeEscalation: false\n"
+"podSecurityContext: {runAsGroup: 65532, runAsNonRoot: true, runAsUser: 65532}\n"
+"experimental: {plugins: {}}\n";
+
+static const char defaults_39[] =
+"ingressRoute:\n"
+"  dashboard:\n"
+"    enabled: false\n"
+"    entryPoints: [traefik]\n"
+"    middlewares: []\n"
+"api: {dashboard: true, insecure: false}\n"
+"additionalArguments: []\n"
+"logs:\n"
+"  access:\n"
+"    enabled: false\n"
+"ports:\n"
+"  traefik: {port: 8080, expose: {default: false}}\n"
+"  web: {port: 8000, expose: {default: true}, exposedPort: 80}\n"
+"  websecure: {port: 8443, expose: {default: true}, exposedPort: 443, http: {middlewares: []}}\n"
+"tlsOptions: {}\n"
+"hostNetwork: false\n"
+"securityContext:\n"
+"  capabilities: {drop: [ALL]}\n"
+"  readOnlyRootFilesystem: true\n"
+"  allowPrivilegeEscalation: false\n"
+"podSecurityContext: {runAsGroup: 65532, runAsNonRoot: true, runAsUser: 65532}\n"
+"experimental: {plugins: {}}\n";
+
+enum tgen
+traefik_gen_of(long major)
+{
+	if (major <= 0)
+		return TGEN_UNKNOWN;
+	if (major <= 33)
+		return TGEN_27;
+	if (major <= 38)
+		return TGEN_34;
+	return TGEN_39;
+}
+
+const char *
+traefik_gen_name(enum tgen g)
+{
+	switch (g) {
+	case TGEN_27:
+		return "27.x";
+	case TGEN_34:
+		return "34-38";
+	case TGEN_39:
+		return "39+";
+	default:
+		return "unknown";
+	}
+}
+
+const char *
+traefik_key(const struct traefik *t, const char *setting)
+{
+	int g39 = t->gen == TGEN_39;
+
+	if (!strcmp(setting, "redirect"))
+		return t->gen == TGEN_27 ? "ports.web.redirectTo.port"
+		    : g39 ? "ports.web.http.redirections.entryPoint"
+		    : "ports.web.redirections.entryPoint";
+	if (!strcmp(setting, "websecure-middlewares"))
+		return g39 ? "ports.websecure.http.middlewares" : "ports.websecure.middlewares";
+	if (!strcmp(setting, "access-log"))
+		return t->chart_major >= 41 ? "accessLog" : "logs.access";
+	if (!strcmp(setting, "api-insecure"))
+		return t->chart_major >= 38 ? "api.insecure" : NULL;
+	return NULL;
+}
+
+static int
+set_error(struct traefik *t, const char *msg)
+{
+	if (!t->error)
+		t->error = xstrdup(msg && *msg ? msg : "unknown error");
+	return -1;
+}
+
+static int
+lower_ext_ok(const char *name)
+{
+	static const char *const ext[] = { ".yaml", ".yml", ".json" };
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < ARRAY_SIZE(ext); i++) {
+		size_t e = strlen(ext[i]);
+
+		if (n > e && !strcasecmp(name + n - e, ext[i]))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collect manifest files (host paths) as K3s walks the dir. */
+static int
+walk(struct traefik *t, const char *host_dir, int depth, char ***files, size_t *n)
+{
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t nn = 0;
+	int ret = 0;
+
+	if (depth > WALK_MAX_DEPTH) {
+		struct buf m = BUF_INIT;
+
+		buf_addf(&m, "'%s': manifests nested deeper than %d directories", host_dir,
+		    WALK_MAX_DEPTH);
+		set_error(t, m.s);
+		buf_release(&m);
+		return -1;
+	}
+	if (!(d = opendir(root_path(host_dir)))) {
+		if (errno == ENOENT && depth == 0)
+			return 0;
+		error_errno("cannot read directory '%s'", root_path(host_dir));
+		return set_error(t, last_error());
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;	/* K3s skips dotfiles; also . and .. */
+		names = xrealloc(names, (nn + 1) * sizeof(*names));
+		names[nn++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (nn > 1)
+		qsort(names, nn, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < nn && ret == 0; i++) {
+		char *path = xasprintf("%s/%s", host_dir, names[i]);
+		struct stat st;
+
+		if (lstat(root_path(path), &st) < 0) {
+			error_errno("cannot examine '%s'", root_path(path));
+			ret = set_error(t, last_error());
+		} else if (S_ISDIR(st.st_mode)) {
+			ret = walk(t, path, depth + 1, files, n);
+		} else if (lower_ext_ok(names[i])) {
+			char *skip = xasprintf("%s.skip", path);
+			struct stat ss;
+
+			if (lstat(root_path(skip), &ss) < 0) {
+				if (*n >= WALK_MAX_FILES) {
+					ret = set_error(t, "more than 4096 files in the manifests dir");
+				} else {
+					*files = xrealloc(*files, (*n + 1) * sizeof(**files));
+					(*files)[(*n)++] = path;
+					path = NULL;
+				}
+			}
+			free(skip);
+		}
+		free(path);
+	}
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}
+
+static const char *
+doc_str(const struct ynode *doc, const char *dotted)
+{
+	return yscalar(ypath(doc, dotted));
+}
+
+static int
+is_named(const struct ynode *doc, const char *kind, const char *name)
+{
+	const char *k = doc_str(doc, "kind"), *nm = doc_str(doc, "metadata.name");
+	const char *ns = doc_str(doc, "metadata.namespace");
+
+	return k && nm && ns && !strcmp(k, kind) && !strcmp(nm, name) &&
+	    !strcmp(ns, "kube-system");
+}
+
+/* "https://.../traefik-27.0.201+up27.0.2.tgz" -> "27.0.201+up27.0.2" */
+static char *
+chart_version_of(const struct ynode *chart)
+{
+	const char *v = doc_str(chart, "spec.version");
+	const char *url = doc_str(chart, "spec.chart"), *base, *rest;
+	size_t n;
+
+	if (v && *v)
+		return xstrdup(v);
+	if (!url)
+		return NULL;
+	base = strrchr(url, '/');
+	base = base ? base + 1 : url;
+	if (!starts_with(base, "traefik-", &rest) || !ends_with(rest, ".tgz"))
+		return NULL;
+	n = strlen(rest) - 4;
+	return n ? xstrndup(rest, n) : NULL;
+}
+
+/* Upstream chart major of "27.0.201+up27.0.2" (the part after +up), or -1. */
+static long
+chart_major_of(const char *v)
+{
+	const char *up = strstr(v, "+up"), *p = up ? up + 3 : v;
+	long long m;
+	char num[16];
+	size_t n = 0;
+
+	if (*p == 'v')
+		p++;
+	while (isdigit((unsigned char)p[n]) && n < sizeof(num) - 1) {
+		num[n] = p[n];
+		n++;
+	}
+	num[n] = '\0';
+	if (!n || parse_num(num, 1, 10000, &m) < 0)
+		return -1;
+	return (long)m;
+}
+
+static int
+add_source(struct traefik *t, const char *what, const char *file, const struct ynode *doc)
+{
+	struct tsource *s = &t->src[t->nsrc];
+	const struct ynode *vc = doc ? ypath(doc, "spec.valuesContent") : NULL;
+	struct buf name = BUF_INIT;
+	int ret = 0;
+
+	s->what = what;
+	s->file = file ? xstrdup(file) : NULL;
+	t->nsrc++;
+	if (!doc) {	/* built-in defaults */
+		const char *text = t->gen == TGEN_27 ? defaults_27
+		    : t->gen == TGEN_34 ? defaults_34 : defaults_39;
+
+		if (yaml_parse("chart defaults", text, strlen(text), &s->docs) < 0)
+			fatal("built-in Traefik chart defaults do not parse");
+		s->root = s->docs.doc[0];
+		return 0;
+	}
+	if (!vc || yis_null(vc))
+		return 0;
+	if (vc->type != Y_SCALAR) {
+		buf_addf(&name, "'%s' line %d: spec.valuesContent must be a string (a YAML document)",
+		    file, vc->line);
+		ret = set_error(t, name.s);
+		goto out;
+	}
+	s->line0 = vc->line;
+	buf_addf(&name, "%s (valuesContent at line %d)", root_path(file), vc->line);
+	if (yaml_parse(name.s, vc->str, vc->len, &s->docs) < 0) {
+		ret = set_error(t, last_error());
+		goto out;
+	}
+	if (s->docs.n > 1) {
+		buf_reset(&name);
+		buf_addf(&name, "'%s' line %d: valuesContent holds %zu YAML documents, expected one",
+		    file, vc->line, s->docs.n);
+		ret = set_error(t, name.s);
+		goto out;
+	}
+	s->root = s->docs.n ? s->docs.doc[0] : NULL;
+	if (s->root && s->root->type != Y_MAP && !yis_null(s->root)) {
+		buf_reset(&name);
+		buf_addf(&name, "'%s' line %d: valuesContent is not a mapping", file,
+		    vc->line + s->root->line);
+		ret = set_error(t, name.s);
+	}
+	if (s->root && s->root->type != Y_MAP)
+		s->root = NULL;
+out:
+	buf_release(&name);
+	return ret;
+}
+
+static void
+add_middleware(struct traefik *t, const struct ynode *doc, const char *file, int line0)
+{
+	const char *k = doc_str(doc, "kind"), *api = doc_str(doc, "apiVersion");
+	const char *nm = doc_str(doc, "metadata.name"), *ns = doc_str(doc, "metadata.namespace");
+	struct tmiddleware *m;
+
+	if (!k || strcmp(k, "Middleware") || !nm || !api ||
+	    (!starts_with(api, "traefik.io/", NULL) && !starts_with(api, "traefik.containo.us/", NULL)))
+		return;
+	t->mw = xrealloc(t->mw, (t->nmw + 1) * sizeof(*t->mw));
+	m = &t->mw[t->nmw++];
+	m->name = xstrdup(nm);
+	m->ns = xstrdup(ns ? ns : "default");
+	m->spec = ymap_get(doc, "spec");
+	m->where = xasprintf("%s:%d", file, line0 + doc->line);
+}
+
+int
+traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_why)
+{
+	char **files = NULL;
+	size_t nfiles = 0;
+	const struct ynode *chart = NULL, *hcc = NULL;
+	const char *chart_in = NULL, *hcc_in = NULL;
+	struct buf msg = BUF_INIT;
+	int ret = -1;
+
+	memset(t, 0, sizeof(*t));
+	t->manifests_dir = xstrdup(manifests_dir);
+	t->chart_file = xasprintf("%s/traefik.yaml", manifests_dir);
+	if (disabled_why) {
+		t->disabled = 1;
+		t->disabled_why = xstrdup(disabled_why);
+	}
+	if (walk(t, manifests_dir, 0, &files, &nfiles) < 0)
+		goto out;
+	t->kept = xcalloc(nfiles ? nfiles : 1, sizeof(*t->kept));
+	for (size_t i = 0; i < nfiles; i++) {
+		struct buf data = BUF_INIT;
+		struct ydocs *d = &t->kept[t->nkept];
+
+		if (file_read(root_path(files[i]), CONFIG_MAX, &data, NULL) < 0 ||
+		    yaml_parse(root_path(files[i]), data.s, data.len, d) < 0) {
+			buf_release(&data);
+			set_error(t, last_error());
+			goto out;
+		}
+		buf_release(&data);
+		t->nkept++;
+		for (size_t j = 0; j < d->n; j++) {
+			const struct ynode *doc = d->doc[j];
+
+			if (!doc || doc->type != Y_MAP)
+				continue;
+			if (is_named(doc, "HelmChart", "traefik")) {
+				/* the packaged file is the chart; another one only without it */
+				if (!strcmp(files[i], t->chart_file) || !chart ||
+				    strcmp(chart_in, t->chart_file)) {
+					chart = doc;
+					chart_in = files[i];
+				}
+			} else if (is_named(doc, "HelmChartConfig", "traefik")) {
+				/* one object: whichever file K3s applies last wins */
+				hcc = doc;
+				hcc_in = files[i];
+				t->hcc_files = xrealloc(t->hcc_files, (t->nhcc + 1) * sizeof(char *));
+				t->hcc_files[t->nhcc++] = xstrdup(files[i]);
+			} else {
+				add_middleware(t, doc, files[i], 0);
+			}
+		}
+	}
+	if (chart_in && !strcmp(chart_in, t->chart_file))
+		t->packaged = 1;
+	if (!t->packaged && !t->disabled) {
+		struct stat st;
+		char *skip = xasprintf("%s.skip", t->chart_file);
+
+		if (lstat(root_path(skip), &st) == 0) {
+			t->disabled = 1;
+			t->disabled_why = xasprintf("'%s' exists", skip);
+		}
+		free(skip);
+	}
+	if (!chart) {
+		if (t->disabled) {
+			ret = 0;
+			goto out;
+		}
+		buf_addf(&msg, "'%s': no HelmChart 'traefik' in kube-system (and Traefik is not "
+		    "disabled)", root_path(t->chart_file));
+		set_error(t, msg.s);
+		goto out;
+	}
+	free(t->chart_file);
+	t->chart_file = xstrdup(chart_in);
+	t->chart_line = chart->line;
+	t->chart_version = chart_version_of(chart);
+	t->chart_major = t->chart_version ? chart_major_of(t->chart_version) : -1;
+	t->gen = traefik_gen_of(t->chart_major);
+	if (t->gen == TGEN_UNKNOWN) {
+		buf_addf(&msg, "'%s' line %d: cannot tell the Traefik chart version from spec.chart "
+		    "or spec.version", root_path(chart_in), chart->line);
+		set_error(t, msg.s);
+		goto out;
+	}
+	if (add_source(t, "chart defaults", NULL, NULL) < 0 ||
+	    add_source(t, "HelmChart", chart_in, chart) < 0 ||
+	    (hcc && add_source(t, "HelmChartConfig", hcc_in, hcc) < 0))
+		goto out;
+	t->values = ynew_map();
+	for (size_t i = 0; i < t->nsrc; i++)
+		ymerge(t->values, t->src[i].root);
+	/* Middlewares in extraObjects of the values that win */
+	for (size_t i = t->nsrc; i-- > 0;) {
+		const struct ynode *xo = ymap_get(t->src[i].root, "extraObjects");
+
+		if (!xo)
+			continue;
+		for (size_t j = 0; xo->type == Y_SEQ && j < xo->n; j++)
+			if (xo->vals[j] && xo->vals[j]->type == Y_MAP)
+				add_middleware(t, xo->vals[j], t->src[i].file, t->src[i].line0);
+		break;	/* a list replaces, it does not merge */
+	}
+	ret = 0;
+out:
+	for (size_t i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
+	buf_release(&msg);
+	return ret;
+}
+
+void
+traefik_free(struct traefik *t)
+{
+	free(t->manifests_dir);
+	free(t->disabled_why);
+	free(t->chart_file);
+	free(t->chart_version);
+	for (size_t i = 0; i < t->nsrc; i++) {
+		free(t->src[i].file);
+		ydocs_free(&t->src[i].docs);
+	}
+	ynode_free(t->values);
+	for (size_t i = 0; i < t->nhcc; i++)
+		free(t->hcc_files[i]);
+	free(t->hcc_files);
+	for (size_t i = 0; i < t->nmw; i++) {
+		free(t->mw[i].name);
+		free(t->mw[i].ns);
+		free(t->mw[i].where);
+	}
+	free(t->mw);
+	for (size_t i = 0; i < t->nkept; i++)
+		ydocs_free(&t->kept[i]);
+	free(t->kept);
+	free(t->error);
+	memset(t, 0, sizeof(*t));
+}
+
+const struct ynode *
+tval(const struct traefik *t, const char *dotted)
+{
+	return ypath(t->values, dotted);
+}
+
+const char *
+twhere(const struct traefik *t, const char *dotted)
+{
+	static struct buf ring[4];
+	static unsigned next;
+	struct buf *b = &ring[next++ % ARRAY_SIZE(ring)];
+
+	buf_reset(b);
+	for (size_t i = t->nsrc; i-- > 0;) {
+		const struct ynode *n = ypath(t->src[i].root, dotted);
+
+		if (!n)
+			continue;
+		if (!t->src[i].file)
+			buf_adds(b, "chart default");
+		else
+			buf_addf(b, "%s:%d", t->src[i].file, t->src[i].line0 + n->line);
+		return b->s;
+	}
+	buf_adds(b, "not set");
+	return b->s;
+}
+
+const struct tmiddleware *
+traefik_middleware(const struct traefik *t, const char *name, const char *ns)
+{
+	for (size_t i = t->nmw; i-- > 0;)
+		if (!strcmp(t->mw[i].name, name) && (!ns || !strcmp(t->mw[i].ns, ns)))
+			return &t->mw[i];
+	return NULL;
+}
+
+const struct tmiddleware *
+traefik_middleware_ref(const struct traefik *t, const char *ref)
+{
+	const char *at = strchr(ref, '@');
+	size_t n = at ? (size_t)(at - ref) : strlen(ref);
+	const struct tmiddleware *found = NULL;
+
+	if (at && strcmp(at, "@kubernetescrd"))
+		return NULL;	/* another provider: not ours to resolve */
+	/* "<namespace>-<name>": namespaces may hold dashes, so try each split */
+	for (size_t i = 0; i < t->nmw && !found; i++) {
+		const struct tmiddleware *m = &t->mw[i];
+		size_t ln = strlen(m->ns), lm = strlen(m->name);
+
+		if (ln + 1 + lm == n && !strncmp(ref, m->ns, ln) && ref[ln] == '-' &&
+		    !strncmp(ref + ln + 1, m->name, lm))
+			found = m;
+	}
+	return found;
+}
+
+const char *
+traefik_version(const struct traefik *t)
+{
+	static char out[64];
+	const char *tag = yscalar(tval(t, "image.tag"));
+
+	if (!tag || !*tag || strlen(tag) > 40)
+		return NULL;
+	snprintf(out, sizeof(out), "%s%s", tag[0] == 'v' ? "" : "v", tag);
+	return out;
+}

@@ -1,0 +1,150 @@
+/*
+ * traefik.h: the packaged Traefik of a K3s server, as data.
+ *
+ * traefik_load() reads <manifests>/traefik.yaml (the HelmChart K3s writes:
+ * chart version, hence the chart generation and its values keys) and every
+ * HelmChartConfig named "traefik" in kube-system in the manifests dir
+ * (walked as K3s walks it: recursively, .yaml, .yml and .json in any case, no
+ * dotfiles, <file>.skip honoured), and merges the values as Helm does:
+ * chart defaults < HelmChart valuesContent < HelmChartConfig valuesContent.
+ * Middleware objects (extraObjects and other manifests) are collected so a
+ * route's middleware can be resolved to what it does.
+ *
+ * Generations (shared/reference/k3s.md, "Traefik as packaged by K3s"):
+ *   TGEN_27  chart <= 33 (Traefik v2): ports.web.redirectTo.port
+ *   TGEN_34  chart 34-38 (Traefik v3): ports.web.redirections.entryPoint
+ *   TGEN_39  chart >= 39:              ports.web.http.redirections.entryPoint
+ *
+ * A load error (unreadable or malformed file, unknown chart) is kept in
+ * t->error (one line naming the file and line): checks then say "error",
+ * never "pass".
+ */
+#ifndef K3SGUARD_TRAEFIK_H
+#define K3SGUARD_TRAEFIK_H
+
+#include "core/buf.h"
+#include "checks/check.h"
+#include "core/yamltree.h"
+
+enum tgen { TGEN_UNKNOWN, TGEN_27, TGEN_34, TGEN_39 };
+
+struct tsource {
+	const char *what;	/* "chart defaults", "HelmChart", "HelmChartConfig" */
+	char *file;		/* host path; NULL for the built-in defaults */
+	int line0;		/* file line of the valuesContent block */
+	struct ydocs docs;
+	const struct ynode *root;	/* the values map, or NULL */
+};
+
+struct tmiddleware {
+	char *name;
+	char *ns;		/* namespace ("default" when absent) */
+	const struct ynode *spec;	/* borrowed from a kept tree */
+	char *where;		/* "file:line" */
+};
+
+struct traefik {
+	char *manifests_dir;	/* host path */
+	int disabled;		/* --disable=traefik, or traefik.yaml.skip */
+	char *disabled_why;
+	int packaged;		/* traefik.yaml exists */
+	char *chart_file;	/* host path of traefik.yaml */
+	int chart_line;
+	char *chart_version;	/* "27.0.201+up27.0.2" */
+	long chart_major;	/* upstream chart major: 27 */
+	enum tgen gen;
+	struct tsource src[3];
+	size_t nsrc;
+	struct ynode *values;	/* merged, owned */
+	char **hcc_files;	/* files with a HelmChartConfig traefik (host paths) */
+	size_t nhcc;
+	struct tmiddleware *mw;
+	size_t nmw;
+	struct ydocs *kept;	/* parsed manifests the middleware specs point into */
+	size_t nkept;
+	char *error;		/* one line; non-NULL: load failed */
+};
+
+/*
+ * Load from the manifests dir (host path).  disabled_why non-NULL: K3s runs
+ * with --disable=traefik (the caller knows from the node's config).
+ * Returns 0, or -1 when t->error was set (the struct is still valid).
+ */
+int traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_why);
+void traefik_free(struct traefik *t);
+
+/* Generation of an upstream chart major (27 -> TGEN_27). */
+enum tgen traefik_gen_of(long chart_major);
+const char *traefik_gen_name(enum tgen g);	/* "27.x", "34-38", "39+" */
+
+/* Merged value at a dotted path, or NULL. */
+const struct ynode *tval(const struct traefik *t, const char *dotted);
+/* "file:line" of the source that set the path last, or "chart default". */
+const char *twhere(const struct traefik *t, const char *dotted);
+/* Middleware by name (and namespace, NULL = any). */
+const struct tmiddleware *traefik_middleware(const struct traefik *t, const char *name,
+    const char *ns);
+/*
+ * Resolve a Traefik middleware reference as used on an entry point
+ * ("kube-system-ratelimit@kubernetescrd") or a route ({name, namespace}).
+ */
+const struct tmiddleware *traefik_middleware_ref(const struct traefik *t, const char *ref);
+
+/* The Traefik version in use ("v2.11.24"), from image.tag; NULL if unknown. */
+const char *traefik_version(const struct traefik *t);
+
+/*
+ * Path of the values key for a setting in this generation (NULL when the
+ * generation has none).  Settings: "redirect", "websecure-middlewares",
+ * "access-log", "api-insecure".
+ */
+const char *traefik_key(const struct traefik *t, const char *setting);
+
+/*
+ * Checks, one function per check id (strategy "traefik"); shared by
+ * `traefik audit` and the audit registry (src/check-traefik.c).
+ */
+void traefik_check_packaged(const struct traefik *t, struct check_result *r);
+void traefik_check_helmchartconfig(const struct traefik *t, struct check_result *r);
+void traefik_check_dashboard(const struct traefik *t, struct check_result *r);
+void traefik_check_insecure_api(const struct traefik *t, struct check_result *r);
+void traefik_check_redirect(const struct traefik *t, struct check_result *r);
+void traefik_check_tls(const struct traefik *t, struct check_result *r);
+void traefik_check_rate_limit(const struct traefik *t, struct check_result *r);
+void traefik_check_access_log(const struct traefik *t, struct check_result *r);
+void traefik_check_host_network(const struct traefik *t, struct check_result *r);
+void traefik_check_security_context(const struct traefik *t, struct check_result *r);
+void traefik_check_version(const struct traefik *t, struct check_result *r);
+void traefik_check_waf(const struct traefik *t, struct check_result *r);
+
+/* The advisory data file in use (see update.h). Set by the caller; NULL = default. */
+extern const char *traefik_advisories_file;
+
+#endif
+
+/* traefik harden: what to write (src/traefik-harden.c). */
+enum dash_mode { DASH_OFF, DASH_BASIC_AUTH };
+
+struct harden_opts {
+	enum dash_mode dashboard;
+	const char *htpasswd_secret;	/* DASH_BASIC_AUTH: Secret in kube-system */
+	long rate_avg, rate_burst;	/* 0: keep an existing limit, else 100/200 */
+	int min_tls;			/* 12, 13, or 0: keep a stricter one, else 12 */
+	int waf;			/* add the Coraza WAF plugin (chart 34+) */
+};
+
+/*
+ * Compute the HelmChartConfig file that hardens t: *target gets the host
+ * path to write (the file that already holds HelmChartConfig 'traefik', or
+ * <manifests>/traefik-config.yaml), out the whole new file, changes one
+ * line per change ("set ...", "removed ...").  *same = 1 when the file
+ * already has exactly this content.  0, or -1 with error().
+ */
+int traefik_harden(const struct traefik *t, const struct harden_opts *o, char **target,
+    struct buf *out, struct buf *changes, int *same);
+
+/* The node's Traefik (manifests under its data dir, --disable): src/check-traefik.c. */
+struct node;
+int traefik_load_node(const struct node *n, struct traefik *t);
+/* The same, cached for the node's checks (errors kept in ->error, not printed). */
+const struct traefik *traefik_for_node(const struct node *n);
