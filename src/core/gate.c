@@ -343,6 +343,40 @@ gate_open_parent(const char *node_path, const char **base)
 	return r_; \
 } while (0)
 
+static int
+one_name(const char *name)
+{
+	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		errno = EINVAL;
+		return 0;
+	}
+	return 1;
+}
+
+int
+gate_openat(int dirfd, const char *name, int flags)
+{
+	if (!one_name(name))
+		return -1;
+	return openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+int
+gate_statat(int dirfd, const char *name, struct stat *st)
+{
+	if (!one_name(name))
+		return -1;
+	return fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW);
+}
+
+int
+gate_unlinkat(int dirfd, const char *name, int flags)
+{
+	if (!one_name(name))
+		return -1;
+	return unlinkat(dirfd, name, flags);
+}
+
 int
 gate_lstat(const char *node_path, struct stat *st)
 {

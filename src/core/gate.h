@@ -67,6 +67,15 @@ DIR *gate_opendir(const char *node_path);
 int gate_open_parent(const char *node_path, const char **base);
 
 /*
+ * One step down from a directory fd the gate returned (a directory walk):
+ * name must be a single component (no '/', not "." or ".."), never
+ * followed when it is a link.  -1 with errno (EINVAL for a bad name).
+ */
+int gate_openat(int dirfd, const char *name, int flags);
+int gate_statat(int dirfd, const char *name, struct stat *st);
+int gate_unlinkat(int dirfd, const char *name, int flags);
+
+/*
  * Read a whole regular file: refuses a symlink as the last component,
  * anything not a regular file, more than cap bytes.  -1 after one error()
  * naming the file as shown to people.  st (may be NULL) gets its fstat.
