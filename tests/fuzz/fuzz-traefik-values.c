@@ -11,7 +11,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-const char *gopt.config = "/nonexistent/k3sguard/config.yaml";
+static void no_host_config(void) __attribute__((constructor));
+/* never the host's own k3sguard config */
+static void
+no_host_config(void)
+{
+	gopt.config = "/nonexistent/k3sguard/config.yaml";
+}
 
 static char dir[64];
 

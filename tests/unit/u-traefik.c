@@ -10,7 +10,13 @@
 #include "unit.h"
 
 /* main.c defines it in the binary; advisories lookups read the config */
-const char *gopt.config = "/nonexistent/k3sguard/config.yaml";
+static void no_host_config(void) __attribute__((constructor));
+/* never the host's own k3sguard config */
+static void
+no_host_config(void)
+{
+	gopt.config = "/nonexistent/k3sguard/config.yaml";
+}
 
 static char tmpdir[] = "/tmp/u-traefik.XXXXXX";
 
