@@ -20,6 +20,7 @@
  */
 #include "core/k3sguard.h"
 #include "cmd/cmd.h"
+#include "report/escape.h"
 #include "scan/scan.h"
 
 #include <dirent.h>
@@ -491,18 +492,22 @@ finding_cmp(const void *a, const void *b)
 	return x->col < y->col ? -1 : x->col > y->col;
 }
 
+/*
+ * Output escaping, one place per format: file names and the text of a hit
+ * (a datastore URL's scheme comes from the file) go through escape.h, as
+ * text for the terminal, as valid UTF-8 for jansson.
+ */
 static void
 print_text(const struct finding *f, size_t n, const struct stats *st)
 {
-	struct buf b = BUF_INIT;
+	struct esc_ring r;
 
-	for (size_t i = 0; i < n; i++) {
-		buf_reset(&b);
-		buf_add_printable(&b, f[i].path);
-		printf("%s:%zu:%zu: %s %s: %s\n", b.s, f[i].line, f[i].col,
-		    sev_name(f[i].hit.severity), scan_rules[f[i].hit.rule].id, f[i].hit.desc);
-	}
-	buf_release(&b);
+	esc_ring_init(&r, ESC_TEXT);
+	for (size_t i = 0; i < n; i++)
+		printf("%s:%zu:%zu: %s %s: %s\n", esc_ring(&r, f[i].path), f[i].line, f[i].col,
+		    sev_name(f[i].hit.severity), scan_rules[f[i].hit.rule].id,
+		    esc_ring(&r, f[i].hit.desc));
+	esc_ring_release(&r);
 	printf("scanned %llu files (%llu bytes), skipped %llu binary, %llu symlinks, "
 	    "%llu excluded: %zu finding%s\n", st->files, st->bytes, st->binary,
 	    st->symlinks, st->excluded, n, n == 1 ? "" : "s");
@@ -511,23 +516,12 @@ print_text(const struct finding *f, size_t n, const struct stats *st)
 static json_t *
 jstr(const char *s)
 {
-	json_t *v = json_string(s);
+	struct buf b = BUF_INIT;
+	json_t *v;
 
-	if (!v) {
-		/* not UTF-8 (a file name): escape it */
-		struct buf b = BUF_INIT;
-
-		for (; *s; s++) {
-			unsigned char c = (unsigned char)*s;
-
-			if (c < 0x20 || c >= 0x7f)
-				buf_addf(&b, "\\x%02x", c);
-			else
-				buf_addch(&b, c);
-		}
-		v = json_string(b.s);
-		buf_release(&b);
-	}
+	esc_add(&b, s, ESC_UTF8);	/* json_string() refuses invalid UTF-8 */
+	v = json_string(b.s);
+	buf_release(&b);
 	if (!v)
 		fatal("out of memory");
 	return v;
@@ -589,7 +583,7 @@ text_obj(const char *s)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "text", json_string(s));
+	json_object_set_new(o, "text", jstr(s));
 	return o;
 }
 

@@ -12,6 +12,8 @@
  * evidence) is escaped; evidence never holds a secret (check.h).
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
+#include "report/escape.h"
 #include "report/report.h"
 
 #include <time.h>
@@ -63,36 +65,17 @@ static const char css[] =
 "section.strategy{border-color:#999}tr{break-inside:avoid}thead{display:table-header-group}"
 ".sev,.totals span,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
+/*
+ * The one escape of this renderer: every string in text and in attribute
+ * values (escape.h ESC_MARKUP: entities, visible controls, valid UTF-8).
+ */
 static void
 esc(FILE *out, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&#39;", out);
-			break;
-		default:
-			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-				fprintf(out, "\\x%02x", (unsigned char)*s);
-			else
-				fputc(*s, out);
-		}
-	}
+	esc_fputs(s, ESC_MARKUP, out);
 }
 
-/* The node's name: <root>/etc/hostname, or this host's name for "/". */
+/* The node's name: its /etc/hostname (through the gate), or this host's name for "/". */
 static void
 node_name(const struct report *rp, struct buf *out)
 {
@@ -100,7 +83,7 @@ node_name(const struct report *rp, struct buf *out)
 	struct buf b = BUF_INIT;
 
 	quiet_errors++;
-	if (file_read(root_path("/etc/hostname"), 256, &b, NULL) == 0) {
+	if (gate_read("/etc/hostname", 256, &b, NULL) == 0) {
 		buf_trim(&b);
 		buf_add(out, b.s, strcspn(b.s, "\n"));
 	}
@@ -187,7 +170,9 @@ strategy_section(const struct report *rp, FILE *out, size_t si)
 		pass += rp->items[i].result.status == ST_PASS;
 	}
 	pct = ran ? 100.0 * (double)pass / (double)ran : 0;
-	fprintf(out, "<section class=\"strategy\" id=\"strategy-%s\">\n<h2>", s->id);
+	fputs("<section class=\"strategy\" id=\"strategy-", out);
+	esc(out, s->id);
+	fputs("\">\n<h2>", out);
 	esc(out, s->title);
 	fputs("</h2>\n<div class=\"score\">", out);
 	fprintf(out, "<svg viewBox=\"0 0 100 6\" preserveAspectRatio=\"none\" role=\"img\" "
@@ -224,9 +209,10 @@ check_row(FILE *out, const struct report_item *it, int with_fix)
 	const char *sev = severity_name(it->check->severity);
 	const char *st = status_name(it->result.status);
 
-	fprintf(out, "<tr id=\"%s-%s\"><td data-label=\"Severity\"><span class=\"sev sev-%s\">%s"
-	    "</span> <strong class=\"st-%s\">%s</strong></td>", with_fix ? "finding" : "check",
-	    it->check->id, sev, sev, st, st);
+	fprintf(out, "<tr id=\"%s-", with_fix ? "finding" : "check");
+	esc(out, it->check->id);
+	fprintf(out, "\"><td data-label=\"Severity\"><span class=\"sev sev-%s\">%s"
+	    "</span> <strong class=\"st-%s\">%s</strong></td>", sev, sev, st, st);
 	fputs("<td data-label=\"Check\"><code>", out);
 	esc(out, it->check->id);
 	fputs("</code><br>", out);

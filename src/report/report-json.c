@@ -3,6 +3,7 @@
  * k3sguard-report-format: json | one JSON document (schema: docs/audit.schema.json)
  */
 #include "core/k3sguard.h"
+#include "report/escape.h"
 #include "report/report.h"
 
 #include <jansson.h>
@@ -30,21 +31,18 @@ push(json_t *arr, json_t *val)
 		fatal("out of memory");
 }
 
-/* s as a JSON string; bytes of invalid UTF-8 become \xNN text */
+/*
+ * The one way a string gets into this report: as valid UTF-8 (invalid
+ * bytes become U+FFFD, escape.h), so json_string() cannot refuse it;
+ * jansson escapes control characters itself.
+ */
 static json_t *
 ustr(const char *s)
 {
 	struct buf b = BUF_INIT;
-	json_t *j = json_string(s);
+	json_t *j;
 
-	if (j)
-		return j;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p >= 0x80)
-			buf_addf(&b, "\\x%02x", *p);
-		else
-			buf_addch(&b, *p);
-	}
+	esc_add(&b, s, ESC_UTF8);
 	j = chk(json_string(b.s));
 	buf_release(&b);
 	return j;
@@ -62,7 +60,7 @@ phrases_json(const struct phrases *p)
 	json_t *a = chk(json_array());
 
 	for (size_t i = 0; i < p->n; i++)
-		push(a, json_string(p->v[i]));
+		push(a, ustr(p->v[i]));
 	return a;
 }
 
@@ -75,12 +73,12 @@ report_json(const struct report *rp, FILE *out)
 	json_t *sum = chk(json_object()), *errs = chk(json_array());
 	int ret = 0;
 
-	set(doc, "tool", json_string("k3sguard"));
-	set(doc, "version", json_string(K3SGUARD_VERSION));
+	set(doc, "tool", ustr("k3sguard"));
+	set(doc, "version", ustr(K3SGUARD_VERSION));
 	set(node, "root", ustr(n->root ? n->root : "/"));
-	set(node, "role", json_string(role_name(n->role)));
+	set(node, "role", ustr(role_name(n->role)));
 	set(node, "k3s_version", str_or_null(n->k3s_version));
-	set(node, "datastore", json_string(datastore_name(n->datastore)));
+	set(node, "datastore", ustr(datastore_name(n->datastore)));
 	set(node, "data_dir", n->data_dir ? ustr(n->data_dir) : json_null());
 	set(doc, "node", node);
 	for (size_t si = 0; si < nstrategies; si++) {
@@ -92,8 +90,8 @@ report_json(const struct report *rp, FILE *out)
 			continue;
 		o = chk(json_object());
 		threats = chk(json_array());
-		set(o, "id", json_string(s->id));
-		set(o, "title", json_string(s->title));
+		set(o, "id", ustr(s->id));
+		set(o, "title", ustr(s->title));
 		report_fields(rp, si, &impl, &miss);
 		set(o, "implemented", phrases_json(&impl));
 		set(o, "missing", phrases_json(&miss));
@@ -102,8 +100,8 @@ report_json(const struct report *rp, FILE *out)
 		for (size_t t = 0; t < s->nthreats; t++) {
 			json_t *th = chk(json_object());
 
-			set(th, "name", json_string(s->threats[t].name));
-			set(th, "severity", json_string(s->threats[t].severity));
+			set(th, "name", ustr(s->threats[t].name));
+			set(th, "severity", ustr(s->threats[t].severity));
 			push(threats, th);
 		}
 		set(o, "threats", threats);
@@ -114,13 +112,13 @@ report_json(const struct report *rp, FILE *out)
 		const struct report_item *it = &rp->items[i];
 		json_t *c = chk(json_object());
 
-		set(c, "id", json_string(it->check->id));
-		set(c, "strategy", json_string(it->strategy->id));
-		set(c, "severity", json_string(severity_name(it->check->severity)));
-		set(c, "status", json_string(status_name(it->result.status)));
-		set(c, "title", json_string(it->check->title));
+		set(c, "id", ustr(it->check->id));
+		set(c, "strategy", ustr(it->strategy->id));
+		set(c, "severity", ustr(severity_name(it->check->severity)));
+		set(c, "status", ustr(status_name(it->result.status)));
+		set(c, "title", ustr(it->check->title));
 		set(c, "evidence", ustr(it->result.evidence.s));
-		set(c, "remediation", json_string(it->check->remediation));
+		set(c, "remediation", ustr(it->check->remediation));
 		push(checks, c);
 	}
 	set(doc, "checks", checks);
@@ -130,7 +128,7 @@ report_json(const struct report *rp, FILE *out)
 	for (size_t i = 0; i < n->nerrors; i++) {
 		json_t *e = chk(json_object());
 
-		set(e, "source", json_string(n->errors[i].source));
+		set(e, "source", ustr(n->errors[i].source));
 		set(e, "file", ustr(n->errors[i].file ? n->errors[i].file : ""));
 		set(e, "message", ustr(n->errors[i].msg));
 		push(errs, e);

@@ -5,28 +5,17 @@
  * k3sguard-report-format: junit | JUnit XML for CI (one testsuite per strategy)
  */
 #include "core/k3sguard.h"
+#include "report/escape.h"
 #include "report/report.h"
 
-/* XML 1.0 text: escape markup, drop what XML cannot hold. */
+/*
+ * The one escape of this renderer: every string between the tags and in
+ * attribute values, as well-formed XML 1.0 in UTF-8 (escape.h ESC_MARKUP).
+ */
 static void
 xml(FILE *out, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&apos;", out); break;
-		default:
-			if (*p < 0x20 && *p != '\t')
-				fputc('?', out);
-			else if (*p >= 0x80)
-				fprintf(out, "\\x%02x", *p);	/* no guessing at encodings */
-			else
-				fputc(*p, out);
-		}
-	}
+	esc_fputs(s, ESC_MARKUP, out);
 }
 
 int
@@ -77,8 +66,9 @@ report_junit(const struct report *rp, FILE *out)
 				break;
 			}
 			if (tag) {
-				fprintf(out, "      <%s type=\"%s\" message=\"", tag,
-				    severity_name(it->check->severity));
+				fprintf(out, "      <%s type=\"", tag);
+				xml(out, severity_name(it->check->severity));
+				fputs("\" message=\"", out);
 				xml(out, it->result.evidence.s);
 				fputs("\">", out);
 				xml(out, it->check->title);
@@ -86,7 +76,9 @@ report_junit(const struct report *rp, FILE *out)
 				xml(out, it->check->remediation);
 				fprintf(out, "</%s>\n", tag);
 			}
-			fprintf(out, "      <system-out>%s: ", status_name(it->result.status));
+			fputs("      <system-out>", out);
+			xml(out, status_name(it->result.status));
+			fputs(": ", out);
 			xml(out, it->result.evidence.s);
 			fputs("</system-out>\n    </testcase>\n", out);
 		}

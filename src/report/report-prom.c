@@ -9,10 +9,15 @@
  * count per status; the audit's time and duration; and, where the node
  * shows them, the age of the server token file and of the newest K3s etcd
  * snapshot, and the drift of the manifests directory from its signed
- * baseline (`k3sguard manifests lock`, default paths).  Label values are escaped as the format says (\\, \", \n).
+ * baseline as the check manifests.baseline found it.  Node files are
+ * reached through the gate only (core/gate.h).
+ *
+ * Every label value goes through label_value() (escape.h ESC_PROM: UTF-8,
+ * and \\ \" \n escaped as the format says), whatever it holds.
  */
 #include "core/k3sguard.h"
-#include "manifests/manifests.h"
+#include "core/gate.h"
+#include "report/escape.h"
 #include "report/report.h"
 
 #include <dirent.h>
@@ -21,14 +26,7 @@
 static void
 label_value(FILE *out, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fprintf(out, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", out);
-		else
-			fputc(*s, out);
-	}
+	esc_fputs(s, ESC_PROM, out);
 }
 
 static void
@@ -61,15 +59,13 @@ run_seconds(void)
 	double ret = -1;
 	long long ticks;
 	long hz = sysconf(_SC_CLK_TCK);
+	int r;
 
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return -1;
+	/* this process's own file, not the node's: a local path */
 	quiet_errors++;
-	r = fd_read_all(fd, "/proc/self/stat", 4096, &b);
+	r = file_read("/proc/self/stat", 4096, &b, NULL);
 	quiet_errors--;
-	close(fd);
+	clear_error();
 	if (r < 0 || !(p = strrchr(b.s, ')')))
 		goto out;
 	/* after "pid (comm)": field 3 is state; starttime is field 22 */
@@ -87,12 +83,11 @@ out:
 	return ret;
 }
 
-/* Newest regular file in dir (host path): count, and its mtime. */
-/* Files in dir (host path) whose name ends in suffix: count, and the newest mtime. */
+/* Regular files in dir (a node path) whose name ends in suffix: count, and the newest mtime. */
 static int
 newest_file(const char *dir, const char *suffix, size_t *count, time_t *newest)
 {
-	DIR *d = opendir(root_path(dir));
+	DIR *d = gate_opendir(dir);
 	struct dirent *e;
 	struct stat st;
 
@@ -102,7 +97,7 @@ newest_file(const char *dir, const char *suffix, size_t *count, time_t *newest)
 		return -1;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' || (suffix && !ends_with(e->d_name, suffix)) ||
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    gate_statat(dirfd(d), e->d_name, &st) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
 		(*count)++;
@@ -165,7 +160,7 @@ node_gauges(const struct report *rp, FILE *out, time_t now)
 	if (n->data_dir) {
 		const char *tok = node_data_path(n, "server/token");
 
-		if (path_lstat(root_path(tok), &st) == 0 && S_ISREG(st.st_mode)) {
+		if (gate_lstat(tok, &st) == 0 && S_ISREG(st.st_mode)) {
 			head(out, "k3sguard_server_token_file_age_seconds",
 			    "Seconds since the K3s server token file last changed (K3s rewrites it when the token is rotated).");
 			fprintf(out, "k3sguard_server_token_file_age_seconds %lld\n",
@@ -175,32 +170,55 @@ node_gauges(const struct report *rp, FILE *out, time_t now)
 	snapshot_gauges(rp, out, now);
 }
 
-/* Drift from the signed manifests baseline, when there is one. */
+/*
+ * Drift from the signed manifests baseline, as the check manifests.baseline
+ * (manifests-audit.c) found it: its result, not a second read of the lock.
+ * No baseline at all (or the check not run): no gauge.  The check records a
+ * status and one evidence line, not the number of entries that drifted, so
+ * the number is read from the fixed start of its evidence, built here from
+ * the same data dir; what follows it (a file name) cannot change it.
+ */
+static int
+baseline_drift(const struct report *rp, const struct check_result *r, size_t *drift)
+{
+	struct buf want = BUF_INIT, raw = BUF_INIT;
+	const char *rest = NULL;
+	char *end;
+	unsigned long long v;
+
+	buf_addf(&raw, "'%s' differs from its signed baseline in ",
+	    node_data_path(rp->node, "server/manifests"));
+	buf_add_printable(&want, raw.s);
+	starts_with(r->evidence.s, want.s, &rest);
+	buf_release(&want);
+	buf_release(&raw);
+	if (!rest || !isdigit((unsigned char)*rest))
+		return -1;
+	errno = 0;
+	v = strtoull(rest, &end, 10);
+	if (errno || !starts_with(end, " entr", NULL))
+		return -1;
+	*drift = (size_t)v;
+	return 0;
+}
+
 static void
 manifests_gauges(const struct report *rp, FILE *out)
 {
-	const struct node *n = rp->node;
-	char *lock = xstrdup(root_path(MANIFESTS_LOCK)), *key = xstrdup(root_path(MANIFESTS_KEY));
-	char *dir = NULL;
-	struct mlock l = { 0 };
-	struct mtree cur = { 0 };
-	struct mchange *ch = NULL;
-	enum sig_state sig = SIG_MISSING;
-	struct stat st;
+	const struct check_result *r = NULL;
 	size_t drift = 0;
-	int valid = 0;
+	int valid;
 
-	if (n->role == ROLE_AGENT || !n->data_dir || path_lstat(lock, &st) < 0)
-		goto out;
-	dir = xstrdup(root_path(node_data_path(n, "server/manifests")));
-	quiet_errors++;
-	if (mlock_read(lock, key, &l, &sig) == 0 && sig == SIG_OK &&
-	    mtree_scan(dir, &cur, 0) == 0) {
-		valid = 1;
-		drift = mtree_diff(&l.tree, &cur, &ch);
-	}
-	quiet_errors--;
-	clear_error();
+	if (rp->node->role == ROLE_AGENT || !rp->node->data_dir)
+		return;
+	for (size_t i = 0; i < rp->nitems; i++)
+		if (!strcmp(rp->items[i].check->id, "manifests.baseline"))
+			r = &rp->items[i].result;
+	if (!r || r->status == ST_SKIP ||
+	    (r->status == ST_FAIL && starts_with(r->evidence.s, "no signed baseline", NULL)))
+		return;
+	valid = r->status == ST_PASS ||
+	    (r->status == ST_FAIL && baseline_drift(rp, r, &drift) == 0);
 	head(out, "k3sguard_manifests_baseline_valid",
 	    "1 when the signed manifests baseline verified and the directory could be read.");
 	fprintf(out, "k3sguard_manifests_baseline_valid %d\n", valid);
@@ -209,14 +227,6 @@ manifests_gauges(const struct report *rp, FILE *out)
 		    "Entries of the manifests directory added, removed or changed since the signed baseline.");
 		fprintf(out, "k3sguard_manifests_drift_entries %zu\n", drift);
 	}
-	free(ch);
-	if (sig == SIG_OK)
-		mlock_free(&l);
-	mtree_free(&cur);
-out:
-	free(dir);
-	free(lock);
-	free(key);
 }
 
 int
@@ -248,9 +258,12 @@ report_prom(const struct report *rp, FILE *out)
 		for (size_t i = 0; i < rp->nitems; i++)
 			if (rp->items[i].strategy == &strategies[si])
 				cnt[rp->items[i].result.status]++;
-		for (int st = 0; st < NSTATUS; st++)
-			fprintf(out, "k3sguard_strategy_checks{strategy=\"%s\",status=\"%s\"} %zu\n",
-			    strategies[si].id, status_name((enum status)st), cnt[st]);
+		for (int st = 0; st < NSTATUS; st++) {
+			fputs("k3sguard_strategy_checks{strategy=\"", out);
+			label_value(out, strategies[si].id);
+			fprintf(out, "\",status=\"%s\"} %zu\n", status_name((enum status)st),
+			    cnt[st]);
+		}
 	}
 	head(out, "k3sguard_strategy_passed_ratio",
 	    "Checks passed over checks that ran (skipped ones left out), per strategy.");
@@ -266,9 +279,11 @@ report_prom(const struct report *rp, FILE *out)
 			ran++;
 			pass += rp->items[i].result.status == ST_PASS;
 		}
-		if (ran)
-			fprintf(out, "k3sguard_strategy_passed_ratio{strategy=\"%s\"} %.6g\n",
-			    strategies[si].id, (double)pass / (double)ran);
+		if (!ran)
+			continue;
+		fputs("k3sguard_strategy_passed_ratio{strategy=\"", out);
+		label_value(out, strategies[si].id);
+		fprintf(out, "\"} %.6g\n", (double)pass / (double)ran);
 	}
 	head(out, "k3sguard_node_info", "The audited node: role, datastore, K3s version, k3sguard version.");
 	fprintf(out, "k3sguard_node_info{role=\"%s\",datastore=\"%s\",k3s_version=\"",

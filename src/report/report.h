@@ -10,7 +10,9 @@
  * format (html, prom, ...) is adding a file.
  *
  * Evidence in a report never holds a secret (see check.h); renderers print
- * it as data (escaped for their format), never interpret it.
+ * it as data, never interpret it.  Evidence, paths, the K3s version and
+ * every other string may hold any byte whatever the check did with it: each
+ * renderer passes every string it prints through escape.h, at one place.
  */
 #ifndef K3SGUARD_REPORT_H
 #define K3SGUARD_REPORT_H
