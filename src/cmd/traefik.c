@@ -10,6 +10,7 @@
 #include "core/k3sguard.h"
 #include "checks/check.h"
 #include "cmd/cmd.h"
+#include "core/gate.h"
 #include "node/node.h"
 #include "traefik/traefik.h"
 
@@ -290,7 +291,8 @@ traefik_harden_cmd(int argc, char **argv)
 		ret = EXIT_OK;
 		goto out;
 	}
-	if (file_write_atomic(root_path(target), out.s, out.len, 0600) < 0)
+	/* inside the root; refuses to replace anything but a regular file */
+	if (gate_write_atomic(target, out.s, out.len, 0600) < 0)
 		goto out;
 	printf("wrote %s for chart %s (generation %s):\n", target, t.chart_version,
 	    traefik_gen_name(t.gen));

@@ -13,6 +13,7 @@
 #include "core/k3sguard.h"
 #include "traefik/traefik.h"
 #include "traefik/traefik-yaml.h"
+#include "core/gate.h"
 
 #define MW_NS "kube-system"
 
@@ -516,9 +517,16 @@ traefik_harden(const struct traefik *t, const struct harden_opts *o, char **targ
 		    "which cannot run the Coraza WASM plugin", t->chart_version);
 	*target = t->nhcc ? xstrdup(t->hcc_files[0])
 	    : xasprintf("%s/traefik-config.yaml", t->manifests_dir);
-	if (lstat(root_path(*target), &st) == 0) {
-		if (file_read(root_path(*target), CONFIG_MAX, &old, NULL) < 0 ||
-		    yaml_parse(root_path(*target), old.s, old.len, &docs) < 0)
+	if (gate_lstat(*target, &st) == 0) {
+		if (gate_read(*target, CONFIG_MAX, &old, &st) < 0)
+			goto out;
+		/* its other name may be outside the root: neither shown nor replaced */
+		if (st.st_nlink > 1) {
+			error("'%s' has %ju hard links: refusing to read or replace it",
+			    root_path(*target), (uintmax_t)st.st_nlink);
+			goto out;
+		}
+		if (yaml_parse(root_path(*target), old.s, old.len, &docs) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < docs.n; i++) {

@@ -3,11 +3,6 @@
 #include "checks/check.h"
 #include "unit.h"
 
-/* main.c owns these; the node model links against them */
-const char *gopt.k3s_bin = "/usr/local/bin/k3s";
-const char *gopt.data_dir;
-const char *gopt.config = "/etc/k3sguard/config.yaml";
-
 static void
 strategy_ids_are_the_six(void)
 {
