@@ -517,16 +517,10 @@ traefik_harden(const struct traefik *t, const struct harden_opts *o, char **targ
 		    "which cannot run the Coraza WASM plugin", t->chart_version);
 	*target = t->nhcc ? xstrdup(t->hcc_files[0])
 	    : xasprintf("%s/traefik-config.yaml", t->manifests_dir);
+	/* a hard-linked file is neither read nor replaced */
 	if (gate_lstat(*target, &st) == 0) {
-		if (gate_read(*target, CONFIG_MAX, &old, &st) < 0)
-			goto out;
-		/* its other name may be outside the root: neither shown nor replaced */
-		if (st.st_nlink > 1) {
-			error("'%s' has %ju hard links: refusing to read or replace it",
-			    root_path(*target), (uintmax_t)st.st_nlink);
-			goto out;
-		}
-		if (yaml_parse(root_path(*target), old.s, old.len, &docs) < 0)
+		if (traefik_read(*target, &old) < 0 ||
+		    yaml_parse(root_path(*target), old.s, old.len, &docs) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < docs.n; i++) {

@@ -233,6 +233,21 @@ walk(struct traefik *t, const char *host_dir, int depth, char ***files, size_t *
 	return ret;
 }
 
+int
+traefik_read(const char *host_path, struct buf *out)
+{
+	struct stat st;
+
+	if (gate_read(host_path, CONFIG_MAX, out, &st) < 0)
+		return -1;
+	if (st.st_nlink > 1) {
+		buf_reset(out);
+		return error("'%s' has %ju hard links: not read (its other name may be outside "
+		    "the root)", root_path(host_path), (uintmax_t)st.st_nlink);
+	}
+	return 0;
+}
+
 static const char *
 doc_str(const struct ynode *doc, const char *dotted)
 {
@@ -387,7 +402,7 @@ traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_
 		struct buf data = BUF_INIT;
 		struct ydocs *d = &t->kept[t->nkept];
 
-		if (gate_read(files[i], CONFIG_MAX, &data, NULL) < 0 ||
+		if (traefik_read(files[i], &data) < 0 ||
 		    yaml_parse(root_path(files[i]), data.s, data.len, d) < 0) {
 			buf_release(&data);
 			set_error(t, last_error());
