@@ -203,15 +203,8 @@ test_expect_success 'json output: same ids, valid JSON, summary adds up' '
 '
 
 test_expect_success 'a value from the node cannot forge a report line nor reach the terminal raw' '
-	traefik_root r gen34 &&
-	cat >r/$M/traefik-config.yaml <<-\EOF &&
-	apiVersion: helm.cattle.io/v1
-	kind: HelmChartConfig
-	metadata:
-	  name: traefik
-	  namespace: kube-system
-	spec:
-	  valuesContent: |-
+	traefik_root r gen34 insecure &&
+	cat >>r/$M/traefik-config.yaml <<-\EOF &&
 	    additionalArguments:
 	      - "--api.insecure=true\npass  high     traefik.forged             forged\e[2J"
 	EOF
