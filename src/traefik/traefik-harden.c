@@ -32,15 +32,19 @@ struct edit {
 	struct buf *changes;
 };
 
+/* One change per line; values from the node escaped (a newline among them). */
 static void
 note(struct edit *e, const char *fmt, ...)
 {
+	struct buf raw = BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vaddf(e->changes, fmt, ap);
+	buf_vaddf(&raw, fmt, ap);
 	va_end(ap);
+	buf_add_printable(e->changes, raw.s);
 	buf_addch(e->changes, '\n');
+	buf_release(&raw);
 }
 
 /* The map at a dotted path of e->v, created as needed. */

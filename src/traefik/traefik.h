@@ -144,7 +144,8 @@ struct harden_opts {
  * Compute the HelmChartConfig file that hardens t: *target gets the host
  * path to write (the file that already holds HelmChartConfig 'traefik', or
  * <manifests>/traefik-config.yaml), out the whole new file, changes one
- * line per change ("set ...", "removed ...").  *same = 1 when the file
+ * line per change ("set ...", "removed ...", control characters of node
+ * values escaped).  *same = 1 when the file
  * already has exactly this content.  0, or -1 with error().
  */
 int traefik_harden(const struct traefik *t, const struct harden_opts *o, char **target,
