@@ -202,6 +202,21 @@ test_expect_success 'json output: same ids, valid JSON, summary adds up' '
 	jq -e ".checks[] | select(.id == \"traefik.insecure-api\") | .status == \"fail\" and .severity == \"high\"" out.json
 '
 
+test_expect_success 'a value from the node cannot forge a report line nor reach the terminal raw' '
+	traefik_root r gen34 insecure &&
+	cat >>r/$M/traefik-config.yaml <<-\EOF &&
+	    additionalArguments:
+	      - "--api.insecure=true\npass  high     traefik.forged             forged\e[2J"
+	EOF
+	expect_code 1 k3sguard --root r traefik audit >out &&
+	expect_code 1 k3sguard --root r audit --strategy traefik >out2 &&
+	! grep -qi "^ *pass .*traefik\.forged" out out2 &&
+	! grep -q "$(printf "\033")" out out2 &&
+	grep "traefik.insecure-api" -A1 out | grep -q "true\\\\x0apass .*forged\\\\x1b\[2J" &&
+	expect_code 1 k3sguard --root r traefik audit --format json >out.json &&
+	jq -e ".checks[] | select(.id == \"traefik.insecure-api\") | .evidence | test(\"\\\\\\\\x1b\")" out.json
+'
+
 test_expect_success 'usage errors exit 64' '
 	expect_code 64 k3sguard traefik audit --format xml 2>err && one_line err &&
 	expect_code 64 k3sguard traefik audit extra 2>err &&

@@ -106,6 +106,21 @@ test_expect_success 'refusals: --waf on Traefik v2, two HelmChartConfigs, disabl
 	expect_code 2 k3sguard --root r traefik harden 2>err && grep -q "Traefik is disabled" err
 '
 
+test_expect_success 'a value from the node reaches the change list escaped, never raw' '
+	traefik_root r gen34 insecure &&
+	cat >>r/$M/traefik-config.yaml <<-\EOF &&
+	    additionalArguments:
+	      - "--api.insecure=true\nset everything: fine\e[2J"
+	EOF
+	for dry in --dry-run ""; do
+		k3sguard --root r traefik harden $dry >hout &&
+		! grep -q "$(printf "\033")" hout &&
+		! grep -q "^ *#* *set everything" hout &&
+		grep -q "removed .--api.insecure=true\\\\x0aset everything: fine\\\\x1b\[2J. from additionalArguments" hout ||
+		return 1
+	done
+'
+
 test_expect_success 'usage errors exit 64 and write nothing' '
 	traefik_root r gen34 &&
 	expect_code 64 k3sguard --root r traefik harden --dashboard basic-auth 2>err && one_line err &&

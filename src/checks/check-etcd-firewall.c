@@ -13,6 +13,7 @@
  */
 #include "core/k3sguard.h"
 #include "checks/check.h"
+#include "core/gate.h"
 #include "nft/nft.h"
 
 static void
@@ -42,7 +43,7 @@ etcd_installed(void)
 	struct stat st;
 
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
-		if (path_lstat(root_path(paths[i]), &st) == 0)
+		if (gate_lstat(paths[i], &st) == 0)
 			return paths[i];
 	return NULL;
 }

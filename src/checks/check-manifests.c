@@ -5,12 +5,14 @@
  * 0600 root, no group/other-writable directory on the way from /, no
  * symlink leading outside, nothing but regular files and directories.
  *
- * The walk MUST NOT follow symlinks: every directory is opened relative to
- * its parent with O_NOFOLLOW|O_DIRECTORY and every entry is fstatat'ed
- * with AT_SYMLINK_NOFOLLOW.
+ * The walk MUST NOT follow symlinks: the directory is opened through the
+ * gate (resolved inside the root, itself not followed), every directory
+ * below relative to its parent with gate_openat and every entry examined
+ * with gate_statat, neither of which follows a link.
  */
 #include "core/k3sguard.h"
 #include "checks/check.h"
+#include "core/gate.h"
 #include "manifests/manifests.h"
 
 #include <dirent.h>
@@ -58,16 +60,14 @@ walk_dir(struct walk *w, int dfd, struct buf *host, int depth)
 			ret = -1;
 			break;
 		}
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (gate_statat(dirfd(d), de->d_name, &st) < 0) {
 			buf_addf(w->err, "cannot examine '%s': %s", host->s, strerror(errno));
 			ret = -1;
 			break;
 		}
-		if (S_ISLNK(st.st_mode)) {
-			ssize_t len = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
-
-			target[len > 0 ? len : 0] = '\0';
-		}
+		/* the target only for evidence: read by name, inside the root */
+		if (S_ISLNK(st.st_mode) && gate_readlink(host->s, target, sizeof(target)) < 0)
+			target[0] = '\0';
 		if (w->cb(w->ctx, host->s, &st, target)) {
 			w->stop = 1;
 			break;
@@ -81,8 +81,7 @@ walk_dir(struct walk *w, int dfd, struct buf *host, int depth)
 				ret = -1;
 				break;
 			}
-			sub = openat(dirfd(d), de->d_name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			sub = gate_openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY);
 			if (sub < 0) {
 				buf_addf(w->err, "cannot open directory '%s': %s", host->s,
 				    strerror(errno));
@@ -113,7 +112,7 @@ manifests_walk(const struct node *n, manifest_cb cb, void *ctx, struct buf *err)
 	int fd, ret;
 
 	buf_adds(&host, manifests_dir(n));
-	fd = open(root_path(host.s), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = gate_open(host.s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
 	if (fd < 0) {
 		ret = (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? 1 : -1;
 		if (ret < 0)

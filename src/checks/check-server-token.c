@@ -2,7 +2,8 @@
  * check-server-token.c: strategy "server-token" (seed: "Rotate and Secure
  * K3s Server Token").
  *
- * The token file is read here (4 KiB cap, no symlink) and wiped after use;
+ * The token file is read here through the gate (4 KiB cap, no symlink, one
+ * link: check_read) and wiped after use;
  * it reaches evidence only through token_describe().  The CA pin check
  * follows K3s: the hash in a secure token is sha256 of server-ca.crt as
  * stored (PEM bytes) when it holds one certificate, and of the DER of the
@@ -23,40 +24,22 @@ token_path(const struct node *n)
 }
 
 /*
- * Stat the token and, when it is a regular file, read it into t (the text
- * stays in buf, which the caller wipes).  Returns 1 when t holds a parsed
- * token, 0 when r was set (skip/fail/error) instead.
+ * Read the token through the gate (see check_read) into t (the text stays
+ * in buf, which the caller wipes).  Returns 1 when t holds a parsed token,
+ * 0 when r was set (skip/fail/error) instead.
  */
 static int
 load_token(const struct node *n, struct check_result *r, struct buf *text,
     struct token_info *t)
 {
-	struct check_file f;
-	const char *path = token_path(n);
+	struct buf why = BUF_INIT;
+	enum status st;
 
-	check_stat(n, path, &f);
-	if (f.exists < 0) {
-		check_error(r, "%s", f.err);
-		return 0;
-	}
-	if (f.exists == 0) {
-		check_fail(r, "'%s' is missing", path);
-		return 0;
-	}
-	if (!S_ISREG(f.st.st_mode)) {
-		check_skip(r, "'%s' is a %s, not read (see server-token.file)", path,
-		    type_str(f.st.st_mode));
-		return 0;
-	}
-	if (file_read(root_path(path), TOKEN_MAX, text, NULL) < 0) {
-		check_error(r, "%s", last_error());
-		return 0;
-	}
-	if (token_parse(text->s, text->len, t) < 0) {
-		check_fail(r, "'%s' does not hold a valid K3s token", path);
-		return 0;
-	}
-	return 1;
+	st = check_read_token(token_path(n), text, t, &why);
+	if (st != ST_PASS)
+		check_set(r, st, "%s%s", why.s, st == ST_SKIP ? " (see server-token.file)" : "");
+	buf_release(&why);
+	return st == ST_PASS;
 }
 
 static void
@@ -75,6 +58,9 @@ token_file(const struct node *n, struct check_result *r)
 		check_fail(r, "%s: K3s writes it at first start", d.s);
 	} else if (!S_ISREG(f.st.st_mode)) {
 		check_fail(r, "%s: the token must be a regular file", d.s);
+	} else if (f.st.st_nlink > 1) {
+		check_fail(r, "%s has %ju hard links: its other names (perhaps outside the root) "
+		    "share the token", d.s, (uintmax_t)f.st.st_nlink);
 	} else {
 		check_stat(n, node_data_path(n, "server/node-token"), &nt);
 		if (nt.exists == 1 && !(S_ISLNK(nt.st.st_mode) &&
@@ -210,8 +196,8 @@ token_ca_hash(const struct node *n, struct check_result *r)
 		check_skip(r, "short-form token: it carries no CA hash (see server-token.form)");
 		goto out;
 	}
-	if (file_read(root_path(ca_copy), CONFIG_MAX, &pem, NULL) < 0) {
-		check_error(r, "%s", last_error());
+	if (check_read(ca_copy, CONFIG_MAX, &pem, &err) != ST_PASS) {
+		check_error(r, "%s", err.s);
 		goto out;
 	}
 	if (ca_hash(&pem, ca_copy, want, &err) < 0) {

@@ -31,7 +31,7 @@ day_str(long long t, char out[16])
 void
 check_token_stored(const struct node *n, struct check_result *r)
 {
-	struct buf raw = BUF_INIT, cur = BUF_INIT;
+	struct buf raw = BUF_INIT, cur = BUF_INIT, why = BUF_INIT;
 	struct token_info t;
 	struct store_meta m;
 	size_t len;
@@ -39,11 +39,8 @@ check_token_stored(const struct node *n, struct check_result *r)
 
 	if (check_skip_agent(n, r))
 		return;
-	quiet_errors++;
-	rc = token_file_read(node_data_path(n, "server/token"), &raw, &t);
-	quiet_errors--;
-	if (rc < 0) {
-		check_skip(r, "server/token not readable (see server-token.file): %s", last_error());
+	if (check_read_token(node_data_path(n, "server/token"), &raw, &t, &why) != ST_PASS) {
+		check_skip(r, "server/token not read (see server-token.file): %s", why.s);
 		goto out;
 	}
 	len = raw.len;
@@ -70,6 +67,7 @@ out:
 	explicit_bzero(&t, sizeof(t));
 	buf_wipe(&raw);
 	buf_wipe(&cur);
+	buf_release(&why);
 }
 
 void

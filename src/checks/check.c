@@ -9,6 +9,8 @@
  */
 #include "core/k3sguard.h"
 #include "checks/check.h"
+#include "core/gate.h"
+#include "core/secret.h"
 #include "token/token.h"
 
 /* The seed's threats, with the severity it gives each one. */
@@ -108,6 +110,16 @@ set_result(struct check_result *r, enum status st, const char *fmt, va_list ap)
 	buf_wipe(&raw);
 }
 
+void
+check_set(struct check_result *r, enum status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_result(r, st, fmt, ap);
+	va_end(ap);
+}
+
 #define SETTER(name, st) \
 void \
 name(struct check_result *r, const char *fmt, ...) \
@@ -161,7 +173,6 @@ check_find(const char *id, const struct strategy **sp)
 void
 check_stat(const struct node *n, const char *host_path, struct check_file *f)
 {
-	const char *p;
 	ssize_t len;
 
 	memset(f, 0, sizeof(*f));
@@ -181,8 +192,8 @@ check_stat(const struct node *n, const char *host_path, struct check_file *f)
 			snprintf(f->err, sizeof(f->err), "'%s' could not be examined", host_path);
 		return;
 	}
-	p = root_path(host_path);
-	if (lstat(p, &f->st) < 0) {
+	/* resolved inside the root: a link on the way never leads out */
+	if (gate_lstat(host_path, &f->st) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR) {
 			f->exists = 0;
 		} else {
@@ -194,9 +205,74 @@ check_stat(const struct node *n, const char *host_path, struct check_file *f)
 	}
 	f->exists = 1;
 	if (S_ISLNK(f->st.st_mode)) {
-		len = readlink(p, f->target, sizeof(f->target) - 1);
-		f->target[len > 0 ? len : 0] = '\0';
+		len = gate_readlink(host_path, f->target, sizeof(f->target));
+		if (len < 0)
+			f->target[0] = '\0';
 	}
+}
+
+enum status
+check_read(const char *host_path, size_t cap, struct buf *out, struct buf *why)
+{
+	struct stat st;
+	int fd, e;
+
+	fd = gate_open(host_path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT || e == ENOTDIR) {
+			buf_addf(why, "'%s' is missing", host_path);
+			return ST_FAIL;
+		}
+		if (e == ELOOP) {
+			buf_addf(why, "'%s' is a symlink (or a loop of links on the way): not read",
+			    host_path);
+			return ST_SKIP;
+		}
+		buf_addf(why, "cannot open '%s': %s", host_path, strerror(e));
+		return ST_ERROR;
+	}
+	if (fstat(fd, &st) < 0) {
+		buf_addf(why, "cannot stat '%s': %s", host_path, strerror(errno));
+		close(fd);
+		return ST_ERROR;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		buf_addf(why, "'%s' is a %s, not a regular file: not read", host_path,
+		    type_str(st.st_mode));
+		close(fd);
+		return ST_SKIP;
+	}
+	if (st.st_nlink > 1) {
+		buf_addf(why, "'%s' has %ju hard links: another name, perhaps outside the root, "
+		    "shares it (not read)", host_path, (uintmax_t)st.st_nlink);
+		close(fd);
+		return ST_FAIL;
+	}
+	if (file_read_fd(fd, host_path, cap, out, NULL) < 0) {
+		buf_adds(why, last_error());
+		close(fd);
+		return ST_ERROR;
+	}
+	close(fd);
+	return ST_PASS;
+}
+
+enum status
+check_read_token(const char *host_path, struct buf *raw, struct token_info *t,
+    struct buf *why)
+{
+	enum status st;
+
+	memset(t, 0, sizeof(*t));
+	secret_buf_reserve(raw, TOKEN_MAX + 1);
+	if ((st = check_read(host_path, TOKEN_MAX, raw, why)) != ST_PASS)
+		return st;
+	if (token_parse(raw->s, raw->len, t) < 0) {
+		buf_addf(why, "'%s' does not hold a valid K3s token", host_path);
+		return ST_FAIL;
+	}
+	return ST_PASS;
 }
 
 void

@@ -61,7 +61,13 @@ DECLARE_CHECKS(manifests);
 DECLARE_CHECKS(traefik);
 DECLARE_CHECKS(updates);
 
-/* Set status and evidence (printf-style); each returns nothing. */
+/*
+ * Set status and evidence (printf-style); each returns nothing.  The one
+ * place a result is recorded: control characters in the evidence (values
+ * from the node) are escaped here, so a value cannot forge a report line.
+ */
+void check_set(struct check_result *r, enum status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void check_pass(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void check_fail(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void check_warn(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -90,8 +96,9 @@ const struct strategy *strategy_find(const char *id);
 const struct check *check_find(const char *id, const struct strategy **sp);
 
 /*
- * A file as a check sees it: lstat'ed under --root without following,
- * from the node's file table when it has the path.  exists: 1 found,
+ * A file as a check sees it: lstat'ed through the gate (inside the root,
+ * the last component not followed), from the node's file table when it
+ * has the path.  exists: 1 found,
  * 0 ENOENT, -1 could not be examined (err says why, names the file).
  */
 struct check_file {
@@ -102,6 +109,23 @@ struct check_file {
 	char err[320];
 };
 void check_stat(const struct node *n, const char *host_path, struct check_file *f);
+
+/*
+ * Read a node file a check needs, through the gate: the last component not
+ * followed, a regular file with ONE link (a hard link's other name may be
+ * outside the root: it is never read), at most cap bytes, appended to out.
+ * ST_PASS when read; otherwise the status to report and why in *why
+ * (fail: missing or hard-linked; skip: a symlink or not a regular file;
+ * error: could not be read).
+ */
+enum status check_read(const char *host_path, size_t cap, struct buf *out, struct buf *why);
+/*
+ * The same for a token file (TOKEN_MAX), parsed into t; raw is secret
+ * memory the caller wipes.  A file that does not parse: fail.
+ */
+struct token_info;
+enum status check_read_token(const char *host_path, struct buf *raw, struct token_info *t,
+    struct buf *why);
 
 /* Append "path (mode 0644, owner uid 0, regular file)" to b. */
 void check_describe_file(struct buf *b, const struct check_file *f);

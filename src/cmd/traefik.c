@@ -10,6 +10,7 @@
 #include "core/k3sguard.h"
 #include "checks/check.h"
 #include "cmd/cmd.h"
+#include "core/gate.h"
 #include "node/node.h"
 #include "traefik/traefik.h"
 
@@ -195,6 +196,18 @@ parse_rate(const char *s, struct harden_opts *o)
 	o->rate_burst = (long)b;
 }
 
+/* One line per change (escaped by traefik_harden), each prefixed. */
+static void
+print_changes(const char *prefix, const struct buf *changes)
+{
+	for (const char *p = changes->s; *p;) {
+		size_t l = strcspn(p, "\n");
+
+		printf("%s%.*s\n", prefix, (int)l, p);
+		p += l + (p[l] == '\n');
+	}
+}
+
 static int
 traefik_harden_cmd(int argc, char **argv)
 {
@@ -210,7 +223,8 @@ traefik_harden_cmd(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct harden_opts o = { .dashboard = DASH_OFF };
-	struct buf out = BUF_INIT, changes = BUF_INIT;
+	struct buf out = BUF_INIT, changes = BUF_INIT, shown = BUF_INIT;
+	struct buf chart = BUF_INIT;
 	struct traefik t;
 	struct node n;
 	char *target = NULL;
@@ -271,40 +285,36 @@ traefik_harden_cmd(int argc, char **argv)
 		goto out;
 	if (traefik_harden(&t, &o, &target, &out, &changes, &same) < 0)
 		goto out;
+	buf_add_printable(&shown, target);
+	buf_add_printable(&chart, t.chart_version ? t.chart_version : "?");
 	if (same) {
 		printf("%s: already hardened for chart %s (generation %s); nothing to change\n",
-		    target, t.chart_version, traefik_gen_name(t.gen));
+		    shown.s, chart.s, traefik_gen_name(t.gen));
 		ret = EXIT_OK;
 		goto out;
 	}
 	if (dry) {
-		printf("# would write %s (mode 0600) for chart %s (generation %s):\n", target,
-		    t.chart_version, traefik_gen_name(t.gen));
-		for (const char *p = changes.s; *p;) {
-			size_t l = strcspn(p, "\n");
-
-			printf("#   %.*s\n", (int)l, p);
-			p += l + (p[l] == '\n');
-		}
+		printf("# would write %s (mode 0600) for chart %s (generation %s):\n", shown.s,
+		    chart.s, traefik_gen_name(t.gen));
+		print_changes("#   ", &changes);
+		/* libyaml's emitter quotes and escapes what is not printable */
 		fwrite(out.s, 1, out.len, stdout);
 		ret = EXIT_OK;
 		goto out;
 	}
-	if (file_write_atomic(root_path(target), out.s, out.len, 0600) < 0)
+	/* inside the root; refuses to replace anything but a regular file */
+	if (gate_write_atomic(target, out.s, out.len, 0600) < 0)
 		goto out;
-	printf("wrote %s for chart %s (generation %s):\n", target, t.chart_version,
+	printf("wrote %s for chart %s (generation %s):\n", shown.s, chart.s,
 	    traefik_gen_name(t.gen));
-	for (const char *p = changes.s; *p;) {
-		size_t l = strcspn(p, "\n");
-
-		printf("  %.*s\n", (int)l, p);
-		p += l + (p[l] == '\n');
-	}
+	print_changes("  ", &changes);
 	ret = EXIT_OK;
 out:
 	free(target);
 	buf_release(&out);
 	buf_release(&changes);
+	buf_release(&shown);
+	buf_release(&chart);
 	traefik_free(&t);
 	node_free(&n);
 	return ret;

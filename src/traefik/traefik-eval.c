@@ -13,28 +13,16 @@
 
 const char *traefik_advisories_file;
 
-static void
-set(struct check_result *r, enum status st, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->status = st;
-	buf_reset(&r->evidence);
-	va_start(ap, fmt);
-	buf_vaddf(&r->evidence, fmt, ap);
-	va_end(ap);
-}
-
 /* 1 when the check is decided by the load state (error or disabled). */
 static int
 pre(const struct traefik *t, struct check_result *r)
 {
 	if (t->error) {
-		set(r, ST_ERROR, "%s", t->error);
+		check_set(r, ST_ERROR, "%s", t->error);
 		return 1;
 	}
 	if (t->disabled) {
-		set(r, ST_SKIP, "Traefik is disabled (%s)", t->disabled_why);
+		check_set(r, ST_SKIP, "Traefik is disabled (%s)", t->disabled_why);
 		return 1;
 	}
 	return 0;
@@ -72,16 +60,16 @@ traefik_check_packaged(const struct traefik *t, struct check_result *r)
 	const char *v;
 
 	if (t->error) {
-		set(r, ST_ERROR, "%s", t->error);
+		check_set(r, ST_ERROR, "%s", t->error);
 		return;
 	}
 	if (t->disabled) {
-		set(r, ST_PASS, "Traefik is disabled (%s): no ingress controller to harden here",
+		check_set(r, ST_PASS, "Traefik is disabled (%s): no ingress controller to harden here",
 		    t->disabled_why);
 		return;
 	}
 	v = traefik_version(t);
-	set(r, ST_PASS, "%s Traefik chart %s (generation %s) at %s:%d, Traefik %s",
+	check_set(r, ST_PASS, "%s Traefik chart %s (generation %s) at %s:%d, Traefik %s",
 	    t->packaged ? "packaged" : "custom", t->chart_version, traefik_gen_name(t->gen),
 	    t->chart_file, t->chart_line, v ? v : "version unknown");
 }
@@ -92,17 +80,17 @@ traefik_check_helmchartconfig(const struct traefik *t, struct check_result *r)
 	if (pre(t, r))
 		return;
 	if (t->nhcc == 0) {
-		set(r, ST_FAIL, "no HelmChartConfig 'traefik' in kube-system under %s: the chart "
+		check_set(r, ST_FAIL, "no HelmChartConfig 'traefik' in kube-system under %s: the chart "
 		    "defaults are in use", t->manifests_dir);
 		return;
 	}
 	if (t->nhcc > 1) {
-		set(r, ST_WARN, "%zu files define HelmChartConfig 'traefik' (first %s, last %s): it is "
+		check_set(r, ST_WARN, "%zu files define HelmChartConfig 'traefik' (first %s, last %s): it is "
 		    "one object, so each file overwrites the others when K3s applies it", t->nhcc,
 		    t->hcc_files[0], t->hcc_files[t->nhcc - 1]);
 		return;
 	}
-	set(r, ST_PASS, "HelmChartConfig 'traefik' in %s", t->hcc_files[0]);
+	check_set(r, ST_PASS, "HelmChartConfig 'traefik' in %s", t->hcc_files[0]);
 }
 
 /* "basicAuth" etc. when the middleware authenticates, else NULL. */
@@ -145,12 +133,12 @@ traefik_check_dashboard(const struct traefik *t, struct check_result *r)
 		return;
 	enabled = tbool(t, "ingressRoute.dashboard.enabled", 0);
 	if (enabled == 0) {
-		set(r, ST_PASS, "dashboard route disabled (ingressRoute.dashboard.enabled, %s)",
+		check_set(r, ST_PASS, "dashboard route disabled (ingressRoute.dashboard.enabled, %s)",
 		    twhere(t, "ingressRoute.dashboard.enabled"));
 		return;
 	}
 	if (t->gen != TGEN_27 && tbool(t, "api.dashboard", 1) == 0) {
-		set(r, ST_PASS, "dashboard turned off in Traefik (api.dashboard: false, %s)",
+		check_set(r, ST_PASS, "dashboard turned off in Traefik (api.dashboard: false, %s)",
 		    twhere(t, "api.dashboard"));
 		return;
 	}
@@ -181,16 +169,16 @@ traefik_check_dashboard(const struct traefik *t, struct check_result *r)
 			authname = name;
 	}
 	if (enabled < 0)
-		set(r, ST_FAIL, "ingressRoute.dashboard.enabled is not a boolean (%s): counted as on",
+		check_set(r, ST_FAIL, "ingressRoute.dashboard.enabled is not a boolean (%s): counted as on",
 		    twhere(t, "ingressRoute.dashboard.enabled"));
 	else if (auth)
-		set(r, ST_PASS, "dashboard route on entry point %s behind %s middleware '%s'", ep.s,
+		check_set(r, ST_PASS, "dashboard route on entry point %s behind %s middleware '%s'", ep.s,
 		    auth, authname);
 	else if (missing)
-		set(r, ST_FAIL, "dashboard route on entry point %s names middleware '%s', which is "
+		check_set(r, ST_FAIL, "dashboard route on entry point %s names middleware '%s', which is "
 		    "not defined in the manifests: no authentication", ep.s, missing);
 	else
-		set(r, ST_FAIL, "dashboard route enabled (%s) on entry point %s without an auth "
+		check_set(r, ST_FAIL, "dashboard route enabled (%s) on entry point %s without an auth "
 		    "middleware: %s", twhere(t, "ingressRoute.dashboard.enabled"), ep.s,
 		    exposed ? "reachable through the exposed service" : "reachable from every pod");
 	buf_release(&ep);
@@ -206,23 +194,23 @@ traefik_check_insecure_api(const struct traefik *t, struct check_result *r)
 	if (pre(t, r))
 		return;
 	if (arg && (!strchr(arg, '=') || strcasecmp(strchr(arg, '='), "=false"))) {
-		set(r, ST_FAIL, "additionalArguments has '%s' (%s): the API and dashboard answer "
+		check_set(r, ST_FAIL, "additionalArguments has '%s' (%s): the API and dashboard answer "
 		    "without authentication on the traefik entry point", arg,
 		    twhere(t, "additionalArguments"));
 		return;
 	}
 	if (key && (v = tbool(t, key, 0)) != 0) {
-		set(r, ST_FAIL, "%s is %s (%s): the API answers without authentication", key,
+		check_set(r, ST_FAIL, "%s is %s (%s): the API answers without authentication", key,
 		    v < 0 ? "not a boolean" : "true", twhere(t, key));
 		return;
 	}
 	if (!key && tbool(t, "api.insecure", 0) == 1) {
-		set(r, ST_PASS, "insecure API off; note: api.insecure at %s is ignored by chart %s "
+		check_set(r, ST_PASS, "insecure API off; note: api.insecure at %s is ignored by chart %s "
 		    "(only --api.insecure in additionalArguments counts there)",
 		    twhere(t, "api.insecure"), t->chart_version);
 		return;
 	}
-	set(r, ST_PASS, "insecure API off (no --api.insecure%s%s)", key ? ", " : "", key ? key : "");
+	check_set(r, ST_PASS, "insecure API off (no --api.insecure%s%s)", key ? ", " : "", key ? key : "");
 }
 
 static int
@@ -257,23 +245,23 @@ traefik_check_redirect(const struct traefik *t, struct check_result *r)
 		ok = entrypoint_redirect_ok(tval(t, key));
 	}
 	if (ok) {
-		set(r, ST_PASS, "HTTP redirected to websecure (%s, %s)", key, twhere(t, key));
+		check_set(r, ST_PASS, "HTTP redirected to websecure (%s, %s)", key, twhere(t, key));
 		return;
 	}
 	arg = extra_arg(t, "--entrypoints.web.http.redirections.entrypoint.to=");
 	if (arg && !strcasecmp(strchr(arg, '=') + 1, "websecure")) {
-		set(r, ST_PASS, "HTTP redirected to websecure ('%s' in additionalArguments)", arg);
+		check_set(r, ST_PASS, "HTTP redirected to websecure ('%s' in additionalArguments)", arg);
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		if (keys[i].gen != t->gen && tval(t, keys[i].key)) {
-			set(r, ST_FAIL, "no HTTP->HTTPS redirect: %s (%s) is the key of chart "
+			check_set(r, ST_FAIL, "no HTTP->HTTPS redirect: %s (%s) is the key of chart "
 			    "generation %s and chart %s ignores it; use %s", keys[i].key,
 			    twhere(t, keys[i].key), traefik_gen_name(keys[i].gen), t->chart_version, key);
 			return;
 		}
 	}
-	set(r, ST_FAIL, "no HTTP->HTTPS redirect on the web entry point (%s not set)", key);
+	check_set(r, ST_FAIL, "no HTTP->HTTPS redirect on the web entry point (%s not set)", key);
 }
 
 static int
@@ -301,7 +289,7 @@ traefik_check_tls(const struct traefik *t, struct check_result *r)
 			struct buf p = BUF_INIT;
 
 			buf_addf(&p, "tlsOptions.%s.minVersion", name ? name : "?");
-			set(r, ST_FAIL, "%s is %s (%s): at least VersionTLS12 needed", p.s, mv,
+			check_set(r, ST_FAIL, "%s is %s (%s): at least VersionTLS12 needed", p.s, mv,
 			    twhere(t, p.s));
 			buf_release(&p);
 			return;
@@ -310,7 +298,7 @@ traefik_check_tls(const struct traefik *t, struct check_result *r)
 			const char *c = yscalar(cs->vals[j]);
 
 			if (c && weak_cipher(c)) {
-				set(r, ST_FAIL, "tlsOptions.%s.cipherSuites has %s (no forward secrecy "
+				check_set(r, ST_FAIL, "tlsOptions.%s.cipherSuites has %s (no forward secrecy "
 				    "or no AEAD)", name ? name : "?", c);
 				return;
 			}
@@ -319,17 +307,17 @@ traefik_check_tls(const struct traefik *t, struct check_result *r)
 	def = opts ? ymap_get(opts, "default") : NULL;
 	min = yscalar(ymap_get(def, "minVersion"));
 	if (!min) {
-		set(r, ST_FAIL, "tlsOptions.default.minVersion is not set: the minimum TLS version "
+		check_set(r, ST_FAIL, "tlsOptions.default.minVersion is not set: the minimum TLS version "
 		    "is left to Traefik's built-in default");
 		return;
 	}
 	if (!strcmp(min, "VersionTLS12") && !ymap_get(def, "cipherSuites")) {
-		set(r, ST_FAIL, "tlsOptions.default.minVersion is VersionTLS12 (%s) without "
+		check_set(r, ST_FAIL, "tlsOptions.default.minVersion is VersionTLS12 (%s) without "
 		    "cipherSuites: Go's defaults still offer CBC suites",
 		    twhere(t, "tlsOptions.default.minVersion"));
 		return;
 	}
-	set(r, ST_PASS, "tlsOptions.default.minVersion %s (%s)%s", min,
+	check_set(r, ST_PASS, "tlsOptions.default.minVersion %s (%s)%s", min,
 	    twhere(t, "tlsOptions.default.minVersion"),
 	    !strcmp(min, "VersionTLS12") ? " with AEAD ECDHE cipher suites only" : "");
 }
@@ -395,7 +383,7 @@ traefik_check_rate_limit(const struct traefik *t, struct check_result *r)
 			const char *burst = yscalar(ymap_get(rl, "burst"));
 			const char *period = yscalar(ymap_get(rl, "period"));
 
-			set(r, ST_PASS, "websecure has rate-limit middleware '%s' (average %s per %s, "
+			check_set(r, ST_PASS, "websecure has rate-limit middleware '%s' (average %s per %s, "
 			    "burst %s; %s)", refs[i], avg, period ? period : "1s",
 			    burst ? burst : "1", m->where);
 			free_refs(refs, n);
@@ -403,10 +391,10 @@ traefik_check_rate_limit(const struct traefik *t, struct check_result *r)
 		}
 	}
 	if (missing)
-		set(r, ST_FAIL, "websecure names middleware '%s' (%s), which is not defined in the "
+		check_set(r, ST_FAIL, "websecure names middleware '%s' (%s), which is not defined in the "
 		    "manifests; no rate limit found", missing, twhere(t, key));
 	else
-		set(r, ST_FAIL, "no rateLimit middleware on the websecure entry point (%s: %zu "
+		check_set(r, ST_FAIL, "no rateLimit middleware on the websecure entry point (%s: %zu "
 		    "middleware%s)", key, n, n == 1 ? "" : "s");
 	free_refs(refs, n);
 }
@@ -427,14 +415,14 @@ traefik_check_access_log(const struct traefik *t, struct check_result *r)
 	on = tbool(t, en.s, 0);
 	f = yscalar(tval(t, fmt.s));
 	if (on == 1)
-		set(r, ST_PASS, "access log on (%s, %s), format %s", en.s, twhere(t, en.s),
+		check_set(r, ST_PASS, "access log on (%s, %s), format %s", en.s, twhere(t, en.s),
 		    f ? f : "common (the default)");
 	else if (arg && (!strchr(arg, '=') || !strcasecmp(strchr(arg, '='), "=true")))
-		set(r, ST_PASS, "access log on ('%s' in additionalArguments)", arg);
+		check_set(r, ST_PASS, "access log on ('%s' in additionalArguments)", arg);
 	else if (on < 0)
-		set(r, ST_FAIL, "%s is not a boolean (%s)", en.s, twhere(t, en.s));
+		check_set(r, ST_FAIL, "%s is not a boolean (%s)", en.s, twhere(t, en.s));
 	else
-		set(r, ST_FAIL, "access log off (%s: %s)", en.s, twhere(t, en.s));
+		check_set(r, ST_FAIL, "access log off (%s: %s)", en.s, twhere(t, en.s));
 	buf_release(&en);
 	buf_release(&fmt);
 }
@@ -448,9 +436,9 @@ traefik_check_host_network(const struct traefik *t, struct check_result *r)
 		return;
 	v = tbool(t, "hostNetwork", 0);
 	if (v == 0)
-		set(r, ST_PASS, "hostNetwork off");
+		check_set(r, ST_PASS, "hostNetwork off");
 	else
-		set(r, ST_FAIL, "hostNetwork is %s (%s): Traefik shares the node's network namespace",
+		check_set(r, ST_FAIL, "hostNetwork is %s (%s): Traefik shares the node's network namespace",
 		    v < 0 ? "not a boolean" : "true", twhere(t, "hostNetwork"));
 }
 
@@ -477,7 +465,7 @@ traefik_check_security_context(const struct traefik *t, struct check_result *r)
 		if (v == -2)
 			continue;
 		if (v == -1 || v == flags[i].bad) {
-			set(r, ST_FAIL, "%s is %s (%s): %s", flags[i].key, yscalar(n) ? yscalar(n) : "?",
+			check_set(r, ST_FAIL, "%s is %s (%s): %s", flags[i].key, yscalar(n) ? yscalar(n) : "?",
 			    twhere(t, flags[i].key), flags[i].why);
 			return;
 		}
@@ -486,7 +474,7 @@ traefik_check_security_context(const struct traefik *t, struct check_result *r)
 		const char *u = yscalar(tval(t, users[i]));
 
 		if (u && !strcmp(u, "0")) {
-			set(r, ST_FAIL, "%s is 0 (%s): Traefik runs as root", users[i],
+			check_set(r, ST_FAIL, "%s is 0 (%s): Traefik runs as root", users[i],
 			    twhere(t, users[i]));
 			return;
 		}
@@ -496,12 +484,12 @@ traefik_check_security_context(const struct traefik *t, struct check_result *r)
 		const char *c = yscalar(add->vals[i]);
 
 		if (!c || strcmp(c, "NET_BIND_SERVICE")) {
-			set(r, ST_FAIL, "securityContext.capabilities.add has %s (%s)", c ? c : "?",
+			check_set(r, ST_FAIL, "securityContext.capabilities.add has %s (%s)", c ? c : "?",
 			    twhere(t, "securityContext.capabilities.add"));
 			return;
 		}
 	}
-	set(r, ST_PASS, "non-root, no privilege escalation, read-only root filesystem, "
+	check_set(r, ST_PASS, "non-root, no privilege escalation, read-only root filesystem, "
 	    "capabilities dropped");
 }
 
@@ -519,13 +507,13 @@ traefik_check_version(const struct traefik *t, struct check_result *r)
 		return;
 	vs = traefik_version(t);
 	if (!vs || version_parse(vs, &v) < 0) {
-		set(r, ST_WARN, "Traefik version unknown (image.tag %s): advisories cannot be ruled "
+		check_set(r, ST_WARN, "Traefik version unknown (image.tag %s): advisories cannot be ruled "
 		    "out", vs ? "not a version" : "not set");
 		return;
 	}
 	path = data_file("advisories.json", traefik_advisories_file, "updates.advisories-file");
 	if (advisories_load(path, &adv) < 0) {
-		set(r, ST_ERROR, "%s", last_error());
+		check_set(r, ST_ERROR, "%s", last_error());
 		return;
 	}
 	plugins = tval(t, "experimental.plugins");
@@ -540,10 +528,10 @@ traefik_check_version(const struct traefik *t, struct check_result *r)
 		buf_addf(&hits, "%s%s (%s)", hits.len ? ", " : "", a->id, a->severity);
 	}
 	if (hits.len)
-		set(r, ST_FAIL, "Traefik %s (%s) is affected by %s (advisories of %s, %s)", vs,
+		check_set(r, ST_FAIL, "Traefik %s (%s) is affected by %s (advisories of %s, %s)", vs,
 		    twhere(t, "image.tag"), hits.s, path, adv.updated ? adv.updated : "undated");
 	else
-		set(r, ST_PASS, "Traefik %s: no known advisory applies (%s, %s)", vs, path,
+		check_set(r, ST_PASS, "Traefik %s: no known advisory applies (%s, %s)", vs, path,
 		    adv.updated ? adv.updated : "undated");
 	buf_release(&hits);
 	advisories_free(&adv);
@@ -578,7 +566,7 @@ traefik_check_waf(const struct traefik *t, struct check_result *r)
 		const struct tmiddleware *m = traefik_middleware_ref(t, refs[i]);
 
 		if (is_waf(m)) {
-			set(r, ST_PASS, "websecure has WAF middleware '%s' (%s)", refs[i], m->where);
+			check_set(r, ST_PASS, "websecure has WAF middleware '%s' (%s)", refs[i], m->where);
 			free_refs(refs, n);
 			return;
 		}
@@ -588,9 +576,9 @@ traefik_check_waf(const struct traefik *t, struct check_result *r)
 		if (is_waf(&t->mw[i]))
 			unattached = &t->mw[i];
 	if (unattached)
-		set(r, ST_FAIL, "WAF middleware '%s' (%s) is not on the websecure entry point",
+		check_set(r, ST_FAIL, "WAF middleware '%s' (%s) is not on the websecure entry point",
 		    unattached->name, unattached->where);
 	else
-		set(r, ST_FAIL, "no WAF middleware (Coraza or ModSecurity plugin) in front of "
+		check_set(r, ST_FAIL, "no WAF middleware (Coraza or ModSecurity plugin) in front of "
 		    "websecure");
 }

@@ -13,6 +13,7 @@
 #include "core/k3sguard.h"
 #include "traefik/traefik.h"
 #include "traefik/traefik-yaml.h"
+#include "core/gate.h"
 
 #define MW_NS "kube-system"
 
@@ -31,15 +32,19 @@ struct edit {
 	struct buf *changes;
 };
 
+/* One change per line; values from the node escaped (a newline among them). */
 static void
 note(struct edit *e, const char *fmt, ...)
 {
+	struct buf raw = BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vaddf(e->changes, fmt, ap);
+	buf_vaddf(&raw, fmt, ap);
 	va_end(ap);
+	buf_add_printable(e->changes, raw.s);
 	buf_addch(e->changes, '\n');
+	buf_release(&raw);
 }
 
 /* The map at a dotted path of e->v, created as needed. */
@@ -516,8 +521,9 @@ traefik_harden(const struct traefik *t, const struct harden_opts *o, char **targ
 		    "which cannot run the Coraza WASM plugin", t->chart_version);
 	*target = t->nhcc ? xstrdup(t->hcc_files[0])
 	    : xasprintf("%s/traefik-config.yaml", t->manifests_dir);
-	if (lstat(root_path(*target), &st) == 0) {
-		if (file_read(root_path(*target), CONFIG_MAX, &old, NULL) < 0 ||
+	/* a hard-linked file is neither read nor replaced */
+	if (gate_lstat(*target, &st) == 0) {
+		if (traefik_read(*target, &old) < 0 ||
 		    yaml_parse(root_path(*target), old.s, old.len, &docs) < 0)
 			goto out;
 	}

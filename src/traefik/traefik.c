@@ -2,12 +2,14 @@
  * traefik.c: read the packaged Traefik HelmChart and the HelmChartConfigs
  * of a manifests dir, and merge the values (see traefik.h).
  *
- * Reads only: every file is opened without following symlinks and with the
- * manifest size cap; the walk is bounded (depth and file count).
+ * Reads only, through the gate (every path resolved inside the root): every
+ * file is opened without following symlinks and with the manifest size
+ * cap; the walk is bounded (depth and file count).
  */
 #include "core/k3sguard.h"
 #include "traefik/traefik.h"
 #include "traefik/traefik-yaml.h"
+#include "core/gate.h"
 
 #include <dirent.h>
 
@@ -183,7 +185,8 @@ walk(struct traefik *t, const char *host_dir, int depth, char ***files, size_t *
 		buf_release(&m);
 		return -1;
 	}
-	if (!(d = opendir(root_path(host_dir)))) {
+	/* resolved inside the root; below the top, only what lstat called a directory */
+	if (!(d = gate_opendir(host_dir))) {
 		if (errno == ENOENT && depth == 0)
 			return 0;
 		error_errno("cannot read directory '%s'", root_path(host_dir));
@@ -202,7 +205,7 @@ walk(struct traefik *t, const char *host_dir, int depth, char ***files, size_t *
 		char *path = xasprintf("%s/%s", host_dir, names[i]);
 		struct stat st;
 
-		if (lstat(root_path(path), &st) < 0) {
+		if (gate_lstat(path, &st) < 0) {
 			error_errno("cannot examine '%s'", root_path(path));
 			ret = set_error(t, last_error());
 		} else if (S_ISDIR(st.st_mode)) {
@@ -211,7 +214,7 @@ walk(struct traefik *t, const char *host_dir, int depth, char ***files, size_t *
 			char *skip = xasprintf("%s.skip", path);
 			struct stat ss;
 
-			if (lstat(root_path(skip), &ss) < 0) {
+			if (gate_lstat(skip, &ss) < 0) {
 				if (*n >= WALK_MAX_FILES) {
 					ret = set_error(t, "more than 4096 files in the manifests dir");
 				} else {
@@ -228,6 +231,21 @@ walk(struct traefik *t, const char *host_dir, int depth, char ***files, size_t *
 		free(names[i]);
 	free(names);
 	return ret;
+}
+
+int
+traefik_read(const char *host_path, struct buf *out)
+{
+	struct stat st;
+
+	if (gate_read(host_path, CONFIG_MAX, out, &st) < 0)
+		return -1;
+	if (st.st_nlink > 1) {
+		buf_reset(out);
+		return error("'%s' has %ju hard links: not read (its other name may be outside "
+		    "the root)", root_path(host_path), (uintmax_t)st.st_nlink);
+	}
+	return 0;
 }
 
 static const char *
@@ -384,7 +402,7 @@ traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_
 		struct buf data = BUF_INIT;
 		struct ydocs *d = &t->kept[t->nkept];
 
-		if (file_read(root_path(files[i]), CONFIG_MAX, &data, NULL) < 0 ||
+		if (traefik_read(files[i], &data) < 0 ||
 		    yaml_parse(root_path(files[i]), data.s, data.len, d) < 0) {
 			buf_release(&data);
 			set_error(t, last_error());
@@ -421,7 +439,7 @@ traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_
 		struct stat st;
 		char *skip = xasprintf("%s.skip", t->chart_file);
 
-		if (lstat(root_path(skip), &st) == 0) {
+		if (gate_lstat(skip, &st) == 0) {
 			t->disabled = 1;
 			t->disabled_why = xasprintf("'%s' exists", skip);
 		}

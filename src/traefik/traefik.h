@@ -73,6 +73,13 @@ struct traefik {
 int traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_why);
 void traefik_free(struct traefik *t);
 
+/*
+ * Read a manifest (host path) through the gate: no symlink as the last
+ * component, a regular file with one link (a hard link's other name may be
+ * outside the root: never read), CONFIG_MAX.  0, or -1 after error().
+ */
+int traefik_read(const char *host_path, struct buf *out);
+
 /* Generation of an upstream chart major (27 -> TGEN_27). */
 enum tgen traefik_gen_of(long chart_major);
 const char *traefik_gen_name(enum tgen g);	/* "27.x", "34-38", "39+" */
@@ -137,7 +144,8 @@ struct harden_opts {
  * Compute the HelmChartConfig file that hardens t: *target gets the host
  * path to write (the file that already holds HelmChartConfig 'traefik', or
  * <manifests>/traefik-config.yaml), out the whole new file, changes one
- * line per change ("set ...", "removed ...").  *same = 1 when the file
+ * line per change ("set ...", "removed ...", control characters of node
+ * values escaped).  *same = 1 when the file
  * already has exactly this content.  0, or -1 with error().
  */
 int traefik_harden(const struct traefik *t, const struct harden_opts *o, char **target,

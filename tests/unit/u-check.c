@@ -3,8 +3,6 @@
 #include "checks/check.h"
 #include "unit.h"
 
-/* main.c owns these; the node model links against them */
-
 static void
 strategy_ids_are_the_six(void)
 {
