@@ -213,6 +213,8 @@ print_text(const struct node *n)
 				printf(" [warning: %s]", f->err);
 		} else if (f->exists == 0) {
 			printf("missing");
+			if (f->err)
+				printf(" [%s]", f->err);
 		} else {
 			printf("error: %s", f->err ? f->err : "cannot examine");
 		}
@@ -381,7 +383,7 @@ to_json(const struct node *n)
 		    "stat", f->exists == 1 ? jstat(&f->st) : json_null(),
 		    "link_target", jstr(f->link_target),
 		    "error", f->exists < 0 ? jstr(f->err) : json_null(),
-		    "warning", f->exists == 1 ? jstr(f->err) : json_null()));
+		    "note", f->exists == 0 ? jstr(f->err) : json_null()));
 	}
 	json_object_set_new(j, "files", a);
 

@@ -317,6 +317,49 @@ static const struct file_spec host_files[] = {
 	{ "init.d/k3s-agent", "/etc/init.d/k3s-agent" },
 };
 
+/*
+ * host is missing inside the root: when a directory on its way is a link
+ * that resolves to nothing there (an image's link to a host path, say),
+ * say which, so a reader sees why.  Asked through the gate only; nothing
+ * outside the root is looked at.  NULL when no such link.
+ */
+static char *
+link_to_nothing(const char *host)
+{
+	struct buf pre = BUF_INIT, msg = BUF_INIT;
+	const char *p = host;
+	char t[PATH_MAX];
+	struct stat st;
+
+	while (*p) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (!len || !p[len])
+			break;	/* the last name: missing itself */
+		buf_addch(&pre, '/');
+		buf_add(&pre, p, len);
+		p += len;
+		if (gate_lstat(pre.s, &st) < 0)
+			break;
+		if (S_ISLNK(st.st_mode) && gate_stat(pre.s, &st) < 0 &&
+		    gate_readlink(pre.s, t, sizeof(t)) >= 0) {
+			buf_addf(&msg, "'%s' is a symlink to '", pre.s);
+			buf_add_printable(&msg, t);
+			buf_adds(&msg, "', which leads to nothing inside the node root");
+			break;
+		}
+	}
+	buf_release(&pre);
+	if (!msg.len) {
+		buf_release(&msg);
+		return NULL;
+	}
+	return buf_detach(&msg);
+}
+
 static void
 add_file(struct node *n, const char *id, const char *host)
 {
@@ -339,6 +382,7 @@ add_file(struct node *n, const char *id, const char *host)
 	}
 	if (errno == ENOENT || errno == ENOTDIR) {
 		f->exists = 0;
+		f->err = link_to_nothing(host);
 		return;
 	}
 	f->exists = -1;

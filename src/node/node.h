@@ -118,9 +118,9 @@ struct node_file {
 	int exists;		/* 0: ENOENT; -1: could not be examined (see err) */
 	struct stat st;
 	char *link_target;	/* when a symlink */
-	char *err;		/* with exists -1: why; with exists 1: a warning (the
-				 * path leads out of the root through a link, and st
-				 * is what the plain path reaches) */
+	char *err;		/* with exists -1: why; with exists 0: a note, or
+				 * NULL (a directory on the way is a link to nothing
+				 * inside the root) */
 };
 
 struct source_error {
