@@ -49,7 +49,7 @@ print_help(FILE *f)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nglobal options (before or after the command):\n"
 	    "  --root DIR       a node tree (mounted image, copy) instead of this host;\n"
-	    "                   every node path resolves inside DIR, nothing of it runs\n"
+	    "                   node paths resolve inside DIR; its k3s is read, never run\n"
 	    "  --k3s-bin PATH   the K3s binary (default /usr/local/bin/k3s)\n"
 	    "  --data-dir DIR   the K3s data dir, when K3s's config does not name it\n"
 	    "  --config FILE    k3sguard's own config (default /etc/k3sguard/config.yaml)\n"
