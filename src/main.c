@@ -4,6 +4,8 @@
  */
 #include "core/k3sguard.h"
 #include "cmd/cmd.h"
+#include "core/gate.h"
+#include "node/node.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +37,7 @@ static const struct command commands[] = {
 
 static const char usage_text[] =
 "usage: k3sguard [--root DIR] [--k3s-bin PATH] [--data-dir DIR] [--config FILE]\n"
-"                <command> [<args>]\n"
+"                [--k3s-version V] <command> [<args>]\n"
 "       k3sguard --version | --help | help <command>\n";
 
 static void
@@ -45,6 +47,14 @@ print_help(FILE *f)
 	fputs("\ncommands:\n", f);
 	for (size_t i = 0; commands[i].name; i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nglobal options (before or after the command):\n"
+	    "  --root DIR       a node tree (mounted image, copy) instead of this host;\n"
+	    "                   node paths resolve inside DIR; its k3s is read, never run\n"
+	    "  --k3s-bin PATH   the K3s binary (default /usr/local/bin/k3s)\n"
+	    "  --data-dir DIR   the K3s data dir, when K3s's config does not name it\n"
+	    "  --config FILE    k3sguard's own config (default /etc/k3sguard/config.yaml)\n"
+	    "  --k3s-version V  the node's K3s version (vX.Y.Z[-rcN]+k3sN); else read\n"
+	    "                   from the K3s binary's bytes (--root) or k3s --version\n", f);
 	fputs("\nexit codes: 0 ok, 1 findings, 2 operational error, 64 usage\n"
 	    "'k3sguard <command> --help' describes a command; man k3sguard has the details.\n", f);
 }
@@ -86,6 +96,9 @@ global_option(int c, const char *arg)
 {
 	switch (c) {
 	case OPT_ROOT:
+		/* from here on every node path resolves inside it (the gate) */
+		if (gate_set_root(arg) < 0)
+			exit(EXIT_ERROR);
 		gopt.root = arg;
 		return 1;
 	case OPT_K3S_BIN:
@@ -96,6 +109,12 @@ global_option(int c, const char *arg)
 		return 1;
 	case OPT_CONFIG:
 		gopt.config = arg;
+		return 1;
+	case OPT_K3S_VERSION:
+		if (!k3s_version_valid(arg))
+			usage_error("--k3s-version '%s' is not a K3s release version "
+			    "(vX.Y.Z[-rcN]+k3sN)", arg);
+		gopt.k3s_version = arg;
 		return 1;
 	}
 	return 0;

@@ -164,4 +164,14 @@ test_expect_success 'many bad keys in one file: ten lines and a summary, not tho
 	tail -n 1 err | grep -q "more problems; only the first 10 are shown"
 '
 
+test_expect_success 'a --root that is not a directory: one line, exit 2, before or after the verb' '
+	echo x >notadir &&
+	expect_code 2 k3sguard --root notadir node >out 2>err &&
+	one_line err && grep -q "cannot open the root '"'"'notadir'"'"': Not a directory" err &&
+	test ! -s out &&
+	expect_code 2 k3sguard node --root "$TMP/nonexistent" >out 2>err &&
+	one_line err && grep -q "cannot open the root .*nonexistent'"'"': No such file or directory" err &&
+	expect_code 2 k3sguard --root notadir audit >out 2>err && one_line err
+'
+
 test_done

@@ -17,6 +17,7 @@ enum {
 	OPT_K3S_BIN,
 	OPT_DATA_DIR,
 	OPT_CONFIG,
+	OPT_K3S_VERSION,
 	OPT_GLOBAL_LAST		/* commands number their own options from here */
 };
 
@@ -24,9 +25,14 @@ enum {
 	{ "root", required_argument, NULL, OPT_ROOT }, \
 	{ "k3s-bin", required_argument, NULL, OPT_K3S_BIN }, \
 	{ "data-dir", required_argument, NULL, OPT_DATA_DIR }, \
-	{ "config", required_argument, NULL, OPT_CONFIG }
+	{ "config", required_argument, NULL, OPT_CONFIG }, \
+	{ "k3s-version", required_argument, NULL, OPT_K3S_VERSION }
 
-/* 1 when c was a global option (and it was applied), else 0. */
+/*
+ * 1 when c was a global option (and it was applied), else 0.  --root is
+ * opened at once (gate_set_root): exit 2 when it is not a directory;
+ * --k3s-version must be a K3s release version (exit 64).
+ */
 int global_option(int c, const char *arg);
 
 /*

@@ -17,7 +17,9 @@ enum { OPT_FORMAT = OPT_GLOBAL_LAST };
 
 static const char usage[] =
 "usage: k3sguard node [--format text|json]\n"
-"  Show the K3s node as k3sguard reads it: role, data dir, K3s version,\n"
+"  Show the K3s node as k3sguard reads it: role, data dir, K3s version\n"
+"  (and where it came from: --k3s-version, k3s --version on this host,\n"
+"  the binary's bytes under --root, or unknown),\n"
 "  datastore, the merged configuration with the origin of every value,\n"
 "  units, env files, the K3s files (type, mode, owner, link) and every\n"
 "  source that could not be read.  Secrets are shown by form and\n"
@@ -110,6 +112,7 @@ print_text(const struct node *n)
 		printf(" (default)\n");
 	printf("k3s binary:  %s\n", n->k3s_bin);
 	printf("k3s version: %s\n", n->k3s_version ? n->k3s_version : "unknown");
+	printf("version from: %s\n", n->k3s_version_from);
 	printf("datastore:   %s\n", datastore_name(n->datastore));
 	printf("config file: %s%s\n", n->config_path,
 	    n->config_explicit ? " (named by --config / K3S_CONFIG_FILE)" : "");
@@ -210,6 +213,8 @@ print_text(const struct node *n)
 				printf(" [warning: %s]", f->err);
 		} else if (f->exists == 0) {
 			printf("missing");
+			if (f->err)
+				printf(" [%s]", f->err);
 		} else {
 			printf("error: %s", f->err ? f->err : "cannot examine");
 		}
@@ -296,6 +301,7 @@ to_json(const struct node *n)
 	json_object_set_new(j, "data_dir", jstr(n->data_dir));
 	json_object_set_new(j, "k3s_bin", jstr(n->k3s_bin));
 	json_object_set_new(j, "k3s_version", jstr(n->k3s_version));
+	json_object_set_new(j, "k3s_version_from", jstr(n->k3s_version_from));
 	json_object_set_new(j, "datastore", json_string(datastore_name(n->datastore)));
 	json_object_set_new(j, "config_path", jstr(n->config_path));
 	json_object_set_new(j, "config_explicit", json_boolean(n->config_explicit));
@@ -377,7 +383,7 @@ to_json(const struct node *n)
 		    "stat", f->exists == 1 ? jstat(&f->st) : json_null(),
 		    "link_target", jstr(f->link_target),
 		    "error", f->exists < 0 ? jstr(f->err) : json_null(),
-		    "warning", f->exists == 1 ? jstr(f->err) : json_null()));
+		    "note", f->exists == 0 ? jstr(f->err) : json_null()));
 	}
 	json_object_set_new(j, "files", a);
 

@@ -9,12 +9,12 @@
  *
  * Unlike K3s, a symlinked config file is refused (never followed): under
  * --root the node tree may be hostile, and a link can point anywhere.
- * Directories on the way are resolved inside the root (rootfs.h).
+ * Directories on the way are resolved inside the root (core/gate.h).
  */
 #include "core/k3sguard.h"
 #include "node/node.h"
 #include "node/node-int.h"
-#include "core/rootfs.h"
+#include "core/gate.h"
 #include "core/yamltree.h"
 
 #include <dirent.h>
@@ -134,7 +134,7 @@ read_config(struct node *n, struct merge *m, const char *host, enum source_kind 
 	int ret;
 
 	quiet_errors++;
-	ret = rootfs_read(host, CONFIG_MAX, &data, NULL);
+	ret = gate_read(host, CONFIG_MAX, &data, NULL);
 	quiet_errors--;
 	if (ret < 0) {
 		node_err_last(n, "config", host, 0);
@@ -170,7 +170,7 @@ merge_configs(struct node *n, struct merge *m)
 	char **names = NULL;
 	size_t cnt = 0;
 
-	if (rootfs_lstat(n->config_path, &st) == 0)
+	if (gate_lstat(n->config_path, &st) == 0)
 		read_config(n, m, n->config_path, SRC_CONFIG);
 	else if (errno != ENOENT || n->config_explicit)
 		node_err(n, "config", n->config_path, 0, "cannot read '%s'%s: %s",
@@ -178,7 +178,7 @@ merge_configs(struct node *n, struct merge *m)
 		    strerror(errno));
 
 	buf_addf(&dir, "%s.d", n->config_path);
-	if (!(d = rootfs_opendir(dir.s))) {
+	if (!(d = gate_opendir(dir.s))) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			node_err(n, "config", dir.s, 0, "cannot open '%s': %s", dir.s,
 			    strerror(errno));

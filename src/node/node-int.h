@@ -63,6 +63,9 @@ int split_words(const char *s, const int *linemap, char ***words, int **lines,
     size_t *nwords, size_t *bad);
 void free_words(char **w, size_t n);
 
+/* node-version.c: k3s_version and k3s_version_from (see node.h) */
+void node_read_version(struct node *n);
+
 /* node-config.c */
 void merge_configs(struct node *n, struct merge *m);
 

@@ -14,7 +14,7 @@
 #include "core/k3sguard.h"
 #include "node/node.h"
 #include "node/node-int.h"
-#include "core/rootfs.h"
+#include "core/gate.h"
 
 #include <dirent.h>
 
@@ -483,7 +483,7 @@ read_node_file(struct node *n, const char *source, const char *host,
 	int ret;
 
 	quiet_errors++;
-	ret = rootfs_read(host, CONFIG_MAX, out, st);
+	ret = gate_read(host, CONFIG_MAX, out, st);
 	quiet_errors--;
 	if (ret < 0)
 		node_err_last(n, source, host, 0);
@@ -505,7 +505,7 @@ static char **
 list_dir(struct node *n, const char *source, const char *dir, const char *prefix,
     const char *suffix, size_t *count)
 {
-	DIR *d = rootfs_opendir(dir);
+	DIR *d = gate_opendir(dir);
 	char **names = NULL;
 	struct dirent *de;
 
@@ -539,7 +539,7 @@ read_systemd_unit(struct node *n, const char *name)
 	size_t ndrop;
 
 	buf_addf(&path, "%s/%s", SYSTEMD_DIR, name);
-	if (rootfs_lstat(path.s, &st) < 0) {
+	if (gate_lstat(path.s, &st) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			node_err(n, "unit", path.s, 0, "cannot examine '%s': %s", path.s,
 			    strerror(errno));
@@ -586,7 +586,7 @@ read_openrc(struct node *n, const char *name)
 	int lineno = 1, args_line = 0;
 
 	buf_addf(&path, "/etc/init.d/%s", name);
-	if (rootfs_lstat(path.s, &st) < 0) {
+	if (gate_lstat(path.s, &st) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			node_err(n, "unit", path.s, 0, "cannot examine '%s': %s", path.s,
 			    strerror(errno));
@@ -771,7 +771,7 @@ read_envfile(struct node *n, const char *host, int optional)
 	e = &n->envfiles[n->nenvfiles++];
 	memset(e, 0, sizeof(*e));
 	e->path = xstrdup(host);
-	if (rootfs_lstat(host, &e->st) < 0) {
+	if (gate_lstat(host, &e->st) < 0) {
 		if (errno == ENOENT && optional)
 			return;
 		node_err(n, "env", host, 0, "cannot examine '%s': %s", host, strerror(errno));

@@ -7,11 +7,13 @@
  * kind and the K3s version.
  *
  * Invariants:
- *  - nothing here follows a symlink of the node tree out of it: every path
- *    is resolved inside the root (rootfs.h), files are read with
- *    rootfs_read() (O_NOFOLLOW) and examined with rootfs_lstat();
- *  - a node root may be an untrusted disk image, so the k3s binary under it
- *    is run only when it and its directory are root-owned and not group or
+ *  - nothing here follows a symlink of the node tree out of it: every node
+ *    path goes through the gate (core/gate.h), files are read with
+ *    gate_read() (O_NOFOLLOW) and examined with gate_lstat();
+ *  - a node root may be an untrusted disk image: with a root other than
+ *    "/" NOTHING of it is run; the K3s version comes from --k3s-version or
+ *    from the binary's bytes.  On the host, "k3s --version" is run only
+ *    when the binary and its directory are root-owned and not group or
  *    other writable, with a minimal env, no stdin and a 5 s limit;
  *  - every problem is one error() line, printed once, and kept against its
  *    source so the checks that need it can say "error";
@@ -21,14 +23,12 @@
 #include "core/k3sguard.h"
 #include "node/node.h"
 #include "node/node-int.h"
-#include "core/rootfs.h"
-#include "core/run.h"
+#include "core/gate.h"
 #include "token/token.h"
 
 #include <dirent.h>
 
 #define DEFAULT_DATA_DIR	"/var/lib/rancher/k3s"
-#define VERSION_TIMEOUT_MS	5000
 
 /* ---- errors and owned strings ---- */
 
@@ -317,53 +317,76 @@ static const struct file_spec host_files[] = {
 	{ "init.d/k3s-agent", "/etc/init.d/k3s-agent" },
 };
 
+/*
+ * host is missing inside the root: when a directory on its way is a link
+ * that resolves to nothing there (an image's link to a host path, say),
+ * say which, so a reader sees why.  Asked through the gate only; nothing
+ * outside the root is looked at.  NULL when no such link.
+ */
+static char *
+link_to_nothing(const char *host)
+{
+	struct buf pre = BUF_INIT, msg = BUF_INIT;
+	const char *p = host;
+	char t[PATH_MAX];
+	struct stat st;
+
+	while (*p) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (!len || !p[len])
+			break;	/* the last name: missing itself */
+		buf_addch(&pre, '/');
+		buf_add(&pre, p, len);
+		p += len;
+		if (gate_lstat(pre.s, &st) < 0)
+			break;
+		if (S_ISLNK(st.st_mode) && gate_stat(pre.s, &st) < 0 &&
+		    gate_readlink(pre.s, t, sizeof(t)) >= 0) {
+			buf_addf(&msg, "'%s' is a symlink to '", pre.s);
+			buf_add_printable(&msg, t);
+			buf_adds(&msg, "', which leads to nothing inside the node root");
+			break;
+		}
+	}
+	buf_release(&pre);
+	if (!msg.len) {
+		buf_release(&msg);
+		return NULL;
+	}
+	return buf_detach(&msg);
+}
+
 static void
 add_file(struct node *n, const char *id, const char *host)
 {
 	struct node_file *f;
-	const char *p;
 
 	n->files = xrealloc(n->files, (n->nfiles + 1) * sizeof(*n->files));
 	f = &n->files[n->nfiles++];
 	memset(f, 0, sizeof(*f));
 	f->id = id;
 	f->path = xstrdup(host);
-	p = root_path(host);
-	if (rootfs_lstat(host, &f->st) == 0) {
+	if (gate_lstat(host, &f->st) == 0) {
 		f->exists = 1;
 		if (S_ISLNK(f->st.st_mode)) {
 			char t[PATH_MAX];
 
-			if (rootfs_readlink(host, t, sizeof(t)) >= 0)
+			if (gate_readlink(host, t, sizeof(t)) >= 0)
 				f->link_target = xstrdup(t);
 		}
 		return;
 	}
-	if ((errno == ENOENT || errno == ENOTDIR) && path_lstat(p, &f->st) == 0) {
-		/*
-		 * Not in the node, but the plain path reaches something: a link on
-		 * the way leads out of the root.  Keep what it reaches (lstat only,
-		 * nothing is read or run there) so a check can point at it, and say
-		 * so in err.
-		 */
-		char t[PATH_MAX];
-		ssize_t len;
-
-		f->exists = 1;
-		if (S_ISLNK(f->st.st_mode) && (len = readlink(p, t, sizeof(t) - 1)) >= 0) {
-			t[len] = '\0';
-			f->link_target = xstrdup(t);
-		}
-		f->err = xasprintf("'%s' is reached only through a symlink that leads out of "
-		    "the node root", p);
-		return;
-	}
 	if (errno == ENOENT || errno == ENOTDIR) {
 		f->exists = 0;
+		f->err = link_to_nothing(host);
 		return;
 	}
 	f->exists = -1;
-	error_errno("cannot examine '%s'", p);
+	error_errno("cannot examine '%s'", root_path(host));
 	f->err = xstrdup(last_error());
 	/* the message was printed by error_errno: record without a second line */
 	quiet_errors++;
@@ -407,7 +430,7 @@ is_dir_under_root(const char *host)
 {
 	struct stat st;
 
-	return rootfs_lstat(host, &st) == 0 && S_ISDIR(st.st_mode);
+	return gate_lstat(host, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static void
@@ -457,125 +480,6 @@ find_datastore(struct node *n)
 		n->datastore = DS_SQLITE;
 }
 
-/* ---- K3s version ---- */
-
-/* "k3s version v1.32.11+k3s3 (abc123)" -> "v1.32.11+k3s3", or NULL. */
-static char *
-parse_version(const char *out)
-{
-	const char *p;
-	size_t len = 0;
-
-	if (!starts_with(out, "k3s version ", &p))
-		return NULL;
-	if (*p != 'v' || !isdigit((unsigned char)p[1]))
-		return NULL;
-	while (p[len] && (isalnum((unsigned char)p[len]) || strchr(".+-", p[len])))
-		len++;
-	if (len < 6 || len > 64 || (p[len] && p[len] != ' ' && p[len] != '\n'))
-		return NULL;
-	return xstrndup(p, len);
-}
-
-static void
-read_version(struct node *n)
-{
-	char *path = xstrdup(root_path(n->k3s_bin)), *hdir = xstrdup(n->k3s_bin);
-	char *dname = NULL, *slash;
-	const char *argv[] = { NULL, "--version", NULL };
-	struct buf out = BUF_INIT;
-	struct stat st, dst;
-	struct run_opts o = {
-		.argv = argv, .out = &out, .out_cap = 65536,
-		.timeout_ms = VERSION_TIMEOUT_MS,
-	};
-	int status = -1, host = !gopt.root || !*gopt.root || !strcmp(gopt.root, "/");
-	int dfd, trusted;
-
-	argv[0] = path;
-
-	if (rootfs_lstat(n->k3s_bin, &st) < 0) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			node_err(n, "version", n->k3s_bin, 0, "cannot examine '%s': %s",
-			    path, strerror(errno));
-		goto out;	/* absent binary: version unknown, not an error */
-	}
-	if (S_ISLNK(st.st_mode)) {
-		/* on the host a symlinked binary is fine; under --root it may escape */
-		if (!host) {
-			node_err(n, "version", n->k3s_bin, 0,
-			    "'%s' is a symlink; under --root it is not run to read the K3s version",
-			    path);
-			goto out;
-		}
-		if (stat(path, &st) < 0) {
-			node_err(n, "version", n->k3s_bin, 0, "cannot examine '%s': %s",
-			    path, strerror(errno));
-			goto out;
-		}
-	}
-	if (!S_ISREG(st.st_mode)) {
-		node_err(n, "version", n->k3s_bin, 0,
-		    "'%s' is a %s, not run to read the K3s version", path,
-		    type_str(st.st_mode));
-		goto out;
-	}
-	slash = strrchr(hdir, '/');
-	if (slash)
-		*(slash == hdir ? slash + 1 : slash) = '\0';
-	dname = xstrdup(root_path(hdir));
-	if ((dfd = rootfs_open(hdir, O_PATH | O_DIRECTORY)) < 0 || fstat(dfd, &dst) < 0) {
-		node_err(n, "version", n->k3s_bin, 0, "cannot examine '%s': %s", dname,
-		    strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		goto out;
-	}
-	close(dfd);
-	/* the binary and its directory must be root's and closed to others */
-	quiet_errors++;
-	trusted = file_trusted(&st, path) == 0 && file_trusted(&dst, dname) == 0;
-	quiet_errors--;
-	if (!trusted) {
-		node_err(n, "version", n->k3s_bin, 0, "%s; not run to read the K3s version",
-		    last_error());
-		goto out;
-	}
-	/* exec(2) must run the file checked above, found inside the root */
-	if (!host) {
-		char *real = rootfs_exec_path(n->k3s_bin);
-
-		if (!real) {
-			node_err(n, "version", n->k3s_bin, 0,
-			    "cannot resolve '%s' inside the node root: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		free(path);
-		argv[0] = path = real;
-	}
-	quiet_errors++;
-	if (run_cmd(&o, &status) < 0) {
-		quiet_errors--;
-		node_err_last(n, "version", n->k3s_bin, 0);
-		goto out;
-	}
-	quiet_errors--;
-	if (status != 0) {
-		node_err(n, "version", n->k3s_bin, 0, "'%s --version' exited with status %d",
-		    path, status);
-		goto out;
-	}
-	if (!(n->k3s_version = parse_version(out.s)))
-		node_err(n, "version", n->k3s_bin, 0,
-		    "'%s --version' printed no 'k3s version vX.Y.Z+k3sN' line", path);
-out:
-	buf_release(&out);
-	free(path);
-	free(hdir);
-	free(dname);
-}
-
 /* ---- node_load ---- */
 
 int
@@ -587,8 +491,12 @@ node_load(struct node *n)
 	const char *cfg;
 
 	memset(n, 0, sizeof(*n));
-	if (stat(root, &st) < 0)
-		return error_errno("node root '%s'", root);
+	quiet_errors++;
+	if (gate_stat("/", &st) < 0) {
+		quiet_errors--;
+		return error_errno("cannot open the node root '%s'", root);
+	}
+	quiet_errors--;
 	if (!S_ISDIR(st.st_mode))
 		return error("node root '%s' is not a directory", root);
 	n->root = xstrdup(root);
@@ -631,7 +539,7 @@ node_load(struct node *n)
 	find_role(n);
 	read_files(n);
 	find_datastore(n);
-	read_version(n);
+	node_read_version(n);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
  * configuration with the origin of every value, the systemd/OpenRC units
  * and env files, the datastore kind, and the K3s files of
  * shared/reference/k3s.md with their lstat.  Paths inside are HOST paths
- * ("/var/lib/rancher/k3s/server/token"); use root_path() to open them.
+ * ("/var/lib/rancher/k3s/server/token"), node paths for the gate
+ * (core/gate.h); root_path() only shows them.
  *
  * Precedence, as K3s applies it: env variables (K3S_*) are flag defaults,
  * config files override them (config.yaml, then config.yaml.d/<name>.yaml in
@@ -117,9 +118,9 @@ struct node_file {
 	int exists;		/* 0: ENOENT; -1: could not be examined (see err) */
 	struct stat st;
 	char *link_target;	/* when a symlink */
-	char *err;		/* with exists -1: why; with exists 1: a warning (the
-				 * path leads out of the root through a link, and st
-				 * is what the plain path reaches) */
+	char *err;		/* with exists -1: why; with exists 0: a note, or
+				 * NULL (a directory on the way is a link to nothing
+				 * inside the root) */
 };
 
 struct source_error {
@@ -135,6 +136,7 @@ struct node {
 	char *data_dir;		/* host path, default /var/lib/rancher/k3s */
 	char *k3s_bin;		/* host path of the k3s binary */
 	char *k3s_version;	/* "v1.32.11+k3s3", NULL = unknown */
+	const char *k3s_version_from;	/* VERSION_FROM_*: where it came from */
 	enum datastore datastore;
 
 	struct kopt *opts;
@@ -159,6 +161,16 @@ struct node {
 	size_t nstrs;
 };
 
+/*
+ * Where struct node.k3s_version came from: --k3s-version; on the host,
+ * running the (root-owned, closed) binary; under a node root, the
+ * binary's bytes (nothing of an image is ever run); or unknown.
+ */
+#define VERSION_FROM_OPTION	"--k3s-version"
+#define VERSION_FROM_RUN	"k3s --version"
+#define VERSION_FROM_BYTES	"binary bytes"
+#define VERSION_FROM_UNKNOWN	"unknown"
+
 int node_load(struct node *n);
 void node_free(struct node *n);
 
@@ -174,6 +186,9 @@ const char *node_data_path(const struct node *n, const char *rel);
 const struct node_file *node_file(const struct node *n, const char *id);
 /* First error recorded against a source ("config", ...), or NULL. */
 const struct source_error *node_source_error(const struct node *n, const char *source);
+
+/* 1 when v is a K3s release version, all of it: vX.Y.Z[-rcN]+k3sN. */
+int k3s_version_valid(const char *v);
 
 const char *role_name(enum node_role r);
 const char *datastore_name(enum datastore d);	/* "sqlite", "embedded-etcd", ... */

@@ -58,6 +58,8 @@ PY
 	cp "$DOUBLES/k3s" "$R/usr/local/bin/k3s"
 	chmod 755 "$R/usr/local/bin/k3s"
 	echo "$ver" >"$R/usr/local/bin/k3s.version"
+	# under --root the version is read from the binary's bytes, never by running it
+	sed -i "s/v1\.32\.11+k3s3/$ver/g" "$R/usr/local/bin/k3s"
 	cat >"$CTL/restart" <<EOS
 #!/bin/sh
 # restart-command double: K3s restarts; blocks while hang-restart exists

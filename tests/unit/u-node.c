@@ -6,6 +6,7 @@
  */
 #include "core/k3sguard.h"
 #include "node/node.h"
+#include "core/gate.h"
 #include "core/run.h"
 #include "unit.h"
 
@@ -64,6 +65,9 @@ fresh_root(void)
 	gopt.root = root;
 	gopt.data_dir = NULL;
 	gopt.k3s_bin = "/usr/local/bin/k3s";
+	gopt.k3s_version = NULL;
+	if (gate_set_root(root) < 0)
+		abort();
 }
 
 static int
@@ -107,12 +111,14 @@ test_missing_root(void)
 {
 	struct node n;
 
-	gopt.root = "/nonexistent/k3sguard-root";
+	/* main opens --root at once; a root that is not there is one error */
 	quiet_errors++;
-	CHECK(node_load(&n) < 0);
+	CHECK(gate_set_root("/nonexistent/k3sguard-root") < 0);
 	quiet_errors--;
 	CHECK(strstr(last_error(), "/nonexistent/k3sguard-root") != NULL);
-	gopt.root = root;
+	/* the root in use stays */
+	CHECK(load(&n) == 0);
+	node_free(&n);
 }
 
 static void
@@ -476,27 +482,131 @@ test_bad_sources(void)
 	buf_release(&p);
 }
 
+static int
+ran(const char *rel)
+{
+	struct buf p = BUF_INIT;
+	int r;
+
+	buf_addf(&p, "%s%s", root, rel);
+	r = access(p.s, F_OK) == 0;
+	buf_release(&p);
+	return r;
+}
+
+static void
+test_version_valid(void)
+{
+	static const char *const good[] = {
+		"v1.30.4+k3s1", "v1.33.0-rc2+k3s1", "v1.32.11+k3s3", "v2.0.0+k3s12",
+	};
+	static const char *const bad[] = {
+		"", "1.30.4+k3s1", "v1.30.4", "v1.30.4-k3s1", "v1.30.4+k3s", "v1.30.4+k3s1x",
+		"v1.30.4+k3s1 ", "v1.30+k3s1", "v1.30.4+k3s-0123abcd", "v1.30.4-rc+k3s1",
+		"v12345.1.1+k3s1", "v1.30.4+k3s1v1.30.4+k3s1", "v1.30.4+k3s1234567890",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		CHECK(k3s_version_valid(good[i]));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		CHECK(!k3s_version_valid(bad[i]));
+	CHECK(!k3s_version_valid(NULL));
+}
+
+/* Under a node root: the bytes, never a run. */
 static void
 test_version(void)
 {
+	static const struct {
+		const char *bytes;
+		const char *want;	/* NULL: unknown, with a version error */
+	} scans[] = {
+		{ "#!/bin/sh\ntouch \"$0.ran\"\necho 'k3s version v1.32.11+k3s3 (abcdef12)'\n",
+		    "v1.32.11+k3s3" },
+		{ "#!/bin/sh\ntouch \"$0.ran\"\necho 'k3s version v1.33.0-rc1+k3s1 (x)'\n",
+		    "v1.33.0-rc1+k3s1" },
+		{ "v1.30.4+k3s1", "v1.30.4+k3s1" },			/* at the very end */
+		{ "xxv1.30.4+k3s1v1.30.4+k3s1yy", "v1.30.4+k3s1" },	/* back to back */
+		{ "vvv1.30.4+k3s1-", "v1.30.4+k3s1" },
+		{ "v1.30.4+k3s10123abcd v1.30.4+k3s1\n", "v1.30.4+k3s1" },	/* Go packing */
+		{ "v1.30.4+k3s10 v1.30.4+k3s15", "v1.30.4+k3s1" },
+		{ "v1.30.4+k3s12", NULL },				/* k3s1 or k3s12? */
+		{ "v1.30.4+k3s1 v1.30.5+k3s1", NULL },
+		{ "v1.30.4+k3s1 v1.30.4+k3s2", NULL },
+		{ "v1.30.4-rc1+k3s1 v1.30.4+k3s1", NULL },
+		{ "containerd v1.7.20-k3s1 kubernetes v1.30.4-k3s1", NULL },
+		{ "v1.30.4+k3s-0123abcd", NULL },
+		{ "v1.30.4+k3s", NULL },
+		{ "v1.30.4.1+k3s1", NULL },
+		{ "v11111.2.3+k3s1", NULL },
+		{ "", NULL },
+	};
 	struct node n;
 
 	fresh_root();
-	/* a stand-in for k3s: prints what `k3s --version` prints */
+	for (size_t i = 0; i < ARRAY_SIZE(scans); i++) {
+		put("/usr/local/bin/k3s", scans[i].bytes, 0755);
+		CHECK(load(&n) == 0);
+		if (scans[i].want) {
+			CHECK_STR(n.k3s_version, scans[i].want);
+			CHECK_STR(n.k3s_version_from, VERSION_FROM_BYTES);
+			CHECK(n.nerrors == 0);
+		} else {
+			CHECK(n.k3s_version == NULL);
+			CHECK_STR(n.k3s_version_from, VERSION_FROM_UNKNOWN);
+			CHECK(node_source_error(&n, "version") &&
+			    strstr(node_source_error(&n, "version")->msg, "--k3s-version"));
+		}
+		CHECK(!ran("/usr/local/bin/k3s.ran"));
+		if (unit_cur_failed)
+			fprintf(stderr, "# scan case %zu\n", i);
+		node_free(&n);
+	}
+
+	/* --k3s-version: the binary's bytes do not matter */
+	gopt.k3s_version = "v1.29.4+k3s2";
+	CHECK(load(&n) == 0);
+	CHECK_STR(n.k3s_version, "v1.29.4+k3s2");
+	CHECK_STR(n.k3s_version_from, VERSION_FROM_OPTION);
+	CHECK(n.nerrors == 0);
+	node_free(&n);
+	gopt.k3s_version = "1.29";
+	CHECK(load(&n) == 0);
+	CHECK(n.k3s_version == NULL && node_source_error(&n, "version"));
+	node_free(&n);
+	gopt.k3s_version = NULL;
+
+	/* --k3s-bin somewhere else, absent: unknown, no error */
+	gopt.k3s_bin = "/opt/bin/k3s";
+	CHECK(load(&n) == 0);
+	CHECK(n.k3s_version == NULL && n.nerrors == 0);
+	CHECK_STR(n.k3s_version_from, VERSION_FROM_UNKNOWN);
+	node_free(&n);
+	gopt.k3s_bin = "/usr/local/bin/k3s";
+}
+
+/* On the host ("/"): k3s --version is run, for a trusted binary only. */
+static void
+test_version_host(void)
+{
+	struct buf bin = BUF_INIT;
+	struct node n;
+
+	fresh_root();
+	buf_addf(&bin, "%s/usr/local/bin/k3s", root);
+	gopt.root = "/";
+	CHECK(gate_set_root("/") == 0);
+	gopt.k3s_bin = bin.s;
+
 	put("/usr/local/bin/k3s",
 	    "#!/bin/sh\necho 'k3s version v1.32.11+k3s3 (abcdef12)'\n"
 	    "echo 'go version go1.23.6'\n", 0755);
 	CHECK(load(&n) == 0);
 	CHECK_STR(n.k3s_version, "v1.32.11+k3s3");
-	CHECK(n.nerrors == 0);
+	CHECK_STR(n.k3s_version_from, VERSION_FROM_RUN);
 	node_free(&n);
 
-	put("/usr/local/bin/k3s", "#!/bin/sh\necho 'k3s version v1.33.0-rc1+k3s1 (x)'\n", 0755);
-	CHECK(load(&n) == 0);
-	CHECK_STR(n.k3s_version, "v1.33.0-rc1+k3s1");
-	node_free(&n);
-
-	put("/usr/local/bin/k3s", "#!/bin/sh\necho 'hello'\n", 0755);
+	put("/usr/local/bin/k3s", "#!/bin/sh\necho 'hello v1.32.11+k3s3'\n", 0755);
 	CHECK(load(&n) == 0);
 	CHECK(n.k3s_version == NULL && node_source_error(&n, "version"));
 	node_free(&n);
@@ -512,21 +622,12 @@ test_version(void)
 	CHECK(n.k3s_version == NULL);
 	CHECK(node_source_error(&n, "version") &&
 	    strstr(node_source_error(&n, "version")->msg, "writable"));
-	{
-		struct buf p = BUF_INIT;
-
-		buf_addf(&p, "%s/usr/local/bin/k3s.ran", root);
-		CHECK(access(p.s, F_OK) < 0);
-		buf_release(&p);
-	}
+	CHECK(!ran("/usr/local/bin/k3s.ran"));
 	node_free(&n);
 
-	/* --k3s-bin somewhere else, absent: unknown, no error */
-	gopt.k3s_bin = "/opt/bin/k3s";
-	CHECK(load(&n) == 0);
-	CHECK(n.k3s_version == NULL && n.nerrors == 0);
-	node_free(&n);
 	gopt.k3s_bin = "/usr/local/bin/k3s";
+	buf_release(&bin);
+	fresh_root();
 }
 
 static void
@@ -588,7 +689,9 @@ main(void)
 	T(test_datastore_kinds);
 	T(test_files_lstat);
 	T(test_bad_sources);
+	T(test_version_valid);
 	T(test_version);
+	T(test_version_host);
 	T(test_env_names);
 	T(test_describe_redacts);
 	rm_root();
