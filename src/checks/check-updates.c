@@ -14,13 +14,14 @@ static void
 version_known(const struct node *n, struct check_result *r)
 {
 	if (n->k3s_version) {
-		check_pass(r, "K3s %s ('%s --version')", n->k3s_version,
+		check_pass(r, "K3s %s (from %s, '%s')", n->k3s_version,
+		    n->k3s_version_from ? n->k3s_version_from : VERSION_FROM_UNKNOWN,
 		    n->k3s_bin ? n->k3s_bin : "k3s");
 		return;
 	}
 	if (check_source_failed(n, "version", r))
 		return;
-	check_fail(r, "K3s version unknown: '%s --version' gave no version",
+	check_fail(r, "K3s version unknown: neither --k3s-version nor '%s' gave one",
 	    n->k3s_bin ? n->k3s_bin : "k3s");
 }
 
@@ -30,7 +31,7 @@ installed(const struct node *n, struct check_result *r, struct version *v)
 {
 	if (!n->k3s_version) {
 		if (!check_source_failed(n, "version", r))
-			check_skip(r, "K3s version unknown ('%s --version' gave none): nothing to compare",
+			check_skip(r, "K3s version unknown (neither --k3s-version nor '%s' gave one): nothing to compare",
 			    n->k3s_bin ? n->k3s_bin : "k3s");
 		return -1;
 	}
@@ -130,10 +131,10 @@ advisories(const struct node *n, struct check_result *r)
 
 const struct check checks_updates[] = {
 	{ "updates.version-known", "updates", SEV_MEDIUM,
-	  "The installed K3s version is known (k3s --version)",
+	  "The installed K3s version is known (--k3s-version, the binary's bytes, or k3s --version on the host)",
 	  version_known,
 	  "Make sure the K3s binary is where the unit runs it from (--k3s-bin PATH tells k3sguard) "
-	  "and that 'k3s --version' works: without the version, updates and advisories cannot be judged.",
+	  "and that its version can be read (or give --k3s-version V): without the version, updates and advisories cannot be judged.",
 	  "Installed K3s version known.",
 	  "The installed K3s version could not be determined." },
 	{ "updates.channel", "updates", SEV_HIGH,

@@ -19,6 +19,7 @@
  *    it under out_lock only.
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "cmd/cmd.h"
 #include "report/escape.h"
 #include "scan/scan.h"
@@ -48,6 +49,7 @@ struct job {
 	char *names;		/* NUL-separated file names, or NULL for a DIR job */
 	size_t nnames;
 	int dir_ctx;		/* the directory's path has K3s context */
+	int gated;		/* dir is a node path shown under --root: open it through the gate */
 };
 
 struct stats {
@@ -135,13 +137,29 @@ job_done(struct job *j)
 }
 
 static struct job *
-new_job(const char *dir, int dir_ctx)
+new_job(const char *dir, int dir_ctx, int gated)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
 
 	j->dir = xstrdup(dir);
 	j->dir_ctx = dir_ctx;
+	j->gated = gated;
 	return j;
+}
+
+/*
+ * A job's directory: a node path (an absolute argument, shown under
+ * --root) through the gate, or a local path the user typed.  Never
+ * followed when its last component is a link.
+ */
+static size_t root_prefix_len;	/* strlen of --root as shown before a node path */
+
+static int
+open_job_dir(const struct job *j)
+{
+	if (j->gated)
+		return gate_open(j->dir + root_prefix_len, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	return file_open_dir(j->dir);
 }
 
 /* ---- reporting from workers -------------------------------------------- */
@@ -260,7 +278,7 @@ scan_file(struct worker *w, int dirfd, const char *name, const char *path, int c
 	size_t len = 0;
 	int fd;
 
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = gate_openat(dirfd, name, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			w->st.symlinks++;
@@ -344,7 +362,7 @@ run_files(struct worker *w, int dirfd, const char *dir, const char *names,
 static void
 run_batch(struct worker *w, struct job *j)
 {
-	int fd = open(j->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_job_dir(j);
 
 	if (fd < 0) {
 		report_errno(w, "cannot open directory", j->dir);
@@ -356,9 +374,9 @@ run_batch(struct worker *w, struct job *j)
 
 /* Queue the names [names, names + len) (count n) as one batch job. */
 static void
-push_batch(const char *dir, int ctx, const char *names, size_t len, size_t n)
+push_batch(const char *dir, int ctx, int gated, const char *names, size_t len, size_t n)
 {
-	struct job *j = new_job(dir, ctx);
+	struct job *j = new_job(dir, ctx, gated);
 
 	j->names = xmalloc(len);
 	memcpy(j->names, names, len);
@@ -375,7 +393,7 @@ run_dir(struct worker *w, struct job *j)
 	size_t n = 0, first_len = 0, first_n = 0, start = 0, in_batch = 0;
 	int fd;
 
-	fd = open(j->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_job_dir(j);
 	if (fd < 0) {
 		report_errno(w, "cannot open directory", j->dir);
 		return;
@@ -407,7 +425,7 @@ run_dir(struct worker *w, struct job *j)
 		if (type == DT_UNKNOWN) {
 			struct stat st;
 
-			if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			if (gate_statat(fd, de->d_name, &st) < 0)
 				continue;
 			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG :
 			    S_ISLNK(st.st_mode) ? DT_LNK : DT_UNKNOWN;
@@ -418,7 +436,8 @@ run_dir(struct worker *w, struct job *j)
 			if (!strcmp(de->d_name, ".git"))
 				continue;	/* compressed objects: nothing to read */
 			join_path(&w->path, j->dir, de->d_name);
-			push_job(new_job(w->path.s, j->dir_ctx || scan_path_context(de->d_name)));
+			push_job(new_job(w->path.s, j->dir_ctx || scan_path_context(de->d_name),
+			    j->gated));
 		} else if (type == DT_REG) {
 			buf_add(&names, de->d_name, strlen(de->d_name) + 1);
 			n++;
@@ -428,7 +447,7 @@ run_dir(struct worker *w, struct job *j)
 					first_n = in_batch;
 					first_len = names.len;
 				} else {
-					push_batch(j->dir, j->dir_ctx, names.s + start,
+					push_batch(j->dir, j->dir_ctx, j->gated, names.s + start,
 					    names.len - start, in_batch);
 				}
 				start = names.len;
@@ -437,7 +456,7 @@ run_dir(struct worker *w, struct job *j)
 		}
 	}
 	if (in_batch && first_n)
-		push_batch(j->dir, j->dir_ctx, names.s + start, names.len - start, in_batch);
+		push_batch(j->dir, j->dir_ctx, j->gated, names.s + start, names.len - start, in_batch);
 	else if (in_batch) {
 		first_n = in_batch;
 		first_len = names.len;
@@ -675,23 +694,41 @@ print_sarif(const struct finding *f, size_t n, int ok)
 
 int cmd_scan(int argc, char **argv);
 
+/* One file named on the command line: opened below its directory's fd. */
+static int
+start_file(struct worker *w, const char *arg, const char *shown, int gated)
+{
+	const char *base;
+	int pfd = gated ? gate_open_parent(arg, &base) : file_open_parent(arg, &base);
+
+	if (pfd < 0)
+		return error_errno("cannot scan '%s'", shown);
+	scan_file(w, pfd, base, shown, scan_path_context(shown));
+	close(pfd);
+	return 0;
+}
+
+/*
+ * An absolute argument is a node path (under --root, inside the root,
+ * through the gate); a relative one is a local path the user typed.
+ */
 static int
 start_path(struct worker *w, const char *arg)
 {
 	struct stat st;
 	struct buf p = BUF_INIT;
-	int rc = 0;
+	int rc = 0, gated = arg[0] == '/';
 
 	root_path_buf(&p, arg);
-	if (lstat(p.s, &st) < 0) {
+	if ((gated ? gate_lstat(arg, &st) : path_lstat(arg, &st)) < 0) {
 		rc = error_errno("cannot scan '%s'", p.s);
 	} else if (S_ISLNK(st.st_mode)) {
 		warning("not following symlink '%s'", p.s);
 		w->st.symlinks++;
 	} else if (S_ISDIR(st.st_mode)) {
-		push_job(new_job(p.s, scan_path_context(p.s)));
+		push_job(new_job(p.s, scan_path_context(p.s), gated));
 	} else if (S_ISREG(st.st_mode)) {
-		scan_file(w, AT_FDCWD, p.s, p.s, scan_path_context(p.s));
+		rc = start_file(w, arg, p.s, gated);
 	} else {
 		rc = error("cannot scan '%s': %s", p.s, type_str(st.st_mode));
 	}
@@ -720,6 +757,8 @@ cmd_scan(int argc, char **argv)
 	size_t nall = 0, nw;
 	int c, bad = 0, ret;
 	const char *const *paths;
+
+	root_prefix_len = strlen(root_path("/")) - 1;
 
 	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))

@@ -223,6 +223,32 @@ mkdir_p(const char *path, mode_t mode)
 }
 
 int
+file_open_dir(const char *path)
+{
+	return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int
+file_open_parent(const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, e;
+
+	if (!slash) {
+		*base = path;
+		return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	*base = slash + 1;
+	dir = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	e = errno;
+	free(dir);
+	errno = e;
+	return fd;
+}
+
+int
 file_trusted(const struct stat *st, const char *path)
 {
 	char m[8];

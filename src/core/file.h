@@ -60,6 +60,14 @@ int write_all(int fd, const void *data, size_t len);
 /* mkdir -p with mode for the created components (existing ones untouched). */
 int mkdir_p(const char *path, mode_t mode);
 
+/*
+ * A local directory (a path the user typed, not a node path), not followed
+ * when it is a link: open(2) O_RDONLY|O_DIRECTORY|O_NOFOLLOW; -1 with errno.
+ */
+int file_open_dir(const char *path);
+/* The local directory holding path (O_PATH), and its last name in *base. */
+int file_open_parent(const char *path, const char **base);
+
 /* fsync the directory that holds path. */
 int fsync_parent(const char *path);
 

@@ -42,9 +42,11 @@ report_text(const struct report *rp, FILE *out)
 	const struct node *n = rp->node;
 
 	esc_ring_init(&ring, ESC_TEXT);
-	fprintf(out, "k3sguard %s audit of %s: %s node, K3s %s, datastore %s\n",
+	fprintf(out, "k3sguard %s audit of %s: %s node, K3s %s (from %s), datastore %s\n",
 	    K3SGUARD_VERSION, T(n->root ? n->root : "/"), T(role_name(n->role)),
-	    T(report_node_version(rp)), T(datastore_name(n->datastore)));
+	    T(report_node_version(rp)),
+	    T(n->k3s_version_from ? n->k3s_version_from : VERSION_FROM_UNKNOWN),
+	    T(datastore_name(n->datastore)));
 	for (size_t si = 0; si < nstrategies; si++) {
 		const struct strategy *s = &strategies[si];
 		struct phrases impl, miss;
