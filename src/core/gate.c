@@ -237,40 +237,46 @@ walk_last(struct walk *w, const char *name, int flags, mode_t mode, int *again)
 	return openat(walk_cur(w), name, flags | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
 }
 
+/* 1 when todo holds another component after the one just taken. */
+static int
+walk_more(const struct walk *w)
+{
+	return w->todo.len > strspn(w->todo.s, "/");
+}
+
 static int
 open_walk(int rfd, const char *rel, int flags, mode_t mode)
 {
 	struct walk w = { .depth = 0, .links = 0, .todo = BUF_INIT };
-	char name[NAME_MAX + 1], next[NAME_MAX + 1];
+	char name[NAME_MAX + 1];
 	int fd = -1, r, again, e;
 
 	w.stack[0] = rfd;
 	buf_adds(&w.todo, rel);
-	r = walk_next(&w, name);
-	if (r == 0) {
-		fd = openat(rfd, ".", (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
-		goto out;
-	}
-	while (r > 0) {
-		r = walk_next(&w, next);
+	for (;;) {
+		r = walk_next(&w, name);
 		if (r < 0)
 			break;
-		if (r > 0) {
-			if (walk_step(&w, name) < 0) {
-				r = -1;
+		if (r == 0) {
+			/* nothing (left): the root, or where a link to "/" led */
+			fd = openat(walk_cur(&w), ".",
+			    (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+			break;
+		}
+		/*
+		 * Look ahead without taking the next component: a link's
+		 * target must go in front of ALL that is left of the path.
+		 */
+		if (walk_more(&w)) {
+			if (walk_step(&w, name) < 0)
 				break;
-			}
-			memcpy(name, next, sizeof(name));
 			continue;
 		}
 		fd = walk_last(&w, name, flags, mode, &again);
-		if (fd < 0 && again && (r = walk_next(&w, name)) > 0)
-			continue;
 		if (fd < 0 && again)
-			fd = openat(walk_cur(&w), ".", (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+			continue;	/* todo holds the link's target now */
 		break;
 	}
-out:
 	e = errno;
 	walk_release(&w);
 	errno = e;
