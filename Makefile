@@ -1,4 +1,4 @@
-# k3sguard: see README.md. Targets: all check sanitize fuzz bench man clean
+# k3sguard: see README.md. Targets: all check lint sanitize fuzz bench man clean
 # Build products go to $(B) so several checkouts (or worktrees) build side by side.
 B        ?= build
 CC       ?= cc

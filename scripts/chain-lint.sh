@@ -9,7 +9,9 @@
 # every command line of a body that is not its last must end with &&, ||,
 # |, & (a background start), \, {, (, then, do, else, in, ;; (or be a case
 # pattern), unless the next command line closes a block (}, ), fi, done,
-# esac, else, elif, then, do, ;;).  Comments, blank lines, here-doc bodies
+# esac, else, elif, then, do, ;;); and a background job (cmd &) never
+# follows a line ending with && (that would put the whole chain in the
+# background: write { cmd & } &&).  Comments, blank lines, here-doc bodies
 # and the lines of a multi-line quoted string do not count.  Prints
 # "[FILE:]LINE: broken && chain: TEXT" per break; exit 1 when there is one.
 #
@@ -66,9 +68,22 @@ sub lint {
 		next if defined $q;
 		$code =~ s/^\s+|\s+$//g;
 		next if $code eq "";
+		if (@cmd && $cmd[-1][2] =~ s/\\$//) {	# a continued line
+			$cmd[-1][2] .= " $code";
+			next;
+		}
 		push @cmd, [$n, $x, $code];
 	}
 	my @breaks;
+	# "a &&" then "b &" puts a AND b in the background: a failing a is
+	# lost, its variables too.  Write "{ b & } &&" to keep the chain.
+	for my $k (1 .. $#cmd) {
+		(my $c = $cmd[$k][2]) =~ s/&&|[<>]&|&>//g;
+		1 while $c =~ s/\{[^{}]*\}|\([^()]*\)//g;	# & inside a group is its own
+		next unless $c =~ /&/ && $cmd[$k - 1][2] =~ /(?:&&|\|\||\|)$/;
+		(my $show = $cmd[$k][1]) =~ s/^\s+//;
+		push @breaks, "$where$cmd[$k][0]: a background job ends the && chain above it (write { cmd & } &&): $show";
+	}
 	for my $k (0 .. $#cmd - 1) {
 		my ($n, $x, $code) = @{$cmd[$k]};
 		my $next = $cmd[$k + 1][2];

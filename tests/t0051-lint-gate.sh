@@ -103,6 +103,9 @@ test_expect_success 'chain-lint: a broken && chain is found, a whole one passes'
 	printf "%s\n" "test 1 -eq 2 && echo x" "true" >b1 &&
 	expect_code 1 sh "$TOP/scripts/chain-lint.sh" - <b1 >out &&
 	grep -qx "1: broken && chain: test 1 -eq 2 && echo x" out &&
+	printf "%s\n" "false &&" "sleep 1 &" "wait" >b3 &&
+	expect_code 1 sh "$TOP/scripts/chain-lint.sh" - <b3 >out &&
+	grep -q "^2: a background job ends the && chain above it" out &&
 	cat >b2 <<-\EOB &&
 	cat >f <<-EOT &&
 		not a command
@@ -120,6 +123,8 @@ test_expect_success 'chain-lint: a broken && chain is found, a whole one passes'
 		test -n "$i" || return 1
 	done &&
 	k3sguard --version >/dev/null || : &&
+	{ sleep 1 & } &&
+	wait &&
 	test -s f
 	EOB
 	sh "$TOP/scripts/chain-lint.sh" - <b2 >out &&

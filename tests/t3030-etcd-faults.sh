@@ -104,7 +104,7 @@ follower() {
 test_expect_success 'a member killed during health: exit 1 (degraded), names it' '
 	f=$(follower) && test -n "$f" && n=${f#e} &&
 	kill -STOP "$(cat "$ETCD_DIR/e$n.pid")" &&
-	( sleep 1; etcd_member_kill "$n" ) &
+	{ ( sleep 1; etcd_member_kill "$n" ) & } &&
 	set +e; k3sguard etcd health $ETCD_AS_ROOT --timeout 4 >out 2>err; rc=$?; set -e &&
 	wait &&
 	cat out err &&

@@ -125,7 +125,7 @@ test_expect_success 'older snapshots are untouched by the failed save' '
 
 test_expect_success 'a member killed mid-stream: the save completes from another member' '
 	pid=$(cat "$ETCD_DIR/e1.pid") &&
-	( S save $AS_ROOT1 --name mid >out 2>err; echo $? >rc ) &
+	{ ( S save $AS_ROOT1 --name mid >out 2>err; echo $? >rc ) & } &&
 	i=0 &&
 	while [ $i -lt 500 ]; do
 		f=$(ls "$SD"/.mid.ksnap.tmp-* 2>/dev/null | head -n1) &&
