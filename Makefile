@@ -1,4 +1,4 @@
-# k3sguard: see README.md. Targets: all check sanitize fuzz bench man clean
+# k3sguard: see README.md. Targets: all check lint sanitize fuzz bench man clean
 # Build products go to $(B) so several checkouts (or worktrees) build side by side.
 B        ?= build
 CC       ?= cc
@@ -36,7 +36,7 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 MAN_PARTS := $(sort $(wildcard man/*.roff))
 DEPFLAGS = -MMD -MP
 
-.PHONY: all check sanitize fuzz bench man clean examples layers
+.PHONY: all check lint sanitize fuzz bench man clean examples layers
 # TODO(layering): "layers" joins "all" once no library includes cmd/cmd.h
 all: $(B)/k3sguard k3sguard.1
 
@@ -83,8 +83,20 @@ k3sguard.1: $(MAN_PARTS)
 examples:
 	sh scripts/make-examples.sh
 
-check: all $(UNIT_BINS)
+# lint: only src/core/gate.c opens a node path (scripts/lint-gate.sh), and
+# every test body's && chain is whole (scripts/chain-lint.sh).
+lint:
+	sh scripts/lint-gate.sh
+	sh scripts/chain-lint.sh tests/t[0-9]*.sh
+
+# The gate's unit test runs twice: with openat2, and with the walk that
+# replaces it on kernels without openat2 (tests/run.sh runs u-gate-walk).
+check: all $(UNIT_BINS) $(B)/tests/u-gate-walk
+	sh scripts/lint-gate.sh
 	B=$(B) sh tests/run.sh
+
+$(B)/tests/u-gate-walk: | $(B)/.dir
+	printf '#!/bin/sh\nK3SGUARD_GATE_WALK=1 exec "$$(dirname "$$0")/u-gate" "$$@"\n' >$@ && chmod +x $@
 
 # The whole suite under ASan+UBSan, in its own build directory.
 # Every report also goes to a file ($(B)-san/sanitizer/): a test that expects a

@@ -2,13 +2,17 @@
 #   test_expect_success 'title' 'shell body'    body runs in a subshell with set -e
 #   test_skip 'title' 'reason'                  counted as skipped, never as a pass
 #   test_done
-# Helpers for bodies: expect_code N cmd..., node_root NAME [example], k3sguard ...
+# Helpers for bodies: expect_code N cmd..., node_root NAME [example],
+# with_timeout SECONDS cmd..., k3sguard ...
 # Every test file gets a private $TMP, removed on exit (trap), plus any
 # cleanup registered with at_exit 'cmd'.
+# A test file runs alone from any directory (bash /path/to/tests/tNNNN-x.sh):
+# TOP is found from this file's own path, never from the caller's directory.
 
 set -u
-: "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)
 : "${B:=$TOP/build}"
+case $B in /*) ;; *) B=$TOP/$B ;; esac
 : "${K3SGUARD:=$B/k3sguard}"
 export TOP B K3SGUARD
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/k3sguard-test.XXXXXX")
@@ -34,8 +38,24 @@ trap 'exit 130' INT TERM
 
 k3sguard() { "$K3SGUARD" "$@"; }
 
+# The chain-lint: a body runs under set -e, but a command that fails before
+# && never stops it ("test 1 -eq 2 && echo x" then "true" passes).  So each
+# body is checked before it runs: every command line but the last ends with
+# && (or ||, |, a block opener, ...): scripts/chain-lint.sh says the rule.
+# A broken chain is a failed test.  K3SGUARD_CHAIN_LINT=0 turns it off.
+_chain_lint() {
+	[ "${K3SGUARD_CHAIN_LINT:-1}" = 0 ] && return 0
+	printf '%s\n' "$1" | sh "$TOP/scripts/chain-lint.sh" -
+}
+
 test_expect_success() {
 	test_count=$((test_count + 1))
+	if ! _chain_lint "$2" >"$TMP/.out" 2>&1; then
+		echo "not ok $test_count - $1"
+		sed 's/^/#   body line /' "$TMP/.out"
+		test_failed=$((test_failed + 1))
+		return 0
+	fi
 	( set -e; eval "$2" ) >"$TMP/.out" 2>&1
 	rc=$?
 	if [ $rc -eq 0 ]; then
@@ -61,10 +81,8 @@ test_done() {
 # expect_code N cmd args...: run cmd, fail unless it exits with N.
 expect_code() {
 	want=$1; shift
-	set +e
-	"$@"
-	got=$?
-	set -e
+	# && ||: no set +e/-e, which would leak into the caller's shell
+	"$@" && got=0 || got=$?
 	if [ "$got" -ne "$want" ]; then
 		echo "expected exit $want, got $got: $*" >&2
 		return 1
@@ -88,3 +106,23 @@ node_root() {
 
 # has_cmd NAME: command exists
 has_cmd() { command -v "$1" >/dev/null 2>&1; }
+
+# with_timeout SECONDS cmd args...: run cmd, stopped (TERM, then KILL 5 s
+# later) when it runs longer, so a hang is a failure (status 124, or 137
+# when it had to be killed) with a message.  For anything that may hang:
+# servers, watchers, clients of a server.  cmd is a program or k3sguard.
+with_timeout() {
+	_wt_s=$1; shift
+	if [ "$1" = k3sguard ]; then
+		shift
+		set -- "$K3SGUARD" "$@"
+	elif [ "$(type -t "$1")" = function ]; then
+		echo "with_timeout: '$1' is a shell function (timeout runs programs)" >&2
+		return 2
+	fi
+	timeout --kill-after=5 "$_wt_s" "$@" && _wt_rc=0 || _wt_rc=$?
+	case $_wt_rc in
+	124|137) echo "timed out after ${_wt_s}s: $*" >&2 ;;
+	esac
+	return $_wt_rc
+}

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Run every unit test ($B/tests/u-*) and shell test (tests/t*.sh), TAP in,
 # one summary line out: "N passed, N failed, N skipped".
-# TESTS='t1*' runs a subset (glob on the file name).
+# TESTS='t1*' runs a subset (globs on the file name, several with spaces:
+# TESTS='t0* u-gate*').  Each file gets TEST_TIMEOUT seconds (600): then it
+# is stopped (timeout(1) TERMs its whole process group, KILLs 10 s later),
+# counted as failed, and the run goes on.
 B=${B:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -10,18 +13,35 @@ export B K3SGUARD="$B/k3sguard" TOP="$top"
 logdir=$B/test-logs
 mkdir -p "$logdir"
 pass=0 fail=0 skip=0 failed_files=
-pattern=${TESTS:-*}
+patterns=${TESTS:-*}
+limit=${TEST_TIMEOUT:-600}
 
 for t in "$B"/tests/u-* "$here"/t[0-9]*.sh; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t")
-	case $name in $pattern) ;; *) continue ;; esac
+	want=
+	set -f	# the globs are for the names, not for this directory
+	for pat in $patterns; do
+		case $name in $pat) want=1 ;; esac
+	done
+	set +f
+	[ -n "$want" ] || continue
 	log=$logdir/$name.log
 	case $t in
-	*.sh) (cd "$top" && bash "$t") >"$log" 2>&1 ;;
-	*) "$t" >"$log" 2>&1 ;;
+	*.sh) set -- bash "$t" ;;
+	*) set -- "$t" ;;
 	esac
+	# timeout(1) runs in its own process group, out of reach of ^C:
+	# forward INT/TERM to it (it passes them on to the test's group).
+	(cd "$top" && exec timeout --kill-after=10 "$limit" "$@") >"$log" 2>&1 </dev/null &
+	tpid=$!
+	trap 'kill -TERM $tpid 2>/dev/null; wait $tpid; exit 130' INT TERM
+	wait $tpid
 	rc=$?
+	trap - INT TERM
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "not ok - $name timed out after ${limit}s (stopped)" >>"$log"
+	fi
 	p=$(grep -c '^ok ' "$log" | tr -d ' ')
 	s=$(grep -c '^ok .*# SKIP' "$log" | tr -d ' ')
 	f=$(grep -c '^not ok ' "$log" | tr -d ' ')

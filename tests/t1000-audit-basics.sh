@@ -80,7 +80,7 @@ test_expect_success 'hardened-server: every file-decidable check passes, exit 0'
 '
 
 test_expect_success 'text: per strategy the seed title, threats with severity, both fields' '
-	k3sguard --root "$D" audit >out || :
+	k3sguard --root "$D" audit >out || : &&
 	grep -q "^== etcd: Externalize and Secure etcd (K3s-Specific Focus)$" out &&
 	grep -q "^== server-token: Rotate and Secure K3s Server Token$" out &&
 	grep -q "^== agent-token: Secure Agent Token Handling (K3s-Specific Focus)$" out &&
@@ -171,7 +171,7 @@ test_expect_success 'junit parses and counts failures per strategy' '
 
 test_expect_success 'no planted token in text, json or junit, nor on stderr' '
 	for f in text json junit; do
-		k3sguard --root "$D" audit --format $f >out.$f 2>err.$f || :
+		k3sguard --root "$D" audit --format $f >out.$f 2>err.$f || : &&
 		k3sguard --root "$H" audit --format $f >>out.$f 2>>err.$f || :
 	done &&
 	no_secret out.text out.json out.junit err.text err.json err.junit &&
@@ -181,7 +181,7 @@ test_expect_success 'no planted token in text, json or junit, nor on stderr' '
 test_expect_success 'audit changes nothing on the node' '
 	R=$(node_root ro default-server) &&
 	(cd "$R" && find . -printf "%p %m %U %s %T@\n" | sort) >before &&
-	k3sguard --root "$R" audit >/dev/null || :
+	k3sguard --root "$R" audit >/dev/null || : &&
 	(cd "$R" && find . -printf "%p %m %U %s %T@\n" | sort) >after &&
 	cmp before after
 '

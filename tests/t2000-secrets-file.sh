@@ -50,7 +50,7 @@ test_expect_success 'ls lists names, text and json' '
 '
 
 test_expect_success 'get refuses a terminal unless --force-tty' '
-	has_cmd script || { echo "script(1) missing"; exit 1; }
+	has_cmd script || { echo "script(1) missing"; exit 1; } &&
 	script -qec "$K3SGUARD --root $R secrets get app; echo rc=\$?" /dev/null >tty.out </dev/null &&
 	grep -q "refusing to print" tty.out && grep -q "rc=64" tty.out &&
 	! grep -q s3cret tty.out &&

@@ -60,7 +60,7 @@ test_expect_success 'rm of one version erases it from pass' '
 '
 
 test_expect_success 'the helper contract: value never in argv or environment' '
-	cat >spy <<EOS
+	cat >spy <<EOS &&
 #!/bin/sh
 printf "%s\n" "\$*" >>$TMP/spy.argv
 env >>$TMP/spy.env

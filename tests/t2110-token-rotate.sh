@@ -104,14 +104,13 @@ test_expect_success 'endpoint whose certificate the node CA does not sign: TLS r
 	mkdir -p evil.ctl && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
 		-subj "/CN=localhost" -addext "subjectAltName=IP:127.0.0.1" \
 		-keyout evil.ctl/k -out evil.ctl/c 2>/dev/null &&
-	python3 "$DOUBLES/k3s-supervisor.py" --data-dir "$DD" --cert evil.ctl/c --key evil.ctl/k \
-		--control "$TMP/evil.ctl" >/dev/null 2>&1 &
-	evil=$!
-	for _ in $(seq 100); do [ -s evil.ctl/port ] && break; sleep 0.05; done
-	before=$(node_password)
-	expect_code 2 T rotate --server "https://127.0.0.1:$(cat evil.ctl/port)" >out 2>err
-	rc=$?
-	kill $evil
+	{ python3 "$DOUBLES/k3s-supervisor.py" --data-dir "$DD" --cert evil.ctl/c --key evil.ctl/k \
+		--control "$TMP/evil.ctl" >/dev/null 2>&1 & } &&
+	evil=$! &&
+	for _ in $(seq 100); do [ -s evil.ctl/port ] && break; sleep 0.05; done &&
+	before=$(node_password) &&
+	{ expect_code 2 T rotate --server "https://127.0.0.1:$(cat evil.ctl/port)" >out 2>err; rc=$?; } &&
+	kill $evil &&
 	[ $rc -eq 0 ] && grep -q "cannot reach the K3s token endpoint" err &&
 	[ ! -e evil.ctl/requests.log ] && [ "$(node_password)" = "$before" ] &&
 	grep -q "interrupted" <(T rotate --server "$URL" 2>&1) &&

@@ -47,7 +47,7 @@ start_rotate() {
 kill9() { kill -9 "$ROT" && { wait "$ROT" 2>/dev/null || true; }; }
 
 test_expect_success 'set up a node and store its token' '
-	[ $setup_rc -eq 0 ] || { cat setup.log; exit 1; }
+	[ $setup_rc -eq 0 ] || { cat setup.log; exit 1; } &&
 	k3sguard --root "$R" token store >/dev/null
 '
 

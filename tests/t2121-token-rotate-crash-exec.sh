@@ -55,7 +55,7 @@ held_rotate() {	# held_rotate "VERB KEY STATE": start a rotation, wait until the
 }
 
 test_expect_success 'set up a node; token store through the exec helper' '
-	[ $setup_rc -eq 0 ] || { cat setup.log; exit 1; }
+	[ $setup_rc -eq 0 ] || { cat setup.log; exit 1; } &&
 	k3sguard --root "$R" token store >/dev/null &&
 	[ -f "$HELPER_DIR/vals/server-token_1" ] &&
 	[ "$(stat -c %a "$HELPER_DIR/vals/server-token_1")" = 600 ]

@@ -103,11 +103,11 @@ follower() {
 
 test_expect_success 'a member killed during health: exit 1 (degraded), names it' '
 	f=$(follower) && test -n "$f" && n=${f#e} &&
-	kill -STOP "$(cat "$ETCD_DIR/e$n.pid")"
-	( sleep 1; etcd_member_kill "$n" ) &
-	set +e; k3sguard etcd health $ETCD_AS_ROOT --timeout 4 >out 2>err; rc=$?; set -e
-	wait
-	cat out err
+	kill -STOP "$(cat "$ETCD_DIR/e$n.pid")" &&
+	{ ( sleep 1; etcd_member_kill "$n" ) & } &&
+	set +e; k3sguard etcd health $ETCD_AS_ROOT --timeout 4 >out 2>err; rc=$?; set -e &&
+	wait &&
+	cat out err &&
 	test "$rc" -eq 1 &&
 	grep -q "^member $f .*: DOWN" out &&
 	test "$(grep -c ": up, TLS verified" out)" -eq 2 &&

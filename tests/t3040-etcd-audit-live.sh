@@ -88,7 +88,7 @@ test_expect_success 'a member down: members check fails and names it' '
 test_expect_success 'all members down: live checks skip with the reason, never pass' '
 	etcd_cluster_stop &&
 	r=$(make_node k3s) &&
-	k3sguard --root "$r" audit --strategy etcd >out 2>&1 || true
+	k3sguard --root "$r" audit --strategy etcd >out 2>&1 || true &&
 	for c in live-client-cert-auth live-auth-enabled live-k3s-role live-members-healthy; do
 		grep -q "^  SKIP  [a-z]* *etcd.$c " out || { echo "etcd.$c did not skip"; cat out; exit 1; }
 	done &&
@@ -109,16 +109,16 @@ test_expect_success 'a member that accepts clients without a certificate fails' 
 	etcd_member_start 1 &&
 	r=$(make_node k3s) &&
 	sed -i "s#^datastore-endpoint: .*#datastore-endpoint: \"https://127.0.0.1:$c\"#" "$r/etc/rancher/k3s/config.yaml" &&
-	i=0; until (exec 3<>"/dev/tcp/127.0.0.1/$c") 2>/dev/null || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 1
-	rc=0; expect_check "$r" etcd.live-client-cert-auth fail || rc=1
-	etcd_member_kill 1
+	i=0; until (exec 3<>"/dev/tcp/127.0.0.1/$c") 2>/dev/null || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+	sleep 1 &&
+	rc=0; expect_check "$r" etcd.live-client-cert-auth fail || rc=1 &&
+	etcd_member_kill 1 &&
 	test $rc -eq 0
 '
 
 test_expect_success 'no external etcd: the live checks skip (no endpoints known)' '
 	r=$TMP/node-sqlite && mkdir -p "$r/etc/rancher/k3s" && echo "write-kubeconfig-mode: \"0600\"" >"$r/etc/rancher/k3s/config.yaml" &&
-	k3sguard --root "$r" audit --strategy etcd >out 2>&1 || true
+	k3sguard --root "$r" audit --strategy etcd >out 2>&1 || true &&
 	grep -A1 "etcd.live-auth-enabled" out | grep -q "no etcd endpoints known" &&
 	! grep -q "^  PASS  [a-z]* *etcd.live-" out
 '

@@ -140,7 +140,7 @@ for _ in $(seq 1 60); do
 done
 
 test_expect_success 'two members form a cluster through the peer rules' '
-	test -n "$healthy" || { tail -n 20 "$TMP/etcd-e1.log"; exit 1; }
+	test -n "$healthy" || { tail -n 20 "$TMP/etcd-e1.log"; exit 1; } &&
 	k3s_curl k3s "https://${V4[e2]}:2379/v3/cluster/member/list" -X POST -d "{}" >members &&
 	test "$(grep -o "\"clientURLs\"" members | wc -l)" -eq 2
 '

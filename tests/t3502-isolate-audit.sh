@@ -61,18 +61,18 @@ test_expect_success 'a rule it cannot read keeps the verdict on the safe side' '
 test_expect_success 'under --root the kernel is not the node copy: skip' '
 	firewall_root=$(node_root fw) &&
 	mkdir -p "$firewall_root/var/lib/rancher/k3s/server/db/etcd" &&
-	set +e; "$K3SGUARD" --root "$firewall_root" audit --strategy etcd --format json >audit.json; set -e
+	set +e; "$K3SGUARD" --root "$firewall_root" audit --strategy etcd --format json >audit.json; set -e &&
 	jq -r ".checks[] | select(.id == \"etcd.firewall\") | .status + \" \" + .evidence" audit.json >res &&
 	grep -q "^skip etcd runs on this node (K3s runs an embedded etcd member), and firewall rules are kernel state" res
 '
 
 test_expect_success 'external etcd: passes without an etcd member here, skips with one (--root)' '
 	hroot=$(node_root hard hardened-server) &&
-	set +e; "$K3SGUARD" --root "$hroot" audit --strategy etcd --format json >audit.json; set -e
+	set +e; "$K3SGUARD" --root "$hroot" audit --strategy etcd --format json >audit.json; set -e &&
 	jq -r ".checks[] | select(.id == \"etcd.firewall\") | .status + \" \" + .evidence" audit.json >res &&
 	grep -q "^pass the datastore is external etcd and no etcd member is installed on this node" res &&
 	mkdir -p "$hroot/usr/bin" && cp /bin/true "$hroot/usr/bin/etcd" &&
-	set +e; "$K3SGUARD" --root "$hroot" audit --strategy etcd --format json >audit.json; set -e
+	set +e; "$K3SGUARD" --root "$hroot" audit --strategy etcd --format json >audit.json; set -e &&
 	jq -r ".checks[] | select(.id == \"etcd.firewall\") | .status + \" \" + .evidence" audit.json >res &&
 	grep -q "^skip etcd runs on this node (/usr/bin/etcd)" res
 '

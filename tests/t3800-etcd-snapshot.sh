@@ -50,7 +50,7 @@ test_expect_success 'save: encrypted file and sidecar, 0600, sha256 equals etcdc
 '
 
 test_expect_success 'the key lives in the secret store, not beside the snapshot' '
-	k3sguard --root "$R" secrets list >out 2>&1 || k3sguard --root "$R" secrets ls >out 2>&1
+	k3sguard --root "$R" secrets list >out 2>&1 || k3sguard --root "$R" secrets ls >out 2>&1 &&
 	grep -q "etcd-snapshot-key" out &&
 	! ls "$SD" | grep -q key
 '
@@ -109,12 +109,12 @@ test_expect_success 'the k3s identity may not take snapshots: exit 2, one line' 
 
 test_expect_success 'a full filesystem: exit 2, no partial file, older snapshots untouched' '
 	mkdir -p small && if ! mount -t tmpfs -o size=3m tmpfs small 2>/dev/null; then
-		echo "# cannot mount a tmpfs here: skipped"; exit 0; fi
-	rc=0
-	S save $AS_ROOT1 --dir "$TMP/small" --name full 2>err || rc=$?
-	cp "$SD/s2.ksnap" /dev/null
-	ls -A small >left
-	umount small
+		echo "# cannot mount a tmpfs here: skipped"; exit 0; fi &&
+	rc=0 &&
+	S save $AS_ROOT1 --dir "$TMP/small" --name full 2>err || rc=$? &&
+	cp "$SD/s2.ksnap" /dev/null &&
+	ls -A small >left &&
+	umount small &&
 	test "$rc" -eq 2 && tail -n1 err | grep -q "No space left on device" &&
 	test ! -s left
 '
@@ -124,18 +124,18 @@ test_expect_success 'older snapshots are untouched by the failed save' '
 '
 
 test_expect_success 'a member killed mid-stream: the save completes from another member' '
-	pid=$(cat "$ETCD_DIR/e1.pid")
-	( S save $AS_ROOT1 --name mid >out 2>err; echo $? >rc ) &
-	i=0
+	pid=$(cat "$ETCD_DIR/e1.pid") &&
+	{ ( S save $AS_ROOT1 --name mid >out 2>err; echo $? >rc ) & } &&
+	i=0 &&
 	while [ $i -lt 500 ]; do
-		f=$(ls "$SD"/.mid.ksnap.tmp-* 2>/dev/null | head -n1)
+		f=$(ls "$SD"/.mid.ksnap.tmp-* 2>/dev/null | head -n1) &&
 		if [ -n "$f" ] && [ "$(stat -c %s "$f" 2>/dev/null || echo 0)" -gt 2000000 ]; then
 			kill -9 "$pid"; break
-		fi
+		fi &&
 		sleep 0.01; i=$((i + 1))
-	done
-	wait
-	cat err
+	done &&
+	wait &&
+	cat err &&
 	test "$(cat rc)" -eq 0 &&
 	grep -q "failed mid-stream after [0-9]* bytes.*starting over on https://" err &&
 	S verify "$SD/mid.ksnap" >/dev/null &&
@@ -164,9 +164,9 @@ test_expect_success 'full restore of the 3-member cluster: every key reads back'
 	old_dir=$ETCD_DIR && NEW=$TMP/restored && mkdir -p "$NEW" &&
 	set -- && members= &&
 	for n in 1 2 3; do
-		c=$(etcd_free_port); p=$(etcd_free_port)
-		set -- "$@" --member "e$n=127.0.0.1:$c:$p"
-		members="$members --member e$n=https://127.0.0.1:$p"
+		c=$(etcd_free_port); p=$(etcd_free_port) &&
+		set -- "$@" --member "e$n=127.0.0.1:$c:$p" &&
+		members="$members --member e$n=https://127.0.0.1:$p" &&
 		eval "NEP$n=https://127.0.0.1:$c"
 	done &&
 	k3sguard etcd provision --pki "$ETCD_PKI" --out "$NEW/members" --cert-dir "$NEW/members/%n" \

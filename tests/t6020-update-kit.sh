@@ -23,7 +23,7 @@ test_expect_success 'sqlite: prepare writes a complete kit' '
 	for f in /etc/rancher/k3s/config.yaml /etc/rancher/k3s/config.yaml.d/10-label.yaml \
 	    /etc/systemd/system/k3s.service /etc/systemd/system/k3s.service.env; do
 		jq -e --arg f "$f" "[.files[] | select(.path == \$f)] | length == 1" kit/kit.json >/dev/null ||
-			{ echo "missing $f"; exit 1; }
+			{ echo "missing $f"; exit 1; } &&
 		cmp "r$f" "kit/files$f"
 	done &&
 	test "$(jq -r ".files[] | select(.path == \"/etc/systemd/system/k3s.service.env\") | .mode" kit/kit.json)" = 0600 &&

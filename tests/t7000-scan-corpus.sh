@@ -52,7 +52,7 @@ test_expect_success 'text output: path:line:col: severity rule: redacted value' 
 '
 
 test_expect_success 'no output format contains a secret value' '
-	k3sguard scan --format sarif pos >out.sarif || test $? -eq 1
+	k3sguard scan --format sarif pos >out.sarif || test $? -eq 1 &&
 	# cut each value out of its file by line and columns (code points)
 	"$PY" - out.json >secrets <<-\PYEOF &&
 	import json, sys
@@ -62,7 +62,7 @@ test_expect_success 'no output format contains a secret value' '
 	PYEOF
 	test "$(wc -l <secrets)" -eq 30 &&
 	while IFS= read -r s; do
-		test ${#s} -ge 8 || { echo "short value cut: $s"; exit 1; }
+		test ${#s} -ge 8 || { echo "short value cut: $s"; exit 1; } &&
 		for o in out.json out.txt out.sarif; do
 			if grep -qF -- "$s" $o; then echo "secret in $o"; exit 1; fi
 		done
@@ -75,8 +75,8 @@ test_expect_success 'the fingerprint is sha256(password)[:12], as token_describe
 '
 
 test_expect_success 'one worker and many give the same report' '
-	k3sguard scan -j1 --format json pos >j1.json || test $? -eq 1
-	k3sguard scan -j8 --format json pos >j8.json || test $? -eq 1
+	k3sguard scan -j1 --format json pos >j1.json || test $? -eq 1 &&
+	k3sguard scan -j8 --format json pos >j8.json || test $? -eq 1 &&
 	cmp j1.json out.json && cmp j8.json out.json
 '
 

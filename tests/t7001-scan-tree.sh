@@ -10,7 +10,7 @@ cd "$TMP"
 test_expect_success 'generate a tree with planted tokens' '
 	mkdir -p tree/wide &&
 	for d in 1 2 3 4 5 6 7 8; do
-		p=tree/d$d/a/b/c; mkdir -p $p
+		p=tree/d$d/a/b/c; mkdir -p $p &&
 		for f in $(seq 1 40); do
 			seq 1 $((f * 7)) | sed "s/^/int v${d}_${f}_/; s/$/ = 0;/" >$p/f$f.c
 		done
@@ -18,7 +18,7 @@ test_expect_success 'generate a tree with planted tokens' '
 	for f in $(seq 1 300); do printf "text %s\nmore\nend\n" $f >tree/wide/w$f.txt; done &&
 	n=0 &&
 	for t in tree/d1/a/b/c/f3.c tree/d4/a/b/c/f40.c tree/d8/a/b/c/f1.c tree/wide/w77.txt tree/wide/w300.txt; do
-		n=$((n + 1));
+		n=$((n + 1)) &&
 		sed -i "2a token = \"K10$H::server:planted$n\"" $t
 	done &&
 	# a file over the read limit is mapped, not read
@@ -40,7 +40,7 @@ for f in json.load(open(\"out.json\"))[\"findings\"]:
 '
 
 test_expect_success 'file and byte counts match the tree' '
-	k3sguard scan tree >out.txt || test $? -eq 1
+	k3sguard scan tree >out.txt || test $? -eq 1 &&
 	files=$(find tree -type f | wc -l) &&
 	bytes=$(find tree -type f -printf "%s\n" | awk "{s+=\$1} END {print s}") &&
 	tail -n 1 out.txt | grep -q "scanned $files files ($bytes bytes)"

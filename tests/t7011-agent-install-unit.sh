@@ -54,13 +54,13 @@ test_expect_success 'token flags of the unit are dropped; other arguments kept a
 '
 
 test_expect_success 'systemd-analyze verify reads the unit with the drop-in without a complaint' '
-	has_cmd systemd-analyze || { echo "systemd-analyze missing (scripts/deps/scan.txt)"; exit 1; }
+	has_cmd systemd-analyze || { echo "systemd-analyze missing (scripts/deps/scan.txt)"; exit 1; } &&
 	N=$TMP/n2 &&
 	SYSTEMD_UNIT_PATH="$N/etc/systemd/system:" systemd-analyze verify --man=no k3s.service >v.out 2>&1 &&
 	! grep -q "90-k3sguard" v.out &&
 	# the check is real: a broken line in the drop-in is reported
 	cp "$N/$DROPIN" keep && echo "ExecStart=/bin/\"broken" >>"$N/$DROPIN" &&
-	SYSTEMD_UNIT_PATH="$N/etc/systemd/system:" systemd-analyze verify --man=no k3s.service >v2.out 2>&1 || true
+	SYSTEMD_UNIT_PATH="$N/etc/systemd/system:" systemd-analyze verify --man=no k3s.service >v2.out 2>&1 || true &&
 	grep -q "90-k3sguard.*quoting" v2.out && cp keep "$N/$DROPIN"
 '
 

@@ -35,7 +35,7 @@ print([c["status"] for c in d["checks"] if c["id"] == sys.argv[2]][0])' "$1" "$2
 test_expect_success 'setup: the example holds the token in plain text' '
 	N=$(node_root n1) && cp -a "$N" pristine &&
 	test -n "$(grep_tree "$N" "$PW")" &&
-	k3sguard --root "$N" audit --format json >before.json || test $? -eq 1
+	k3sguard --root "$N" audit --format json >before.json || test $? -eq 1 &&
 	test "$(check_status before.json agent-token.plaintext-env)" = fail
 '
 
@@ -128,7 +128,7 @@ test_expect_success 'tokens in ExecStart= (install-script layout), Environment= 
 	grep -q "agent exec --secret server-token -- /usr/local/bin/k3s server --tls-san k3s.example" \
 	    "$N/etc/systemd/system/k3s.service.d/90-k3sguard-agent-exec.conf" &&
 	if has_cmd systemd-analyze; then
-		SYSTEMD_UNIT_PATH="$N/etc/systemd/system:" systemd-analyze verify --man=no k3s.service >v.out 2>&1 || true
+		SYSTEMD_UNIT_PATH="$N/etc/systemd/system:" systemd-analyze verify --man=no k3s.service >v.out 2>&1 || true &&
 		! grep -q "k3s.service:" v.out
 	fi
 '

@@ -108,7 +108,7 @@ test_expect_success 'print: A4 pages with the findings' '
 test_expect_success 'node text is escaped, not markup' '
 	X=$(node_root x default-server) &&
 	printf "<b>evil</b>&node\n" >"$X/etc/hostname" &&
-	k3sguard --root "$X" audit --format html >x.html || :
+	k3sguard --root "$X" audit --format html >x.html || : &&
 	grep -q "<dd id=\"node\">&lt;b&gt;evil&lt;/b&gt;&amp;node (node root " x.html &&
 	! grep -q "<b>evil" x.html
 '

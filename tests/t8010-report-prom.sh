@@ -25,7 +25,7 @@ prom_series() {
 test_expect_success 'default-server: metrics pass promtool check metrics, one gauge per check' '
 	expect_code 1 k3sguard --root "$D" audit --format prom >d.prom &&
 	promtool check metrics <d.prom >lint 2>&1 && test ! -s lint &&
-	k3sguard --root "$D" audit --format json >d.json || test $? -eq 1
+	k3sguard --root "$D" audit --format json >d.json || test $? -eq 1 &&
 	test "$(grep -c "^k3sguard_check_status{" d.prom)" -eq "$(jq ".checks | length" d.json)" &&
 	jq -r ".checks[] | select(.status == \"fail\") | .id" d.json >failed &&
 	while read -r id; do
@@ -53,12 +53,12 @@ test_expect_success 'manifests drift and snapshot age appear where the node has 
 	k3sguard --root "$H" audit --format prom >h2.prom &&
 	grep -q "^k3sguard_manifests_drift_entries 0$" h2.prom &&
 	echo "kind: ConfigMap" >"$H/var/lib/rancher/k3s/server/manifests/dropped.yaml" &&
-	k3sguard --root "$H" audit --format prom >h3.prom || :
+	k3sguard --root "$H" audit --format prom >h3.prom || : &&
 	grep -q "^k3sguard_manifests_drift_entries 1$" h3.prom &&
 	E=$(node_root e default-server) &&
 	mkdir -p "$E/var/lib/rancher/k3s/server/db/etcd" "$E/var/lib/rancher/k3s/server/db/snapshots" &&
 	touch -d "-30 hours" "$E/var/lib/rancher/k3s/server/db/snapshots/etcd-snapshot-node1-1700000000" &&
-	k3sguard --root "$E" audit --format prom >e.prom || :
+	k3sguard --root "$E" audit --format prom >e.prom || : &&
 	promtool check metrics <e.prom &&
 	grep -q "^k3sguard_etcd_snapshots{source=\"k3s\"} 1$" e.prom &&
 	age=$(sed -n "s/^k3sguard_etcd_snapshot_age_seconds{source=\"k3s\"} //p" e.prom) &&
@@ -67,7 +67,7 @@ test_expect_success 'manifests drift and snapshot age appear where the node has 
 	mkdir -p "$E/var/lib/k3sguard/etcd-snapshots" &&
 	touch -d "-2 hours" "$E/var/lib/k3sguard/etcd-snapshots/etcd-20261128T000000Z.ksnap" &&
 	touch "$E/var/lib/k3sguard/etcd-snapshots/etcd-20261128T000000Z.ksnap.json" &&
-	k3sguard --root "$E" audit --format prom >e2.prom || :
+	k3sguard --root "$E" audit --format prom >e2.prom || : &&
 	promtool check metrics <e2.prom &&
 	grep -q "^k3sguard_etcd_snapshots{source=\"k3sguard\"} 1$" e2.prom &&
 	age=$(sed -n "s/^k3sguard_etcd_snapshot_age_seconds{source=\"k3sguard\"} //p" e2.prom) &&
@@ -83,15 +83,15 @@ test_expect_success 'promtool test rules: our default-server metrics fire exactl
 	jq -r ".checks[] | select(.severity == \"critical\" and .status == \"fail\") | [.id, .strategy] | @tsv" d.json >crit &&
 	test -s crit &&
 	{
-		printf "rule_files:\n  - %s\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n" "$RULES"
-		prom_series d.prom
-		printf "    alert_rule_test:\n      - eval_time: 5m\n        alertname: K3sguardCriticalCheckFailed\n        exp_alerts:\n"
+		printf "rule_files:\n  - %s\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n" "$RULES" &&
+		prom_series d.prom &&
+		printf "    alert_rule_test:\n      - eval_time: 5m\n        alertname: K3sguardCriticalCheckFailed\n        exp_alerts:\n" &&
 		while IFS="	" read -r id strategy; do
-			printf "          - exp_labels: {severity: critical, id: \"%s\", strategy: \"%s\"}\n" "$id" "$strategy"
-			printf "            exp_annotations:\n"
-			printf "              summary: \"k3sguard: critical check %s fails on \"\n" "$id"
+			printf "          - exp_labels: {severity: critical, id: \"%s\", strategy: \"%s\"}\n" "$id" "$strategy" &&
+			printf "            exp_annotations:\n" &&
+			printf "              summary: \"k3sguard: critical check %s fails on \"\n" "$id" &&
 			printf "              description: \"Run %sk3sguard audit --strategy %s%s on the node for the evidence and the fix.\"\n" "$Q" "$strategy" "$Q"
-		done <crit
+		done <crit &&
 		printf "      - eval_time: 5m\n        alertname: K3sguardManifestsDrift\n        exp_alerts: []\n"
 	} >test.yml &&
 	promtool test rules test.yml >out 2>&1 || { cat out; exit 1; }

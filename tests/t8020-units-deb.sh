@@ -38,7 +38,7 @@ else
 	'
 	test_expect_success 'the services are sandboxed (systemd-analyze security: OK or better)' '
 		for u in k3sguard-audit.service k3sguard-snapshot.service; do
-			(cd units && systemd-analyze security --offline=yes "./$u") >sec.out 2>&1 || :
+			(cd units && systemd-analyze security --offline=yes "./$u") >sec.out 2>&1 || : &&
 			grep -E "Overall exposure level for $u: [0-9.]+ (OK|SAFE)" sec.out || { tail -n 3 sec.out; exit 1; }
 		done
 	'
@@ -52,7 +52,7 @@ else
 fi
 
 test_expect_success 'make deb builds a package with every artifact' '
-	(cd "$TOP" && make -s B="$B" deb) >build.out 2>&1 || { cat build.out; exit 1; }
+	(cd "$TOP" && make -s B="$B" deb) >build.out 2>&1 || { cat build.out; exit 1; } &&
 	test -f "$DEB" &&
 	dpkg-deb --info "$DEB" >info &&
 	grep -q "^ Package: k3sguard$" info &&
@@ -70,8 +70,8 @@ test_expect_success 'make deb builds a package with every artifact' '
 '
 
 test_expect_success 'lintian: no errors' '
-	lintian --fail-on error "$DEB" >lint.out 2>&1 || { cat lint.out; exit 1; }
-	cat lint.out
+	lintian --fail-on error "$DEB" >lint.out 2>&1 || { cat lint.out; exit 1; } &&
+	cat lint.out &&
 	! grep -q "^E:" lint.out
 '
 
