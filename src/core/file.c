@@ -1,5 +1,6 @@
 /* file.c: see file.h for the invariants this file keeps. */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -147,55 +148,20 @@ fsync_parent(const char *path)
 int
 file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
-	struct stat st;
-	struct buf tmp = BUF_INIT;
-	int fd = -1, ret = -1;
-	unsigned char rnd[6];
-	char hex[13];
+	struct gate_atomic a;
+	const char *base;
+	int dirfd = file_open_parent(path, &base);
 
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return error("'%s' is a %s; refusing to replace it", path,
-		    type_str(st.st_mode));
-	for (int tries = 0; tries < 16 && fd < 0; tries++) {
-		if (getentropy(rnd, sizeof(rnd)) < 0)
-			return error_errno("getentropy");
-		hex_encode(rnd, sizeof(rnd), hex);
-		buf_reset(&tmp);
-		buf_addf(&tmp, "%s.k3sguard-%s.tmp", path, hex);
-		fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-		if (fd < 0 && errno != EEXIST) {
-			error_errno("cannot create '%s'", tmp.s);
-			goto out;
-		}
+	if (dirfd < 0)
+		return error_errno("cannot open the directory of '%s'", path);
+	if (gate_atomic_begin_at(&a, dirfd, base, path, mode) < 0)
+		return -1;
+	if (write_all(a.fd, data, len) < 0) {
+		error_errno("cannot write '%s'", path);
+		gate_atomic_abort(&a);
+		return -1;
 	}
-	if (fd < 0) {
-		error("cannot create a temporary file beside '%s'", path);
-		goto out;
-	}
-	/* O_CREAT honours the umask: set the exact mode on the fd */
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		error_errno("cannot write '%s'", tmp.s);
-		goto unlink;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		error_errno("cannot write '%s'", tmp.s);
-		goto unlink;
-	}
-	fd = -1;
-	if (rename(tmp.s, path) < 0) {
-		error_errno("cannot rename '%s' to '%s'", tmp.s, path);
-		goto unlink;
-	}
-	ret = fsync_parent(path);
-	goto out;
-unlink:
-	unlink(tmp.s);
-out:
-	if (fd >= 0)
-		close(fd);
-	buf_release(&tmp);
-	return ret;
+	return gate_atomic_commit(&a);
 }
 
 int
@@ -237,11 +203,11 @@ file_open_parent(const char *path, const char **base)
 
 	if (!slash) {
 		*base = path;
-		return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	*base = slash + 1;
 	dir = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
-	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	e = errno;
 	free(dir);
 	errno = e;

@@ -65,7 +65,7 @@ int mkdir_p(const char *path, mode_t mode);
  * when it is a link: open(2) O_RDONLY|O_DIRECTORY|O_NOFOLLOW; -1 with errno.
  */
 int file_open_dir(const char *path);
-/* The local directory holding path (O_PATH), and its last name in *base. */
+/* The local directory holding path (O_RDONLY, for *at and fsync), and its last name in *base. */
 int file_open_parent(const char *path, const char **base);
 
 /* fsync the directory that holds path. */

@@ -482,20 +482,16 @@ atomic_release(struct gate_atomic *a)
 }
 
 int
-gate_atomic_begin(struct gate_atomic *a, const char *node_path, mode_t mode)
+gate_atomic_begin_at(struct gate_atomic *a, int dirfd, const char *base,
+    const char *shown, mode_t mode)
 {
-	const char *base;
 	struct stat st;
 	unsigned char rnd[8];
 
 	a->fd = -1;
-	a->shown = xstrdup(root_path(node_path));
-	a->base = NULL;
-	a->dirfd = gate_open_parent(node_path, &base);
-	if (a->dirfd < 0) {
-		error_errno("cannot open the directory of '%s'", a->shown);
-		goto fail;
-	}
+	a->dirfd = dirfd;
+	a->tmp[0] = '\0';
+	a->shown = xstrdup(shown);
 	a->base = xstrdup(base);
 	if (fstatat(a->dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    !S_ISREG(st.st_mode)) {
@@ -512,6 +508,7 @@ gate_atomic_begin(struct gate_atomic *a, const char *node_path, mode_t mode)
 	a->fd = openat(a->dirfd, a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    mode & 07777);
 	if (a->fd < 0) {
+		a->tmp[0] = '\0';
 		error_errno("cannot create a temp file beside '%s'", a->shown);
 		goto fail;
 	}
@@ -525,6 +522,20 @@ gate_atomic_begin(struct gate_atomic *a, const char *node_path, mode_t mode)
 fail:
 	atomic_release(a);
 	return -1;
+}
+
+int
+gate_atomic_begin(struct gate_atomic *a, const char *node_path, mode_t mode)
+{
+	const char *base;
+	int dirfd = gate_open_parent(node_path, &base);
+
+	if (dirfd < 0) {
+		a->fd = a->dirfd = -1;
+		a->base = a->shown = NULL;
+		return error_errno("cannot open the directory of '%s'", root_path(node_path));
+	}
+	return gate_atomic_begin_at(a, dirfd, base, root_path(node_path), mode);
 }
 
 int

@@ -97,6 +97,15 @@ struct gate_atomic {
 	char *shown;
 };
 int gate_atomic_begin(struct gate_atomic *a, const char *node_path, mode_t mode);
+/*
+ * The same below a directory fd (O_RDONLY|O_DIRECTORY) the caller got from
+ * the gate, or for a local path from file_open_parent(); a owns dirfd from
+ * here on (closed by commit/abort, also when this fails).  shown names the
+ * target in messages.  The one atomic-write implementation: file.c's
+ * file_write_atomic() uses it too.
+ */
+int gate_atomic_begin_at(struct gate_atomic *a, int dirfd, const char *base,
+    const char *shown, mode_t mode);
 int gate_atomic_commit(struct gate_atomic *a);
 void gate_atomic_abort(struct gate_atomic *a);
 /* begin + write_all + commit */
