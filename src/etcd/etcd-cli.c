@@ -6,6 +6,12 @@
 #include "etcd/etcd-cli.h"
 #include "core/config.h"
 #include "core/util.h"
+#include "core/gate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -13,34 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-int
-etcd_conn_option(struct etcd_conn *o, int c, const char *arg)
-{
-	long long n;
-
-	switch (c) {
-	case OPT_ETCD_ENDPOINTS:
-		o->endpoints = arg;
-		return 1;
-	case OPT_ETCD_CACERT:
-		o->cacert = arg;
-		return 1;
-	case OPT_ETCD_CERT:
-		o->cert = arg;
-		return 1;
-	case OPT_ETCD_KEY:
-		o->key = arg;
-		return 1;
-	case OPT_ETCD_TIMEOUT:
-		if (parse_num(arg, 1, 3600, &n) < 0)
-			usage_error("--timeout '%s' is not a number of seconds "
-			    "(1-3600)", arg);
-		o->timeout_ms = (long)n * 1000;
-		return 1;
-	}
-	return 0;
-}
 
 int
 etcd_connect(struct etcd_client *c, struct etcd_conn *o, int need_cert)
@@ -229,18 +207,6 @@ url_for(struct buf *out, const char *addr, int port)
 		buf_addf(out, "https://%s:%d", addr, port);
 }
 
-int
-parse_format(const char *s, enum out_format *f)
-{
-	if (!strcmp(s, "text"))
-		*f = FMT_TEXT;
-	else if (!strcmp(s, "json"))
-		*f = FMT_JSON;
-	else
-		return -1;
-	return 0;
-}
-
 /* The k3s role: what K3s needs of etcd, and nothing more. */
 const struct perm_want etcd_k3s_perms[ETCD_K3S_NPERMS] = {
 	{ "/registry/", 1 },
@@ -275,4 +241,22 @@ etcd_perm_is_k3s(const Etcdserverpb__Permission *p)
 	}
 	buf_release(&end);
 	return match;
+}
+
+int
+etcd_node_file_open(const char *what, const char *path, char *name, size_t len)
+{
+	struct stat st;
+	int fd;
+
+	if (path[0] != '/')
+		return error("%s '%s' must be an absolute path on the node", what, path);
+	if ((fd = gate_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK)) < 0)
+		return error_errno("%s '%s'", what, root_path(path));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return error("%s '%s' is not a regular file", what, root_path(path));
+	}
+	snprintf(name, len, "/proc/self/fd/%d", fd);
+	return fd;
 }
