@@ -9,6 +9,9 @@
 #include "core/gate.h"
 
 #include <errno.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -244,19 +247,64 @@ etcd_perm_is_k3s(const Etcdserverpb__Permission *p)
 }
 
 int
-etcd_node_file_open(const char *what, const char *path, char *name, size_t len)
+etcd_node_file_check(const char *what, const char *path)
 {
 	struct stat st;
-	int fd;
 
 	if (path[0] != '/')
 		return error("%s '%s' must be an absolute path on the node", what, path);
-	if ((fd = gate_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK)) < 0)
+	if (gate_stat(path, &st) < 0)
 		return error_errno("%s '%s'", what, root_path(path));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (!S_ISREG(st.st_mode))
 		return error("%s '%s' is not a regular file", what, root_path(path));
+	return 0;
+}
+
+/* A PEM object of a node file, read through the gate. */
+static BIO *
+node_pem(const char *path, struct buf *b)
+{
+	if (gate_read(path, 1u << 20, b, NULL) < 0)
+		return NULL;
+	return BIO_new_mem_buf(b->s, (int)b->len);
+}
+
+int
+etcd_node_identity(const char *cert, const char *key, char *cn, size_t cnlen)
+{
+	struct buf cb = BUF_INIT, kb = BUF_INIT;
+	BIO *cbio = NULL, *kbio = NULL;
+	X509 *x = NULL;
+	EVP_PKEY *pk = NULL;
+	int r = -1;
+
+	if (!(cbio = node_pem(cert, &cb)) || !(kbio = node_pem(key, &kb)))
+		goto out;
+	if (!(x = PEM_read_bio_X509(cbio, NULL, NULL, NULL))) {
+		error("'%s' is not a PEM certificate", root_path(cert));
+		goto out;
 	}
-	snprintf(name, len, "/proc/self/fd/%d", fd);
-	return fd;
+	if (!(pk = PEM_read_bio_PrivateKey(kbio, NULL, NULL, NULL))) {
+		error("'%s' is not a PEM private key", root_path(key));
+		goto out;
+	}
+	if (X509_check_private_key(x, pk) != 1) {
+		error("key '%s' does not match certificate '%s'", root_path(key),
+		    root_path(cert));
+		goto out;
+	}
+	cn[0] = '\0';
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+	    cn, (int)cnlen) < 0)
+		cn[0] = '\0';
+	r = 0;
+out:
+	ERR_clear_error();
+	X509_free(x);
+	EVP_PKEY_free(pk);
+	BIO_free(cbio);
+	BIO_free(kbio);
+	buf_release(&cb);
+	buf_wipe(&kb);
+	return r;
 }

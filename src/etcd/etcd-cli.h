@@ -71,14 +71,13 @@ int etcd_perm_is_k3s(const Etcdserverpb__Permission *p);
 /* --format text|json */
 enum out_format { FMT_TEXT, FMT_JSON };
 
+/* An absolute node path to a regular file (followed inside the root); -1 after error(). */
+int etcd_node_file_check(const char *what, const char *path);
 /*
- * Open the node file path (a certificate or key K3s reads) through the
- * gate, inside the root; it must be a regular file.  *name gets
- * "/proc/self/fd/N" for core/pki.c's readers, which take a file name: that
- * name reopens exactly the file the gate resolved, nothing outside the
- * root.  The fd (close it) or -1 after error() naming what.
+ * The node files cert and key (read through the gate): the key is the
+ * certificate's; its CN into cn.  -1 after error().
  */
-int etcd_node_file_open(const char *what, const char *path, char *name, size_t len);
+int etcd_node_identity(const char *cert, const char *key, char *cn, size_t cnlen);
 
 /* `etcd datastore-config`: the K3s drop-in for the external etcd. */
 #define ETCD_DROPIN "/etc/rancher/k3s/config.yaml.d/50-k3sguard-datastore.yaml"

@@ -32,35 +32,21 @@ yaml_safe(const char *what, const char *v)
 static int
 check_identity(const struct etcd_conn *o, char *cn, size_t cnlen)
 {
-	char ca[64], cert[64], key[64];
-	int fca = -1, fcert = -1, fkey = -1, r = -1;
-
-	if (yaml_safe("CA file", o->cacert) < 0 || yaml_safe("certificate", o->cert) < 0 ||
-	    yaml_safe("key", o->key) < 0)
+	if (etcd_node_file_check("CA file", o->cacert) < 0 ||
+	    yaml_safe("CA file", o->cacert) < 0 ||
+	    etcd_node_file_check("certificate", o->cert) < 0 ||
+	    yaml_safe("certificate", o->cert) < 0 ||
+	    etcd_node_file_check("key", o->key) < 0 || yaml_safe("key", o->key) < 0)
 		return -1;
-	if ((fca = etcd_node_file_open("CA file", o->cacert, ca, sizeof(ca))) < 0 ||
-	    (fcert = etcd_node_file_open("certificate", o->cert, cert, sizeof(cert))) < 0 ||
-	    (fkey = etcd_node_file_open("key", o->key, key, sizeof(key))) < 0)
-		goto done;
-	if (pki_check_pair(cert, key) < 0 || pki_cert_cn(cert, cn, cnlen) < 0)
-		goto done;
-	if (!strcmp(cn, "root")) {
-		error("certificate '%s' is the root identity (CN=root): K3s must use "
+	if (etcd_node_identity(o->cert, o->key, cn, cnlen) < 0)
+		return -1;
+	if (!strcmp(cn, "root"))
+		return error("certificate '%s' is the root identity (CN=root): K3s must use "
 		    "the confined k3s identity", o->cert);
-		goto done;
-	}
 	if (strcmp(cn, "k3s"))
 		warning("certificate '%s' has CN '%s': etcd will treat K3s as user "
 		    "'%s', not 'k3s'", o->cert, cn, cn);
-	r = 0;
-done:
-	if (fca >= 0)
-		close(fca);
-	if (fcert >= 0)
-		close(fcert);
-	if (fkey >= 0)
-		close(fkey);
-	return r;
+	return 0;
 }
 
 static void
