@@ -128,7 +128,8 @@ test_expect_success 'a member killed mid-stream: the save completes from another
 	{ ( S save $AS_ROOT1 --name mid >out 2>err; echo $? >rc ) & } &&
 	i=0 &&
 	while [ $i -lt 500 ]; do
-		f=$(ls "$SD"/.mid.ksnap.tmp-* 2>/dev/null | head -n1) &&
+		# the temp file of the gate, beside the snapshot
+		f=$(ls "$SD"/.k3sguard-tmp-* 2>/dev/null | head -n1) &&
 		if [ -n "$f" ] && [ "$(stat -c %s "$f" 2>/dev/null || echo 0)" -gt 2000000 ]; then
 			kill -9 "$pid"; break
 		fi &&

@@ -6,6 +6,15 @@
 #include "etcd/etcd-cli.h"
 #include "core/config.h"
 #include "core/util.h"
+#include "core/gate.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -13,34 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-int
-etcd_conn_option(struct etcd_conn *o, int c, const char *arg)
-{
-	long long n;
-
-	switch (c) {
-	case OPT_ETCD_ENDPOINTS:
-		o->endpoints = arg;
-		return 1;
-	case OPT_ETCD_CACERT:
-		o->cacert = arg;
-		return 1;
-	case OPT_ETCD_CERT:
-		o->cert = arg;
-		return 1;
-	case OPT_ETCD_KEY:
-		o->key = arg;
-		return 1;
-	case OPT_ETCD_TIMEOUT:
-		if (parse_num(arg, 1, 3600, &n) < 0)
-			usage_error("--timeout '%s' is not a number of seconds "
-			    "(1-3600)", arg);
-		o->timeout_ms = (long)n * 1000;
-		return 1;
-	}
-	return 0;
-}
 
 int
 etcd_connect(struct etcd_client *c, struct etcd_conn *o, int need_cert)
@@ -229,18 +210,6 @@ url_for(struct buf *out, const char *addr, int port)
 		buf_addf(out, "https://%s:%d", addr, port);
 }
 
-int
-parse_format(const char *s, enum out_format *f)
-{
-	if (!strcmp(s, "text"))
-		*f = FMT_TEXT;
-	else if (!strcmp(s, "json"))
-		*f = FMT_JSON;
-	else
-		return -1;
-	return 0;
-}
-
 /* The k3s role: what K3s needs of etcd, and nothing more. */
 const struct perm_want etcd_k3s_perms[ETCD_K3S_NPERMS] = {
 	{ "/registry/", 1 },
@@ -275,4 +244,67 @@ etcd_perm_is_k3s(const Etcdserverpb__Permission *p)
 	}
 	buf_release(&end);
 	return match;
+}
+
+int
+etcd_node_file_check(const char *what, const char *path)
+{
+	struct stat st;
+
+	if (path[0] != '/')
+		return error("%s '%s' must be an absolute path on the node", what, path);
+	if (gate_stat(path, &st) < 0)
+		return error_errno("%s '%s'", what, root_path(path));
+	if (!S_ISREG(st.st_mode))
+		return error("%s '%s' is not a regular file", what, root_path(path));
+	return 0;
+}
+
+/* A PEM object of a node file, read through the gate. */
+static BIO *
+node_pem(const char *path, struct buf *b)
+{
+	if (gate_read(path, 1u << 20, b, NULL) < 0)
+		return NULL;
+	return BIO_new_mem_buf(b->s, (int)b->len);
+}
+
+int
+etcd_node_identity(const char *cert, const char *key, char *cn, size_t cnlen)
+{
+	struct buf cb = BUF_INIT, kb = BUF_INIT;
+	BIO *cbio = NULL, *kbio = NULL;
+	X509 *x = NULL;
+	EVP_PKEY *pk = NULL;
+	int r = -1;
+
+	if (!(cbio = node_pem(cert, &cb)) || !(kbio = node_pem(key, &kb)))
+		goto out;
+	if (!(x = PEM_read_bio_X509(cbio, NULL, NULL, NULL))) {
+		error("'%s' is not a PEM certificate", root_path(cert));
+		goto out;
+	}
+	if (!(pk = PEM_read_bio_PrivateKey(kbio, NULL, NULL, NULL))) {
+		error("'%s' is not a PEM private key", root_path(key));
+		goto out;
+	}
+	if (X509_check_private_key(x, pk) != 1) {
+		error("key '%s' does not match certificate '%s'", root_path(key),
+		    root_path(cert));
+		goto out;
+	}
+	cn[0] = '\0';
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+	    cn, (int)cnlen) < 0)
+		cn[0] = '\0';
+	r = 0;
+out:
+	ERR_clear_error();
+	X509_free(x);
+	EVP_PKEY_free(pk);
+	BIO_free(cbio);
+	BIO_free(kbio);
+	buf_release(&cb);
+	buf_wipe(&kb);
+	return r;
 }

@@ -1,7 +1,7 @@
 /*
- * etcd-cli.h: what the `k3sguard etcd` sub-verbs share: their entry
- * points (the table is in src/cmd-etcd.c), the connection options
- * (--endpoints --cacert --cert --key), member specs, and the PKI layout.
+ * etcd-cli.h: what the etcd library's verbs share: the connection
+ * (endpoints, CA, client identity; the options that fill it are parsed in
+ * src/cmd/etcd-conn.c), member specs, and the PKI layout.
  */
 #ifndef K3SGUARD_ETCD_CLI_H
 #define K3SGUARD_ETCD_CLI_H
@@ -10,13 +10,6 @@
 
 #include "etcd/etcd.h"
 #include "core/pki.h"
-
-/* sub-verbs: argv[0] is the sub-verb's name */
-int etcd_cmd_pki(int argc, char **argv);
-int etcd_cmd_provision(int argc, char **argv);
-int etcd_cmd_rbac(int argc, char **argv);
-int etcd_cmd_health(int argc, char **argv);
-int etcd_cmd_datastore_config(int argc, char **argv);
 
 /*
  * The PKI directory written by `etcd pki init`:
@@ -29,39 +22,10 @@ int etcd_cmd_datastore_config(int argc, char **argv);
 #define PKI_CA_CERT	"ca.crt"
 #define PKI_CA_KEY	"private/ca.key"
 
-/* connection options, in a getopt table's order */
-enum {
-	OPT_ETCD_ENDPOINTS = 1100,
-	OPT_ETCD_CACERT,
-	OPT_ETCD_CERT,
-	OPT_ETCD_KEY,
-	OPT_ETCD_TIMEOUT,
-	OPT_ETCD_SUB_FIRST	/* sub-verbs number their own from here */
-};
-
-#define ETCD_CONN_LONG_OPTIONS \
-	{ "endpoints", required_argument, NULL, OPT_ETCD_ENDPOINTS }, \
-	{ "cacert", required_argument, NULL, OPT_ETCD_CACERT }, \
-	{ "cert", required_argument, NULL, OPT_ETCD_CERT }, \
-	{ "key", required_argument, NULL, OPT_ETCD_KEY }, \
-	{ "timeout", required_argument, NULL, OPT_ETCD_TIMEOUT }
-
-#define ETCD_CONN_USAGE \
-"connection (defaults: etcd.endpoints, etcd.cacert, etcd.cert, etcd.key in\n" \
-"k3sguard's config):\n" \
-"  --endpoints URLS   https://HOST:PORT[,...] (every member's client URL)\n" \
-"  --cacert FILE      the CA that signed the members' certificates\n" \
-"  --cert FILE        client certificate (its CN is the etcd user)\n" \
-"  --key FILE         its private key (0600)\n" \
-"  --timeout SECONDS  per call (default 5)\n"
-
 struct etcd_conn {
 	const char *endpoints, *cacert, *cert, *key;
 	long timeout_ms;
 };
-
-/* 1 when c was a connection option (applied), 0 if not; exits 64 on a bad value. */
-int etcd_conn_option(struct etcd_conn *o, int c, const char *arg);
 
 /*
  * Fill the missing connection options from k3sguard's config, check the
@@ -106,6 +70,73 @@ int etcd_perm_is_k3s(const Etcdserverpb__Permission *p);
 
 /* --format text|json */
 enum out_format { FMT_TEXT, FMT_JSON };
-int parse_format(const char *s, enum out_format *f);
+
+/* An absolute node path to a regular file (followed inside the root); -1 after error(). */
+int etcd_node_file_check(const char *what, const char *path);
+/*
+ * The node files cert and key (read through the gate): the key is the
+ * certificate's; its CN into cn.  -1 after error().
+ */
+int etcd_node_identity(const char *cert, const char *key, char *cn, size_t cnlen);
+
+/* `etcd datastore-config`: the K3s drop-in for the external etcd. */
+#define ETCD_DROPIN "/etc/rancher/k3s/config.yaml.d/50-k3sguard-datastore.yaml"
+struct datastore_opts {
+	struct etcd_conn conn;	/* all four set: endpoints, cacert, cert, key (node paths) */
+	int dry_run;
+};
+int etcd_datastore_config(const struct datastore_opts *o);
+
+/* `etcd health`: every member's state and the cluster's verdict; an exit code. */
+struct health_opts {
+	struct etcd_conn conn;
+	enum out_format fmt;
+};
+int etcd_health(const struct health_opts *o);
+
+/* `etcd pki init|issue|check` (etcd-pki.c); the PKI directories are local paths. */
+#define PKI_MAX_MEMBERS 16
+#define PKI_MAX_CLIENTS 16
+struct pki_init_opts {
+	const char *out;
+	const struct member_spec *ms;	/* distinct names */
+	size_t nms;
+	const char *const *clients;	/* CNs; duplicates issued once */
+	size_t ncl;
+	int days, ca_days, localhost, start_script, dry_run;
+};
+int etcd_pki_init(const struct pki_init_opts *o);
+struct pki_issue_opts {
+	const char *dir;
+	const struct member_spec *member;	/* exactly one of member and client */
+	const char *client;
+	int days, localhost, force, dry_run;
+};
+int etcd_pki_issue(const struct pki_issue_opts *o);
+/* Exit 0 all pass, 1 something failed, 2 not a PKI directory. */
+int etcd_pki_check(const char *dir, enum out_format fmt);
+
+/* `etcd provision`: a bundle per member under out (local paths). */
+struct provision_opts {
+	const char *pki, *out;
+	const char *cert_dir, *data_dir;	/* on the member; %n: its name */
+	const char *user, *etcd_bin;
+	const struct member_spec *ms;		/* with ports; distinct */
+	size_t nms;
+	int dry_run;
+};
+void etcd_provision_defaults(struct provision_opts *o);
+int etcd_provision(const struct provision_opts *o);
+
+/*
+ * `etcd rbac apply|verify`: apply connects as root and makes what is
+ * missing; verify probes as the k3s identity (conn.cert, conn.key).
+ */
+struct rbac_opts {
+	struct etcd_conn conn;
+	int dry_run;		/* apply */
+};
+int etcd_rbac_apply(const struct rbac_opts *o);
+int etcd_rbac_verify(const struct rbac_opts *o);
 
 #endif

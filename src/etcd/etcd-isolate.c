@@ -11,7 +11,6 @@
  *  - an empty client list is refused: it would cut K3s off its datastore.
  */
 #include "core/k3sguard.h"
-#include "cmd/cmd.h"
 #include "etcd/etcd-isolate.h"
 #include "nft/nft.h"
 
@@ -22,43 +21,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-static const char usage[] =
-"usage: k3sguard etcd isolate --clients CIDR,... --peers CIDR,...|none\n"
-"                             [--client-port N] [--peer-port N] [--nft PATH]\n"
-"                             [--dry-run | --apply]\n"
-"       k3sguard etcd isolate --remove [--dry-run] [--nft PATH]\n"
-"       k3sguard etcd isolate --status [--client-port N] [--peer-port N]\n"
-"                             [--from-json FILE] [--format text|json]\n"
-"       k3sguard etcd isolate --probe HOST:PORT,... [--timeout MS] [--format text|json]\n"
-"\n"
-"Without --apply/--remove the ruleset (table inet k3sguard) is printed.\n"
-"  --clients      K3s servers that may reach the client port (and loopback)\n"
-"  --peers        etcd members that may reach the peer port ('none': one member)\n"
-"  --apply        check with 'nft -c -f -', then load atomically with 'nft -f -'\n"
-"  --remove       delete table inet k3sguard (nothing else)\n"
-"  --status       read 'nft -j list ruleset': are the ports restricted, to whom\n"
-"                 (exit 1 when one is open to any source)\n"
-"  --probe        from a K3s node: which etcd endpoints accept a TCP connection\n";
-
-enum mode { M_PRINT, M_APPLY, M_REMOVE, M_STATUS, M_PROBE };
-
-enum {
-	OPT_CLIENTS = OPT_GLOBAL_LAST, OPT_PEERS, OPT_CLIENT_PORT, OPT_PEER_PORT, OPT_DRY_RUN,
-	OPT_APPLY, OPT_REMOVE, OPT_STATUS, OPT_PROBE, OPT_TIMEOUT, OPT_NFT, OPT_FORMAT,
-	OPT_FROM_JSON
-};
-
-struct opts {
-	enum mode mode;
-	int dry_run;
-	int json;
-	const char *clients, *peers, *probe, *nft, *from_json;
-	unsigned client_port, peer_port;
-	int timeout_ms;
-};
-
-static unsigned
-port_arg(const char *opt, const char *s)
+unsigned
+isolate_port_arg(const char *opt, const char *s)
 {
 	long long v;
 
@@ -67,18 +31,10 @@ port_arg(const char *opt, const char *s)
 	return (unsigned)v;
 }
 
-static void
-set_mode(struct opts *o, enum mode m)
-{
-	if (o->mode != M_PRINT && o->mode != m)
-		usage_error("--apply, --remove, --status and --probe exclude each other");
-	o->mode = m;
-}
-
 /* ---- apply / remove / print ---- */
 
 static int
-load_ruleset(const struct opts *o, const struct buf *rules, const char *what)
+load_ruleset(const struct isolate_opts *o, const struct buf *rules, const char *what)
 {
 	static const char *const check[] = { "-c", "-f", "-", NULL };
 	static const char *const load[] = { "-f", "-", NULL };
@@ -109,7 +65,7 @@ done:
  * restricted (our drop is final whatever other tables say).
  */
 static int
-verify_loaded(const struct opts *o)
+verify_loaded(const struct isolate_opts *o)
 {
 	static const char *const list[] = { "-j", "list", "ruleset", NULL };
 	struct nft_port_report ports[2] = { { .port = o->client_port }, { .port = o->peer_port } };
@@ -138,7 +94,7 @@ done:
 }
 
 static int
-do_isolate(const struct opts *o)
+do_isolate(const struct isolate_opts *o)
 {
 	struct cidr *clients = NULL, *peers = NULL;
 	size_t nclients = 0, npeers = 0;
@@ -190,7 +146,7 @@ do_isolate(const struct opts *o)
 }
 
 static int
-do_remove(const struct opts *o)
+do_remove(const struct isolate_opts *o)
 {
 	struct buf rules = BUF_INIT;
 	int ret;
@@ -252,7 +208,7 @@ port_json(const char *role, const struct nft_port_report *r)
 }
 
 static int
-do_status(const struct opts *o)
+do_status(const struct isolate_opts *o)
 {
 	static const char *const list[] = { "-j", "list", "ruleset", NULL };
 	struct nft_port_report ports[2];
@@ -372,7 +328,7 @@ out:
 }
 
 static int
-do_probe(const struct opts *o)
+do_probe(const struct isolate_opts *o)
 {
 	json_t *arr = json_array();
 	const char *p = o->probe;
@@ -398,7 +354,7 @@ do_probe(const struct opts *o)
 		} else {
 			usage_error("--probe: '%s' is not HOST:PORT (IPv6 as [ADDR]:PORT)", item);
 		}
-		pn = port_arg("--probe", port);
+		pn = isolate_port_arg("--probe", port);
 		if (!*host)
 			usage_error("--probe: '%s' has no host", p);
 		hints.ai_socktype = SOCK_STREAM;
@@ -455,108 +411,28 @@ do_probe(const struct opts *o)
 	return ret;
 }
 
-int
-etcd_isolate_main(int argc, char **argv)
+void
+etcd_isolate_defaults(struct isolate_opts *o)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "clients", required_argument, NULL, OPT_CLIENTS },
-		{ "peers", required_argument, NULL, OPT_PEERS },
-		{ "client-port", required_argument, NULL, OPT_CLIENT_PORT },
-		{ "peer-port", required_argument, NULL, OPT_PEER_PORT },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "apply", no_argument, NULL, OPT_APPLY },
-		{ "remove", no_argument, NULL, OPT_REMOVE },
-		{ "status", no_argument, NULL, OPT_STATUS },
-		{ "probe", required_argument, NULL, OPT_PROBE },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "nft", required_argument, NULL, OPT_NFT },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "from-json", required_argument, NULL, OPT_FROM_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct opts o = { 0 };
-	long long v;
-	int c;
+	memset(o, 0, sizeof(*o));
+	o->client_port = 2379;
+	o->peer_port = 2380;
+	o->timeout_ms = 3000;
+}
 
-	o.client_port = 2379;
-	o.peer_port = 2380;
-	o.timeout_ms = 3000;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		switch (c) {
-		case OPT_CLIENTS:
-			o.clients = optarg;
-			break;
-		case OPT_PEERS:
-			o.peers = optarg;
-			break;
-		case OPT_CLIENT_PORT:
-			o.client_port = port_arg("--client-port", optarg);
-			break;
-		case OPT_PEER_PORT:
-			o.peer_port = port_arg("--peer-port", optarg);
-			break;
-		case OPT_DRY_RUN:
-			o.dry_run = 1;
-			break;
-		case OPT_APPLY:
-			set_mode(&o, M_APPLY);
-			break;
-		case OPT_REMOVE:
-			set_mode(&o, M_REMOVE);
-			break;
-		case OPT_STATUS:
-			set_mode(&o, M_STATUS);
-			break;
-		case OPT_PROBE:
-			set_mode(&o, M_PROBE);
-			o.probe = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_num(optarg, 1, 600000, &v) < 0)
-				usage_error("--timeout: '%s' is not a number of milliseconds (1..600000)",
-				    optarg);
-			o.timeout_ms = (int)v;
-			break;
-		case OPT_NFT:
-			o.nft = optarg;
-			break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				o.json = 1;
-			else if (strcmp(optarg, "text"))
-				usage_error("--format: '%s' is not text or json", optarg);
-			break;
-		case OPT_FROM_JSON:
-			o.from_json = optarg;
-			break;
-		case 'h':
-			print_usage_exit(usage);
-		default:
-			bad_option(usage);
-		}
-	}
-	if (optind < argc)
-		usage_error("etcd isolate: unexpected argument '%s'", argv[optind]);
-	if (o.dry_run && (o.mode == M_STATUS || o.mode == M_PROBE))
-		usage_error("--dry-run goes with --apply or --remove (--status and --probe change nothing)");
-	if (o.from_json && o.mode != M_STATUS)
-		usage_error("--from-json goes with --status");
-	switch (o.mode) {
+int
+etcd_isolate(const struct isolate_opts *o)
+{
+	switch (o->mode) {
 	case M_PRINT:
 	case M_APPLY:
-		return do_isolate(&o);
+		return do_isolate(o);
 	case M_REMOVE:
-		return do_remove(&o);
+		return do_remove(o);
 	case M_STATUS:
-		return do_status(&o);
+		return do_status(o);
 	case M_PROBE:
-		if (!*o.probe)
-			usage_error("--probe: empty list");
-		return do_probe(&o);
+		return do_probe(o);
 	}
 	return EXIT_ERROR;
 }

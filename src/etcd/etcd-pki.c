@@ -9,14 +9,12 @@
  * private/ (0700), so a member or K3s bundle never has to include it.
  */
 #include "core/k3sguard.h"
-#include "cmd/cmd.h"
 #include "etcd/etcd-cli.h"
 #include "core/file.h"
 #include "core/util.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,62 +22,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#define MAX_MEMBERS 16
-#define MAX_CLIENTS 16
-
-enum {
-	OPT_OUT = OPT_ETCD_SUB_FIRST,
-	OPT_PKI,
-	OPT_MEMBER,
-	OPT_CLIENT,
-	OPT_DAYS,
-	OPT_CA_DAYS,
-	OPT_LOCALHOST,
-	OPT_START_SCRIPT,
-	OPT_DRY_RUN,
-	OPT_FORCE,
-	OPT_FORMAT
-};
-
-static const char init_usage[] =
-"usage: k3sguard etcd pki init --out DIR --member NAME=ADDR[,ADDR...] ...\n"
-"                              [--client CN ...] [--days N] [--ca-days N]\n"
-"                              [--localhost] [--start-script] [--dry-run]\n"
-"  Create a CA (ECDSA P-256) and, per member, a server certificate (EKU\n"
-"  serverAuth+clientAuth, SANs: its addresses) and a peer certificate; client\n"
-"  certificates CN=root and CN=k3s (and each --client CN).  Keys 0600; the CA\n"
-"  key in DIR/private/.  --localhost adds localhost and 127.0.0.1 to the server\n"
-"  certificates; --start-script prints each member's etcd flags.\n";
-
-static const char issue_usage[] =
-"usage: k3sguard etcd pki issue --pki DIR (--member NAME=ADDR[,ADDR...] | --client CN)\n"
-"                               [--days N] [--localhost] [--force] [--dry-run]\n"
-"  Add a member (server and peer certificate) or a client identity, signed by\n"
-"  the CA in DIR.  Existing certificates are replaced only with --force.\n";
-
-static const char check_usage[] =
-"usage: k3sguard etcd pki check DIR [--format text|json]\n"
-"  Verify every certificate in DIR: chain to DIR/ca.crt, key usages, SANs,\n"
-"  key/certificate pairs and key modes; warn 30 days before expiry.\n"
-"  Exit 0 when all pass (warnings allowed), 1 when something failed.\n";
-
-static int
-valid_client_cn(const char *s)
-{
-	return valid_member_name(s);
-}
-
-static int
-parse_days(const char *arg, const char *opt, int *out)
-{
-	long long n;
-
-	if (parse_num(arg, 1, 36500, &n) < 0)
-		usage_error("%s '%s' is not a number of days (1-36500)", opt, arg);
-	*out = (int)n;
-	return 0;
-}
 
 /* the SANs of a member's server (or peer) certificate */
 static int
@@ -191,78 +133,22 @@ print_flags(const char *dir, const struct member_spec *ms, size_t n)
 	buf_release(&cluster);
 }
 
-static int
-pki_init(int argc, char **argv)
+int
+etcd_pki_init(const struct pki_init_opts *o)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "member", required_argument, NULL, OPT_MEMBER },
-		{ "client", required_argument, NULL, OPT_CLIENT },
-		{ "days", required_argument, NULL, OPT_DAYS },
-		{ "ca-days", required_argument, NULL, OPT_CA_DAYS },
-		{ "localhost", no_argument, NULL, OPT_LOCALHOST },
-		{ "start-script", no_argument, NULL, OPT_START_SCRIPT },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct member_spec ms[MAX_MEMBERS];
-	const char *clients[MAX_CLIENTS + 2] = { "root", "k3s" };
-	size_t nms = 0, ncl = 2;
-	const char *out = NULL;
-	int days = PKI_DEFAULT_DAYS, ca_days = PKI_CA_DAYS, localhost = 0;
-	int start_script = 0, dry_run = 0, c, ret = EXIT_ERROR;
+	const char *out = o->out;
+	int ret = EXIT_ERROR;
 	struct stat st;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		switch (c) {
-		case OPT_OUT: out = optarg; break;
-		case OPT_MEMBER:
-			if (nms == MAX_MEMBERS)
-				usage_error("at most %d members", MAX_MEMBERS);
-			if (member_spec_parse(optarg, 0, &ms[nms]) < 0)
-				exit(EXIT_USAGE);
-			for (size_t i = 0; i < nms; i++)
-				if (!strcmp(ms[i].name, ms[nms].name))
-					usage_error("member '%s' given twice", ms[i].name);
-			nms++;
-			break;
-		case OPT_CLIENT:
-			if (ncl == MAX_CLIENTS + 2)
-				usage_error("at most %d extra clients", MAX_CLIENTS);
-			if (!valid_client_cn(optarg))
-				usage_error("client CN '%s' is invalid", optarg);
-			clients[ncl++] = optarg;
-			break;
-		case OPT_DAYS: parse_days(optarg, "--days", &days); break;
-		case OPT_CA_DAYS: parse_days(optarg, "--ca-days", &ca_days); break;
-		case OPT_LOCALHOST: localhost = 1; break;
-		case OPT_START_SCRIPT: start_script = 1; break;
-		case OPT_DRY_RUN: dry_run = 1; break;
-		case 'h': print_usage_exit(init_usage);
-		default: bad_option(init_usage);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (!out)
-		usage_error("etcd pki init needs --out DIR");
-	if (nms == 0)
-		usage_error("etcd pki init needs at least one --member NAME=ADDR");
-	if (ca_days < days)
-		usage_error("--ca-days (%d) is shorter than --days (%d)", ca_days, days);
 	if (path_lstat(pki_path(out, PKI_CA_CERT), &st) == 0 ||
 	    path_lstat(pki_path(out, PKI_CA_KEY), &st) == 0) {
 		error("'%s' already holds a CA; use 'etcd pki issue' to add to it",
 		    out);
 		goto done;
 	}
-	if (dry_run) {
+	if (o->dry_run) {
 		printf("would write %s (CA, CN=k3sguard etcd CA, %d days)\n",
-		    pki_path(out, PKI_CA_CERT), ca_days);
+		    pki_path(out, PKI_CA_CERT), o->ca_days);
 		printf("would write %s (0600, in a 0700 directory)\n",
 		    pki_path(out, PKI_CA_KEY));
 	} else {
@@ -270,100 +156,54 @@ pki_init(int argc, char **argv)
 		    mkdir_p(pki_path(out, "members"), 0755) < 0)
 			goto done;
 		if (pki_create_ca(pki_path(out, PKI_CA_CERT), pki_path(out, PKI_CA_KEY),
-		    "k3sguard etcd CA", ca_days) < 0)
+		    "k3sguard etcd CA", o->ca_days) < 0)
 			goto done;
 		printf("wrote %s and %s\n", pki_path(out, PKI_CA_CERT),
 		    pki_path(out, PKI_CA_KEY));
 	}
-	for (size_t i = 0; i < nms; i++)
-		if (issue_member(out, &ms[i], days, localhost, dry_run) < 0)
+	for (size_t i = 0; i < o->nms; i++)
+		if (issue_member(out, &o->ms[i], o->days, o->localhost, o->dry_run) < 0)
 			goto done;
-	for (size_t i = 0; i < ncl; i++) {
+	for (size_t i = 0; i < o->ncl; i++) {
 		int dup = 0;
 
 		for (size_t j = 0; j < i; j++)
-			dup |= !strcmp(clients[i], clients[j]);
-		if (!dup && issue_client(out, clients[i], days, dry_run) < 0)
+			dup |= !strcmp(o->clients[i], o->clients[j]);
+		if (!dup && issue_client(out, o->clients[i], o->days, o->dry_run) < 0)
 			goto done;
 	}
-	if (start_script)
-		print_flags(out, ms, nms);
+	if (o->start_script)
+		print_flags(out, o->ms, o->nms);
 	ret = EXIT_OK;
 done:
-	for (size_t i = 0; i < nms; i++)
-		member_spec_free(&ms[i]);
 	return ret;
 }
 
-static int
-pki_issue_cmd(int argc, char **argv)
+int
+etcd_pki_issue(const struct pki_issue_opts *o)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "pki", required_argument, NULL, OPT_PKI },
-		{ "member", required_argument, NULL, OPT_MEMBER },
-		{ "client", required_argument, NULL, OPT_CLIENT },
-		{ "days", required_argument, NULL, OPT_DAYS },
-		{ "localhost", no_argument, NULL, OPT_LOCALHOST },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct member_spec m;
-	const char *dir = NULL, *client = NULL, *member = NULL;
-	int days = PKI_DEFAULT_DAYS, localhost = 0, force = 0, dry_run = 0, c;
-	int ret = EXIT_ERROR;
+	const char *dir = o->dir;
 	struct stat st;
 
-	memset(&m, 0, sizeof(m));
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		switch (c) {
-		case OPT_PKI: dir = optarg; break;
-		case OPT_MEMBER: member = optarg; break;
-		case OPT_CLIENT: client = optarg; break;
-		case OPT_DAYS: parse_days(optarg, "--days", &days); break;
-		case OPT_LOCALHOST: localhost = 1; break;
-		case OPT_FORCE: force = 1; break;
-		case OPT_DRY_RUN: dry_run = 1; break;
-		case 'h': print_usage_exit(issue_usage);
-		default: bad_option(issue_usage);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (!dir)
-		usage_error("etcd pki issue needs --pki DIR");
-	if (!member == !client)
-		usage_error("etcd pki issue needs exactly one of --member and --client");
-	if (client && !valid_client_cn(client))
-		usage_error("client CN '%s' is invalid", client);
-	if (member && member_spec_parse(member, 0, &m) < 0)
-		return EXIT_USAGE;
 	if (path_lstat(pki_path(dir, PKI_CA_KEY), &st) < 0) {
 		error("no CA key at '%s': run 'etcd pki init' first",
 		    pki_path(dir, PKI_CA_KEY));
-		goto done;
+		return EXIT_ERROR;
 	}
-	if (!force) {
-		const char *exists = member ?
-		    pki_path(dir, "members/%s/server.crt", m.name) :
-		    pki_path(dir, "clients/%s.crt", client);
+	if (!o->force) {
+		const char *exists = o->member ?
+		    pki_path(dir, "members/%s/server.crt", o->member->name) :
+		    pki_path(dir, "clients/%s.crt", o->client);
 
 		if (path_lstat(exists, &st) == 0) {
 			error("'%s' exists; use --force to replace it", exists);
-			goto done;
+			return EXIT_ERROR;
 		}
 	}
-	if (member ? issue_member(dir, &m, days, localhost, dry_run) :
-	    issue_client(dir, client, days, dry_run))
-		goto done;
-	ret = EXIT_OK;
-done:
-	member_spec_free(&m);
-	return ret;
+	if (o->member ? issue_member(dir, o->member, o->days, o->localhost, o->dry_run) :
+	    issue_client(dir, o->client, o->days, o->dry_run))
+		return EXIT_ERROR;
+	return EXIT_OK;
 }
 
 /* ---- check ---- */
@@ -501,37 +341,17 @@ list_dir(const char *dir, const char *suffix, char **names, size_t max)
 	return n;
 }
 
-static int
-pki_check(int argc, char **argv)
+int
+etcd_pki_check(const char *dir, enum out_format fmt)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct checker k;
 	char *names[64];
 	size_t n;
-	int c;
 	struct stat st;
 
 	memset(&k, 0, sizeof(k));
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		switch (c) {
-		case OPT_FORMAT:
-			if (parse_format(optarg, &k.fmt) < 0)
-				usage_error("--format '%s': use text or json", optarg);
-			break;
-		case 'h': print_usage_exit(check_usage);
-		default: bad_option(check_usage);
-		}
-	}
-	if (optind + 1 != argc)
-		usage_error("etcd pki check needs exactly one DIR");
-	k.dir = argv[optind];
+	k.dir = dir;
+	k.fmt = fmt;
 	k.now = time(NULL);
 	if (path_lstat(pki_path(k.dir, PKI_CA_CERT), &st) < 0) {
 		error("'%s' has no %s: not a PKI directory from 'etcd pki init'",
@@ -576,16 +396,4 @@ pki_check(int argc, char **argv)
 		printf("%d failed, %d warnings\n", k.failed, k.warned);
 	}
 	return k.failed ? EXIT_FINDINGS : EXIT_OK;
-}
-
-static const struct subcmd pki_verbs[] = {
-	{ "init", pki_init, "new CA, member and client certificates" },
-	{ "issue", pki_issue_cmd, "add a member or a client" },
-	{ "check", pki_check, "verify chains, SANs, EKUs, key pairs, expiry" },
-};
-
-int
-etcd_cmd_pki(int argc, char **argv)
-{
-	return run_subcommand("etcd pki", pki_verbs, ARRAY_SIZE(pki_verbs), argc, argv);
 }

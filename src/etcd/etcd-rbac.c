@@ -18,38 +18,12 @@
  * the same way, so a too-wide role leaves no trace either.
  */
 #include "core/k3sguard.h"
-#include "cmd/cmd.h"
 #include "etcd/etcd-cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-
-enum {
-	OPT_DRY_RUN = OPT_ETCD_SUB_FIRST,
-	OPT_K3S_CERT,
-	OPT_K3S_KEY
-};
-
-static const char apply_usage[] =
-"usage: k3sguard etcd rbac apply --endpoints URLS --cacert FILE --cert ROOT_CERT\n"
-"                                --key ROOT_KEY [--dry-run]\n"
-"  Users root and k3s (certificate identity, no password), role k3s with\n"
-"  readwrite on /registry/, /bootstrap/ and compact_rev_key, grants, auth enable.\n"
-"  Idempotent: only the missing calls are made; --dry-run lists them.\n"
-ETCD_CONN_USAGE;
-
-static const char verify_usage[] =
-"usage: k3sguard etcd rbac verify --endpoints URLS --cacert FILE --k3s-cert FILE\n"
-"                                 --k3s-key FILE\n"
-"  Live probes as the k3s identity: put/get/delete under /registry/ and\n"
-"  /bootstrap/ and on compact_rev_key allowed; a read and a write outside\n"
-"  denied; a connection without a client certificate refused.\n"
-"  Exit 0 all as expected, 1 a probe disagreed, 2 could not probe.\n"
-ETCD_CONN_USAGE;
-
 
 static void
 print_bytes(FILE *f, const ProtobufCBinaryData *d)
@@ -179,37 +153,19 @@ scan_perms(const Etcdserverpb__AuthRoleGetResponse *r, int have[], int *extra)
 	buf_release(&end);
 }
 
-static int
-rbac_apply(int argc, char **argv)
+int
+etcd_rbac_apply(const struct rbac_opts *o)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		ETCD_CONN_LONG_OPTIONS,
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static const char *const users[] = { "root", "k3s" };
-	struct etcd_conn conn = { 0 };
+	struct etcd_conn conn = o->conn;
 	struct etcd_client cl;
 	Etcdserverpb__AuthUserGetResponse *u[2] = { NULL, NULL };
 	Etcdserverpb__AuthRoleGetResponse *r[2] = { NULL, NULL };
 	int ue[2], re[2], have[ETCD_K3S_NPERMS], extra = 0, auth;
-	int dry_run = 0, c, ret = EXIT_ERROR, changes = 0;
+	int dry_run = o->dry_run, ret = EXIT_ERROR, changes = 0;
 	char cn[256];
 	struct buf end = BUF_INIT, what = BUF_INIT;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg) || etcd_conn_option(&conn, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_DRY_RUN: dry_run = 1; break;
-		case 'h': print_usage_exit(apply_usage);
-		default: bad_option(apply_usage);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
 	if (etcd_connect(&cl, &conn, 1) < 0)
 		return EXIT_ERROR;
 	cl.say_failover = 1;
@@ -231,11 +187,11 @@ rbac_apply(int argc, char **argv)
 	for (size_t i = 0; i < 2; i++) {
 		if (!ue[i]) {
 			Etcdserverpb__AuthUserAddRequest q = ETCDSERVERPB__AUTH_USER_ADD_REQUEST__INIT;
-			Etcdserverpb__UserAddOptions o = ETCDSERVERPB__USER_ADD_OPTIONS__INIT;
+			Etcdserverpb__UserAddOptions uo = ETCDSERVERPB__USER_ADD_OPTIONS__INIT;
 
-			o.no_password = 1;
+			uo.no_password = 1;
 			q.name = (char *)users[i];
-			q.options = &o;
+			q.options = &uo;
 			buf_reset(&what);
 			buf_addf(&what, "add user %s (no password: certificate CN)", users[i]);
 			if (do_call(&cl, dry_run, what.s, ETCD_AUTH_USER_ADD, &q.base,
@@ -457,36 +413,16 @@ probe_rw(struct prober *p, const char *prefix, const char *suffix)
 	    &etcdserverpb__delete_range_response__descriptor, NULL);
 }
 
-static int
-rbac_verify(int argc, char **argv)
+int
+etcd_rbac_verify(const struct rbac_opts *o)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		ETCD_CONN_LONG_OPTIONS,
-		{ "k3s-cert", required_argument, NULL, OPT_K3S_CERT },
-		{ "k3s-key", required_argument, NULL, OPT_K3S_KEY },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct etcd_conn conn = { 0 };
+	struct etcd_conn conn = o->conn;
 	struct etcd_client cl, anon;
 	struct prober p = { &cl, 0, 0 };
 	unsigned char rnd[8];
 	char suffix[17], cn[256];
-	int c, ret = EXIT_ERROR, auth;
+	int ret = EXIT_ERROR, auth;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg) || etcd_conn_option(&conn, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_K3S_CERT: conn.cert = optarg; break;
-		case OPT_K3S_KEY: conn.key = optarg; break;
-		case 'h': print_usage_exit(verify_usage);
-		default: bad_option(verify_usage);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
 	if (etcd_connect(&cl, &conn, 1) < 0)
 		return EXIT_ERROR;
 	cl.say_failover = 1;
@@ -568,15 +504,4 @@ rbac_verify(int argc, char **argv)
 		ret = p.failed ? EXIT_FINDINGS : EXIT_OK;
 	etcd_client_free(&cl);
 	return ret;
-}
-
-static const struct subcmd rbac_verbs[] = {
-	{ "apply", rbac_apply, "users, roles, grants, auth enable (idempotent)" },
-	{ "verify", rbac_verify, "live allow/deny probes as the k3s identity" },
-};
-
-int
-etcd_cmd_rbac(int argc, char **argv)
-{
-	return run_subcommand("etcd rbac", rbac_verbs, ARRAY_SIZE(rbac_verbs), argc, argv);
 }

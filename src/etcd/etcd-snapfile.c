@@ -322,3 +322,51 @@ out:
 	EVP_CIPHER_CTX_free(ctx);
 	return ret;
 }
+
+void
+trailer_init(struct trailer_hash *t)
+{
+	if (!t->md && !(t->md = EVP_MD_CTX_new()))
+		fatal("out of memory");
+	EVP_DigestInit_ex(t->md, EVP_sha256(), NULL);
+	t->tail_len = 0;
+}
+
+void
+trailer_update(struct trailer_hash *t, const unsigned char *p, size_t n)
+{
+	size_t total = t->tail_len + n;
+
+	if (total <= 32) {
+		memcpy(t->tail + t->tail_len, p, n);
+		t->tail_len = total;
+	} else {
+		size_t hash_n = total - 32;
+		size_t from_tail = hash_n < t->tail_len ? hash_n : t->tail_len;
+		size_t from_p = hash_n - from_tail, keep = t->tail_len - from_tail;
+		unsigned char nt[32];
+
+		EVP_DigestUpdate(t->md, t->tail, from_tail);
+		EVP_DigestUpdate(t->md, p, from_p);
+		memcpy(nt, t->tail + from_tail, keep);
+		memcpy(nt + keep, p + from_p, n - from_p);
+		memcpy(t->tail, nt, 32);
+		t->tail_len = 32;
+	}
+}
+
+int
+trailer_match(struct trailer_hash *t, unsigned char dg[32])
+{
+	unsigned int dl = 0;
+
+	EVP_DigestFinal_ex(t->md, dg, &dl);
+	return t->tail_len == 32 && !memcmp(dg, t->tail, 32);
+}
+
+void
+trailer_free(struct trailer_hash *t)
+{
+	EVP_MD_CTX_free(t->md);
+	t->md = NULL;
+}

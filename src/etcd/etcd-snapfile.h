@@ -66,4 +66,19 @@ int snap_decrypt(int fd, const char *name, const unsigned char hdr[SNAP_HDR_LEN]
     int (*sink)(void *arg, const unsigned char *p, size_t n), void *arg,
     uint64_t *total);
 
+/*
+ * etcd's snapshot ends with the sha256 of the database before it.  Feed the
+ * plaintext through trailer_update(); trailer_match() says whether the last
+ * 32 bytes seen are the sha256 of everything before them (dg gets it).
+ */
+struct trailer_hash {
+	void *md;			/* EVP_MD_CTX */
+	unsigned char tail[32];		/* the last bytes seen, held back from the hash */
+	size_t tail_len;
+};
+void trailer_init(struct trailer_hash *t);	/* (re)start */
+void trailer_update(struct trailer_hash *t, const unsigned char *p, size_t n);
+int trailer_match(struct trailer_hash *t, unsigned char dg[32]);
+void trailer_free(struct trailer_hash *t);
+
 #endif

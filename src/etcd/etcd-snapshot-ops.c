@@ -10,7 +10,7 @@
  * place only when it succeeded, and removes the plaintext.
  */
 #include "core/k3sguard.h"
-#include "cmd/cmd.h"
+#include "core/gate.h"
 #include "etcd/etcd-cli.h"
 #include "etcd/etcd-snapshot.h"
 #include "core/run.h"
@@ -22,20 +22,12 @@
 #include <openssl/evp.h>
 #include <time.h>
 
-enum {
-	OPT_DIR = OPT_ETCD_SUB_FIRST, OPT_FORMAT, OPT_KEEP, OPT_KEEP_DAYS, OPT_DRY_RUN,
-	OPT_MEMBER, OPT_DATA_DIR_BASE, OPT_TOKEN, OPT_ETCDCTL, OPT_ON_CALENDAR,
-	OPT_UNIT_DIR, OPT_K3SGUARD_BIN
-};
-
 /* ---- verification sink: sha256 of all but the trailer, bbolt pages ---- */
 
 #define HEAD_KEEP (64u << 10)
 
 struct vsink {
-	EVP_MD_CTX *md;
-	unsigned char tail[32];
-	size_t tail_len;
+	struct trailer_hash th;
 	unsigned char *head;	/* the first HEAD_KEEP bytes (bbolt meta pages) */
 	size_t head_len;
 	int (*next)(void *, const unsigned char *, size_t);
@@ -46,7 +38,6 @@ static int
 vsink_add(void *arg, const unsigned char *p, size_t n)
 {
 	struct vsink *v = arg;
-	size_t total = v->tail_len + n;
 
 	if (v->head_len < HEAD_KEEP) {
 		size_t k = HEAD_KEEP - v->head_len < n ? HEAD_KEEP - v->head_len : n;
@@ -54,22 +45,7 @@ vsink_add(void *arg, const unsigned char *p, size_t n)
 		memcpy(v->head + v->head_len, p, k);
 		v->head_len += k;
 	}
-	if (total <= 32) {
-		memcpy(v->tail + v->tail_len, p, n);
-		v->tail_len = total;
-	} else {
-		size_t hash_n = total - 32;
-		size_t from_tail = hash_n < v->tail_len ? hash_n : v->tail_len;
-		size_t from_p = hash_n - from_tail, keep = v->tail_len - from_tail;
-		unsigned char nt[32];
-
-		EVP_DigestUpdate(v->md, v->tail, from_tail);
-		EVP_DigestUpdate(v->md, p, from_p);
-		memcpy(nt, v->tail + from_tail, keep);
-		memcpy(nt + keep, p + from_p, n - from_p);
-		memcpy(v->tail, nt, 32);
-		v->tail_len = 32;
-	}
+	trailer_update(&v->th, p, n);
 	return v->next ? v->next(v->next_arg, p, n) : 0;
 }
 
@@ -108,13 +84,12 @@ verify_file(const char *path, int (*sink)(void *, const unsigned char *, size_t)
 	unsigned char hdr[SNAP_HDR_LEN], dg[32];
 	unsigned char *key = secret_alloc(SNAP_KEY_LEN);
 	struct vsink v;
-	unsigned int dl = 0;
 	uint32_t kv = 0, ps = 0, got = 0;
 	int fd, ret = -1;
 
 	memset(&v, 0, sizeof(v));
 	*operational = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = snap_local_open(path);
 	if (fd < 0) {
 		*operational = 1;
 		error_errno("cannot open '%s'", path);
@@ -127,9 +102,7 @@ verify_file(const char *path, int (*sink)(void *, const unsigned char *, size_t)
 		*operational = 1;
 		goto out;
 	}
-	if (!(v.md = EVP_MD_CTX_new()))
-		fatal("out of memory");
-	EVP_DigestInit_ex(v.md, EVP_sha256(), NULL);
+	trailer_init(&v.th);
 	v.head = xmalloc(HEAD_KEEP);
 	v.next = sink;
 	v.next_arg = arg;
@@ -140,8 +113,7 @@ verify_file(const char *path, int (*sink)(void *, const unsigned char *, size_t)
 		    path, (unsigned long long)*size);
 		goto out;
 	}
-	EVP_DigestFinal_ex(v.md, dg, &dl);
-	if (memcmp(dg, v.tail, 32)) {
+	if (!trailer_match(&v.th, dg)) {
 		error("'%s': the database does not match its sha256 trailer", path);
 		goto out;
 	}
@@ -158,7 +130,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	secret_free(key, SNAP_KEY_LEN);
-	EVP_MD_CTX_free(v.md);
+	trailer_free(&v.th);
 	free(v.head);
 	return ret;
 }
@@ -174,6 +146,7 @@ snap_verify_file(const char *path, int (*sink)(void *, const unsigned char *, si
 	return verify_file(path, sink, arg, size, hex, &op, &kv);
 }
 
+/* The sidecar of a local snapshot file; NULL when none. */
 static json_t *
 load_sidecar(const char *snap)
 {
@@ -190,51 +163,31 @@ load_sidecar(const char *snap)
 	return j;
 }
 
-static const char verify_usage[] =
-"usage: k3sguard etcd snapshot verify FILE\n"
-"  Decrypt to nowhere and check every chunk's tag and position, the final\n"
-"  chunk, etcd's sha256 trailer, the bbolt meta pages, and the sidecar.\n"
-"  Exit 0 good, 1 bad (the message says what), 2 could not check.\n";
-
 int
-snapshot_verify(int argc, char **argv)
+etcd_snapshot_verify(const char *file)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	uint64_t size = 0;
 	char hex[65];
-	int c, op = 0;
+	int op = 0;
 	uint32_t kv = 0;
 	json_t *side;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		if (c == 'h')
-			print_usage_exit(verify_usage);
-		bad_option(verify_usage);
-	}
-	if (optind + 1 != argc)
-		usage_error("etcd snapshot verify needs exactly one FILE");
-	if (verify_file(argv[optind], NULL, NULL, &size, hex, &op, &kv) < 0)
+	if (verify_file(file, NULL, NULL, &size, hex, &op, &kv) < 0)
 		return op ? EXIT_ERROR : EXIT_FINDINGS;
-	side = load_sidecar(argv[optind]);
+	side = load_sidecar(file);
 	if (side) {
 		const char *want = json_string_value(json_object_get(side, "db_sha256"));
 
 		if (!want || strcmp(want, hex)) {
 			error("'%s': the database sha256 differs from the sidecar's (%s)",
-			    argv[optind], want ? want : "none");
+			    file, want ? want : "none");
 			json_decref(side);
 			return EXIT_FINDINGS;
 		}
 		json_decref(side);
 	}
 	printf("ok %s: %llu bytes, every chunk authentic and in order, sha256 %s "
-	    "matches etcd's trailer%s, bbolt database, key version %lu\n", argv[optind],
+	    "matches etcd's trailer%s, bbolt database, key version %lu\n", file,
 	    (unsigned long long)size, hex, side ? " and the sidecar" : "",
 	    (unsigned long)kv);
 	return EXIT_OK;
@@ -260,11 +213,29 @@ cmp_created(const void *a, const void *b)
 	return strcmp(y->name, x->name);
 }
 
-static size_t
-list_snaps(const char *dir, struct snapent **out)
+static json_t *
+snapdir_sidecar(const struct snapdir *d, const char *name)
 {
-	DIR *d = opendir(dir);
+	struct buf p = BUF_INIT, data = BUF_INIT;
+	json_t *j = NULL;
+
+	buf_addf(&p, "%s.json", name);
+	quiet_errors++;
+	if (snapdir_read(d, p.s, CONFIG_MAX, &data) == 0)
+		j = json_loadb(data.s, data.len, 0, NULL);
+	quiet_errors--;
+	clear_error();
+	buf_release(&p);
+	buf_release(&data);
+	return j;
+}
+
+static size_t
+list_snaps(const struct snapdir *dir, struct snapent **out)
+{
+	DIR *d = snapdir_opendir(dir);
 	struct dirent *e;
+	struct buf shown = BUF_INIT;
 	size_t n = 0;
 
 	*out = NULL;
@@ -279,15 +250,16 @@ list_snaps(const char *dir, struct snapent **out)
 		*out = xrealloc(*out, (n + 1) * sizeof(**out));
 		s = &(*out)[n++];
 		s->name = xstrdup(e->d_name);
-		s->path = xasprintf("%s/%s", dir, e->d_name);
-		s->side = load_sidecar(s->path);
+		s->path = xstrdup(snapdir_show(dir, e->d_name, &shown));
+		s->side = snapdir_sidecar(dir, e->d_name);
 		s->created = s->side ? json_integer_value(json_object_get(s->side,
 		    "created_unix")) : 0;
-		if (!s->created && lstat(s->path, &st) == 0)
+		if (!s->created && snapdir_lstat(dir, e->d_name, &st) == 0)
 			s->created = st.st_mtime;
 		s->verified = s->side && json_is_true(json_object_get(s->side, "verified"));
 	}
 	closedir(d);
+	buf_release(&shown);
 	qsort(*out, n, sizeof(**out), cmp_created);
 	return n;
 }
@@ -303,43 +275,18 @@ free_snaps(struct snapent *s, size_t n)
 	free(s);
 }
 
-static const char ls_usage[] =
-"usage: k3sguard etcd snapshot ls [--dir DIR] [--format text|json]\n";
-
 int
-snapshot_ls(int argc, char **argv)
+etcd_snapshot_ls(const struct snap_ls_opts *opt)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "dir", required_argument, NULL, OPT_DIR },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *dir_opt = NULL;
-	enum out_format fmt = FMT_TEXT;
+	enum out_format fmt = opt->fmt;
 	struct buf dir = BUF_INIT;
+	struct snapdir sd;
 	struct snapent *s;
 	size_t n;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		switch (c) {
-		case OPT_DIR: dir_opt = optarg; break;
-		case OPT_FORMAT:
-			if (parse_format(optarg, &fmt) < 0)
-				usage_error("--format '%s': use text or json", optarg);
-			break;
-		case 'h': print_usage_exit(ls_usage);
-		default: bad_option(ls_usage);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	snap_dir(dir_opt, &dir);
-	n = list_snaps(dir.s, &s);
+	snapdir_init(&sd, opt->dir);
+	snapdir_show(&sd, NULL, &dir);
+	n = list_snaps(&sd, &s);
 	if (fmt == FMT_JSON) {
 		json_t *arr = json_array();
 
@@ -375,56 +322,19 @@ snapshot_ls(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const char prune_usage[] =
-"usage: k3sguard etcd snapshot prune --keep N [--keep-days D] [--dir DIR] [--dry-run]\n"
-"  Keep the newest N snapshots (and any younger than D days); never remove the\n"
-"  newest verified one.  Says which K3s token versions no snapshot needs any more.\n";
-
 int
-snapshot_prune(int argc, char **argv)
+etcd_snapshot_prune(const struct snap_prune_opts *opt)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "dir", required_argument, NULL, OPT_DIR },
-		{ "keep", required_argument, NULL, OPT_KEEP },
-		{ "keep-days", required_argument, NULL, OPT_KEEP_DAYS },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *dir_opt = NULL;
-	long long keep = -1, keep_days = -1;
-	int c, dry = 0, ret = EXIT_OK;
-	struct buf dir = BUF_INIT;
+	long long keep = opt->keep, keep_days = opt->keep_days;
+	int dry = opt->dry_run, ret = EXIT_OK;
+	struct snapdir sd;
 	struct snapent *s;
 	size_t n, newest_verified = (size_t)-1, removed = 0;
 	time_t now = time(NULL);
 	json_t *kept_fp = json_object(), *gone_fp = json_object();
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		switch (c) {
-		case OPT_DIR: dir_opt = optarg; break;
-		case OPT_KEEP:
-			if (parse_num(optarg, 1, 100000, &keep) < 0)
-				usage_error("--keep '%s' is not a number >= 1", optarg);
-			break;
-		case OPT_KEEP_DAYS:
-			if (parse_num(optarg, 0, 36500, &keep_days) < 0)
-				usage_error("--keep-days '%s' is not a number of days", optarg);
-			break;
-		case OPT_DRY_RUN: dry = 1; break;
-		case 'h': print_usage_exit(prune_usage);
-		default: bad_option(prune_usage);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (keep < 0)
-		usage_error("etcd snapshot prune needs --keep N");
-	snap_dir(dir_opt, &dir);
-	n = list_snaps(dir.s, &s);
+	snapdir_init(&sd, opt->dir);
+	n = list_snaps(&sd, &s);
 	for (size_t i = 0; i < n && newest_verified == (size_t)-1; i++)
 		if (s[i].verified)
 			newest_verified = i;
@@ -450,12 +360,12 @@ snapshot_prune(int argc, char **argv)
 		} else {
 			struct buf side = BUF_INIT;
 
-			buf_addf(&side, "%s.json", s[i].path);
-			if (unlink(s[i].path) < 0) {
+			buf_addf(&side, "%s.json", s[i].name);
+			if (snapdir_unlink(&sd, s[i].name) < 0) {
 				error_errno("cannot remove '%s'", s[i].path);
 				ret = EXIT_ERROR;
 			} else {
-				unlink(side.s);
+				snapdir_unlink(&sd, side.s);
 				printf("removed %s\n", s[i].path);
 			}
 			buf_release(&side);
@@ -483,7 +393,6 @@ snapshot_prune(int argc, char **argv)
 	json_decref(kept_fp);
 	json_decref(gone_fp);
 	free_snaps(s, n);
-	buf_release(&dir);
 	return ret;
 }
 
@@ -495,72 +404,21 @@ write_fd_sink(void *arg, const unsigned char *p, size_t n)
 	return write_all(*(int *)arg, p, n);
 }
 
-static const char restore_usage[] =
-"usage: k3sguard etcd snapshot restore FILE --member NAME=PEER_URL ... --data-dir-base DIR\n"
-"                                      [--initial-cluster-token T] [--etcdctl PATH] [--dry-run]\n"
-"  Verify FILE, decrypt it into a private temp file, and run `etcdctl snapshot\n"
-"  restore` for every member into DIR/NAME (etcd 3.4: etcdctl; no etcdutl).\n"
-"  Prints how to start the restored cluster and which K3s token it needs.\n";
-
 int
-snapshot_restore(int argc, char **argv)
+etcd_snapshot_restore(const struct snap_restore_opts *opt)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "member", required_argument, NULL, OPT_MEMBER },
-		{ "data-dir-base", required_argument, NULL, OPT_DATA_DIR_BASE },
-		{ "initial-cluster-token", required_argument, NULL, OPT_TOKEN },
-		{ "etcdctl", required_argument, NULL, OPT_ETCDCTL },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char *names[16], *peers[16];
-	size_t nm = 0;
-	const char *base = NULL, *token = "k3sguard-restored", *etcdctl = "/usr/bin/etcdctl";
+	char *const *names = opt->names, *const *peers = opt->peers;
+	size_t nm = opt->nm;
+	const char *base = opt->base, *token = opt->token, *etcdctl = opt->etcdctl;
+	const char *file = opt->file;
 	struct buf cluster = BUF_INIT, tmpdir = BUF_INIT, plain = BUF_INIT;
-	int c, dry = 0, ret = EXIT_ERROR, fd = -1, op = 0;
+	int dry = opt->dry_run, ret = EXIT_ERROR, fd = -1, op = 0;
 	uint64_t size = 0;
 	char hex[65];
 	uint32_t kv = 0;
 	json_t *side = NULL;
 	struct stat st;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		switch (c) {
-		case OPT_MEMBER: {
-			const char *eq = strchr(optarg, '=');
-			char nb[64];
-
-			if (nm == ARRAY_SIZE(names))
-				usage_error("at most %zu members", ARRAY_SIZE(names));
-			if (!eq || (size_t)(eq - optarg) >= sizeof(nb))
-				usage_error("--member '%s' is not NAME=PEER_URL", optarg);
-			memcpy(nb, optarg, (size_t)(eq - optarg));
-			nb[eq - optarg] = '\0';
-			if (!valid_member_name(nb) || !starts_with(eq + 1, "https://", NULL) ||
-			    strpbrk(eq + 1, ", \t"))
-				usage_error("--member '%s' is not NAME=https://HOST:PEER_PORT",
-				    optarg);
-			names[nm] = xstrdup(nb);
-			peers[nm++] = xstrdup(eq + 1);
-			break;
-		}
-		case OPT_DATA_DIR_BASE: base = optarg; break;
-		case OPT_TOKEN: token = optarg; break;
-		case OPT_ETCDCTL: etcdctl = optarg; break;
-		case OPT_DRY_RUN: dry = 1; break;
-		case 'h': print_usage_exit(restore_usage);
-		default: bad_option(restore_usage);
-		}
-	}
-	if (optind + 1 != argc || nm == 0 || !base)
-		usage_error("etcd snapshot restore needs FILE, --member NAME=PEER_URL ... "
-		    "and --data-dir-base DIR");
-	if (!valid_member_name(token))
-		usage_error("--initial-cluster-token '%s' is invalid", token);
 	for (size_t i = 0; i < nm; i++)
 		buf_addf(&cluster, "%s%s=%s", i ? "," : "", names[i], peers[i]);
 	for (size_t i = 0; i < nm; i++) {
@@ -571,13 +429,13 @@ snapshot_restore(int argc, char **argv)
 			goto out;
 		}
 	}
-	side = load_sidecar(argv[optind]);
+	side = load_sidecar(file);
 	if (dry) {
-		if (verify_file(argv[optind], NULL, NULL, &size, hex, &op, &kv) < 0) {
+		if (verify_file(file, NULL, NULL, &size, hex, &op, &kv) < 0) {
 			ret = op ? EXIT_ERROR : EXIT_FINDINGS;
 			goto out;
 		}
-		printf("verified %s (%llu bytes)\n", argv[optind], (unsigned long long)size);
+		printf("verified %s (%llu bytes)\n", file, (unsigned long long)size);
 		printf("would decrypt it into a private temp file under %s\n", base);
 	} else {
 		if (mkdir_p(base, 0700) < 0)
@@ -589,12 +447,12 @@ snapshot_restore(int argc, char **argv)
 			goto out;
 		}
 		buf_addf(&plain, "%s/snapshot.db", tmpdir.s);
-		fd = open(plain.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fd = snap_local_create(plain.s);
 		if (fd < 0) {
 			error_errno("cannot create '%s'", plain.s);
 			goto out;
 		}
-		if (verify_file(argv[optind], write_fd_sink, &fd, &size, hex, &op, &kv) < 0) {
+		if (verify_file(file, write_fd_sink, &fd, &size, hex, &op, &kv) < 0) {
 			ret = op ? EXIT_ERROR : EXIT_FINDINGS;
 			goto out;
 		}
@@ -703,10 +561,6 @@ out:
 		}
 		rmdir(tmpdir.s);
 	}
-	for (size_t i = 0; i < nm; i++) {
-		free(names[i]);
-		free(peers[i]);
-	}
 	json_decref(side);
 	buf_release(&cluster);
 	buf_release(&tmpdir);
@@ -716,60 +570,17 @@ out:
 
 /* ---- schedule: a systemd service + timer ---- */
 
-static const char schedule_usage[] =
-"usage: k3sguard etcd snapshot schedule [--on-calendar SPEC] [--keep N] [--dir DIR]\n"
-"                                       [--k3sguard-bin PATH] [--unit-dir DIR] [--dry-run]\n"
-"  Write k3sguard-etcd-snapshot.service and .timer (default unit dir\n"
-"  /etc/systemd/system, under --root): save, then prune to N (default 14);\n"
-"  every 6 hours unless --on-calendar.  The connection comes from k3sguard's\n"
-"  config (etcd.endpoints, etcd.cacert, etcd.cert, etcd.key: the root identity).\n";
-
 int
-snapshot_schedule(int argc, char **argv)
+etcd_snapshot_schedule(const struct snap_schedule_opts *opt)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "on-calendar", required_argument, NULL, OPT_ON_CALENDAR },
-		{ "keep", required_argument, NULL, OPT_KEEP },
-		{ "dir", required_argument, NULL, OPT_DIR },
-		{ "k3sguard-bin", required_argument, NULL, OPT_K3SGUARD_BIN },
-		{ "unit-dir", required_argument, NULL, OPT_UNIT_DIR },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *cal = "*-*-* 00/6:00:00", *dir = SNAP_DIR;
-	const char *bin = "/usr/local/bin/k3sguard", *unit_dir = "/etc/systemd/system";
-	long long keep = 14;
-	int c, dry = 0;
+	const char *cal = opt->cal, *dir = opt->dir;
+	const char *bin = opt->bin, *unit_dir = opt->unit_dir;
+	long long keep = opt->keep;
+	int dry = opt->dry_run;
 	struct buf svc = BUF_INIT, tmr = BUF_INIT, p1 = BUF_INIT, p2 = BUF_INIT;
+	char shown1[PATH_MAX], shown2[PATH_MAX];
 	int ret = EXIT_ERROR;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		switch (c) {
-		case OPT_ON_CALENDAR: cal = optarg; break;
-		case OPT_KEEP:
-			if (parse_num(optarg, 1, 100000, &keep) < 0)
-				usage_error("--keep '%s' is not a number >= 1", optarg);
-			break;
-		case OPT_DIR: dir = optarg; break;
-		case OPT_K3SGUARD_BIN: bin = optarg; break;
-		case OPT_UNIT_DIR: unit_dir = optarg; break;
-		case OPT_DRY_RUN: dry = 1; break;
-		case 'h': print_usage_exit(schedule_usage);
-		default: bad_option(schedule_usage);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	for (const char *const *v = (const char *const[]){ cal, dir, bin, unit_dir, NULL };
-	    *v; v++)
-		if (strpbrk(*v, "\n\r\"'\\%$`;") || !**v)
-			usage_error("'%s' has characters a unit file cannot take", *v);
-	if (dir[0] != '/' || bin[0] != '/')
-		usage_error("--dir and --k3sguard-bin must be absolute paths");
 	buf_addf(&svc,
 	    "# Written by k3sguard etcd snapshot schedule.\n"
 	    "[Unit]\n"
@@ -810,29 +621,24 @@ snapshot_schedule(int argc, char **argv)
 	    "\n"
 	    "[Install]\n"
 	    "WantedBy=timers.target\n", cal);
-	root_path_buf(&p1, unit_dir);
-	buf_adds(&p1, "/k3sguard-etcd-snapshot.service");
-	root_path_buf(&p2, unit_dir);
-	buf_adds(&p2, "/k3sguard-etcd-snapshot.timer");
+	/* the unit directory is a node path: through the gate */
+	buf_addf(&p1, "%s/k3sguard-etcd-snapshot.service", unit_dir);
+	buf_addf(&p2, "%s/k3sguard-etcd-snapshot.timer", unit_dir);
+	snprintf(shown1, sizeof(shown1), "%s", root_path(p1.s));
+	snprintf(shown2, sizeof(shown2), "%s", root_path(p2.s));
 	if (dry) {
-		printf("would write %s:\n%s\nwould write %s:\n%s", p1.s, svc.s, p2.s, tmr.s);
+		printf("would write %s:\n%s\nwould write %s:\n%s", shown1, svc.s, shown2,
+		    tmr.s);
 		ret = EXIT_OK;
 		goto out;
 	}
-	{
-		struct buf d = BUF_INIT;
-
-		root_path_buf(&d, unit_dir);
-		c = mkdir_p(d.s, 0755);
-		buf_release(&d);
-		if (c < 0)
-			goto out;
-	}
-	if (file_write_atomic(p1.s, svc.s, svc.len, 0644) < 0 ||
-	    file_write_atomic(p2.s, tmr.s, tmr.len, 0644) < 0)
+	if (gate_mkdir_p(unit_dir, 0755) < 0)
+		goto out;
+	if (gate_write_atomic(p1.s, svc.s, svc.len, 0644) < 0 ||
+	    gate_write_atomic(p2.s, tmr.s, tmr.len, 0644) < 0)
 		goto out;
 	printf("wrote %s and %s; enable with: systemctl daemon-reload && systemctl "
-	    "enable --now k3sguard-etcd-snapshot.timer\n", p1.s, p2.s);
+	    "enable --now k3sguard-etcd-snapshot.timer\n", shown1, shown2);
 	ret = EXIT_OK;
 out:
 	buf_release(&svc);

@@ -383,12 +383,10 @@ kit_external_etcd(struct kit *k, json_t *kj)
 	conn.key = key;
 	members = etcd_members(&conn);
 	{
-		char *argv[] = { "save", "--endpoints", (char *)ep, "--cacert", cacert, "--cert",
-			cert, "--key", key, "--dir", dd.s, "--name", "external-etcd", NULL };
+		struct snap_save_opts so = { .conn = conn, .dir = dd.s, .name = "external-etcd" };
 
-		optind = 0;	/* a fresh getopt scan */
 		quiet_errors++;
-		r = etcd_cmd_snapshot_save((int)ARRAY_SIZE(argv) - 1, argv);
+		r = etcd_snapshot_save(&so);
 		quiet_errors--;
 	}
 	if (r != EXIT_OK) {
