@@ -41,7 +41,8 @@ my @funcs = qw(open openat openat2 creat fopen freopen opendir stat lstat
     rmdir mkdir mkdirat mknod readlink readlinkat truncate realpath
     utimensat mkstemp mkdtemp nftw ftw scandir glob);
 # local-path functions of file.c: a root_path() must never reach them
-my @local = qw(file_read file_write_atomic mkdir_p path_lstat fsync_parent);
+my @local = qw(file_read file_write_atomic mkdir_p path_lstat fsync_parent
+    file_open file_opendir file_unlink file_open_dir file_open_parent);
 
 # The permanent allowlist: file => [functions it may call, why].
 my %allow = (

@@ -23,8 +23,8 @@ fi
 for t in "$TOP"/tests/t010[0-4]-node-*.sh; do
 	name=$(basename "$t")
 	test_expect_success "$name with the gate's walk" '
-		K3SGUARD_GATE_WALK=1 bash "$t" >"$TMP/$name.log" 2>&1 ||
-			{ grep -A12 "^not ok" "$TMP/$name.log"; exit 1; }
+		{ K3SGUARD_GATE_WALK=1 bash "$t" >"$TMP/$name.log" 2>&1 ||
+			{ grep -A12 "^not ok" "$TMP/$name.log"; exit 1; }; } &&
 		! grep -q "^not ok" "$TMP/$name.log" &&
 		grep -q "^1\.\.[1-9]" "$TMP/$name.log"
 	'

@@ -189,6 +189,24 @@ mkdir_p(const char *path, mode_t mode)
 }
 
 int
+file_open(const char *path, int flags, mode_t mode)
+{
+	return open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+}
+
+DIR *
+file_opendir(const char *path)
+{
+	return opendir(path);
+}
+
+int
+file_unlink(const char *path)
+{
+	return unlink(path);
+}
+
+int
 file_open_dir(const char *path)
 {
 	return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -14,6 +14,7 @@
 #ifndef K3SGUARD_FILE_H
 #define K3SGUARD_FILE_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -67,6 +68,14 @@ int mkdir_p(const char *path, mode_t mode);
 int file_open_dir(const char *path);
 /* The local directory holding path (O_RDONLY, for *at and fsync), and its last name in *base. */
 int file_open_parent(const char *path, const char **base);
+
+/*
+ * Local paths (typed by the user, never node paths): open(2) with
+ * O_NOFOLLOW|O_CLOEXEC added, opendir(3), unlink(2).  -1/NULL with errno.
+ */
+int file_open(const char *path, int flags, mode_t mode);
+DIR *file_opendir(const char *path);
+int file_unlink(const char *path);
 
 /* fsync the directory that holds path. */
 int fsync_parent(const char *path);

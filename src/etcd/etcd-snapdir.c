@@ -87,7 +87,7 @@ int
 snapdir_unlink(const struct snapdir *d, const char *name)
 {
 	char *p = join(d, name);
-	int r = d->node ? gate_unlink(p) : unlink(p);
+	int r = d->node ? gate_unlink(p) : file_unlink(p);
 
 	free(p);
 	return r;
@@ -96,83 +96,52 @@ snapdir_unlink(const struct snapdir *d, const char *name)
 DIR *
 snapdir_opendir(const struct snapdir *d)
 {
-	return d->node ? gate_opendir(d->path) : opendir(d->path);
+	return d->node ? gate_opendir(d->path) : file_opendir(d->path);
 }
 
 int
 snap_local_open(const char *path)
 {
-	return open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	return file_open(path, O_RDONLY, 0);
 }
 
 int
 snap_local_create(const char *path)
 {
-	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return file_open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 }
 
 int
 snapdir_stream_begin(struct snapdir_stream *s, const struct snapdir *d, const char *name)
 {
-	struct buf shown = BUF_INIT;
+	const char *base;
+	int dirfd, r;
 
 	memset(s, 0, sizeof(*s));
-	s->node = d->node;
 	s->final = join(d, name);
 	if (d->node) {
-		if (gate_atomic_begin(&s->a, s->final, 0600) < 0) {
-			free(s->final);
-			return -1;
-		}
-		s->fd = s->a.fd;
-		return 0;
+		r = gate_atomic_begin(&s->a, s->final, 0600);
+	} else if ((dirfd = file_open_parent(s->final, &base)) < 0) {
+		r = error_errno("cannot open the directory of '%s'", s->final);
+	} else {
+		r = gate_atomic_begin_at(&s->a, dirfd, base, s->final, 0600);
 	}
-	s->tmp = xasprintf("%s/.%s.tmp-XXXXXX", d->path, name);
-	if ((s->fd = mkostemp(s->tmp, O_CLOEXEC)) < 0) {
-		error_errno("cannot create a temp file in '%s'", snapdir_show(d, NULL, &shown));
-		buf_release(&shown);
-		free(s->tmp);
-		free(s->final);
-		return -1;
-	}
-	buf_release(&shown);
-	return 0;
+	free(s->final);
+	s->final = NULL;
+	s->fd = r < 0 ? -1 : s->a.fd;
+	return r;
 }
 
 int
 snapdir_stream_commit(struct snapdir_stream *s)
 {
-	int r = 0;
-
-	if (s->node) {
-		r = gate_atomic_commit(&s->a);
-	} else {
-		if (fsync(s->fd) < 0 || close(s->fd) < 0) {
-			r = error_errno("cannot write '%s'", s->tmp);
-			unlink(s->tmp);
-		} else if (rename(s->tmp, s->final) < 0) {
-			r = error_errno("cannot rename '%s'", s->tmp);
-			unlink(s->tmp);
-		} else {
-			fsync_parent(s->final);
-		}
-		free(s->tmp);
-	}
-	free(s->final);
 	s->fd = -1;
-	return r;
+	return gate_atomic_commit(&s->a);
 }
 
 void
 snapdir_stream_abort(struct snapdir_stream *s)
 {
-	if (s->node) {
-		gate_atomic_abort(&s->a);
-	} else {
-		close(s->fd);
-		unlink(s->tmp);
-		free(s->tmp);
-	}
-	free(s->final);
 	s->fd = -1;
+	gate_atomic_abort(&s->a);
 }

@@ -92,9 +92,8 @@ DIR *snapdir_opendir(const struct snapdir *d);			/* errno */
 /* A new file written in a stream: a temp file, renamed over name on commit. */
 struct snapdir_stream {
 	int fd;
-	int node;
-	struct gate_atomic a;
-	char *tmp, *final;
+	struct gate_atomic a;	/* the one atomic-write API, node or local */
+	char *final;
 };
 int snapdir_stream_begin(struct snapdir_stream *s, const struct snapdir *d, const char *name);
 int snapdir_stream_commit(struct snapdir_stream *s);
