@@ -14,10 +14,6 @@
 #include "token/token.h"
 #include "unit.h"
 
-const char *gopt.k3s_bin = "/usr/local/bin/k3s";
-const char *gopt.data_dir;
-const char *gopt.config = "/etc/k3sguard/config.yaml";
-
 static char root[] = "/tmp/u-fix-tokens.XXXXXX";
 #define ENVF "/etc/systemd/system/k3s.service.env"
 #define UNITF "/etc/systemd/system/k3s.service"

@@ -10,11 +10,6 @@
 
 #include <sys/wait.h>
 
-/* main.c defines these for the binary */
-const char *gopt.k3s_bin = "/usr/local/bin/k3s";
-const char *gopt.data_dir;
-const char *gopt.config = "/etc/k3sguard/config.yaml";
-
 static char root[] = "/tmp/u-store.XXXXXX";
 
 static void
