@@ -175,7 +175,7 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 		add_word(&exec, cmd[i]);
 	buf_addf(&content,
 	    "# Written by 'k3sguard agent install-unit'.  K3s gets its token from the\n"
-	    "# k3sguard secret store ('%s') in a sealed memfd (--token-file\n"
+	    "# k3sguard secret store ('%s') in a pipe it reads once (--token-file\n"
 	    "# /proc/self/fd/N), never from its command line, environment or a file.\n"
 	    "# Remove this file (and run systemctl daemon-reload) to undo.\n"
 	    "[Service]\n"
