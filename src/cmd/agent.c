@@ -45,7 +45,8 @@ static const char unit_usage[] =
 "  Write a systemd drop-in for the node's K3s unit (k3s.service or\n"
 "  k3s-agent.service) whose ExecStart= goes through 'k3sguard agent exec',\n"
 "  without the unit's token flags.  Idempotent.\n"
-"  --bin PATH  k3sguard as the unit runs it (default: this binary)\n"
+"  --bin PATH  k3sguard as the unit runs it (default: this binary; under\n"
+"              --root DIR, " AGENT_DEFAULT_BIN ")\n"
 "  --dry-run   print the drop-in and where it would go\n";
 
 

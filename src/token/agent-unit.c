@@ -7,6 +7,7 @@
  * output is passed through the scanner and every value it flags is redacted.
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "token/agent.h"
 #include "node/node.h"
 #include "scan/scan.h"
@@ -142,7 +143,11 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 	int rc = -1, c;
 
 	*changed = 0;
-	if (!bin) {
+	if (!bin && !gate_root_is_host()) {
+		/* this program's path is of this host, not of the image */
+		bin = AGENT_DEFAULT_BIN;
+	} else if (!bin) {
+		/* this process's own executable, a path of this host */
 		ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
 		if (len < 0)
@@ -184,12 +189,16 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 
 	buf_addf(&dir, "%s.d", u->path);
 	buf_addf(&path, "%s/%s", dir.s, DROPIN_NAME);
-	if (path_lstat(root_path(path.s), &st) == 0 &&
-	    file_read(root_path(path.s), CONFIG_MAX, &old, NULL) == 0 &&
-	    old.len == content.len && !memcmp(old.s, content.s, content.len)) {
-		buf_addf(&say, "%s is up to date: %s runs through 'k3sguard agent exec'\n", path.s, u->name);
-		rc = 0;
-		goto out;
+	if (gate_lstat(path.s, &st) == 0 && S_ISREG(st.st_mode)) {
+		quiet_errors++;
+		c = gate_read(path.s, CONFIG_MAX, &old, NULL);
+		quiet_errors--;
+		if (c == 0 && old.len == content.len && !memcmp(old.s, content.s, content.len)) {
+			buf_addf(&say, "%s is up to date: %s runs through 'k3sguard agent exec'\n",
+			    path.s, u->name);
+			rc = 0;
+			goto out;
+		}
 	}
 	*changed = 1;
 	/* the same lines for --dry-run and for the real thing, but "would " */
@@ -210,9 +219,9 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 	}
 	/* a unit's drop-in directory is world-readable like the unit */
 	mask = umask(022);
-	c = mkdir_p(root_path(dir.s), 0755);
+	c = gate_mkdir_p(dir.s, 0755);
 	umask(mask);
-	if (c < 0 || file_write_atomic(root_path(path.s), content.s, content.len, 0644) < 0) {
+	if (c < 0 || gate_write_atomic(path.s, content.s, content.len, 0644) < 0) {
 		buf_reset(&say);
 		goto out;
 	}
