@@ -19,9 +19,8 @@ cat >>"$R/etc/k3sguard/config.yaml" <<EOC
 store:
   backend: exec
 EOC
-# the helper is this host's setting, never the image's
-export K3SGUARD_HOST_CONFIG=$TMP/host-config.yaml
-cat >"$K3SGUARD_HOST_CONFIG" <<EOC
+# the helper is this host's setting, never the image's (token_node wrote it)
+cat >>"$K3SGUARD_HOST_CONFIG" <<EOC
 store:
   helper: $TOP/tests/doubles/blocking-helper
   helper-env: [HELPER_DIR, HELPER_JOURNAL]

@@ -19,6 +19,7 @@
 #include "core/k3sguard.h"
 #include "core/config.h"
 #include "core/gate.h"
+#include "store/host-config.h"
 #include "core/run.h"
 #include "core/secret.h"
 #include "store/store-backend.h"
@@ -26,49 +27,6 @@
 #include <jansson.h>
 
 #define HELPER_TIMEOUT_MS 30000
-
-/*
- * The helper is a host setting: with --root DIR it comes from this host's
- * config (HOST_CONFIG, or $K3SGUARD_HOST_CONFIG), never from the image's,
- * which names only the backend.  On the host, the host's config is the one
- * config_get() reads.
- */
-#define HOST_CONFIG "/etc/k3sguard/config.yaml"
-
-static struct ydocs host_docs;
-static int host_loaded;
-
-static const char *
-host_config_path(void)
-{
-	const char *e = getenv("K3SGUARD_HOST_CONFIG");
-
-	if (gate_root_is_host())
-		return root_path(gopt.config);
-	return e && *e ? e : HOST_CONFIG;
-}
-
-static const struct ynode *
-host_config(const char *dotted)
-{
-	const char *path = host_config_path();
-	struct buf data = BUF_INIT;
-	struct stat st;
-
-	if (gate_root_is_host())
-		return config_get(dotted);
-	if (!host_loaded) {
-		host_loaded = 1;
-		/* a local file of this host, not a node path */
-		if (path_lstat(path, &st) == 0 &&
-		    (file_read(path, CONFIG_MAX, &data, &st) < 0 ||
-		    file_trusted(&st, path) < 0 ||
-		    yaml_parse(path, data.s, data.len, &host_docs) < 0))
-			exit(EXIT_ERROR);	/* the message is out already */
-		buf_release(&data);
-	}
-	return host_docs.n ? ypath(host_docs.doc[0], dotted) : NULL;
-}
 
 static const char *
 helper_path(void)
