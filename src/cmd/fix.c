@@ -20,6 +20,7 @@
 #include "core/k3sguard.h"
 #include "cmd/cmd.h"
 #include "core/gate.h"
+#include "store/store.h"
 #include "checks/check.h"
 #include "fix/fix.h"
 #include "fix/fix-tokens.h"
@@ -268,10 +269,7 @@ inspect(const struct target *t, struct stat *st)
 	}
 	close(fd);
 	/* its other name may be outside the node: changing it changes that one */
-	if (S_ISREG(st->st_mode) && st->st_nlink != 1)
-		return error("'%s' has %ju hard links; another name of it may be outside the "
-		    "node (refused)", t->path, (uintmax_t)st->st_nlink);
-	return 0;
+	return node_one_link(st, t->path);
 }
 
 static void

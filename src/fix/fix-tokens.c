@@ -525,11 +525,10 @@ collect(struct mig *m, struct ffile *f)
 		close(fd);
 		return error("'%s' is not a regular file", f->host);
 	}
-	if (st.st_nlink != 1) {
+	if (node_one_link(&st, f->host) < 0) {
 		/* its other name may be outside the node: not read, not moved */
 		close(fd);
-		return error("'%s' has %ju hard links; another name of it may be outside the "
-		    "node (refused)", f->host, (uintmax_t)st.st_nlink);
+		return -1;
 	}
 	f->mode = st.st_mode & 07777;
 	f->dev = st.st_dev;

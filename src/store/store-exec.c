@@ -178,7 +178,7 @@ sexec_load(const char *name, struct sset *s)
 		ret = 1;
 		goto out;
 	}
-	if (gate_read(node_path, CONFIG_MAX, &raw, &st) < 0 || file_trusted(&st, path) < 0)
+	if (store_read_node(node_path, CONFIG_MAX, &raw, &st) < 0 || file_trusted(&st, path) < 0)
 		goto out;
 	j = json_loadb(raw.s, raw.len, JSON_REJECT_DUPLICATES, &je);
 	vs = j ? json_object_get(j, "versions") : NULL;

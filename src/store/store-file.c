@@ -118,7 +118,7 @@ key_read(const char *path, int node, unsigned char *key)
 	int ret = -1;
 
 	secret_buf_reserve(&raw, 256);
-	if ((node ? gate_read(path, 255, &raw, &st) : file_read(path, 255, &raw, &st)) == 0)
+	if ((node ? store_read_node(path, 255, &raw, &st) : file_read(path, 255, &raw, &st)) == 0)
 		ret = key_check(&raw, &st, node ? root_path(path) : path, key);
 	buf_wipe(&raw);
 	return ret;
@@ -408,7 +408,7 @@ gen_load(const unsigned char *key, const char *name, uint64_t *written)
 		ret = 1;
 		goto out;
 	}
-	if (gate_read(path, 4096, &raw, &st) < 0 || file_trusted(&st, shown) < 0)
+	if (store_read_node(path, 4096, &raw, &st) < 0 || file_trusted(&st, shown) < 0)
 		goto out;
 	if (raw.len != MAGIC_LEN + NONCE_LEN + 8 + TAG_LEN ||
 	    memcmp(raw.s, GEN_MAGIC, MAGIC_LEN) != 0) {
@@ -505,7 +505,7 @@ sfile_load(const char *name, struct sset *s)
 		ret = 1;
 		goto out;
 	}
-	if (gate_read(path, FILE_MAX, &raw, &st) < 0 || file_trusted(&st, shown) < 0)
+	if (store_read_node(path, FILE_MAX, &raw, &st) < 0 || file_trusted(&st, shown) < 0)
 		goto out;
 	if (st.st_mode & 077) {
 		error("'%s' is readable by group or others (mode %s)", shown,

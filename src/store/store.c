@@ -118,6 +118,31 @@ sset_add(struct sset *s)
 	return r;
 }
 
+int
+store_read_node(const char *node_path, size_t cap, struct buf *out, struct stat *st)
+{
+	struct stat own;
+
+	if (!st)
+		st = &own;
+	if (gate_read(node_path, cap, out, st) < 0)
+		return -1;
+	if (node_one_link(st, root_path(node_path)) < 0) {
+		buf_wipe(out);
+		return -1;
+	}
+	return 0;
+}
+
+int
+node_one_link(const struct stat *st, const char *shown)
+{
+	if (st->st_nlink == 1 || S_ISDIR(st->st_mode))
+		return 0;
+	return error("'%s' has %ju hard links; another name of it may be outside the node "
+	    "(refused)", shown, (uintmax_t)st->st_nlink);
+}
+
 /* ---- locking ---- */
 
 static int lock_fd = -1;

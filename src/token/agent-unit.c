@@ -9,6 +9,7 @@
 #include "core/k3sguard.h"
 #include "core/gate.h"
 #include "token/agent.h"
+#include "store/store.h"
 #include "node/node.h"
 #include "scan/scan.h"
 
@@ -127,6 +128,25 @@ redacted_copy(struct buf *out, const char *s, size_t len)
 	scan_hits_release(&h);
 }
 
+/*
+ * The unit and its drop-ins, whose command line the drop-in repeats, are
+ * files of the node with one link each: a hard link's other name may be a
+ * file outside the node, which is then neither shown nor copied.
+ */
+static int
+unit_single_links(const struct unit *u)
+{
+	struct stat st;
+
+	for (size_t i = 0; i <= u->ndropins; i++) {
+		const char *p = i < u->ndropins ? u->dropins[i] : u->path;
+
+		if (gate_lstat(p, &st) == 0 && node_one_link(&st, p) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 agent_install_dropin(const struct node *n, const char *secret, const char *bin, int dry_run,
     int *changed, struct buf *msg)
@@ -164,7 +184,7 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 		return error("'%s': OpenRC services are not supported by install-unit yet; "
 		    "set command=\"%s\" and command_args=\"agent exec -- <k3s command>\" by hand",
 		    u->path, bin);
-	if (k3s_command(u, &cmd, &ncmd) < 0)
+	if (unit_single_links(u) < 0 || k3s_command(u, &cmd, &ncmd) < 0)
 		return -1;
 	if (!secret)
 		secret = agent_default_secret(cmd[1]);

@@ -76,7 +76,7 @@ int
 token_file_read(const char *host_path, struct buf *raw, struct token_info *t)
 {
 	secret_buf_reserve(raw, TOKEN_MAX + 1);
-	if (gate_read(host_path, TOKEN_MAX, raw, NULL) < 0)
+	if (store_read_node(host_path, TOKEN_MAX, raw, NULL) < 0)
 		return -1;
 	if (token_parse(raw->s, raw->len, t) < 0)
 		return error("'%s' does not hold a K3s token", root_path(host_path));
@@ -144,7 +144,7 @@ journal_read(struct journal *j)
 	memset(j, 0, sizeof(*j));
 	if (gate_lstat(TOKEN_JOURNAL, &sb) < 0 && errno == ENOENT)
 		return 1;
-	if (gate_read(TOKEN_JOURNAL, 65536, &raw, &sb) < 0 || file_trusted(&sb, path) < 0)
+	if (store_read_node(TOKEN_JOURNAL, 65536, &raw, &sb) < 0 || file_trusted(&sb, path) < 0)
 		goto out;
 	o = json_loadb(raw.s, raw.len, 0, &je);
 	if (!o || json_unpack(o, "{s:s,s:I,s:I,s:s,s:s,s:s,s:b,s:I}", "state", &st,

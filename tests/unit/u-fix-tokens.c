@@ -14,6 +14,7 @@
 #include "token/token.h"
 #include "unit.h"
 
+
 static char root[] = "/tmp/u-fix-tokens.XXXXXX";
 #define ENVF "/etc/systemd/system/k3s.service.env"
 #define UNITF "/etc/systemd/system/k3s.service"

@@ -10,6 +10,8 @@
 
 #include <sys/wait.h>
 
+/* main.c defines these for the binary */
+
 static char root[] = "/tmp/u-store.XXXXXX";
 
 static void
