@@ -24,6 +24,7 @@ static const char *const default_env[] = {
 struct child {
 	pid_t pid;
 	int in[2], out[2], err[2], exec_err[2];
+	int reaped, wst;	/* waited for already, and its wait status */
 };
 
 static long long
@@ -160,12 +161,40 @@ pump_fd(const struct run_opts *o, struct child *c, struct pump *p, int fd)
 	explicit_bzero(chunk, sizeof(chunk));
 }
 
+/*
+ * Output nobody wants goes to a pipe we drain (not /dev/null: nothing here
+ * opens a path); once the child has exited, a background process it left
+ * holding that pipe must not keep us waiting, so those pipes close then.
+ */
+static int
+discarding(const struct run_opts *o, const struct child *c)
+{
+	return (!o->out && c->out[0] >= 0) || (!o->err && c->err[0] >= 0) || c->in[1] >= 0;
+}
+
+static void
+check_exit(const struct run_opts *o, struct child *c)
+{
+	if (c->reaped || waitpid(c->pid, &c->wst, WNOHANG) != c->pid)
+		return;
+	c->reaped = 1;
+	close_fd(&c->in[1]);
+	if (!o->out)
+		close_fd(&c->out[0]);
+	if (!o->err)
+		close_fd(&c->err[0]);
+}
+
 static void
 pump_all(const struct run_opts *o, struct child *c, struct pump *p, long long deadline)
 {
 	while (c->out[0] >= 0 || c->err[0] >= 0 || c->in[1] >= 0) {
 		struct pollfd pf[3];
 		int np = 0, tmo = -1, r;
+
+		check_exit(o, c);
+		if (c->out[0] < 0 && c->err[0] < 0 && c->in[1] < 0)
+			return;
 
 		if (c->in[1] >= 0)
 			pf[np++] = (struct pollfd){ c->in[1], POLLOUT, 0 };
@@ -183,6 +212,8 @@ pump_all(const struct run_opts *o, struct child *c, struct pump *p, long long de
 			}
 			tmo = (int)(left > 1000000 ? 1000000 : left);
 		}
+		if (!c->reaped && discarding(o, c) && (tmo < 0 || tmo > 50))
+			tmo = 50;
 		r = poll(pf, (nfds_t)np, tmo);
 		if (r < 0 && errno != EINTR)
 			return;
@@ -198,6 +229,8 @@ reap(struct child *c, struct pump *p, long long deadline)
 {
 	int wst = 0;
 
+	if (c->reaped)
+		return c->wst;
 	for (;;) {
 		pid_t w = waitpid(c->pid, &wst, deadline && !p->killed ? WNOHANG : 0);
 
@@ -220,7 +253,7 @@ reap(struct child *c, struct pump *p, long long deadline)
 int
 run_cmd(const struct run_opts *o, int *status)
 {
-	struct child c = { -1, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	struct child c = { -1, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, 0, 0 };
 	struct pump p = { 0, 0, o->out_cap ? o->out_cap : (1u << 20), 0, 0 };
 	long long deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
 	const char *name = o->argv[0];

@@ -171,7 +171,12 @@ store_lock(int exclusive)
 	}
 	if (file_trusted(&st, dir) < 0)
 		goto out;
-	lock_fd = gate_openat(dfd, ".lock", O_RDWR | O_CREAT);
+	/* never opened when it is a device or FIFO an image put there */
+	if (gate_statat(dfd, ".lock", &st) == 0 && !S_ISREG(st.st_mode)) {
+		error("'%s/.lock' is a %s, not a regular file", dir, type_str(st.st_mode));
+		goto out;
+	}
+	lock_fd = gate_openat(dfd, ".lock", O_RDWR | O_CREAT | O_NONBLOCK | O_NOCTTY);
 	if (lock_fd < 0) {
 		if (errno == EROFS || errno == EACCES) {
 			/* a read-only copy of a node: reading needs no lock */
@@ -181,8 +186,7 @@ store_lock(int exclusive)
 		error_errno("cannot open '%s/.lock'", dir);
 		goto out;
 	}
-	if (fstat(lock_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    flock(lock_fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
+	if (flock(lock_fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
 		error_errno("cannot lock '%s/.lock'", dir);
 		close(lock_fd);
 		lock_fd = -1;

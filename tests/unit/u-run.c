@@ -4,6 +4,7 @@
 #include "unit.h"
 
 #include <signal.h>
+#include <time.h>
 
 static void
 test_capture_and_stdin(void)
@@ -156,9 +157,28 @@ test_parent_mask_is_visible(void)
 	buf_release(&st);
 }
 
+/*
+ * Unwanted output goes to a pipe, not /dev/null: a background process the
+ * child leaves behind holding it must not keep run_cmd waiting.
+ */
+static void
+test_background_holder_does_not_block(void)
+{
+	const char *argv[] = { "/bin/sh", "-c", "sleep 3 & echo started; exit 4", NULL };
+	struct run_opts o = { .argv = argv, .in = "x", .in_len = 1 };
+	struct timespec a, b;
+	int st = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	CHECK(run_cmd(&o, &st) == 0 && st == 4);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	CHECK(b.tv_sec - a.tv_sec < 2);
+}
+
 int
 main(void)
 {
+	T(test_background_holder_does_not_block);
 	T(test_child_signals_reset);
 	T(test_parent_mask_is_visible);
 	T(test_child_ignores_stdin);
