@@ -156,8 +156,8 @@ agent_exec(int argc, char **argv)
 			if (i == optind + 1)
 				printf(" --token-file /proc/self/fd/N");
 		}
-		printf("\n  token: '%s' version %u, %s, in a pipe K3s reads once\n", secret, meta.version,
-		    desc.s);
+		printf("\n  token: '%s' version %u, %s, in a pipe K3s reads once\n", secret,
+		    meta.version, desc.s);
 		printf("  environment without:");
 		for (size_t i = 0; i < ARRAY_SIZE(token_env); i++)
 			printf(" %s", token_env[i]);

@@ -166,7 +166,8 @@ key_create(unsigned char *key)
 
 		gate_unlinkat(dfd, tmp, 0);
 		if (e == EEXIST) {
-			ret = key_read(STORE_MASTER_KEY, 1, key);	/* someone else was first */
+			/* someone else was first */
+			ret = key_read(STORE_MASTER_KEY, 1, key);
 			goto out;
 		}
 		errno = e;
