@@ -142,4 +142,40 @@ test_expect_success 'the value never appears in any argv or environment' '
 	[ "$(S get canary)" = argv-canary-93af ]
 '
 
+test_expect_success 'an older copy of a .sec file put back is refused (rollback): exit 2, one line' '
+	printf "roll-v1-0c4e" | S put roll >/dev/null &&
+	cp "$SEC/roll.sec" roll.v1 &&
+	printf "roll-v2-9d1f" | S put roll >/dev/null &&
+	[ "$(S get roll)" = roll-v2-9d1f ] &&
+	cp roll.v1 "$SEC/roll.sec" &&
+	expect_code 2 S get roll >out 2>err && [ ! -s out ] && one_line err &&
+	grep -q "roll.sec. is an older copy (generation 1, the store recorded 2): rolled back" err &&
+	expect_code 2 S get roll --version 1 >out 2>err && [ ! -s out ] && one_line err &&
+	expect_code 2 S history roll >out 2>err && one_line err &&
+	! grep -q "roll-v1" out err
+'
+
+test_expect_success 'a state change is a write too: the copy before it is refused' '
+	printf "roll-v3" | S put roll2 >/dev/null && printf "roll-v4" | S put roll2 >/dev/null &&
+	cp "$SEC/roll2.sec" before-rm &&
+	S rm roll2 --version 1 >/dev/null &&
+	cp before-rm "$SEC/roll2.sec" &&
+	expect_code 2 S get roll2 >out 2>err && one_line err && grep -q "older copy" err
+'
+
+test_expect_success 'a removed secret stays recorded: its old file put back is refused' '
+	printf "gone-1" | S put gone >/dev/null && printf "gone-2" | S put gone >/dev/null &&
+	cp "$SEC/gone.sec" gone.old && S rm gone >/dev/null &&
+	cp gone.old "$SEC/gone.sec" &&
+	expect_code 2 S get gone >out 2>err && one_line err && grep -q "older copy" err &&
+	rm "$SEC/gone.sec" &&
+	printf "gone-3" | S put gone >/dev/null && [ "$(S get gone)" = gone-3 ]
+'
+
+test_expect_success 'the record removed under a written file: refused, not trusted' '
+	printf "rec-1" | S put rec >/dev/null && printf "rec-2" | S put rec >/dev/null &&
+	rm "$SEC/rec.gen" &&
+	expect_code 2 S get rec >out 2>err && one_line err && grep -q "no record" err
+'
+
 test_done

@@ -1,7 +1,10 @@
 #!/bin/bash
 # t2010: the exec secret-store backend, for real: Debian's pass + GnuPG with
 # a throwaway GNUPGHOME and key, through contrib/k3sguard-pass-helper.
-# Also helpers that fail: exit non-zero, print nothing.
+# Also helpers that fail: exit non-zero, print nothing.  The helper is a
+# setting of this host ($K3SGUARD_HOST_CONFIG stands in for the host's
+# /etc/k3sguard/config.yaml): the image's config names only the backend,
+# and a helper it names never runs.
 . "$(dirname "$0")/lib.sh"
 cd "$TMP" || exit 1
 
@@ -12,10 +15,18 @@ mkdir -m 700 "$GNUPGHOME"
 at_exit "gpgconf --homedir '$GNUPGHOME' --kill all"
 HELPER=$TOP/contrib/k3sguard-pass-helper
 S() { k3sguard --root "$R" secrets "$@"; }
-config() {
-	cat >"$R/etc/k3sguard/config.yaml" <<EOC
+export K3SGUARD_HOST_CONFIG=$TMP/host-config.yaml
+printf '#!/bin/sh\ntouch %s/image-helper-ran\n' "$TMP" >"$TMP/image-helper"
+chmod 755 "$TMP/image-helper"
+cat >"$R/etc/k3sguard/config.yaml" <<EOC
 store:
   backend: exec
+  helper: $TMP/image-helper
+  helper-env: [GNUPGHOME, PASSWORD_STORE_DIR, IMAGE_ENV]
+EOC
+config() {
+	cat >"$K3SGUARD_HOST_CONFIG" <<EOC
+store:
   helper: $1
   helper-env: [GNUPGHOME, PASSWORD_STORE_DIR]
 EOC
@@ -102,6 +113,15 @@ test_expect_success 'helper that is writable by others or missing is refused' '
 	config "relative/path" &&
 	expect_code 2 S get ok >out 2>err && grep -q "absolute" err &&
 	config "$HELPER"
+'
+
+test_expect_success 'the image names a helper: it never runs, the host'"'"'s does' '
+	printf v | IMAGE_ENV=leak S put hostly >/dev/null &&
+	[ "$(S get hostly)" = v ] && [ ! -e image-helper-ran ] &&
+	mv "$K3SGUARD_HOST_CONFIG" hc.away &&
+	expect_code 2 S get hostly >out 2>err && one_line err && [ ! -s out ] &&
+	grep -q "not set in .$K3SGUARD_HOST_CONFIG." err && [ ! -e image-helper-ran ] &&
+	mv hc.away "$K3SGUARD_HOST_CONFIG"
 '
 
 test_expect_success 'the helper script rejects sneaky keys' '

@@ -131,12 +131,12 @@ test_expect_success 'killed with --via-cli while k3s token rotate runs: resume f
 
 test_expect_success 'a failing restart command leaves a journal; resume after fixing it' '
 	printf "#!/bin/sh\nexit 5\n" >"$CTL/restart-fail" && chmod 755 "$CTL/restart-fail" &&
-	cp "$R/etc/k3sguard/config.yaml" cfg.good &&
-	sed -i "s|$CTL/restart|$CTL/restart-fail|" "$R/etc/k3sguard/config.yaml" &&
+	cp "$K3SGUARD_HOST_CONFIG" cfg.good &&
+	sed -i "s|$CTL/restart|$CTL/restart-fail|" "$K3SGUARD_HOST_CONFIG" &&
 	expect_code 2 k3sguard --root "$R" token rotate --server "$URL" >out 2>err &&
 	grep -q "exited with status 5" err && [ "$(jstate)" = restarting ] &&
 	store_holds_node_token &&
-	cp cfg.good "$R/etc/k3sguard/config.yaml" &&
+	cp cfg.good "$K3SGUARD_HOST_CONFIG" &&
 	k3sguard --root "$R" token rotate --resume --server "$URL" >out 2>&1 && all_agree
 '
 

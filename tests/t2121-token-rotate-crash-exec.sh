@@ -18,6 +18,10 @@ mkdir -m 700 "$HELPER_DIR"
 cat >>"$R/etc/k3sguard/config.yaml" <<EOC
 store:
   backend: exec
+EOC
+# the helper is this host's setting, never the image's (token_node wrote it)
+cat >>"$K3SGUARD_HOST_CONFIG" <<EOC
+store:
   helper: $TOP/tests/doubles/blocking-helper
   helper-env: [HELPER_DIR, HELPER_JOURNAL]
 EOC

@@ -1,11 +1,14 @@
 /*
  * cmd-agent.c: start K3s with its token from the secret store, without
  * disk, argv or environment; install the unit drop-in that does it.
- * k3sguard-command: agent | hand K3s its token in a sealed memfd (exec, install-unit)
+ * k3sguard-command: agent | hand K3s its token in a pipe read once (exec, install-unit)
  *
  * Invariants:
- *  - the token leaves this process only through the sealed memfd, which
- *    K3s reads as --token-file /proc/self/fd/N after we exec it;
+ *  - the token leaves this process only through a pipe whose write end is
+ *    closed before exec (token-pipe.h says why a pipe): K3s reads it once as
+ *    --token-file /proc/self/fd/N, and every later reader of that fd (K3s's
+ *    children inherit it) gets EOF;
+ *  - K3s starts with an empty signal mask and default signal actions;
  *  - K3s's argv never carries a token: --token, -t, --agent-token (and a
  *    second --token-file) in ARGS are refused (exit 64) and only the flag's
  *    name is ever shown;
@@ -18,7 +21,8 @@
 #include "core/k3sguard.h"
 #include "cmd/cmd.h"
 #include "token/agent.h"
-#include "token/memfd-token.h"
+#include "token/token-pipe.h"
+#include "core/run.h"
 #include "node/node.h"
 #include "scan/scan.h"
 #include "core/secret.h"
@@ -31,7 +35,7 @@ static const char exec_usage[] =
 "usage: k3sguard agent exec [--secret NAME] [--dry-run] -- k3s agent|server [ARGS...]\n"
 "  Read the current version of NAME from the secret store (default: agent-token\n"
 "  for 'k3s agent', server-token for 'k3s server') and exec K3s with it in a\n"
-"  sealed memfd, passed as --token-file /proc/self/fd/N.  K3S_TOKEN,\n"
+"  pipe it reads once, passed as --token-file /proc/self/fd/N.  K3S_TOKEN,\n"
 "  K3S_AGENT_TOKEN and their *_FILE forms are removed from K3s's environment;\n"
 "  --token, -t, --agent-token and --token-file in ARGS are refused (exit 64).\n"
 "  --dry-run  print what would be run (token redacted) instead of running it\n";
@@ -41,7 +45,8 @@ static const char unit_usage[] =
 "  Write a systemd drop-in for the node's K3s unit (k3s.service or\n"
 "  k3s-agent.service) whose ExecStart= goes through 'k3sguard agent exec',\n"
 "  without the unit's token flags.  Idempotent.\n"
-"  --bin PATH  k3sguard as the unit runs it (default: this binary)\n"
+"  --bin PATH  k3sguard as the unit runs it (default: this binary; under\n"
+"              --root DIR, " AGENT_DEFAULT_BIN ")\n"
 "  --dry-run   print the drop-in and where it would go\n";
 
 
@@ -151,8 +156,8 @@ agent_exec(int argc, char **argv)
 			if (i == optind + 1)
 				printf(" --token-file /proc/self/fd/N");
 		}
-		printf("\n  token: '%s' version %u, %s, in a sealed memfd\n", secret, meta.version,
-		    desc.s);
+		printf("\n  token: '%s' version %u, %s, in a pipe K3s reads once\n", secret,
+		    meta.version, desc.s);
 		printf("  environment without:");
 		for (size_t i = 0; i < ARRAY_SIZE(token_env); i++)
 			printf(" %s", token_env[i]);
@@ -162,11 +167,20 @@ agent_exec(int argc, char **argv)
 	}
 	buf_release(&desc);
 
-	fd = memfd_token(tok.s, tok.len);
+	fd = token_pipe(tok.s, tok.len);
 	buf_wipe(&tok);
 	if (fd < 0)
 		return EXIT_ERROR;
-	memfd_token_path(fd, fdpath, sizeof(fdpath));
+	/* the pipe as fd 3, whatever we had open there (we exec next) */
+	if (fd != 3) {
+		if (dup3(fd, 3, 0) < 0) {
+			error_errno("cannot hand the token pipe over");
+			return EXIT_ERROR;
+		}
+		close(fd);
+		fd = 3;
+	}
+	token_pipe_path(fd, fdpath, sizeof(fdpath));
 
 	/* k3s SUB --token-file /proc/self/fd/N ARGS... */
 	cargv = xcalloc((size_t)kargc + 3, sizeof(*cargv));
@@ -188,11 +202,10 @@ agent_exec(int argc, char **argv)
 	cenv[k] = NULL;
 
 	/* nothing else of ours goes along; K3s creates files as systemd would */
-	if (fd > 3)
-		close_range(3, (unsigned)fd - 1, 0);
-	close_range((unsigned)fd + 1, ~0U, 0);
+	close_range(4, ~0U, 0);
 	umask(022);
 	fflush(NULL);
+	run_reset_signals();
 	execvpe(cargv[0], cargv, cenv);
 	error_errno("cannot run '%s'", cargv[0]);
 	close(fd);
@@ -256,7 +269,7 @@ int
 cmd_agent(int argc, char **argv)
 {
 	static const struct subcmd verbs[] = {
-		{ "exec", agent_exec, "exec K3s with its token from the secret store in a sealed memfd" },
+		{ "exec", agent_exec, "exec K3s with its token from the secret store in a pipe it reads once" },
 		{ "install-unit", agent_install_unit,
 		  "make the K3s unit start through 'agent exec' (systemd drop-in)" },
 	};

@@ -6,17 +6,21 @@
  * files that check examined (the same node paths and manifests walk).
  *
  * Invariants:
- *  - MUST NOT follow a symlink: the path is opened component by component
- *    from the node root with O_NOFOLLOW, so no link inside the node tree is
- *    ever followed, and the last component is opened without following;
- *  - the opened fd is fstat'ed and MUST be the type the rule expects and
- *    the same inode the check saw (dev/ino), or nothing is changed;
- *  - changes are fchmod/fchown on that fd: no path is resolved twice;
+ *  - every file is reached through the gate (core/gate.h): links on the way
+ *    resolve inside the node root, the last component is never followed;
+ *  - the file MUST be the type the rule expects and the same inode the
+ *    check saw (dev/ino), or nothing is changed;
+ *  - a regular file with more than one link is refused (its other name may
+ *    be outside the node), also with --dry-run;
+ *  - changes are made by gate_fix_mode() only (fchmod/fchown on the fd it
+ *    inspected, refusing links and hard links);
  *  - modes only ever lose bits (mode & keep), so a second run changes nothing;
  *  - --dry-run prints each change as it would be made and changes nothing.
  */
 #include "core/k3sguard.h"
 #include "cmd/cmd.h"
+#include "core/gate.h"
+#include "store/store.h"
 #include "checks/check.h"
 #include "fix/fix.h"
 #include "fix/fix-tokens.h"
@@ -220,45 +224,6 @@ static const struct fix_rule rules[] = {
 
 /* ---- acting on one file ---- */
 
-/*
- * Open host path under the node root without following any symlink on the
- * way: every directory component with O_NOFOLLOW|O_DIRECTORY, the last
- * with O_NOFOLLOW (and O_NONBLOCK, so a FIFO swapped in cannot block us).
- */
-static int
-open_nofollow(const char *host, int want_dir)
-{
-	char *copy = xstrdup(host), *save = NULL, *tok, *next;
-	int fd, nfd;
-
-	fd = open(root_path("/"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		free(copy);
-		return -1;
-	}
-	tok = strtok_r(copy, "/", &save);
-	while (tok) {
-		next = strtok_r(NULL, "/", &save);
-		if (!strcmp(tok, "..")) {
-			close(fd);
-			free(copy);
-			errno = EPERM;
-			return -1;
-		}
-		nfd = openat(fd, tok, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-		    (next || want_dir ? O_DIRECTORY : O_NONBLOCK));
-		close(fd);
-		if (nfd < 0) {
-			free(copy);
-			return -1;
-		}
-		fd = nfd;
-		tok = next;
-	}
-	free(copy);
-	return fd;
-}
-
 void
 fix_note(struct fix_ctx *ctx, const char *check_id, const char *action, const char *path,
     const char *from, const char *to, const char *err)
@@ -286,50 +251,59 @@ fix_note(struct fix_ctx *ctx, const char *check_id, const char *action, const ch
 	    check_id);
 }
 
+/*
+ * The file the rule's check saw, opened (O_PATH) through the gate without
+ * following it: the same type and inode, or -1 after error().
+ */
+static int
+inspect(const struct target *t, struct stat *st)
+{
+	int fd = gate_open(t->path, O_PATH | O_NOFOLLOW);
+
+	if (fd < 0)
+		return error_errno("cannot open '%s' without following links", t->path);
+	if (fstat(fd, st) < 0 || (st->st_mode & S_IFMT) != t->type ||
+	    st->st_dev != t->dev || st->st_ino != t->ino) {
+		close(fd);
+		return error("'%s' changed while k3sguard was looking at it; not touched", t->path);
+	}
+	close(fd);
+	/* its other name may be outside the node: changing it changes that one */
+	return node_one_link(st, t->path);
+}
+
 static void
 fix_target(struct fix_ctx *ctx, const char *check_id, const struct target *t)
 {
 	struct stat st;
-	char from[32], to[32];
+	char from[32], to[32], chown_from[32];
 	mode_t newmode;
-	int fd;
+	int do_chown, do_chmod, failed = 0;
 
-	fd = open_nofollow(t->path, t->type == S_IFDIR);
-	if (fd < 0) {
-		error_errno("cannot open '%s' without following links", t->path);
+	if (inspect(t, &st) < 0) {
 		fix_note(ctx, check_id, "open", t->path, "", "", last_error());
 		return;
 	}
-	if (fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != t->type ||
-	    st.st_dev != t->dev || st.st_ino != t->ino) {
-		error("'%s' changed while k3sguard was looking at it; not touched", t->path);
-		fix_note(ctx, check_id, "open", t->path, "", "", last_error());
-		close(fd);
-		return;
-	}
-	if (t->chown_root && (st.st_uid != 0 || st.st_gid != 0)) {
-		snprintf(from, sizeof(from), "%u:%u", (unsigned)st.st_uid, (unsigned)st.st_gid);
-		if (!ctx->dry_run && fchown(fd, 0, 0) < 0) {
-			error_errno("cannot chown '%s'", t->path);
-			fix_note(ctx, check_id, "chown", t->path, from, "0:0", last_error());
-		} else {
-			fix_note(ctx, check_id, "chown", t->path, from, "0:0", NULL);
-			/* chown clears set-id bits: keep the mode we act on in step */
-			st.st_mode &= (mode_t) ~(S_ISUID | S_ISGID);
-		}
-	}
+	do_chown = t->chown_root && (st.st_uid != 0 || st.st_gid != 0);
+	/* chown clears set-id bits: the mode we set says so */
 	newmode = st.st_mode & 07777 & t->keep;
-	if (newmode != (st.st_mode & 07777)) {
-		mode_str(st.st_mode, from);
-		mode_str(newmode, to);
-		if (!ctx->dry_run && fchmod(fd, newmode) < 0) {
-			error_errno("cannot chmod '%s'", t->path);
-			fix_note(ctx, check_id, "chmod", t->path, from, to, last_error());
-		} else {
-			fix_note(ctx, check_id, "chmod", t->path, from, to, NULL);
-		}
-	}
-	close(fd);
+	if (do_chown)
+		newmode &= (mode_t)~(S_ISUID | S_ISGID);
+	do_chmod = newmode != (st.st_mode & 07777);
+	if (!do_chown && !do_chmod)
+		return;
+	snprintf(chown_from, sizeof(chown_from), "%u:%u", (unsigned)st.st_uid,
+	    (unsigned)st.st_gid);
+	mode_str(st.st_mode, from);
+	mode_str(newmode, to);
+	if (!ctx->dry_run && gate_fix_mode(t->path, newmode, do_chown ? 0 : (uid_t)-1,
+	    do_chown ? 0 : (gid_t)-1) < 0)
+		failed = 1;
+	if (do_chown)
+		fix_note(ctx, check_id, "chown", t->path, chown_from, "0:0",
+		    failed ? last_error() : NULL);
+	if (do_chmod && !(failed && do_chown))
+		fix_note(ctx, check_id, "chmod", t->path, from, to, failed ? last_error() : NULL);
 }
 
 static void

@@ -8,6 +8,7 @@
  */
 #include "core/k3sguard.h"
 #include "cmd/cmd.h"
+#include "core/gate.h"
 #include "node/node.h"
 #include "core/secret.h"
 #include "store/store.h"
@@ -209,12 +210,13 @@ verdict(struct vres *v, const char *what, int ok, const char *fmt, ...)
 }
 
 static void
-verify_mode(struct vres *v, const char *what, const char *path, mode_t want_max)
+verify_mode(struct vres *v, const char *what, const char *node_path, mode_t want_max)
 {
+	const char *path = root_path(node_path);
 	struct stat st;
 	char m[8];
 
-	if (lstat(path, &st) < 0) {
+	if (gate_lstat(node_path, &st) < 0) {
 		verdict(v, what, 0, "cannot examine '%s': %s", path, strerror(errno));
 		return;
 	}
@@ -279,18 +281,17 @@ token_verify(int argc, char **argv)
 	if (o.json)
 		v.arr = json_array();
 	verify_one(&v, &n, "server/token", STORE_SERVER_TOKEN);
-	verify_mode(&v, "server/token mode", root_path(node_data_path(&n, "server/token")), 0600);
+	verify_mode(&v, "server/token mode", node_data_path(&n, "server/token"), 0600);
 	if (separate_agent_token(&n)) {
 		verify_one(&v, &n, "server/agent-token", STORE_AGENT_TOKEN);
-		verify_mode(&v, "agent-token mode",
-		    root_path(node_data_path(&n, "server/agent-token")), 0600);
+		verify_mode(&v, "agent-token mode", node_data_path(&n, "server/agent-token"), 0600);
 	}
-	verify_mode(&v, "store directory", root_path(STORE_DIR), 0700);
+	verify_mode(&v, "store directory", STORE_DIR, 0700);
 	if (!strcmp(store_backend_name(), "file")) {
 		if (!getenv("CREDENTIALS_DIRECTORY") &&
-		    lstat(root_path(STORE_MASTER_KEY), &st) == 0)
-			verify_mode(&v, "master key", root_path(STORE_MASTER_KEY), 0400);
-		verify_mode(&v, "store file", root_path(STORE_DIR "/" STORE_SERVER_TOKEN ".sec"),
+		    gate_lstat(STORE_MASTER_KEY, &st) == 0)
+			verify_mode(&v, "master key", STORE_MASTER_KEY, 0400);
+		verify_mode(&v, "store file", STORE_DIR "/" STORE_SERVER_TOKEN ".sec",
 		    0600);
 	}
 	if (v.arr) {

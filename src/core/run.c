@@ -1,4 +1,11 @@
-/* run.c: see run.h.  fork/exec with pipes and a poll loop; no shell. */
+/*
+ * run.c: see run.h.  fork/exec with pipes and a poll loop; no shell.
+ *
+ * Invariants: the child starts with an empty signal mask and every signal
+ * at its default action (a caller's signalfd mask or SIG_IGN never leaks
+ * into it); it gets pipes only (stdin, stdout, stderr and a CLOEXEC pipe
+ * that carries errno when exec fails), so nothing here opens a path.
+ */
 #include "core/k3sguard.h"
 #include "core/run.h"
 
@@ -11,6 +18,13 @@ static const char *const default_env[] = {
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 	"LC_ALL=C",
 	NULL
+};
+
+/* The pipes of one child: [0] read end, [1] write end; -1 when closed. */
+struct child {
+	pid_t pid;
+	int in[2], out[2], err[2], exec_err[2];
+	int reaped, wst;	/* waited for already, and its wait status */
 };
 
 static long long
@@ -32,135 +46,200 @@ set_cloexec(int fd, int on)
 	return fcntl(fd, F_SETFD, on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC));
 }
 
-int
-run_cmd(const struct run_opts *o, int *status)
+static void
+close_fd(int *fd)
 {
-	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	size_t cap = o->out_cap ? o->out_cap : (1u << 20), written = 0, got = 0;
-	const char *name = o->argv[0];
-	long long deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
-	int ret = -1, wst = 0, killed = 0, overflow = 0;
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
-	pid_t pid;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
 
-	/* a child that exits without reading its stdin is EPIPE, not our death */
-	sigemptyset(&ign.sa_mask);
-	sigaction(SIGPIPE, &ign, &old_pipe);
+void
+run_reset_signals(void)
+{
+	struct sigaction dfl;
+	sigset_t none;
 
-	if (pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0 ||
-	    pipe2(errp, O_CLOEXEC) < 0) {
-		error_errno("cannot create pipes for '%s'", name);
-		goto close;
-	}
-	pid = fork();
-	if (pid < 0) {
-		error_errno("cannot start '%s'", name);
-		goto close;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &dfl, NULL);	/* EINVAL for the ones libc keeps */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
-		signal(SIGPIPE, SIG_DFL);
-		if (dup2(o->in ? inp[0] : devnull, 0) < 0 ||
-		    dup2(o->out ? outp[1] : devnull, 1) < 0 ||
-		    dup2(o->err ? errp[1] : o->inherit_stderr ? 2 : devnull, 2) < 0)
-			_exit(127);
-		for (size_t i = 0; i < o->nkeep_fds; i++)
-			set_cloexec(o->keep_fds[i], 0);
-		if (o->search_path)
-			execvpe(name, (char *const *)o->argv,
-			    (char *const *)(o->envp ? o->envp : default_env));
-		else
-			execve(name, (char *const *)o->argv,
-			    (char *const *)(o->envp ? o->envp : default_env));
+/* In the child: wire the pipes, reset signals, exec; never returns. */
+static void
+child_exec(const struct run_opts *o, struct child *c)
+{
+	const char *const *envp = o->envp ? o->envp : default_env;
+	int e;
+
+	run_reset_signals();
+	if (dup2(c->in[0], 0) < 0 || dup2(c->out[1], 1) < 0 ||
+	    (!o->inherit_stderr || o->err ? dup2(c->err[1], 2) : 2) < 0)
+		goto fail;
+	for (size_t i = 0; i < o->nkeep_fds; i++)
+		set_cloexec(o->keep_fds[i], 0);
+	if (o->search_path)
+		execvpe(o->argv[0], (char *const *)o->argv, (char *const *)envp);
+	else
+		execve(o->argv[0], (char *const *)o->argv, (char *const *)envp);
+fail:
+	e = errno;
+	if (write(c->exec_err[1], &e, sizeof(e)) < 0)
 		_exit(127);
+	_exit(127);
+}
+
+static int
+spawn(const struct run_opts *o, struct child *c)
+{
+	const char *name = o->argv[0];
+
+	if (pipe2(c->in, O_CLOEXEC) < 0 || pipe2(c->out, O_CLOEXEC) < 0 ||
+	    pipe2(c->err, O_CLOEXEC) < 0 || pipe2(c->exec_err, O_CLOEXEC) < 0)
+		return error_errno("cannot create pipes for '%s'", name);
+	c->pid = fork();
+	if (c->pid < 0)
+		return error_errno("cannot start '%s'", name);
+	if (c->pid == 0)
+		child_exec(o, c);
+	close_fd(&c->in[0]);
+	close_fd(&c->out[1]);
+	close_fd(&c->err[1]);
+	close_fd(&c->exec_err[1]);
+	if (!o->in || !o->in_len)
+		close_fd(&c->in[1]);	/* stdin at EOF from the start */
+	else
+		fcntl(c->in[1], F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+struct pump {
+	size_t written, got, cap;
+	int killed, overflow;
+};
+
+/* One ready fd: feed stdin, or take stdout/stderr (discarded when not wanted). */
+static void
+pump_fd(const struct run_opts *o, struct child *c, struct pump *p, int fd)
+{
+	char chunk[16384];
+	ssize_t n;
+
+	if (fd == c->in[1]) {
+		n = write(fd, (const char *)o->in + p->written, o->in_len - p->written);
+		if (n > 0)
+			p->written += (size_t)n;
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			p->written = o->in_len;	/* EPIPE: child stopped reading */
+		if (p->written >= o->in_len)
+			close_fd(&c->in[1]);
+		return;
 	}
-	close(inp[0]);
-	close(outp[1]);
-	close(errp[1]);
-	inp[0] = outp[1] = errp[1] = -1;
-	if (!o->in || !o->in_len) {
-		close(inp[1]);
-		inp[1] = -1;
-	} else {
-		fcntl(inp[1], F_SETFL, O_NONBLOCK);
+	n = read(fd, chunk, sizeof(chunk));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		close_fd(fd == c->out[0] ? &c->out[0] : &c->err[0]);
+		return;
 	}
-	while (outp[0] >= 0 || errp[0] >= 0 || inp[1] >= 0) {
+	if (fd == c->out[0] && o->out) {
+		p->got += (size_t)n;
+		if (p->got > p->cap) {
+			p->overflow = 1;
+			kill(c->pid, SIGKILL);
+		} else {
+			buf_add(o->out, chunk, (size_t)n);
+		}
+	} else if (fd == c->err[0] && o->err && o->err->len < 65536) {
+		buf_add(o->err, chunk, (size_t)n);
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+}
+
+/*
+ * Output nobody wants goes to a pipe we drain (not /dev/null: nothing here
+ * opens a path); once the child has exited, a background process it left
+ * holding that pipe must not keep us waiting, so those pipes close then.
+ */
+static int
+discarding(const struct run_opts *o, const struct child *c)
+{
+	return (!o->out && c->out[0] >= 0) || (!o->err && c->err[0] >= 0) || c->in[1] >= 0;
+}
+
+static void
+check_exit(const struct run_opts *o, struct child *c)
+{
+	if (c->reaped || waitpid(c->pid, &c->wst, WNOHANG) != c->pid)
+		return;
+	c->reaped = 1;
+	close_fd(&c->in[1]);
+	if (!o->out)
+		close_fd(&c->out[0]);
+	if (!o->err)
+		close_fd(&c->err[0]);
+}
+
+static void
+pump_all(const struct run_opts *o, struct child *c, struct pump *p, long long deadline)
+{
+	while (c->out[0] >= 0 || c->err[0] >= 0 || c->in[1] >= 0) {
 		struct pollfd pf[3];
 		int np = 0, tmo = -1, r;
 
-		if (inp[1] >= 0)
-			pf[np++] = (struct pollfd){ inp[1], POLLOUT, 0 };
-		if (outp[0] >= 0)
-			pf[np++] = (struct pollfd){ outp[0], POLLIN, 0 };
-		if (errp[0] >= 0)
-			pf[np++] = (struct pollfd){ errp[0], POLLIN, 0 };
+		check_exit(o, c);
+		if (c->out[0] < 0 && c->err[0] < 0 && c->in[1] < 0)
+			return;
+
+		if (c->in[1] >= 0)
+			pf[np++] = (struct pollfd){ c->in[1], POLLOUT, 0 };
+		if (c->out[0] >= 0)
+			pf[np++] = (struct pollfd){ c->out[0], POLLIN, 0 };
+		if (c->err[0] >= 0)
+			pf[np++] = (struct pollfd){ c->err[0], POLLIN, 0 };
 		if (deadline) {
 			long long left = deadline - now_ms();
 
 			if (left <= 0) {
-				kill(pid, SIGKILL);
-				killed = 1;
-				break;
+				kill(c->pid, SIGKILL);
+				p->killed = 1;
+				return;
 			}
 			tmo = (int)(left > 1000000 ? 1000000 : left);
 		}
+		if (!c->reaped && discarding(o, c) && (tmo < 0 || tmo > 50))
+			tmo = 50;
 		r = poll(pf, (nfds_t)np, tmo);
 		if (r < 0 && errno != EINTR)
-			break;
-		for (int i = 0; i < np && r > 0; i++) {
-			char chunk[16384];
-			ssize_t n;
-
-			if (!pf[i].revents)
-				continue;
-			if (pf[i].fd == inp[1]) {
-				n = write(inp[1], (const char *)o->in + written, o->in_len - written);
-				if (n > 0)
-					written += (size_t)n;
-				if (n < 0 && errno != EAGAIN && errno != EINTR)
-					written = o->in_len;	/* EPIPE: child stopped reading */
-				if (written >= o->in_len) {
-					close(inp[1]);
-					inp[1] = -1;
-				}
-				continue;
-			}
-			n = read(pf[i].fd, chunk, sizeof(chunk));
-			if (n < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n <= 0) {
-				close(pf[i].fd);
-				if (pf[i].fd == outp[0])
-					outp[0] = -1;
-				else
-					errp[0] = -1;
-				continue;
-			}
-			if (pf[i].fd == outp[0]) {
-				got += (size_t)n;
-				if (got > cap) {
-					overflow = 1;
-					kill(pid, SIGKILL);
-				} else if (o->out) {
-					buf_add(o->out, chunk, (size_t)n);
-				}
-			} else if (o->err && o->err->len < 65536) {
-				buf_add(o->err, chunk, (size_t)n);
-			}
-			explicit_bzero(chunk, sizeof(chunk));
-		}
+			return;
+		for (int i = 0; i < np && r > 0; i++)
+			if (pf[i].revents)
+				pump_fd(o, c, p, pf[i].fd);
 	}
-	/* the child may close its output and go on running: keep the deadline */
-	for (;;) {
-		pid_t w = waitpid(pid, &wst, deadline && !killed ? WNOHANG : 0);
+}
 
-		if (w == pid || (w < 0 && errno != EINTR))
+/* Wait for the child; it may close its output and go on running: keep the deadline. */
+static int
+reap(struct child *c, struct pump *p, long long deadline)
+{
+	int wst = 0;
+
+	if (c->reaped)
+		return c->wst;
+	for (;;) {
+		pid_t w = waitpid(c->pid, &wst, deadline && !p->killed ? WNOHANG : 0);
+
+		if (w == c->pid || (w < 0 && errno != EINTR))
 			break;
 		if (w == 0) {
 			if (now_ms() >= deadline) {
-				kill(pid, SIGKILL);
-				killed = 1;
+				kill(c->pid, SIGKILL);
+				p->killed = 1;
 			} else {
 				struct timespec ts = { 0, 2 * 1000 * 1000 };
 
@@ -168,32 +247,48 @@ run_cmd(const struct run_opts *o, int *status)
 			}
 		}
 	}
-	if (killed) {
+	return wst;
+}
+
+int
+run_cmd(const struct run_opts *o, int *status)
+{
+	struct child c = { -1, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, 0, 0 };
+	struct pump p = { 0, 0, o->out_cap ? o->out_cap : (1u << 20), 0, 0 };
+	long long deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
+	const char *name = o->argv[0];
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	int ret = -1, wst, exec_errno = 0;
+
+	/* a child that exits without reading its stdin is EPIPE, not our death */
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	if (spawn(o, &c) < 0)
+		goto close;
+	pump_all(o, &c, &p, deadline);
+	wst = reap(&c, &p, deadline);
+	/* the child is gone: its exec pipe is at EOF, or holds why exec failed */
+	if (read(c.exec_err[0], &exec_errno, sizeof(exec_errno)) == (ssize_t)sizeof(exec_errno)) {
+		errno = exec_errno;
+		error_errno("cannot run '%s'", name);
+		goto close;
+	}
+	if (p.killed) {
 		error("'%s' did not finish within %d ms (killed)", name, o->timeout_ms);
 		goto close;
 	}
-	if (overflow) {
-		error("'%s' wrote more than %zu bytes", name, cap);
+	if (p.overflow) {
+		error("'%s' wrote more than %zu bytes", name, p.cap);
 		goto close;
-	}
-	if (WIFEXITED(wst) && WEXITSTATUS(wst) == 127 && got == 0) {
-		struct stat st;
-
-		if (!o->search_path && stat(name, &st) < 0) {
-			error_errno("cannot run '%s'", name);
-			goto close;
-		}
 	}
 	*status = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
 	ret = 0;
 close:
 	for (int i = 0; i < 2; i++) {
-		if (inp[i] >= 0)
-			close(inp[i]);
-		if (outp[i] >= 0)
-			close(outp[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
+		close_fd(&c.in[i]);
+		close_fd(&c.out[i]);
+		close_fd(&c.err[i]);
+		close_fd(&c.exec_err[i]);
 	}
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	return ret;

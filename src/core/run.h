@@ -5,7 +5,8 @@
  * (stdin) or an inherited fd.  The child gets a minimal environment unless
  * envp is given, stdin from `in` (or /dev/null), stdout captured into `out`
  * up to out_cap (more is an error), stderr captured into `err` or dropped.
- * A timeout kills the child (SIGKILL) and is an error.
+ * A timeout kills the child (SIGKILL) and is an error.  The child starts
+ * with an empty signal mask and every signal at its default action.
  */
 #ifndef K3SGUARD_RUN_H
 #define K3SGUARD_RUN_H
@@ -35,5 +36,11 @@ struct run_opts {
  * started, timed out, or wrote more than out_cap.
  */
 int run_cmd(const struct run_opts *o, int *status);
+
+/*
+ * Empty the signal mask and set every signal to its default action: for a
+ * process about to exec another program (run_cmd's child, agent exec).
+ */
+void run_reset_signals(void);
 
 #endif

@@ -11,12 +11,15 @@
  *    crash at any point leaves K3s able to start;
  *  - a rewrite removes only the assignment, flag or key that held the
  *    token (whole lines when nothing else is on them), keeps every other
- *    byte and the file's mode, and is atomic (file_write_atomic); the
- *    original is kept encrypted in the store, not as a plain-text file;
+ *    byte and the file's mode, and is atomic (gate_atomic_*), of the very
+ *    file that was read (same inode), never of a file with more than one
+ *    link (read neither); the original is kept encrypted in the store;
+ *  - every file is reached through the gate (core/gate.h);
  *  - file contents live in secret memory (secret_read_fd) and are wiped;
  *    output shows values only through token_describe().
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "token/agent.h"
 #include "fix/fix.h"
 #include "fix/fix-tokens.h"
@@ -36,6 +39,8 @@ struct span {
 struct ffile {
 	char *host;
 	mode_t mode;
+	dev_t dev;		/* the file read, and the only one rewritten */
+	ino_t ino;
 	struct buf data;	/* secret memory */
 	struct scan_hits hits;
 	struct span *sp;
@@ -303,12 +308,15 @@ static int
 secure_server_token(const struct node *n, const char *fp, struct buf *out)
 {
 	struct token_info t;
+	struct stat st;
 	int fd, rc = -1;
 
-	fd = open(root_path(node_data_path(n, "server/token")), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = gate_open(node_data_path(n, "server/token"), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
-	if (secret_read_fd(fd, "server/token", TOKEN_MAX, out) == 0) {
+	/* a hard link may be a file outside the node: not used */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+	    secret_read_fd(fd, "server/token", TOKEN_MAX, out) == 0) {
 		buf_trim(out);
 		if (token_parse(out->s, out->len, &t) == 0 && t.form == TOKEN_SECURE &&
 		    !strcmp(t.fingerprint, fp))
@@ -507,7 +515,7 @@ collect(struct mig *m, struct ffile *f)
 	struct stat st;
 	int fd, rc = 0;
 
-	fd = open(root_path(f->host), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = gate_open(f->host, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -517,7 +525,14 @@ collect(struct mig *m, struct ffile *f)
 		close(fd);
 		return error("'%s' is not a regular file", f->host);
 	}
+	if (node_one_link(&st, f->host) < 0) {
+		/* its other name may be outside the node: not read, not moved */
+		close(fd);
+		return -1;
+	}
 	f->mode = st.st_mode & 07777;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
 	rc = secret_read_fd(fd, f->host, CONFIG_MAX, &f->data);
 	close(fd);
 	if (rc < 0)
@@ -563,6 +578,29 @@ collect(struct mig *m, struct ffile *f)
 	return rc;
 }
 
+/* Replace f with out, when its name still holds the file collect() read. */
+static int
+replace_same(const struct ffile *f, const struct buf *out)
+{
+	struct gate_atomic a;
+	struct stat st;
+
+	if (gate_atomic_begin(&a, f->host, f->mode) < 0)
+		return -1;
+	if (gate_statat(a.dirfd, a.base, &st) < 0 || st.st_dev != f->dev ||
+	    st.st_ino != f->ino) {
+		gate_atomic_abort(&a);
+		return error("'%s' changed while k3sguard was looking at it; not rewritten",
+		    f->host);
+	}
+	if (write_all(a.fd, out->s, out->len) < 0) {
+		error_errno("cannot write '%s'", f->host);
+		gate_atomic_abort(&a);
+		return -1;
+	}
+	return gate_atomic_commit(&a);
+}
+
 /* Back the original up into the store, then rewrite without the spans. */
 static int
 rewrite(struct mig *m, struct ffile *f)
@@ -596,7 +634,7 @@ rewrite(struct mig *m, struct ffile *f)
 		at = f->sp[i].end;
 	}
 	buf_add(&out, f->data.s + at, f->data.len - at);
-	if (file_write_atomic(root_path(f->host), out.s, out.len, f->mode) < 0)
+	if (replace_same(f, &out) < 0)
 		goto out;
 	if (!m->actions)
 		fputs(shown.s, stdout);

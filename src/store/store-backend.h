@@ -5,6 +5,8 @@
 #ifndef K3SGUARD_STORE_BACKEND_H
 #define K3SGUARD_STORE_BACKEND_H
 
+#include <stdint.h>
+
 #include "store/store.h"
 
 /* One version: metadata, and its value when the backend holds it here. */
@@ -18,6 +20,7 @@ struct sset {
 	char name[STORE_NAME_MAX + 1];
 	struct srec *v;
 	size_t n;
+	uint64_t wgen;		/* file backend: the file's write generation (0: none) */
 };
 
 void sset_free(struct sset *s);
@@ -26,8 +29,13 @@ struct srec *sset_add(struct sset *s);
 /* file backend: the whole secret, values included.  1 when absent. */
 int sfile_load(const char *name, struct sset *s);
 int sfile_save(const struct sset *s);
-/* Host-mapped path of the secret's file (static ring, see root_path). */
+/* Before the file of s is removed: its record moves past every copy of it. */
+int sfile_forget(const struct sset *s);
+/* Node path of the secret's file, STORE_DIR/NAME+suffix (static; open by gate). */
 const char *sfile_path(const char *name, const char *suffix);
+
+/* fsync STORE_DIR (after an unlink); -1 after error(). */
+int store_dir_sync(void);
 
 /* exec backend: metadata in NAME.meta, values through the helper. */
 int sexec_load(const char *name, struct sset *s);	/* 1 when absent */

@@ -18,6 +18,8 @@
  */
 #include "core/k3sguard.h"
 #include "core/config.h"
+#include "core/gate.h"
+#include "store/host-config.h"
 #include "core/run.h"
 #include "core/secret.h"
 #include "store/store-backend.h"
@@ -29,26 +31,30 @@
 static const char *
 helper_path(void)
 {
-	const char *h = config_str("store.helper", NULL);
+	const struct ynode *n = host_config("store.helper");
+	const char *h = n ? yscalar(n) : NULL;
 	struct stat st;
-	int fd;
 
 	if (!h || h[0] != '/') {
-		error("store.backend is 'exec' but store.helper is %s in '%s'",
-		    h ? "not an absolute path" : "not set", root_path(gopt.config));
+		error("store.backend is 'exec' but store.helper is %s in '%s'%s",
+		    h ? "not an absolute path" : "not set", host_config_path(),
+		    gate_root_is_host() ? "" : " (this host's config: the image's is not used "
+		    "for programs)");
 		return NULL;
 	}
-	fd = open(h, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		error_errno("cannot open store helper '%s'", h);
+	/* a program of this host, run as such: not a node path */
+	if (path_lstat(h, &st) < 0) {
+		error_errno("cannot examine store helper '%s'", h);
 		return NULL;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
-		close(fd);
+	if (S_ISLNK(st.st_mode)) {
+		error("store helper '%s' is a symlink: name the program itself", h);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
 		error("store helper '%s' is not an executable file", h);
 		return NULL;
 	}
-	close(fd);
 	if (file_trusted(&st, h) < 0)
 		return NULL;
 	return h;
@@ -57,7 +63,7 @@ helper_path(void)
 static void
 helper_env(struct buf *store, const char ***envp)
 {
-	const struct ynode *names = config_get("store.helper-env");
+	const struct ynode *names = host_config("store.helper-env");
 	const char *home = getenv("HOME");
 	size_t n = 0, max = 3 + (names && names->type == Y_SEQ ? names->n : 0);
 	const char **e = xcalloc(max + 1, sizeof(*e));
@@ -139,7 +145,7 @@ sexec_get(const char *name, unsigned version, struct buf *out)
 	if (!out->len) {
 		buf_wipe(out);
 		return error("store helper '%s' printed nothing for '%s/%u'",
-		    config_str("store.helper", ""), name, version);
+		    helper_path(), name, version);
 	}
 	return 0;
 }
@@ -159,7 +165,8 @@ sexec_erase(const char *name, unsigned version)
 int
 sexec_load(const char *name, struct sset *s)
 {
-	char *path = xstrdup(sfile_path(name, ".meta"));
+	const char *node_path = sfile_path(name, ".meta");
+	char *path = xstrdup(root_path(node_path));
 	struct buf raw = BUF_INIT;
 	json_error_t je;
 	json_t *j = NULL, *vs;
@@ -167,11 +174,11 @@ sexec_load(const char *name, struct sset *s)
 	int ret = -1;
 
 	snprintf(s->name, sizeof(s->name), "%s", name);
-	if (lstat(path, &st) < 0 && errno == ENOENT) {
+	if (gate_lstat(node_path, &st) < 0 && errno == ENOENT) {
 		ret = 1;
 		goto out;
 	}
-	if (file_read(path, CONFIG_MAX, &raw, &st) < 0 || file_trusted(&st, path) < 0)
+	if (store_read_node(node_path, CONFIG_MAX, &raw, &st) < 0 || file_trusted(&st, path) < 0)
 		goto out;
 	j = json_loadb(raw.s, raw.len, JSON_REJECT_DUPLICATES, &je);
 	vs = j ? json_object_get(j, "versions") : NULL;
@@ -236,9 +243,9 @@ sexec_save(const struct sset *s)
 	text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
 	if (!text)
 		fatal("out of memory (json)");
-	if (mkdir_p(root_path(STORE_DIR), 0700) < 0)
+	if (gate_mkdir_p(STORE_DIR, 0700) < 0)
 		goto out;
-	ret = file_write_atomic(path, text, strlen(text), 0600);
+	ret = gate_write_atomic(path, text, strlen(text), 0600);
 out:
 	free(text);
 	json_decref(j);

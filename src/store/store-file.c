@@ -3,15 +3,17 @@
  *
  * One file per secret, STORE_DIR/NAME.sec, mode 0600, replaced atomically:
  *
- *   "K3GS" 0x01        magic and format version
+ *   "K3GS" 0x02        magic and format version (0x01: no write generation)
  *   0x01               algorithm: AES-256-GCM
  *   u8 namelen, name   the secret's name
  *   u32 generation     the highest version number in the file
+ *   u64 written        the write generation: 1 for the first write of the
+ *                      name, one more for every write after (not in 0x01)
  *   12 bytes           random nonce, new for every write
  *   ciphertext         of the records below
  *   16 bytes           GCM tag
  *
- * Everything before the ciphertext (name and version included) is the
+ * Everything before the ciphertext (name and generations included) is the
  * associated data, so a file renamed to another secret, rolled to another
  * generation, truncated or changed in any byte fails to open.  Integers are
  * big-endian.  Plaintext, in locked memory only:
@@ -19,21 +21,34 @@
  *   u32 count, then per version: u32 version, u8 state, i64 created,
  *   12 bytes fingerprint, u16 notelen, note, u32 vallen, value
  *
+ * Rollback: STORE_DIR/NAME.gen (GEN_MAGIC, nonce, AES-256-GCM of the u64
+ * write generation, tag; magic, name and nonce are its associated data)
+ * records the last write generation of NAME, and stays when the secret is
+ * removed.  A .sec file whose generation is lower than the record is an
+ * older copy put back: an error, never data.  The .sec file is written
+ * before the record, so a crash in between leaves a file one generation
+ * ahead, which is accepted (only the key can make one).  Putting back an
+ * old .sec and its old .gen together is not detected: that needs storage
+ * an attacker of the disk cannot roll back (a TPM counter).
+ *
  * Invariants: the master key and plaintext live in secret_alloc() memory;
  * a file that fails to decrypt is an error naming the file, never data; the
  * master key file MUST be a regular file, not a symlink, owned by root (or
  * us), with no group/other bits, and is created O_EXCL (temp + link).
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "core/secret.h"
 #include "store/store-backend.h"
 
-#include <libgen.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#define MAGIC		"K3GS\x01"
+#define MAGIC		"K3GS\x02"
+#define MAGIC_V1	"K3GS\x01"
 #define MAGIC_LEN	5
+#define GEN_MAGIC	"K3GG\x01"
+#define GEN_SUFFIX	".gen"
 #define ALG_AES256GCM	1
 #define KEY_LEN		32
 #define NONCE_LEN	12
@@ -47,7 +62,7 @@ sfile_path(const char *name, const char *suffix)
 
 	buf_reset(&host);
 	buf_addf(&host, "%s/%s%s", STORE_DIR, name, suffix);
-	return root_path(host.s);
+	return host.s;
 }
 
 /* ---- the master key ---- */
@@ -80,74 +95,94 @@ bad:
 	    path, raw->len);
 }
 
+/* The checks of a key file read into raw (st its fstat); shown names it. */
 static int
-key_read(const char *path, unsigned char *key)
+key_check(struct buf *raw, const struct stat *st, const char *shown, unsigned char *key)
+{
+	char m[8];
+
+	if (file_trusted(st, shown) < 0)
+		return -1;
+	if (st->st_mode & 077)
+		return error("'%s' is readable by group or others (mode %s); it must be 0400",
+		    shown, mode_str(st->st_mode, m));
+	return key_decode(raw, shown, key);
+}
+
+/* node: STORE_MASTER_KEY through the gate; else a local path (systemd credential) */
+static int
+key_read(const char *path, int node, unsigned char *key)
 {
 	struct buf raw = BUF_INIT;
 	struct stat st;
-	char m[8];
 	int ret = -1;
 
 	secret_buf_reserve(&raw, 256);
-	if (file_read(path, 255, &raw, &st) < 0)
-		goto out;
-	if (file_trusted(&st, path) < 0)
-		goto out;
-	if (st.st_mode & 077) {
-		error("'%s' is readable by group or others (mode %s); it must be 0400",
-		    path, mode_str(st.st_mode, m));
-		goto out;
-	}
-	ret = key_decode(&raw, path, key);
-out:
+	if ((node ? store_read_node(path, 255, &raw, &st) : file_read(path, 255, &raw, &st)) == 0)
+		ret = key_check(&raw, &st, node ? root_path(path) : path, key);
 	buf_wipe(&raw);
 	return ret;
 }
 
+/*
+ * A new key at STORE_MASTER_KEY: written to a temp file beside it, then
+ * linked (link is the O_EXCL of a complete file: it never replaces one),
+ * all in the directory fd the gate resolved.
+ */
 static int
-key_create(const char *path, unsigned char *key)
+key_create(unsigned char *key)
 {
-	struct buf tmp = BUF_INIT;
-	char *dir = xstrdup(path);
-	int fd, ret = -1;
+	const char *shown = root_path(STORE_MASTER_KEY), *base;
+	static const char tmp[] = "master.key.k3sguard-new";
+	char *dir = xstrdup(STORE_MASTER_KEY), *slash = strrchr(dir, '/');
+	int dfd = -1, fd, ret = -1;
 
-	if (mkdir_p(dirname(dir), 0700) < 0)
+	*slash = '\0';
+	if (gate_mkdir_p(dir, 0700) < 0)
 		goto out;
+	if ((dfd = gate_open_parent(STORE_MASTER_KEY, &base)) < 0) {
+		error_errno("cannot open the directory of '%s'", shown);
+		goto out;
+	}
 	if (RAND_bytes(key, KEY_LEN) != 1) {
 		error("cannot get random bytes for the master key");
 		goto out;
 	}
-	buf_addf(&tmp, "%s.k3sguard-new", path);
-	unlink(tmp.s);	/* a leftover of a crash: never linked, never used */
-	fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
+	gate_unlinkat(dfd, tmp, 0);	/* a leftover of a crash: never linked, never used */
+	fd = gate_openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL);
 	if (fd < 0) {
-		error_errno("cannot create '%s'", tmp.s);
+		error_errno("cannot create a temp file beside '%s'", shown);
 		goto out;
 	}
 	if (fchmod(fd, 0400) < 0 || write_all(fd, key, KEY_LEN) < 0 || fsync(fd) < 0) {
-		error_errno("cannot write '%s'", tmp.s);
+		error_errno("cannot write a temp file beside '%s'", shown);
 		close(fd);
-		unlink(tmp.s);
+		gate_unlinkat(dfd, tmp, 0);
 		goto out;
 	}
 	close(fd);
-	/* link() is the O_EXCL of a complete file: it never replaces one */
-	if (link(tmp.s, path) < 0) {
+	if (linkat(dfd, tmp, dfd, base, 0) < 0) {
 		int e = errno;
 
-		unlink(tmp.s);
+		gate_unlinkat(dfd, tmp, 0);
 		if (e == EEXIST) {
-			ret = key_read(path, key);	/* someone else was first */
+			/* someone else was first */
+			ret = key_read(STORE_MASTER_KEY, 1, key);
 			goto out;
 		}
 		errno = e;
-		error_errno("cannot create '%s'", path);
+		error_errno("cannot create '%s'", shown);
 		goto out;
 	}
-	unlink(tmp.s);
-	ret = fsync_parent(path);
+	gate_unlinkat(dfd, tmp, 0);
+	if (fsync(dfd) < 0) {
+		error_errno("cannot sync the directory of '%s'", shown);
+		goto out;
+	}
+	ret = 0;
 out:
-	buf_release(&tmp);
+	if (dfd >= 0)
+		close(dfd);
 	free(dir);
 	return ret;
 }
@@ -160,7 +195,6 @@ static int
 master_key(unsigned char *key, int create)
 {
 	const char *cd = getenv("CREDENTIALS_DIRECTORY");
-	const char *path;
 	struct stat st;
 
 	if (cd && *cd) {
@@ -168,20 +202,20 @@ master_key(unsigned char *key, int create)
 		int ret;
 
 		buf_addf(&p, "%s/k3sguard.key", cd);
-		if (lstat(p.s, &st) == 0) {
-			ret = key_read(p.s, key);
+		if (path_lstat(p.s, &st) == 0) {
+			ret = key_read(p.s, 0, key);
 			buf_release(&p);
 			return ret;
 		}
 		buf_release(&p);
 	}
-	path = root_path(STORE_MASTER_KEY);
-	if (lstat(path, &st) < 0 && errno == ENOENT) {
+	if (gate_lstat(STORE_MASTER_KEY, &st) < 0 && errno == ENOENT) {
 		if (!create)
-			return error("no master key: '%s' does not exist", path);
-		return key_create(path, key);
+			return error("no master key: '%s' does not exist",
+			    root_path(STORE_MASTER_KEY));
+		return key_create(key);
 	}
-	return key_read(path, key);
+	return key_read(STORE_MASTER_KEY, 1, key);
 }
 
 /* ---- serialisation ---- */
@@ -325,55 +359,177 @@ aead(int enc, const unsigned char *key, const unsigned char *nonce,
 	return ok ? 0 : -1;
 }
 
+static uint64_t
+be64(const unsigned char *g)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | g[i];
+	return v;
+}
+
 static void
-header(struct buf *h, const char *name, uint32_t gen, const unsigned char *nonce)
+header(struct buf *h, const char *name, uint32_t gen, uint64_t written,
+    const unsigned char *nonce)
 {
 	buf_add(h, MAGIC, MAGIC_LEN);
 	buf_addch(h, ALG_AES256GCM);
 	buf_addch(h, (int)strlen(name));
 	buf_adds(h, name);
 	put_u32(h, gen);
+	put_u64(h, written);
 	buf_add(h, nonce, NONCE_LEN);
+}
+
+/* ---- the generation record ---- */
+
+/* The record's associated data: magic, name, nonce. */
+static void
+gen_ad(struct buf *ad, const char *name, const unsigned char *nonce)
+{
+	buf_add(ad, GEN_MAGIC, MAGIC_LEN);
+	buf_addch(ad, (int)strlen(name));
+	buf_adds(ad, name);
+	buf_add(ad, nonce, NONCE_LEN);
+}
+
+/* The recorded write generation of name into *written; 1 when there is no record. */
+static int
+gen_load(const unsigned char *key, const char *name, uint64_t *written)
+{
+	const char *path = sfile_path(name, GEN_SUFFIX);
+	char *shown = xstrdup(root_path(path));
+	struct buf raw = BUF_INIT, ad = BUF_INIT;
+	unsigned char plain[8];
+	struct stat st;
+	int ret = -1;
+
+	if (gate_lstat(path, &st) < 0 && errno == ENOENT) {
+		ret = 1;
+		goto out;
+	}
+	if (store_read_node(path, 4096, &raw, &st) < 0 || file_trusted(&st, shown) < 0)
+		goto out;
+	if (raw.len != MAGIC_LEN + NONCE_LEN + 8 + TAG_LEN ||
+	    memcmp(raw.s, GEN_MAGIC, MAGIC_LEN) != 0) {
+		error("'%s' is not a k3sguard generation record (truncated or damaged)", shown);
+		goto out;
+	}
+	gen_ad(&ad, name, (unsigned char *)raw.s + MAGIC_LEN);
+	if (aead(0, key, (unsigned char *)raw.s + MAGIC_LEN, (unsigned char *)ad.s, ad.len,
+	    (unsigned char *)raw.s + MAGIC_LEN + NONCE_LEN, 8, plain,
+	    (unsigned char *)raw.s + raw.len - TAG_LEN) < 0) {
+		error("'%s' cannot be decrypted: wrong master key, or the file was changed", shown);
+		goto out;
+	}
+	*written = be64(plain);
+	ret = 0;
+out:
+	buf_release(&raw);
+	buf_release(&ad);
+	free(shown);
+	return ret;
+}
+
+static int
+gen_save(const unsigned char *key, const char *name, uint64_t written)
+{
+	struct buf plain = BUF_INIT, ad = BUF_INIT, file = BUF_INIT;
+	unsigned char nonce[NONCE_LEN], tag[TAG_LEN];
+	char *path = xstrdup(sfile_path(name, GEN_SUFFIX));
+	int ret = -1;
+
+	put_u64(&plain, written);
+	if (RAND_bytes(nonce, NONCE_LEN) != 1) {
+		error("cannot get random bytes for a nonce");
+		goto out;
+	}
+	gen_ad(&ad, name, nonce);
+	buf_add(&file, GEN_MAGIC, MAGIC_LEN);
+	buf_add(&file, nonce, NONCE_LEN);
+	buf_grow(&file, 8 + TAG_LEN);
+	if (aead(1, key, nonce, (unsigned char *)ad.s, ad.len, (unsigned char *)plain.s, 8,
+	    (unsigned char *)file.s + file.len, tag) < 0) {
+		error("cannot encrypt '%s'", root_path(path));
+		goto out;
+	}
+	file.len += 8;
+	buf_add(&file, tag, TAG_LEN);
+	ret = gate_write_atomic(path, file.s, file.len, 0600);
+out:
+	buf_release(&plain);
+	buf_release(&ad);
+	buf_release(&file);
+	free(path);
+	return ret;
+}
+
+/*
+ * The write generation of the file against the record: an older copy (or,
+ * past the first write, a name without a record) is refused.
+ */
+static int
+gen_check(const unsigned char *key, const char *name, uint64_t written, const char *shown)
+{
+	uint64_t known = 0;
+	int rc = gen_load(key, name, &known);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && written < known)
+		return error("'%s' is an older copy (generation %llu, the store recorded %llu): "
+		    "rolled back, refused", shown, (unsigned long long)written,
+		    (unsigned long long)known);
+	if (rc == 1 && written > 1)
+		return error("'%s' has generation %llu but no record '%s%s': the record was "
+		    "removed, refused", shown, (unsigned long long)written, name, GEN_SUFFIX);
+	return 0;
 }
 
 int
 sfile_load(const char *name, struct sset *s)
 {
-	const char *p = sfile_path(name, ".sec");
-	char *path = xstrdup(p);
-	struct buf raw = BUF_INIT, hdr = BUF_INIT;
+	const char *path = sfile_path(name, ".sec");
+	char *shown = xstrdup(root_path(path));
+	struct buf raw = BUF_INIT;
 	unsigned char *key = NULL, *plain = NULL;
 	size_t hlen, ctlen = 0, nlen = strlen(name);
 	struct stat st;
 	uint32_t gen;
+	uint64_t written = 0;
+	int v1, ret = -1;
 	char m[8];
-	int ret = -1;
 
 	snprintf(s->name, sizeof(s->name), "%s", name);
-	if (lstat(path, &st) < 0 && errno == ENOENT) {
+	if (gate_lstat(path, &st) < 0 && errno == ENOENT) {
 		ret = 1;
 		goto out;
 	}
-	if (file_read(path, FILE_MAX, &raw, &st) < 0 || file_trusted(&st, path) < 0)
+	if (store_read_node(path, FILE_MAX, &raw, &st) < 0 || file_trusted(&st, shown) < 0)
 		goto out;
 	if (st.st_mode & 077) {
-		error("'%s' is readable by group or others (mode %s)", path,
+		error("'%s' is readable by group or others (mode %s)", shown,
 		    mode_str(st.st_mode, m));
 		goto out;
 	}
-	hlen = MAGIC_LEN + 2 + nlen + 4 + NONCE_LEN;
-	if (raw.len < hlen + TAG_LEN || memcmp(raw.s, MAGIC, MAGIC_LEN) != 0 ||
+	v1 = raw.len >= MAGIC_LEN && memcmp(raw.s, MAGIC_V1, MAGIC_LEN) == 0;
+	hlen = MAGIC_LEN + 2 + nlen + 4 + (v1 ? 0 : 8) + NONCE_LEN;
+	if (raw.len < hlen + TAG_LEN ||
+	    (!v1 && memcmp(raw.s, MAGIC, MAGIC_LEN) != 0) ||
 	    (unsigned char)raw.s[MAGIC_LEN] != ALG_AES256GCM ||
 	    (unsigned char)raw.s[MAGIC_LEN + 1] != nlen ||
 	    memcmp(raw.s + MAGIC_LEN + 2, name, nlen) != 0) {
 		error("'%s' is not a k3sguard secret file for '%s' (truncated or damaged)",
-		    path, name);
+		    shown, name);
 		goto out;
 	}
 	{
 		const unsigned char *g = (const unsigned char *)raw.s + MAGIC_LEN + 2 + nlen;
 
 		gen = (uint32_t)g[0] << 24 | (uint32_t)g[1] << 16 | (uint32_t)g[2] << 8 | g[3];
+		if (!v1)
+			written = be64(g + 4);
 	}
 	ctlen = raw.len - hlen - TAG_LEN;
 	key = secret_alloc(KEY_LEN);
@@ -384,15 +540,18 @@ sfile_load(const char *name, struct sset *s)
 	    (unsigned char *)raw.s, hlen, (unsigned char *)raw.s + hlen, ctlen, plain,
 	    (unsigned char *)raw.s + raw.len - TAG_LEN) < 0) {
 		error("'%s' cannot be decrypted: wrong master key, or the file was changed "
-		    "or truncated", path);
+		    "or truncated", shown);
 		goto out;
 	}
-	if (plain_decode(plain, ctlen, s, path) < 0)
+	if (gen_check(key, name, written, shown) < 0)
+		goto out;
+	if (plain_decode(plain, ctlen, s, shown) < 0)
 		goto out;
 	if (s->n && s->v[s->n - 1].m.version != gen) {
-		error("'%s': generation %u does not match its last version", path, gen);
+		error("'%s': generation %u does not match its last version", shown, gen);
 		goto out;
 	}
+	s->wgen = written;
 	ret = 0;
 out:
 	if (ret < 0)
@@ -400,8 +559,7 @@ out:
 	secret_free(key, KEY_LEN);
 	secret_free(plain, ctlen + 1);
 	buf_release(&raw);
-	buf_release(&hdr);
-	free(path);
+	free(shown);
 	return ret;
 }
 
@@ -413,33 +571,54 @@ sfile_save(const struct sset *s)
 	struct buf plain = BUF_INIT, file = BUF_INIT;
 	size_t plen = plain_size(s), hlen;
 	uint32_t gen = s->n ? s->v[s->n - 1].m.version : 0;
+	uint64_t known = 0, written;
 	int ret = -1;
 
 	key = secret_alloc(KEY_LEN);
-	if (mkdir_p(root_path(STORE_DIR), 0700) < 0 || master_key(key, 1) < 0)
+	if (gate_mkdir_p(STORE_DIR, 0700) < 0 || master_key(key, 1) < 0 ||
+	    gen_load(key, s->name, &known) < 0)
 		goto out;
+	/* past both the record and the file: a crash between them left it behind */
+	written = (known > s->wgen ? known : s->wgen) + 1;
 	if (RAND_bytes(nonce, NONCE_LEN) != 1) {
 		error("cannot get random bytes for a nonce");
 		goto out;
 	}
 	secret_buf_reserve(&plain, plen + 1);
 	plain_encode(s, &plain);
-	header(&file, s->name, gen, nonce);
+	header(&file, s->name, gen, written, nonce);
 	hlen = file.len;
 	buf_grow(&file, plen + TAG_LEN);
 	out = (unsigned char *)file.s + hlen;
 	if (aead(1, key, nonce, (unsigned char *)file.s, hlen, (unsigned char *)plain.s,
 	    plain.len, out, tag) < 0) {
-		error("cannot encrypt '%s'", path);
+		error("cannot encrypt '%s'", root_path(path));
 		goto out;
 	}
 	file.len += plain.len;
 	buf_add(&file, tag, TAG_LEN);
-	ret = file_write_atomic(path, file.s, file.len, 0600);
+	if (gate_write_atomic(path, file.s, file.len, 0600) < 0)
+		goto out;
+	/* then the record: a crash before it leaves the file one ahead (accepted) */
+	ret = gen_save(key, s->name, written);
 out:
 	secret_free(key, KEY_LEN);
 	buf_wipe(&plain);
 	buf_release(&file);
 	free(path);
+	return ret;
+}
+
+int
+sfile_forget(const struct sset *s)
+{
+	unsigned char *key = secret_alloc(KEY_LEN);
+	uint64_t known = 0;
+	int ret = -1;
+
+	/* the removal is a write: no copy from before it is current again */
+	if (master_key(key, 0) == 0 && gen_load(key, s->name, &known) >= 0)
+		ret = gen_save(key, s->name, (known > s->wgen ? known : s->wgen) + 1);
+	secret_free(key, KEY_LEN);
 	return ret;
 }

@@ -8,6 +8,7 @@
  */
 #include "core/k3sguard.h"
 #include "core/config.h"
+#include "core/gate.h"
 #include "core/secret.h"
 #include "store/store-backend.h"
 #include "token/token.h"
@@ -117,6 +118,31 @@ sset_add(struct sset *s)
 	return r;
 }
 
+int
+store_read_node(const char *node_path, size_t cap, struct buf *out, struct stat *st)
+{
+	struct stat own;
+
+	if (!st)
+		st = &own;
+	if (gate_read(node_path, cap, out, st) < 0)
+		return -1;
+	if (node_one_link(st, root_path(node_path)) < 0) {
+		buf_wipe(out);
+		return -1;
+	}
+	return 0;
+}
+
+int
+node_one_link(const struct stat *st, const char *shown)
+{
+	if (st->st_nlink == 1 || S_ISDIR(st->st_mode))
+		return 0;
+	return error("'%s' has %ju hard links; another name of it may be outside the node "
+	    "(refused)", shown, (uintmax_t)st->st_nlink);
+}
+
 /* ---- locking ---- */
 
 static int lock_fd = -1;
@@ -125,42 +151,66 @@ static int
 store_lock(int exclusive)
 {
 	const char *dir = root_path(STORE_DIR);
-	struct buf p = BUF_INIT;
 	struct stat st;
-	int ret = -1;
+	int dfd, ret = -1;
 
-	if (exclusive && mkdir_p(dir, 0700) < 0)
+	if (exclusive && gate_mkdir_p(STORE_DIR, 0700) < 0)
 		return -1;
-	if (lstat(dir, &st) < 0) {
+	/* the directory itself must not be a link; links on the way stay inside the root */
+	dfd = gate_open(STORE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	if (dfd < 0) {
 		if (errno == ENOENT && !exclusive)
 			return 1;	/* no store yet: nothing to read */
-		return error_errno("cannot examine '%s'", dir);
+		if ((errno == ELOOP || errno == ENOTDIR) && gate_lstat(STORE_DIR, &st) == 0)
+			return error("'%s' is a %s, not a directory", dir, type_str(st.st_mode));
+		return error_errno("cannot open '%s'", dir);
 	}
-	if (!S_ISDIR(st.st_mode))
-		return error("'%s' is a %s, not a directory", dir, type_str(st.st_mode));
+	if (fstat(dfd, &st) < 0) {
+		error_errno("cannot examine '%s'", dir);
+		goto out;
+	}
 	if (file_trusted(&st, dir) < 0)
-		return -1;
-	buf_addf(&p, "%s/.lock", dir);
-	lock_fd = open(p.s, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		goto out;
+	/* never opened when it is a device or FIFO an image put there */
+	if (gate_statat(dfd, ".lock", &st) == 0 && !S_ISREG(st.st_mode)) {
+		error("'%s/.lock' is a %s, not a regular file", dir, type_str(st.st_mode));
+		goto out;
+	}
+	lock_fd = gate_openat(dfd, ".lock", O_RDWR | O_CREAT | O_NONBLOCK | O_NOCTTY);
 	if (lock_fd < 0) {
 		if (errno == EROFS || errno == EACCES) {
 			/* a read-only copy of a node: reading needs no lock */
-			ret = exclusive ? error_errno("cannot open '%s'", p.s) : 0;
+			ret = exclusive ? error_errno("cannot open '%s/.lock'", dir) : 0;
 			goto out;
 		}
-		error_errno("cannot open '%s'", p.s);
+		error_errno("cannot open '%s/.lock'", dir);
 		goto out;
 	}
 	if (flock(lock_fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
-		error_errno("cannot lock '%s'", p.s);
+		error_errno("cannot lock '%s/.lock'", dir);
 		close(lock_fd);
 		lock_fd = -1;
 		goto out;
 	}
 	ret = 0;
 out:
-	buf_release(&p);
+	close(dfd);
 	return ret;
+}
+
+int
+store_dir_sync(void)
+{
+	int fd = gate_open(STORE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+
+	if (fd < 0 || fsync(fd) < 0) {
+		error_errno("cannot sync '%s'", root_path(STORE_DIR));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 static void
@@ -412,7 +462,7 @@ store_list(char ***names, size_t *n)
 	*n = 0;
 	if ((rc = store_lock(0)) != 0)
 		return rc > 0 ? 0 : -1;
-	if (!(d = opendir(root_path(STORE_DIR)))) {
+	if (!(d = gate_opendir(STORE_DIR))) {
 		store_unlock();
 		return error_errno("cannot read '%s'", root_path(STORE_DIR));
 	}
@@ -494,14 +544,16 @@ store_remove(const char *name, unsigned version)
 			if (sexec_erase(name, s.v[i].m.version) < 0)
 				goto out;
 	}
+	if (!is_exec() && sfile_forget(&s) < 0)
+		goto out;
 	{
 		const char *path = sfile_path(name, is_exec() ? ".meta" : ".sec");
 
-		if (unlink(path) < 0) {
-			error_errno("cannot remove '%s'", path);
+		if (gate_unlink(path) < 0) {
+			error_errno("cannot remove '%s'", root_path(path));
 			goto out;
 		}
-		ret = fsync_parent(path);
+		ret = store_dir_sync();
 	}
 out:
 	sset_free(&s);

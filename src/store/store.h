@@ -31,6 +31,7 @@
 #define K3SGUARD_STORE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/buf.h"
@@ -112,7 +113,18 @@ int store_state_parse(const char *s, enum store_state *out);
 /* "file" or "exec" (the backend in use, from the config). */
 const char *store_backend_name(void);
 
-/* Host path of the store dir (map with root_path()). */
+/*
+ * gate_read() of a node file whose content k3sguard takes as its own (a
+ * store file, the master key, a token file, the rotation journal),
+ * refusing a file with more than one link: its other name may be outside
+ * the node.  -1 after one error().
+ */
+int store_read_node(const char *node_path, size_t cap, struct buf *out, struct stat *st);
+
+/* 0 when st (of the node file shown) has one link; else -1 after error() saying why. */
+int node_one_link(const struct stat *st, const char *shown);
+
+/* Node path of the store dir (show with root_path()). */
 #define STORE_DIR	"/var/lib/k3sguard/secrets"
 #define STORE_MASTER_KEY "/etc/k3sguard/master.key"
 

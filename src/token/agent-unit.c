@@ -7,7 +7,9 @@
  * output is passed through the scanner and every value it flags is redacted.
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "token/agent.h"
+#include "store/store.h"
 #include "node/node.h"
 #include "scan/scan.h"
 
@@ -126,6 +128,25 @@ redacted_copy(struct buf *out, const char *s, size_t len)
 	scan_hits_release(&h);
 }
 
+/*
+ * The unit and its drop-ins, whose command line the drop-in repeats, are
+ * files of the node with one link each: a hard link's other name may be a
+ * file outside the node, which is then neither shown nor copied.
+ */
+static int
+unit_single_links(const struct unit *u)
+{
+	struct stat st;
+
+	for (size_t i = 0; i <= u->ndropins; i++) {
+		const char *p = i < u->ndropins ? u->dropins[i] : u->path;
+
+		if (gate_lstat(p, &st) == 0 && node_one_link(&st, p) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 agent_install_dropin(const struct node *n, const char *secret, const char *bin, int dry_run,
     int *changed, struct buf *msg)
@@ -142,7 +163,11 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 	int rc = -1, c;
 
 	*changed = 0;
-	if (!bin) {
+	if (!bin && !gate_root_is_host()) {
+		/* this program's path is of this host, not of the image */
+		bin = AGENT_DEFAULT_BIN;
+	} else if (!bin) {
+		/* this process's own executable, a path of this host */
 		ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
 		if (len < 0)
@@ -159,7 +184,7 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 		return error("'%s': OpenRC services are not supported by install-unit yet; "
 		    "set command=\"%s\" and command_args=\"agent exec -- <k3s command>\" by hand",
 		    u->path, bin);
-	if (k3s_command(u, &cmd, &ncmd) < 0)
+	if (unit_single_links(u) < 0 || k3s_command(u, &cmd, &ncmd) < 0)
 		return -1;
 	if (!secret)
 		secret = agent_default_secret(cmd[1]);
@@ -175,7 +200,7 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 		add_word(&exec, cmd[i]);
 	buf_addf(&content,
 	    "# Written by 'k3sguard agent install-unit'.  K3s gets its token from the\n"
-	    "# k3sguard secret store ('%s') in a sealed memfd (--token-file\n"
+	    "# k3sguard secret store ('%s') in a pipe it reads once (--token-file\n"
 	    "# /proc/self/fd/N), never from its command line, environment or a file.\n"
 	    "# Remove this file (and run systemctl daemon-reload) to undo.\n"
 	    "[Service]\n"
@@ -184,12 +209,16 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 
 	buf_addf(&dir, "%s.d", u->path);
 	buf_addf(&path, "%s/%s", dir.s, DROPIN_NAME);
-	if (path_lstat(root_path(path.s), &st) == 0 &&
-	    file_read(root_path(path.s), CONFIG_MAX, &old, NULL) == 0 &&
-	    old.len == content.len && !memcmp(old.s, content.s, content.len)) {
-		buf_addf(&say, "%s is up to date: %s runs through 'k3sguard agent exec'\n", path.s, u->name);
-		rc = 0;
-		goto out;
+	if (gate_lstat(path.s, &st) == 0 && S_ISREG(st.st_mode)) {
+		quiet_errors++;
+		c = gate_read(path.s, CONFIG_MAX, &old, NULL);
+		quiet_errors--;
+		if (c == 0 && old.len == content.len && !memcmp(old.s, content.s, content.len)) {
+			buf_addf(&say, "%s is up to date: %s runs through 'k3sguard agent exec'\n",
+			    path.s, u->name);
+			rc = 0;
+			goto out;
+		}
 	}
 	*changed = 1;
 	/* the same lines for --dry-run and for the real thing, but "would " */
@@ -210,9 +239,9 @@ agent_install_dropin(const struct node *n, const char *secret, const char *bin, 
 	}
 	/* a unit's drop-in directory is world-readable like the unit */
 	mask = umask(022);
-	c = mkdir_p(root_path(dir.s), 0755);
+	c = gate_mkdir_p(dir.s, 0755);
 	umask(mask);
-	if (c < 0 || file_write_atomic(root_path(path.s), content.s, content.len, 0644) < 0) {
+	if (c < 0 || gate_write_atomic(path.s, content.s, content.len, 0644) < 0) {
 		buf_reset(&say);
 		goto out;
 	}

@@ -3,13 +3,15 @@
  * libcurl.
  *
  * Invariants: TLS is always verified (peer and host name) against the
- * node's own server/tls/server-ca.crt, and that file must hash to the CA
+ * node's own server/tls/server-ca.crt (a node path, read through the gate
+ * and handed to curl as a blob), and that file must hash to the CA
  * pin of the token before any credential is sent; passwords go only into
  * CURLOPT_USERNAME/PASSWORD and the request body (a reserved buffer, wiped),
  * never into argv, env or a message; redirects are not followed (they would
  * carry the credentials elsewhere).
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "core/secret.h"
 #include "token/token-rotate.h"
 
@@ -29,8 +31,8 @@ ca_matches_token(const char *ca_path, const struct token_info *t)
 
 	if (t->form != TOKEN_SECURE)
 		return error("the server token has no CA pin (short form): cannot check '%s'",
-		    ca_path);
-	if (file_read(ca_path, CONFIG_MAX, &pem, NULL) < 0)
+		    root_path(ca_path));
+	if (gate_read(ca_path, CONFIG_MAX, &pem, NULL) < 0)
 		return -1;
 	sha256_hex(pem.s, pem.len, h);
 	if (!strcmp(h, t->ca_hash)) {
@@ -64,7 +66,7 @@ ca_matches_token(const char *ca_path, const struct token_info *t)
 	}
 	if (ret < 0)
 		error("'%s' does not match the CA hash in the server token (%.12s... != %.12s...): "
-		    "refusing to send credentials", ca_path, h, t->ca_hash);
+		    "refusing to send credentials", root_path(ca_path), h, t->ca_hash);
 out:
 	buf_release(&pem);
 	return ret;
@@ -86,11 +88,17 @@ collect(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* NULL after error() when the CA file cannot be read through the gate. */
 static CURL *
 easy(const char *url, const char *ca_path, struct buf *answer)
 {
 	static int inited;
+	struct buf pem = BUF_INIT;
+	struct curl_blob blob;
 	CURL *c;
+
+	if (gate_read(ca_path, CONFIG_MAX, &pem, NULL) < 0)
+		return NULL;
 
 	if (!inited) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
@@ -101,8 +109,12 @@ easy(const char *url, const char *ca_path, struct buf *answer)
 		fatal("cannot initialise libcurl");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_CAINFO, ca_path);
+	/* the node's CA as read through the gate, never a path curl opens */
+	blob = (struct curl_blob){ pem.s, pem.len, CURL_BLOB_COPY };
+	curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+	curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
 	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	buf_release(&pem);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -153,7 +165,12 @@ endpoint_rotate(const char *server, const char *ca_path, const char *old_pw,
 	secret_buf_reserve(&user_pw, old_len + 1);
 	buf_add(&user_pw, old_pw, old_len);
 
-	c = easy(url.s, ca_path, &answer);
+	if (!(c = easy(url.s, ca_path, &answer))) {
+		buf_wipe(&body);
+		buf_wipe(&user_pw);
+		buf_release(&url);
+		return -1;
+	}
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
@@ -198,6 +215,11 @@ endpoint_wait(const char *server, const char *ca_path, int timeout_s)
 	for (;;) {
 		CURL *c = easy(url.s, ca_path, &answer);
 
+		if (!c) {
+			buf_release(&url);
+			buf_release(&answer);
+			return -1;
+		}
 		buf_reset(&answer);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
 		rc = curl_easy_perform(c);

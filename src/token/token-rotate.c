@@ -27,6 +27,8 @@
  */
 #include "core/k3sguard.h"
 #include "core/config.h"
+#include "core/gate.h"
+#include "store/host-config.h"
 #include "node/node.h"
 #include "core/run.h"
 #include "core/secret.h"
@@ -73,13 +75,11 @@ k3s_can_rotate(const char *s)
 int
 token_file_read(const char *host_path, struct buf *raw, struct token_info *t)
 {
-	const char *path = root_path(host_path);
-
 	secret_buf_reserve(raw, TOKEN_MAX + 1);
-	if (file_read(path, TOKEN_MAX, raw, NULL) < 0)
+	if (store_read_node(host_path, TOKEN_MAX, raw, NULL) < 0)
 		return -1;
 	if (token_parse(raw->s, raw->len, t) < 0)
-		return error("'%s' does not hold a K3s token", path);
+		return error("'%s' does not hold a K3s token", root_path(host_path));
 	return 0;
 }
 
@@ -97,15 +97,13 @@ struct journal {
 static int
 journal_write(const struct journal *j)
 {
-	const char *path = root_path(TOKEN_JOURNAL);
-	char *p = xstrdup(path), *slash = strrchr(p, '/');
+	char *p = xstrdup(TOKEN_JOURNAL), *slash = strrchr(p, '/');
 	json_t *o;
 	char *text;
 	int ret;
 
-	if (slash)
-		*slash = '\0';
-	if (mkdir_p(p, 0700) < 0) {
+	*slash = '\0';
+	if (gate_mkdir_p(p, 0700) < 0) {
 		free(p);
 		return -1;
 	}
@@ -118,7 +116,7 @@ journal_write(const struct journal *j)
 	json_decref(o);
 	if (!text)
 		fatal("out of memory (journal)");
-	ret = file_write_atomic(path, text, strlen(text), 0600);
+	ret = gate_write_atomic(TOKEN_JOURNAL, text, strlen(text), 0600);
 	free(text);
 	return ret;
 }
@@ -144,9 +142,9 @@ journal_read(struct journal *j)
 	struct stat sb;
 
 	memset(j, 0, sizeof(*j));
-	if (lstat(path, &sb) < 0 && errno == ENOENT)
+	if (gate_lstat(TOKEN_JOURNAL, &sb) < 0 && errno == ENOENT)
 		return 1;
-	if (file_read(path, 65536, &raw, &sb) < 0 || file_trusted(&sb, path) < 0)
+	if (store_read_node(TOKEN_JOURNAL, 65536, &raw, &sb) < 0 || file_trusted(&sb, path) < 0)
 		goto out;
 	o = json_loadb(raw.s, raw.len, 0, &je);
 	if (!o || json_unpack(o, "{s:s,s:I,s:I,s:s,s:s,s:s,s:b,s:I}", "state", &st,
@@ -176,11 +174,17 @@ out:
 static int
 journal_remove(void)
 {
-	const char *path = root_path(TOKEN_JOURNAL);
+	const char *base;
+	int dfd = gate_open_parent(TOKEN_JOURNAL, &base), ret = 0;
 
-	if (unlink(path) < 0 && errno != ENOENT)
-		return error_errno("cannot remove '%s'", path);
-	return fsync_parent(path);
+	if (dfd < 0)
+		return error_errno("cannot open the directory of '%s'", root_path(TOKEN_JOURNAL));
+	if (gate_unlinkat(dfd, base, 0) < 0 && errno != ENOENT)
+		ret = error_errno("cannot remove '%s'", root_path(TOKEN_JOURNAL));
+	else if (fsync(dfd) < 0)
+		ret = error_errno("cannot sync the directory of '%s'", root_path(TOKEN_JOURNAL));
+	close(dfd);
+	return ret;
 }
 
 /* ---- helpers ---- */
@@ -196,7 +200,7 @@ struct ctx {
 static const char **
 config_argv(const char *key, const char *const *def)
 {
-	const struct ynode *s = config_get(key);
+	const struct ynode *s = host_config(key);	/* programs: never the image's */
 	const char **argv;
 	size_t n = 0;
 
@@ -209,11 +213,11 @@ config_argv(const char *key, const char *const *def)
 	}
 	if (s->type != Y_SEQ || s->n == 0)
 		fatal("'%s' line %d: '%s' must be a non-empty list (program and arguments)",
-		    root_path(gopt.config), s->line, key);
+		    host_config_path(), s->line, key);
 	argv = xcalloc(s->n + 1, sizeof(*argv));
 	for (size_t i = 0; i < s->n; i++) {
 		if (!(argv[i] = yscalar(s->vals[i])))
-			fatal("'%s' line %d: '%s' items must be strings", root_path(gopt.config),
+			fatal("'%s' line %d: '%s' items must be strings", host_config_path(),
 			    s->vals[i]->line, key);
 	}
 	return argv;
@@ -239,7 +243,7 @@ node_fingerprint(struct ctx *c, char fp[13])
 
 	secret_buf_reserve(&raw, CONFIG_MAX + 1);
 	quiet_errors++;
-	if (file_read(root_path(c->passwd_host), CONFIG_MAX, &raw, NULL) == 0) {
+	if (gate_read(c->passwd_host, CONFIG_MAX, &raw, NULL) == 0) {
 		char *line = raw.s, *end;
 
 		quiet_errors--;
@@ -306,7 +310,7 @@ out:
 static int
 run_probe(struct ctx *c)
 {
-	const struct ynode *pc = config_get("token.probe-command");
+	const struct ynode *pc = host_config("token.probe-command");
 	long long tmo = config_num("token.probe-timeout", 1, 3600, 120);
 
 	if (pc && !yis_null(pc)) {
@@ -338,17 +342,41 @@ run_probe(struct ctx *c)
 	return endpoint_wait(c->server, c->ca, (int)tmo);
 }
 
+/*
+ * The k3s CLI for --via-cli: the node's own on the host; with --root DIR
+ * the image's would run here, so only token.k3s-cli of this host's config.
+ */
+static const char *
+k3s_cli(const struct ctx *c)
+{
+	const struct ynode *n;
+	const char *p;
+
+	if (gate_root_is_host())
+		return root_path(c->n.k3s_bin);
+	n = host_config("token.k3s-cli");
+	p = n ? yscalar(n) : NULL;
+	if (!p || p[0] != '/') {
+		error("--via-cli with --root runs no program of the image: set token.k3s-cli "
+		    "(an absolute path) in '%s', or use the native call", host_config_path());
+		return NULL;
+	}
+	return p;
+}
+
 /* Ask K3s to rotate from old to new: natively, or with the k3s CLI. */
 static int
 call_k3s(struct ctx *c, const struct token_info *old, const char *new_pw, size_t new_len)
 {
 	struct buf env = BUF_INIT, newarg = BUF_INIT, dd = BUF_INIT;
-	const char *envp[4];
+	const char *envp[4], *bin;
 	int st = -1, ret = -1;
 
 	if (!c->o->via_cli)
 		return endpoint_rotate(c->server, c->ca, old->password, old->password_len,
 		    new_pw, new_len);
+	if (!(bin = k3s_cli(c)))
+		return -1;
 	warning("--via-cli: 'k3s token rotate' gets the new token in its argv "
 	    "(visible in /proc/<pid>/cmdline while it runs) and the old one in "
 	    "K3S_TOKEN; the default, native call exposes neither");
@@ -363,7 +391,6 @@ call_k3s(struct ctx *c, const struct token_info *old, const char *new_pw, size_t
 	buf_add(&newarg, new_pw, new_len);
 	buf_adds(&dd, root_path(c->n.data_dir));
 	{
-		const char *bin = root_path(c->n.k3s_bin);
 		const char *argv[] = { bin, "token", "rotate", "--new-token", newarg.s,
 			"--server", c->server, "--data-dir", dd.s, NULL };
 		struct run_opts ro = { .argv = argv, .envp = envp, .inherit_stderr = 1,
@@ -428,7 +455,7 @@ finish(struct ctx *c, struct journal *j)
 	if (rc < 0 || !ct_equal(tc.fingerprint, t.fingerprint, 12)) {
 		/* K3s changed cred/passwd but did not get to rewrite server/token */
 		buf_addch(&val, '\n');
-		if (file_write_atomic(root_path(c->token_host), val.s, val.len, 0600) < 0)
+		if (gate_write_atomic(c->token_host, val.s, val.len, 0600) < 0)
 			goto out;
 		fprintf(c->o->json ? stderr : stdout, "rewrote '%s' with the new token\n",
 		    root_path(c->token_host));
@@ -678,8 +705,10 @@ token_rotate(const struct rotate_opts *o)
 	snprintf(c.token_host, sizeof(c.token_host), "%s", node_data_path(&c.n, "server/token"));
 	snprintf(c.passwd_host, sizeof(c.passwd_host), "%s",
 	    node_data_path(&c.n, "server/cred/passwd"));
-	snprintf(c.ca, sizeof(c.ca), "%s",
-	    root_path(node_data_path(&c.n, "server/tls/server-ca.crt")));
+	snprintf(c.ca, sizeof(c.ca), "%s", node_data_path(&c.n, "server/tls/server-ca.crt"));
+	/* before anything changes: --via-cli must have a program it may run */
+	if (o->via_cli && !o->dry_run && !k3s_cli(&c))
+		goto out;
 	rc = journal_read(&j);
 	if (rc < 0)
 		goto out;

@@ -7,8 +7,11 @@
 #
 # token_node NAME [K3S_VERSION]  -> sets R (root), DD (data dir), CTL (double's
 #   control dir), URL (https://127.0.0.1:PORT), OLDPW (the node's password)
-#   and writes $R/etc/k3sguard/config.yaml with a restart command that logs to
-#   $CTL/restarts and blocks while $CTL/hang-restart exists.
+#   and writes the host config ($K3SGUARD_HOST_CONFIG, exported) with a
+#   restart command that logs to $CTL/restarts and blocks while
+#   $CTL/hang-restart exists, and token.k3s-cli, the k3s double for
+#   --via-cli; the image's own config names $CTL/image-restart, which
+#   leaves $CTL/image-restart-ran if it ever runs.
 
 DOUBLES=$TOP/tests/doubles
 export DOUBLES
@@ -68,10 +71,26 @@ while [ -e "$CTL/hang-restart" ]; do sleep 0.05; done
 exit 0
 EOS
 	chmod 755 "$CTL/restart"
+	# programs are this host's settings ($K3SGUARD_HOST_CONFIG stands in for
+	# the host's /etc/k3sguard/config.yaml); the image's config names a
+	# restart command too, which must never run
+	cat >"$CTL/image-restart" <<EOS
+#!/bin/sh
+touch "$CTL/image-restart-ran"
+EOS
+	chmod 755 "$CTL/image-restart"
 	cat >"$R/etc/k3sguard/config.yaml" <<EOC
 token:
-  restart-command: ["$CTL/restart"]
+  restart-command: ["$CTL/image-restart"]
+  probe-command: ["$CTL/image-restart"]
   probe-timeout: 20
+EOC
+	K3SGUARD_HOST_CONFIG=$TMP/host-config.yaml
+	export K3SGUARD_HOST_CONFIG
+	cat >"$K3SGUARD_HOST_CONFIG" <<EOC
+token:
+  restart-command: ["$CTL/restart"]
+  k3s-cli: $R/usr/local/bin/k3s
 EOC
 	python3 "$DOUBLES/k3s-supervisor.py" --data-dir "$DD" \
 		--cert "$DD/server/tls/serving-kube-apiserver.crt" \

@@ -3,6 +3,9 @@
 #include "core/run.h"
 #include "unit.h"
 
+#include <signal.h>
+#include <time.h>
+
 static void
 test_capture_and_stdin(void)
 {
@@ -98,9 +101,86 @@ test_child_ignores_stdin(void)
 	free(big);
 }
 
+/* The SigBlk: or SigIgn: mask of a /proc/self/status text, parsed as hex. */
+static unsigned long long
+status_mask(const char *status, const char *field)
+{
+	const char *p = strstr(status, field);
+
+	return p ? strtoull(p + strlen(field), NULL, 16) : ~0ULL;
+}
+
+/*
+ * A parent with SIGHUP/SIGINT/SIGTERM blocked (the watcher's signalfd) and
+ * SIGUSR1/SIGPIPE ignored: its child starts with nothing blocked and
+ * nothing ignored.
+ */
+static void
+test_child_signals_reset(void)
+{
+	const char *argv[] = { "/bin/cat", "/proc/self/status", NULL };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_usr1;
+	struct buf out = BUF_INIT;
+	struct run_opts o = { .argv = argv, .out = &out };
+	sigset_t block, old;
+	int st = -1;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGUSR1, &ign, &old_usr1);
+	CHECK(run_cmd(&o, &st) == 0 && st == 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	sigaction(SIGUSR1, &old_usr1, NULL);
+	CHECK(strstr(out.s, "SigBlk:") != NULL && strstr(out.s, "SigIgn:") != NULL);
+	CHECK(status_mask(out.s, "SigBlk:") == 0);
+	CHECK(status_mask(out.s, "SigIgn:") == 0);
+	buf_release(&out);
+}
+
+/* The test is worth something only if the parent's mask shows in /proc. */
+static void
+test_parent_mask_is_visible(void)
+{
+	struct buf st = BUF_INIT;
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	CHECK(file_read("/proc/self/status", 65536, &st, NULL) == 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	CHECK(status_mask(st.s, "SigBlk:") & (1ULL << (SIGTERM - 1)));
+	buf_release(&st);
+}
+
+/*
+ * Unwanted output goes to a pipe, not /dev/null: a background process the
+ * child leaves behind holding it must not keep run_cmd waiting.
+ */
+static void
+test_background_holder_does_not_block(void)
+{
+	const char *argv[] = { "/bin/sh", "-c", "sleep 3 & echo started; exit 4", NULL };
+	struct run_opts o = { .argv = argv, .in = "x", .in_len = 1 };
+	struct timespec a, b;
+	int st = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	CHECK(run_cmd(&o, &st) == 0 && st == 4);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	CHECK(b.tv_sec - a.tv_sec < 2);
+}
+
 int
 main(void)
 {
+	T(test_background_holder_does_not_block);
+	T(test_child_signals_reset);
+	T(test_parent_mask_is_visible);
 	T(test_child_ignores_stdin);
 	T(test_capture_and_stdin);
 	T(test_exit_code);

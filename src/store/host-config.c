@@ -1,0 +1,43 @@
+/* host-config.c: see host-config.h. */
+#include "core/k3sguard.h"
+#include "core/config.h"
+#include "core/gate.h"
+#include "store/host-config.h"
+
+static struct ydocs host_docs;
+static int host_loaded;
+
+const char *
+host_config_path(void)
+{
+	const char *e = getenv("K3SGUARD_HOST_CONFIG");
+
+	if (gate_root_is_host())
+		return root_path(gopt.config);
+	return e && *e ? e : HOST_CONFIG;
+}
+
+const struct ynode *
+host_config(const char *dotted)
+{
+	const char *path = host_config_path();
+	struct buf data = BUF_INIT;
+	struct stat st;
+
+	if (gate_root_is_host())
+		return config_get(dotted);
+	if (!host_loaded) {
+		host_loaded = 1;
+		/* a local file of this host, not a node path; missing: nothing set */
+		if (path_lstat(path, &st) == 0 &&
+		    (file_read(path, CONFIG_MAX, &data, &st) < 0 ||
+		    file_trusted(&st, path) < 0 ||
+		    yaml_parse(path, data.s, data.len, &host_docs) < 0))
+			exit(EXIT_ERROR);	/* the message is out already */
+		buf_release(&data);
+		if (host_docs.n > 1 || (host_docs.n && host_docs.doc[0] &&
+		    host_docs.doc[0]->type != Y_MAP))
+			fatal("'%s': expected one YAML document, a mapping", path);
+	}
+	return host_docs.n ? ypath(host_docs.doc[0], dotted) : NULL;
+}
