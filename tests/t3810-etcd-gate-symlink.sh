@@ -42,27 +42,27 @@ canary_intact() {
 for walk in 0 1; do
 	test_expect_success "datastore-config does not write through a linked config.yaml.d (walk=$walk)" '
 		root=$TMP/img-ds-'$walk' && make_image "$root" &&
-		K3SGUARD_GATE_WALK='$walk' k3sguard --root "$root" etcd datastore-config \
+		{ K3SGUARD_GATE_WALK='$walk' k3sguard --root "$root" etcd datastore-config \
 			--endpoints https://127.0.0.1:2379 --cacert /etc/e/ca.crt \
-			--cert /etc/e/k3s.crt --key /etc/e/k3s.key >out 2>err || true
+			--cert /etc/e/k3s.crt --key /etc/e/k3s.key >out 2>err || true; } &&
 		canary_intact &&
 		test -L "$root/etc/rancher/k3s/config.yaml.d"
 	'
 
 	test_expect_success "snapshot ls and prune do not reach a linked snapshot directory (walk=$walk)" '
 		root=$TMP/img-sn-'$walk' && make_image "$root" &&
-		K3SGUARD_GATE_WALK='$walk' k3sguard --root "$root" etcd snapshot ls >out 2>err || true
+		{ K3SGUARD_GATE_WALK='$walk' k3sguard --root "$root" etcd snapshot ls >out 2>err || true; } &&
 		! grep -q "\.ksnap" out &&
-		K3SGUARD_GATE_WALK='$walk' k3sguard --root "$root" etcd snapshot prune --keep 1 \
-			>out 2>err || true
+		{ K3SGUARD_GATE_WALK='$walk' k3sguard --root "$root" etcd snapshot prune --keep 1 \
+			>out 2>err || true; } &&
 		! grep -q "^removed" out &&
 		canary_intact
 	'
 
 	test_expect_success "snapshot schedule does not write through a linked unit directory (walk=$walk)" '
 		root=$TMP/img-sc-'$walk' && make_image "$root" &&
-		K3SGUARD_GATE_WALK='$walk' k3sguard --root "$root" etcd snapshot schedule \
-			>out 2>err || true
+		{ K3SGUARD_GATE_WALK='$walk' k3sguard --root "$root" etcd snapshot schedule \
+			>out 2>err || true; } &&
 		canary_intact &&
 		! grep -q "^wrote.*$OUT" out
 	'
