@@ -207,6 +207,24 @@ file_unlink(const char *path)
 }
 
 int
+file_rmdir(const char *path)
+{
+	return rmdir(path);
+}
+
+int
+file_rename(const char *from, const char *to)
+{
+	return rename(from, to);
+}
+
+char *
+file_mkdtemp(char *tmpl)
+{
+	return mkdtemp(tmpl);
+}
+
+int
 file_open_dir(const char *path)
 {
 	return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -76,6 +76,10 @@ int file_open_parent(const char *path, const char **base);
 int file_open(const char *path, int flags, mode_t mode);
 DIR *file_opendir(const char *path);
 int file_unlink(const char *path);
+int file_rmdir(const char *path);
+int file_rename(const char *from, const char *to);
+/* mkdtemp(3) of a local template ending in XXXXXX; NULL with errno. */
+char *file_mkdtemp(char *tmpl);
 
 /* fsync the directory that holds path. */
 int fsync_parent(const char *path);

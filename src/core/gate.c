@@ -384,6 +384,14 @@ gate_unlinkat(int dirfd, const char *name, int flags)
 }
 
 int
+gate_linkat(int fromfd, const char *from, int tofd, const char *to)
+{
+	if (!one_name(from) || !one_name(to))
+		return -1;
+	return linkat(fromfd, from, tofd, to, 0);
+}
+
+int
 gate_lstat(const char *node_path, struct stat *st)
 {
 	AT_PARENT(node_path, fstatat(pfd, base, st, AT_SYMLINK_NOFOLLOW));

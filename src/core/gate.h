@@ -74,6 +74,8 @@ int gate_open_parent(const char *node_path, const char **base);
 int gate_openat(int dirfd, const char *name, int flags);
 int gate_statat(int dirfd, const char *name, struct stat *st);
 int gate_unlinkat(int dirfd, const char *name, int flags);
+/* linkat(2) of one name to another in gate directory fds (never following). */
+int gate_linkat(int fromfd, const char *from, int tofd, const char *to);
 
 /*
  * Read a whole regular file: refuses a symlink as the last component,

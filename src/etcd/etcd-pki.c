@@ -319,7 +319,7 @@ cmp_str(const void *a, const void *b)
 static size_t
 list_dir(const char *dir, const char *suffix, char **names, size_t max)
 {
-	DIR *d = opendir(dir);
+	DIR *d = file_opendir(dir);
 	struct dirent *e;
 	size_t n = 0;
 

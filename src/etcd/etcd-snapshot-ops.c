@@ -441,7 +441,7 @@ etcd_snapshot_restore(const struct snap_restore_opts *opt)
 		if (mkdir_p(base, 0700) < 0)
 			goto out;
 		buf_addf(&tmpdir, "%s/.k3sguard-restore-XXXXXX", base);
-		if (!mkdtemp(tmpdir.s)) {
+		if (!file_mkdtemp(tmpdir.s)) {
 			error_errno("cannot create a temp directory in '%s'", base);
 			buf_reset(&tmpdir);
 			goto out;
@@ -500,7 +500,7 @@ etcd_snapshot_restore(const struct snap_restore_opts *opt)
 			goto out;
 		}
 		buf_release(&err);
-		if (rename(tmpdd, dd) < 0) {
+		if (file_rename(tmpdd, dd) < 0) {
 			error_errno("cannot move '%s' to '%s'", tmpdd, dd);
 			goto out;
 		}
@@ -543,7 +543,7 @@ out:
 		close(fd);
 	if (plain.len) {
 		/* the plaintext goes as soon as etcdctl is done with it */
-		unlink(plain.s);
+		file_unlink(plain.s);
 	}
 	if (tmpdir.len) {
 		for (size_t i = 0; i < nm; i++) {
@@ -559,7 +559,7 @@ out:
 			}
 			buf_release(&t);
 		}
-		rmdir(tmpdir.s);
+		file_rmdir(tmpdir.s);
 	}
 	json_decref(side);
 	buf_release(&cluster);

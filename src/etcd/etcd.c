@@ -386,67 +386,74 @@ describe_curl_error(struct buf *out, CURLcode rc, const char *errbuf,
  * Run one call on endpoint i.  Unary when fn is NULL (the message lands in
  * *resp), else a stream.  0 with c->last_code, or -1 after error().
  */
-static int
-call_at(struct etcd_client *c, size_t i, const char *method,
-    const ProtobufCMessage *req, const ProtobufCMessageDescriptor *rdesc,
-    ProtobufCMessage **resp, grpc_msg_fn fn, void *arg)
+/* The call's state, reset for endpoint i. */
+static void
+call_init(struct call *k, struct etcd_client *c, size_t i, grpc_msg_fn fn, void *arg)
 {
 	struct etcd_endpoint *e = &c->ep[i];
-	CURL *h = endpoint_handle(c, i);
-	struct curl_slist *hdrs = NULL;
-	struct buf body = BUF_INIT, url = BUF_INIT;
-	struct call k;
-	char errbuf[CURL_ERROR_SIZE] = "", tmo[32], tmo_hdr[48];
-	long httpver = 0;
-	CURLcode rc;
-	int ret = -1;
-	size_t plen = protobuf_c_message_get_packed_size(req);
 
-	memset(&k, 0, sizeof(k));
-	k.c = c;
-	buf_init(&k.grpc_message);
-	buf_init(&k.content_type);
-	buf_init(&k.unary_msg);
-	k.unary = fn == NULL;
-	grpc_deframer_init(&k.df, k.unary ? collect_unary : fn,
-	    k.unary ? (void *)&k : arg, c->max_msg);
-	if (resp)
-		*resp = NULL;
+	memset(k, 0, sizeof(*k));
+	k->c = c;
+	buf_init(&k->grpc_message);
+	buf_init(&k->content_type);
+	buf_init(&k->unary_msg);
+	k->unary = fn == NULL;
+	grpc_deframer_init(&k->df, k->unary ? collect_unary : fn,
+	    k->unary ? (void *)k : arg, c->max_msg);
 	c->last_code = -1;
 	c->last_ep = i;
 	buf_reset(&c->last_msg);
 	buf_reset(&e->err);
 	e->unreachable = e->tls_verify_failed = 0;
+}
 
-	/* the request, framed */
-	{
-		unsigned char *p = xmalloc(plen ? plen : 1);
+static void
+call_release(struct call *k)
+{
+	buf_wipe(&k->unary_msg);
+	buf_release(&k->grpc_message);
+	buf_release(&k->content_type);
+	grpc_deframer_release(&k->df);
+}
 
-		protobuf_c_message_pack(req, p);
-		grpc_frame(&body, p, plen);
-		explicit_bzero(p, plen);
-		free(p);
-	}
-	buf_addf(&url, "%s%s", e->url, method);
+/* The request message, packed and gRPC-framed into body. */
+static void
+frame_request(struct buf *body, const ProtobufCMessage *req)
+{
+	size_t plen = protobuf_c_message_get_packed_size(req);
+	unsigned char *p = xmalloc(plen ? plen : 1);
+
+	protobuf_c_message_pack(req, p);
+	grpc_frame(body, p, plen);
+	explicit_bzero(p, plen);
+	free(p);
+}
+
+/* gRPC's request headers; a unary call carries its deadline. */
+static struct curl_slist *
+request_headers(const struct etcd_client *c, int unary)
+{
+	struct curl_slist *hdrs = NULL;
+	char tmo[32], tmo_hdr[48];
 
 	hdrs = curl_slist_append(hdrs, "content-type: application/grpc");
 	hdrs = curl_slist_append(hdrs, "te: trailers");
 	hdrs = curl_slist_append(hdrs, "Expect:");
-	if (k.unary) {
+	if (unary) {
 		grpc_timeout_value(c->timeout_ms, tmo, sizeof(tmo));
 		snprintf(tmo_hdr, sizeof(tmo_hdr), "grpc-timeout: %s", tmo);
 		hdrs = curl_slist_append(hdrs, tmo_hdr);
 	}
 	if (!hdrs)
 		fatal("out of memory");
+	return hdrs;
+}
 
-	curl_easy_reset(h);	/* keeps the connection cache */
-	curl_easy_setopt(h, CURLOPT_URL, url.s);
+/* HTTP/2 over TLS 1.2+ to our CA only, no proxy, no redirects. */
+static void
+set_transport(CURL *h, const struct etcd_client *c, const struct call *k)
+{
 	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.s);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "k3sguard-grpc/1");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
@@ -462,7 +469,7 @@ call_at(struct etcd_client *c, size_t i, const char *method,
 		curl_easy_setopt(h, CURLOPT_SSLKEY, c->tls.key);
 	}
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-	if (k.unary) {
+	if (k->unary) {
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
 	} else {
 		/* big reads: most 32 KiB messages then arrive whole (no copy) */
@@ -470,100 +477,155 @@ call_at(struct etcd_client *c, size_t i, const char *method,
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, c->stream_low_speed_bytes);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->stream_low_speed_secs);
 	}
+}
+
+/* POST body to url; the response goes to k's callbacks.  curl's result. */
+static CURLcode
+perform(CURL *h, struct call *k, const char *url, const struct buf *body,
+    struct curl_slist *hdrs, char *errbuf, long *httpver)
+{
+	CURLcode rc;
+
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body->s);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, k);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &k);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, k);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
-	curl_easy_setopt(h, CURLOPT_PREREQDATA, &k);
-
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, k);
 	/* the deframer's own error() must not print before we decide */
 	quiet_errors++;
 	clear_error();
 	rc = curl_easy_perform(h);
 	quiet_errors--;
-	curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &httpver);
+	curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, httpver);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	return rc;
+}
 
-	if (k.not_h2) {
+/* Did a gRPC server answer over HTTP/2?  0, or -1 with e->err said why. */
+static int
+judge_transport(struct etcd_endpoint *e, const struct etcd_client *c,
+    const struct call *k, CURLcode rc, const char *errbuf, long httpver)
+{
+	if (k->not_h2) {
 		buf_addf(&e->err, "did not negotiate HTTP/2 (TLS ALPN: %s): not an "
-		    "etcd gRPC endpoint", k.alpn);
-		goto out;
+		    "etcd gRPC endpoint", k->alpn);
+		return -1;
 	}
-	if (k.df.failed) {
+	if (k->df.failed) {
 		buf_addf(&e->err, "%s", last_error());
-		goto out;
+		return -1;
 	}
 	/*
 	 * etcd may reject while the request is still uploading; curl then
 	 * reports an error although grpc-status arrived: prefer the status.
 	 */
-	if (rc != CURLE_OK && !(k.have_grpc_status && k.http_status == 200 &&
+	if (rc != CURLE_OK && !(k->have_grpc_status && k->http_status == 200 &&
 	    httpver == CURL_HTTP_VERSION_2_0)) {
 		describe_curl_error(&e->err, rc, errbuf, c);
 		e->unreachable = rc == CURLE_COULDNT_CONNECT ||
 		    rc == CURLE_COULDNT_RESOLVE_HOST ||
-		    (rc == CURLE_OPERATION_TIMEDOUT && !k.http_status);
+		    (rc == CURLE_OPERATION_TIMEDOUT && !k->http_status);
 		e->tls_verify_failed = rc == CURLE_PEER_FAILED_VERIFICATION;
-		goto out;
+		return -1;
 	}
 	if (httpver != CURL_HTTP_VERSION_2_0) {
 		buf_addf(&e->err, "did not negotiate HTTP/2 (HTTP status %ld): not "
-		    "an etcd gRPC endpoint", k.http_status);
-		goto out;
+		    "an etcd gRPC endpoint", k->http_status);
+		return -1;
 	}
-	if (k.http_status != 200) {
+	if (k->http_status != 200) {
 		buf_addf(&e->err, "answered HTTP status %ld%s%s: not an etcd gRPC "
-		    "endpoint", k.http_status, k.content_type.len ? ", " : "",
-		    k.content_type.s);
-		goto out;
+		    "endpoint", k->http_status, k->content_type.len ? ", " : "",
+		    k->content_type.s);
+		return -1;
 	}
-	if (!starts_with(k.content_type.s, "application/grpc", NULL)) {
+	if (!starts_with(k->content_type.s, "application/grpc", NULL)) {
 		buf_addf(&e->err, "answered content-type '%s': not an etcd gRPC "
-		    "endpoint", k.content_type.s);
-		goto out;
+		    "endpoint", k->content_type.s);
+		return -1;
 	}
-	if (!k.have_grpc_status) {
+	if (!k->have_grpc_status) {
 		buf_adds(&e->err, "response ended without grpc-status (truncated)");
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/* The gRPC status and, for a unary call that succeeded, its one message. */
+static int
+take_response(struct etcd_endpoint *e, struct etcd_client *c, struct call *k,
+    const char *method, const ProtobufCMessageDescriptor *rdesc,
+    ProtobufCMessage **resp)
+{
+	int r;
+
 	quiet_errors++;
-	if (grpc_deframe_finish(&k.df) < 0) {
-		quiet_errors--;
-		buf_addf(&e->err, "%s", last_error());
-		goto out;
-	}
+	r = grpc_deframe_finish(&k->df);
 	quiet_errors--;
-	c->last_code = k.grpc_status;
-	buf_addf(&c->last_msg, "%s", k.grpc_message.s);
-	if (k.unary && k.grpc_status == GRPC_OK) {
-		if (k.nmsgs != 1) {
-			buf_addf(&e->err, "unary call answered with %zu messages",
-			    k.nmsgs);
-			c->last_code = -1;
-			goto out;
-		}
-		*resp = protobuf_c_message_unpack(rdesc, NULL, k.unary_msg.len,
-		    (const uint8_t *)k.unary_msg.s);
-		if (!*resp) {
-			buf_addf(&e->err, "malformed %s response", method);
-			c->last_code = -1;
-			goto out;
-		}
+	if (r < 0) {
+		buf_addf(&e->err, "%s", last_error());
+		return -1;
 	}
-	ret = 0;
-out:
+	c->last_code = k->grpc_status;
+	buf_addf(&c->last_msg, "%s", k->grpc_message.s);
+	if (!k->unary || k->grpc_status != GRPC_OK)
+		return 0;
+	if (k->nmsgs != 1) {
+		buf_addf(&e->err, "unary call answered with %zu messages", k->nmsgs);
+		c->last_code = -1;
+		return -1;
+	}
+	*resp = protobuf_c_message_unpack(rdesc, NULL, k->unary_msg.len,
+	    (const uint8_t *)k->unary_msg.s);
+	if (!*resp) {
+		buf_addf(&e->err, "malformed %s response", method);
+		c->last_code = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+call_at(struct etcd_client *c, size_t i, const char *method,
+    const ProtobufCMessage *req, const ProtobufCMessageDescriptor *rdesc,
+    ProtobufCMessage **resp, grpc_msg_fn fn, void *arg)
+{
+	struct etcd_endpoint *e = &c->ep[i];
+	CURL *h = endpoint_handle(c, i);
+	struct curl_slist *hdrs;
+	struct buf body = BUF_INIT, url = BUF_INIT;
+	struct call k;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	long httpver = 0;
+	CURLcode rc;
+	int ret;
+
+	if (resp)
+		*resp = NULL;
+	call_init(&k, c, i, fn, arg);
+	frame_request(&body, req);
+	buf_addf(&url, "%s%s", e->url, method);
+	hdrs = request_headers(c, k.unary);
+	curl_easy_reset(h);	/* keeps the connection cache */
+	set_transport(h, c, &k);
+	rc = perform(h, &k, url.s, &body, hdrs, errbuf, &httpver);
+	ret = judge_transport(e, c, &k, rc, errbuf, httpver);
+	if (ret == 0)
+		ret = take_response(e, c, &k, method, rdesc, resp);
 	e->failed = ret < 0;
 	if (ret < 0)
 		error("etcd '%s': %s", e->url, e->err.s);
 	curl_slist_free_all(hdrs);
 	buf_wipe(&body);
 	buf_release(&url);
-	buf_wipe(&k.unary_msg);
-	buf_release(&k.grpc_message);
-	buf_release(&k.content_type);
-	grpc_deframer_release(&k.df);
+	call_release(&k);
 	return ret;
 }
 

@@ -161,7 +161,7 @@ key_create(unsigned char *key)
 		goto out;
 	}
 	close(fd);
-	if (linkat(dfd, tmp, dfd, base, 0) < 0) {
+	if (gate_linkat(dfd, tmp, dfd, base) < 0) {
 		int e = errno;
 
 		gate_unlinkat(dfd, tmp, 0);
