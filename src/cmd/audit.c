@@ -83,8 +83,8 @@ cmd_audit(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_FORMAT:
-			if (!(fmt = report_format_find(optarg)))
-				usage_error("audit: unknown format '%s'", optarg);
+			fmt = report_format_find(format_name(format_arg(optarg,
+			    FMT_TEXT_JSON | FMT_BIT(FMT_JUNIT) | FMT_BIT(FMT_HTML) | FMT_BIT(FMT_PROM))));
 			break;
 		case OPT_FAIL_ON:
 			if (severity_parse(optarg, &fail_on) < 0)

@@ -11,6 +11,8 @@
 #include <getopt.h>
 #include <stddef.h>
 
+#include "core/format.h"
+
 /* Long options every command accepts, so --root works before or after the verb. */
 enum {
 	OPT_ROOT = 1000,
@@ -50,6 +52,13 @@ struct subcmd {
 };
 int run_subcommand(const char *parent, const struct subcmd *tab, size_t n,
     int argc, char **argv);
+
+/*
+ * The one --format parser: arg must name one of the formats in allowed
+ * (FMT_BIT() mask, core/format.h); otherwise a one-line usage error (exit
+ * 64) that lists them.
+ */
+enum out_format format_arg(const char *arg, unsigned allowed);
 
 /* Reset getopt for a command's own parse. */
 void getopt_reset(void);

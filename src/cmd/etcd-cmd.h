@@ -47,7 +47,6 @@ enum {
 int etcd_conn_option(struct etcd_conn *o, int c, const char *arg);
 
 /* --format text|json; exits 64 on anything else. */
-enum out_format format_arg(const char *arg);
 
 /* Exit 64 when argv has operands left after the options. */
 void no_operands(int argc, char **argv);

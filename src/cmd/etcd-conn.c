@@ -38,16 +38,6 @@ etcd_conn_option(struct etcd_conn *o, int c, const char *arg)
 	return 0;
 }
 
-enum out_format
-format_arg(const char *arg)
-{
-	if (!strcmp(arg, "text"))
-		return FMT_TEXT;
-	if (!strcmp(arg, "json"))
-		return FMT_JSON;
-	usage_error("--format '%s': use text or json", arg);
-}
-
 void
 no_operands(int argc, char **argv)
 {

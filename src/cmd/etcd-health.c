@@ -31,7 +31,7 @@ cmd_etcd_health(int argc, char **argv)
 		if (global_option(c, optarg) || etcd_conn_option(&o.conn, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_FORMAT: o.fmt = format_arg(optarg); break;
+		case OPT_FORMAT: o.fmt = format_arg(optarg, FMT_TEXT_JSON); break;
 		case 'h': print_usage_exit(usage);
 		default: bad_option(usage);
 		}

@@ -198,7 +198,7 @@ pki_check(int argc, char **argv)
 		if (global_option(c, optarg))
 			continue;
 		switch (c) {
-		case OPT_FORMAT: fmt = format_arg(optarg); break;
+		case OPT_FORMAT: fmt = format_arg(optarg, FMT_TEXT_JSON); break;
 		case 'h': print_usage_exit(check_usage);
 		default: bad_option(check_usage);
 		}

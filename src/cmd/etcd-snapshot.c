@@ -126,7 +126,7 @@ snapshot_ls(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_DIR: o.dir = optarg; break;
-		case OPT_FORMAT: o.fmt = format_arg(optarg); break;
+		case OPT_FORMAT: o.fmt = format_arg(optarg, FMT_TEXT_JSON); break;
 		case 'h': print_usage_exit(ls_usage);
 		default: bad_option(ls_usage);
 		}

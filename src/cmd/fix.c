@@ -363,10 +363,7 @@ cmd_fix(int argc, char **argv)
 			ctx.dry_run = 1;
 			break;
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				ctx.json = 1;
-			else if (strcmp(optarg, "text") != 0)
-				usage_error("fix: unknown format '%s' (text or json)", optarg);
+			ctx.json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
 			break;
 		case 'h':
 			print_usage_exit(usage);

@@ -416,10 +416,7 @@ cmd_node(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				json = 1;
-			else if (strcmp(optarg, "text"))
-				usage_error("--format is text or json, not '%s'", optarg);
+			json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
 			break;
 		case 'h':
 			print_usage_exit(usage);

@@ -35,7 +35,6 @@
 #define BATCH		64		/* file names per job */
 #define MAX_WORKERS	64
 
-enum format { FMT_TEXT, FMT_JSON, FMT_SARIF };
 
 struct finding {
 	char *path;
@@ -752,7 +751,7 @@ cmd_scan(int argc, char **argv)
 	struct worker *ws;
 	struct finding *all = NULL;
 	struct stats st = { 0 };
-	enum format fmt = FMT_TEXT;
+	enum out_format fmt = FMT_TEXT;
 	long long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nall = 0, nw;
 	int c, bad = 0, ret;
@@ -765,14 +764,7 @@ cmd_scan(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "text"))
-				fmt = FMT_TEXT;
-			else if (!strcmp(optarg, "json"))
-				fmt = FMT_JSON;
-			else if (!strcmp(optarg, "sarif"))
-				fmt = FMT_SARIF;
-			else
-				usage_error("--format: '%s' is not text, json or sarif", optarg);
+			fmt = format_arg(optarg, FMT_TEXT_JSON | FMT_BIT(FMT_SARIF));
 			break;
 		case OPT_EXCLUDE:
 			excludes = xrealloc(excludes, (nexcludes + 1) * sizeof(*excludes));
@@ -847,6 +839,8 @@ cmd_scan(int argc, char **argv)
 		if (print_sarif(all, nall, !bad) < 0)
 			bad = 1;
 		break;
+	default:
+		break;	/* format_arg() allowed only the three above */
 	}
 	ret = bad ? EXIT_ERROR : nall ? EXIT_FINDINGS : EXIT_OK;
 	for (size_t i = 0; i < nall; i++)

@@ -80,10 +80,7 @@ parse(int argc, char **argv, const char *usage, const char *shortopts,
 			o->version = (unsigned)v;
 			break;
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				o->json = 1;
-			else if (strcmp(optarg, "text") != 0)
-				usage_error("--format is text or json, not '%s'", optarg);
+			o->json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
 			break;
 		case 'h':
 			print_usage_exit(usage);

@@ -80,10 +80,7 @@ parse(int argc, char **argv, const char *usage, int rotate, struct topts *o)
 			o->dry_run = o->r.dry_run = 1;
 			break;
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				o->json = o->r.json = 1;
-			else if (strcmp(optarg, "text") != 0)
-				usage_error("--format is text or json, not '%s'", optarg);
+			o->json = o->r.json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
 			break;
 		case 'h':
 			print_usage_exit(usage);

@@ -107,7 +107,7 @@ traefik_audit(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *format = "text";
+	enum out_format format = FMT_TEXT;
 	const struct check *c[32];
 	struct check_result r[32];
 	struct node n;
@@ -120,7 +120,7 @@ traefik_audit(int argc, char **argv)
 			continue;
 		switch (ch) {
 		case OPT_FORMAT:
-			format = optarg;
+			format = format_arg(optarg, FMT_TEXT_JSON);
 			break;
 		case OPT_ADVISORIES:
 			traefik_advisories_file = optarg;
@@ -133,8 +133,6 @@ traefik_audit(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage_error("traefik audit: unexpected argument '%s'", argv[optind]);
-	if (strcmp(format, "text") && strcmp(format, "json"))
-		usage_error("traefik audit: --format must be text or json, not '%s'", format);
 	if (load_node(&n) < 0)
 		return EXIT_ERROR;
 	t = traefik_for_node(&n);
@@ -150,7 +148,7 @@ traefik_audit(int argc, char **argv)
 		if (r[i].status == ST_ERROR)
 			ret = EXIT_ERROR;
 	}
-	if (!strcmp(format, "json")) {
+	if (format == FMT_JSON) {
 		if (render_json(c, r, nc, t) < 0)
 			ret = EXIT_ERROR;
 	} else {

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "core/format.h"
 #include "etcd/etcd.h"
 #include "core/pki.h"
 
@@ -69,7 +70,6 @@ int etcd_bytes_eq(const ProtobufCBinaryData *d, const char *s, size_t n);
 int etcd_perm_is_k3s(const Etcdserverpb__Permission *p);
 
 /* --format text|json */
-enum out_format { FMT_TEXT, FMT_JSON };
 
 /* An absolute node path to a regular file (followed inside the root); -1 after error(). */
 int etcd_node_file_check(const char *what, const char *path);
