@@ -16,6 +16,12 @@ const struct ynode *config_get(const char *dotted);
 const char *config_str(const char *dotted, const char *def);
 /* A number in [min, max]; a value out of range or not a number is fatal. */
 long long config_num(const char *dotted, long long min, long long max, long long def);
+/*
+ * Check every key k3sguard knows in a loaded config (top: its mapping):
+ * fatal (exit 2, one line naming file, line and key) on a value of the
+ * wrong kind or out of range.  Done once, at load; host-config.c too.
+ */
+void config_validate(const char *path, const struct ynode *top);
 /* For tests and reloads. */
 void config_reset(void);
 

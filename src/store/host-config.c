@@ -38,6 +38,8 @@ host_config(const char *dotted)
 		if (host_docs.n > 1 || (host_docs.n && host_docs.doc[0] &&
 		    host_docs.doc[0]->type != Y_MAP))
 			fatal("'%s': expected one YAML document, a mapping", path);
+		if (host_docs.n && host_docs.doc[0])
+			config_validate(path, host_docs.doc[0]);
 	}
 	return host_docs.n ? ypath(host_docs.doc[0], dotted) : NULL;
 }
