@@ -68,16 +68,16 @@ test_expect_success '--via-cli runs k3s token rotate (double) and warns about ar
 
 test_expect_success 'version gate: backports accepted, older refused with the explanation' '
 	for v in v1.25.15+k3s1 v1.26.10+k3s2 v1.27.7+k3s1 v1.28.3+k3s1 v1.29.0+k3s1 v1.33.1+k3s1; do
-		echo "$v" >"$R/usr/local/bin/k3s.version" &&
+		set_k3s_version "$v" &&
 		T rotate --server "$URL" --dry-run >out 2>err || { echo "refused $v"; cat err; exit 1; }
 	done &&
 	for v in v1.25.14+k3s1 v1.26.9+k3s1 v1.27.6+k3s1 v1.28.2+k3s1 v1.28.3-rc1+k3s1 v1.24.17+k3s1; do
-		echo "$v" >"$R/usr/local/bin/k3s.version" &&
+		set_k3s_version "$v" &&
 		expect_code 2 T rotate --server "$URL" >out 2>err &&
 		grep -q "K3s $v cannot rotate its server token" err &&
 		grep -q "cred/passwd" err && grep -q "does NOT" err && grep -q "Upgrade K3s" err || { echo "accepted $v"; exit 1; }
 	done &&
-	echo v1.32.11+k3s3 >"$R/usr/local/bin/k3s.version"
+	set_k3s_version v1.32.11+k3s3
 '
 
 test_expect_success 'unknown K3s version: refused (fail closed)' '

@@ -70,10 +70,10 @@ test_expect_success 'rotation age: after a rotation, counted from it; old rotati
 test_expect_success 'rotate-capable: by the k3s double version; unknown is an error' '
 	expect_check "$R" server-token.rotate-capable pass &&
 	row server-token.rotate-capable >r && grep -q "^pass.*v1.32.11+k3s3" r &&
-	echo v1.28.2+k3s1 >"$R/usr/local/bin/k3s.version" &&
+	set_k3s_version v1.28.2+k3s1 &&
 	expect_check "$R" server-token.rotate-capable fail &&
 	row server-token.rotate-capable >r && grep -q "^fail.*v1.28.2+k3s1 cannot rotate.*does not rotate" r &&
-	echo v1.27.7+k3s1 >"$R/usr/local/bin/k3s.version" &&
+	set_k3s_version v1.27.7+k3s1 &&
 	row server-token.rotate-capable >r && grep -q "^pass" r &&
 	mv "$R/usr/local/bin/k3s" k3s.away &&
 	row server-token.rotate-capable >r && grep -q "^error" r &&

@@ -184,7 +184,7 @@ done
 # The suite is worth something only if the images reach the canaries when
 # followed: plain tools do, through the very links above.
 test_expect_success 'the links of the images do lead to the canaries (cat follows them)' '
-	unset K3SGUARD_GATE_WALK
+	unset K3SGUARD_GATE_WALK &&
 	image abs token && grep -q "$C_PW" "$N/var/lib/rancher/k3s/server/token" &&
 	image rel units && grep -q "$C_ENV" "$N/etc/systemd/system/k3s.service.env" &&
 	image dir store && test -f "$N/var/lib/k3sguard/secrets/canary.sec" &&

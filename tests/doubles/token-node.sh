@@ -107,3 +107,11 @@ EOC
 # node_password: the password the double accepts now (cred/passwd "server")
 node_password() { awk -F, '$2 == "server" {print $1}' "$DD/server/cred/passwd"; }
 fp_of() { printf %s "$1" | sha256sum | cut -c1-12; }
+
+# set_k3s_version V: the node's K3s becomes V, both for a run of the double
+# (k3s.version) and for its bytes, where --root reads it without running it
+set_k3s_version() {
+	_old=$(cat "$R/usr/local/bin/k3s.version") &&
+	sed -i "s/$(printf '%s' "$_old" | sed 's/[.]/[.]/g')/$1/g" "$R/usr/local/bin/k3s" &&
+	echo "$1" >"$R/usr/local/bin/k3s.version"
+}
