@@ -11,6 +11,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -54,6 +55,26 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
+/*
+ * glibc refuses sigaction() on the signals it keeps for itself (32, 33:
+ * thread cancellation, setxid), yet an ignored disposition of those is
+ * inherited through exec too (GNU make, for one, starts us so).  The
+ * child is about to exec and runs no thread: the kernel's call sets them
+ * back to their default.
+ */
+static void
+reset_reserved(int sig)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		unsigned long mask;
+	} act = { NULL, 0, NULL, 0 };	/* SIG_DFL, no flags, nothing blocked */
+
+	syscall(SYS_rt_sigaction, sig, &act, NULL, sizeof(act.mask));
+}
+
 void
 run_reset_signals(void)
 {
@@ -64,8 +85,8 @@ run_reset_signals(void)
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
 	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			sigaction(s, &dfl, NULL);	/* EINVAL for the ones libc keeps */
+		if (s != SIGKILL && s != SIGSTOP && sigaction(s, &dfl, NULL) < 0)
+			reset_reserved(s);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
