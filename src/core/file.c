@@ -207,6 +207,12 @@ file_unlink(const char *path)
 }
 
 int
+file_rename(const char *from, const char *to)
+{
+	return rename(from, to);
+}
+
+int
 file_open_dir(const char *path)
 {
 	return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -76,6 +76,8 @@ int file_open_parent(const char *path, const char **base);
 int file_open(const char *path, int flags, mode_t mode);
 DIR *file_opendir(const char *path);
 int file_unlink(const char *path);
+/* rename(2) of two local paths; -1 with errno. */
+int file_rename(const char *from, const char *to);
 
 /* fsync the directory that holds path. */
 int fsync_parent(const char *path);
