@@ -29,6 +29,7 @@
 #include "node/node.h"
 #include "core/gate.h"
 #include "core/run.h"
+#include "core/secret.h"
 #include "store/store.h"
 #include "token/token.h"
 #include "token/token-rotate.h"
@@ -688,9 +689,11 @@ kit_token(const struct node *n, json_t *kj, int dry)
 	struct store_meta meta;
 	const char *path = node_data_path(n, "server/token");
 	json_t *t = json_object();
+	int fd = -1;
 
 	quiet_errors++;
-	if (gate_read(path, TOKEN_MAX, &tok, NULL) < 0 ||
+	if ((fd = open_regular(1, path, NULL)) < 0 ||
+	    secret_read_fd(fd, root_path(path), TOKEN_MAX, &tok) < 0 ||
 	    token_parse(tok.s, tok.len, &ti) < 0) {
 		json_object_set_new(t, "error", json_string(last_error()));
 	} else {
@@ -702,6 +705,8 @@ kit_token(const struct node *n, json_t *kj, int dry)
 			json_object_set_new(t, "store_version", json_null());
 	}
 	quiet_errors--;
+	if (fd >= 0)
+		close(fd);
 	buf_wipe(&tok);
 	if (dry) {
 		json_t *fp = json_object_get(t, "fingerprint"), *v = json_object_get(t, "store_version");
