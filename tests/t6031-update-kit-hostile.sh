@@ -56,11 +56,11 @@ link_datadir() {
 	ln -s "$2" "$1/var/lib/rancher/k3s"
 }
 
+# a link target out of the root: absolute, or relative climbing with ..
+out_link() { if [ "$1" = abs ]; then echo "$2"; else echo "$UP$2"; fi; }
+
 for how in abs rel; do
-	case $how in
-	abs) target=$C/k3s ;;
-	rel) target=$UP$C/k3s ;;
-	esac
+	target=$(out_link $how "$C/k3s")
 	test_expect_success "data dir is a link out of the root ($how): the tree's own datastore and token" '
 		update_root r v1.33.8+k3s1 sqlite && link_datadir r "$target" &&
 		test -s r/var/lib/rancher/k3s/server/token &&
@@ -85,10 +85,7 @@ test_expect_success 'an intermediate directory (/var/lib/rancher) links out of t
 '
 
 for how in abs rel; do
-	case $how in
-	abs) target=$C/db ;;
-	rel) target=$UP$C/db ;;
-	esac
+	target=$(out_link $how "$C/db")
 	test_expect_success "the sqlite db directory is a link out of the root ($how)" '
 		update_root r v1.33.8+k3s1 sqlite &&
 		mkdir -p "r$C" && mv r/$DB "r$C/db" && ln -s "$target" r/$DB &&
