@@ -62,6 +62,36 @@ test_expect_success 'after rbac apply every live check passes' '
 	expect_check "$r" etcd.cert-expiry pass
 '
 
+# The node's datastore-certfile/keyfile through a directory link that
+# leads out of the root, at a valid k3s identity there: the audit reads the
+# node's TLS files through the gate (a link resolves inside the root), so
+# it never connects with them; the same files inside the root pass.
+test_expect_success 'a TLS file through a directory link out of the root is not used' '
+	mkdir -p "$TMP/outside" &&
+	cp "$ETCD_PKI/clients/k3s.crt" "$TMP/outside/client.crt" &&
+	cp "$ETCD_PKI/clients/k3s.key" "$TMP/outside/client.key" &&
+	for how in abs rel; do
+		r=$(make_node k3s) &&
+		case $how in
+		abs) ln -s "$TMP/outside" "$r/etc/outside" ;;
+		rel) ln -s "../../../../../../../../..$TMP/outside" "$r/etc/outside" ;;
+		esac &&
+		test -s "$r/etc/outside/client.crt" &&
+		sed -i "s#^datastore-certfile: .*#datastore-certfile: /etc/outside/client.crt#; s#^datastore-keyfile: .*#datastore-keyfile: /etc/outside/client.key#" \
+			"$r/etc/rancher/k3s/config.yaml" &&
+		{ K3SGUARD_GATE_WALK=$([ $how = rel ] && echo 1) k3sguard --root "$r" audit --strategy etcd >out 2>&1 || true; } &&
+		! grep -q "^  PASS  [a-z]* *etcd.live-" out &&
+		grep -q "^  SKIP  [a-z]* *etcd.live-k3s-role " out &&
+		grep -A1 "etcd.live-k3s-role" out | grep -q "cannot open .*/etc/outside/client.crt.: No such file" &&
+		grep -q "^  FAIL  [a-z]* *etcd.cert-expiry " out &&
+		grep -A1 "etcd.cert-expiry" out | grep -q "datastore-certfile: cannot open .*/etc/outside/client.crt.: No such file" &&
+		rm "$r/etc/outside" && mkdir "$r/etc/outside" &&
+		cp "$TMP/outside/client.crt" "$TMP/outside/client.key" "$r/etc/outside/" &&
+		test "$(status "$r" etcd.live-k3s-role)" = PASS &&
+		test "$(status "$r" etcd.cert-expiry)" = PASS || exit 1
+	done
+'
+
 test_expect_success 'K3s configured with the root identity fails the role check' '
 	r=$(make_node root) &&
 	test "$(status "$r" etcd.live-k3s-role)" = FAIL &&

@@ -8,6 +8,7 @@
 #include "core/k3sguard.h"
 #include "core/config.h"
 #include "etcd/etcd-audit.h"
+#include "core/gate.h"
 #include "etcd/etcd-cli.h"
 
 #include <time.h>
@@ -18,16 +19,33 @@ static struct {
 	int source_node;	/* endpoints from the K3s config (else k3sguard's) */
 	int all_unreachable;
 	struct etcd_client cl;
+	/* names shown; node files are read through the gate, never opened by these */
 	char cacert[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
 	char endpoints[1024];
 	char reason[512];	/* why not usable */
 } live;
+
+/*
+ * The TLS files into t: the node's (node paths) through the gate as blobs,
+ * k3sguard's config's (local paths) by path.  -1 after error().
+ */
+static int
+live_tls(struct etcd_tls *t, const char *ca, const char *cert, const char *key)
+{
+	if (live.source_node)
+		return etcd_tls_read_node(t, ca, cert, key);
+	t->cacert = xstrdup(ca);
+	t->cert = xstrdup(cert);
+	t->key = xstrdup(key);
+	return 0;
+}
 
 /* Paths and endpoints: the node's datastore-* first, then k3sguard's config. */
 static int
 live_setup(const struct node *n)
 {
 	const char *ep = NULL, *ca = NULL, *cert = NULL, *key = NULL;
+	struct etcd_tls t = { NULL, NULL, NULL, BUF_INIT, BUF_INIT, BUF_INIT };
 	char *urls[ETCD_MAX_ENDPOINTS];
 	int k;
 
@@ -36,25 +54,25 @@ live_setup(const struct node *n)
 	live.tried = 1;
 	if (n->datastore == DS_EXTERNAL_ETCD && (ep = node_get(n, "datastore-endpoint"))) {
 		live.source_node = 1;
-		if ((ca = node_get(n, "datastore-cafile")))
-			snprintf(live.cacert, sizeof(live.cacert), "%s", root_path(ca));
-		if ((cert = node_get(n, "datastore-certfile")))
-			snprintf(live.cert, sizeof(live.cert), "%s", root_path(cert));
-		if ((key = node_get(n, "datastore-keyfile")))
-			snprintf(live.key, sizeof(live.key), "%s", root_path(key));
+		ca = node_get(n, "datastore-cafile");
+		cert = node_get(n, "datastore-certfile");
+		key = node_get(n, "datastore-keyfile");
 	} else if ((ep = config_str("etcd.endpoints", NULL))) {
-		if ((ca = config_str("etcd.cacert", NULL)))
-			snprintf(live.cacert, sizeof(live.cacert), "%s", ca);
-		if ((cert = config_str("etcd.cert", NULL)))
-			snprintf(live.cert, sizeof(live.cert), "%s", cert);
-		if ((key = config_str("etcd.key", NULL)))
-			snprintf(live.key, sizeof(live.key), "%s", key);
+		ca = config_str("etcd.cacert", NULL);
+		cert = config_str("etcd.cert", NULL);
+		key = config_str("etcd.key", NULL);
 	} else {
 		snprintf(live.reason, sizeof(live.reason), "no etcd endpoints known "
 		    "(no external etcd datastore-endpoint, no etcd.endpoints in "
 		    "k3sguard's config)");
 		return -1;
 	}
+	if (ca)
+		snprintf(live.cacert, sizeof(live.cacert), "%s", live.source_node ? root_path(ca) : ca);
+	if (cert)
+		snprintf(live.cert, sizeof(live.cert), "%s", live.source_node ? root_path(cert) : cert);
+	if (key)
+		snprintf(live.key, sizeof(live.key), "%s", live.source_node ? root_path(key) : key);
 	snprintf(live.endpoints, sizeof(live.endpoints), "%s", ep);
 	if (!ca || !cert || !key) {
 		snprintf(live.reason, sizeof(live.reason), "cannot reach etcd as K3s "
@@ -65,9 +83,10 @@ live_setup(const struct node *n)
 	quiet_errors++;
 	k = etcd_parse_endpoints(ep, urls, ETCD_MAX_ENDPOINTS);
 	if (k > 0) {
-		if (etcd_client_init(&live.cl, urls, (size_t)k, live.cacert, live.cert,
-		    live.key) == 0)
+		if (live_tls(&t, ca, cert, key) == 0 &&
+		    etcd_client_init_tls(&live.cl, urls, (size_t)k, &t) == 0)
 			live.ok = 1;
+		etcd_tls_free(&t);
 		for (int i = 0; i < k; i++)
 			free(urls[i]);
 	}
@@ -78,6 +97,46 @@ live_setup(const struct node *n)
 	}
 	live.cl.connect_timeout_ms = 2000;
 	live.cl.timeout_ms = 4000;
+	return 0;
+}
+
+/* A client of the same CA (the blob or the path) without a certificate. */
+static int
+anon_client(struct etcd_client *anon, char **url)
+{
+	struct etcd_tls t = { NULL, NULL, NULL, BUF_INIT, BUF_INIT, BUF_INIT };
+
+	t.cacert = xstrdup(live.cl.tls.cacert);
+	buf_add(&t.ca_pem, live.cl.tls.ca_pem.s, live.cl.tls.ca_pem.len);
+	return etcd_client_init_tls(anon, url, 1, &t);
+}
+
+/*
+ * A certificate of the live setup: the node's (its config key, e.g.
+ * "datastore-certfile") read through the gate, or k3sguard's config's file
+ * (local).  cn and not_after as etcd_pem_cert.  -1 after error().
+ */
+static int
+live_cert(const struct node *n, const char *node_key, const char *shown, char *cn,
+    size_t cnlen, time_t *not_after)
+{
+	struct pki_info in;
+	struct buf pem = BUF_INIT;
+	int r;
+
+	if (live.source_node) {
+		r = gate_read(node_get(n, node_key), 1u << 20, &pem, NULL) < 0 ? -1 :
+		    etcd_pem_cert(&pem, shown, cn, cnlen, NULL, not_after);
+		buf_release(&pem);
+		return r;
+	}
+	if (pki_inspect(shown, NULL, NULL, &in) < 0)
+		return -1;
+	if (cn)
+		snprintf(cn, cnlen, "%s", in.cn);
+	if (not_after)
+		*not_after = in.not_after;
+	pki_info_free(&in);
 	return 0;
 }
 
@@ -128,7 +187,7 @@ etcd_live_client_cert_auth(const struct node *n, struct check_result *r)
 		Etcdserverpb__RangeRequest rr = ETCDSERVERPB__RANGE_REQUEST__INIT;
 		ProtobufCMessage *resp = NULL;
 
-		if (etcd_client_init(&anon, u, 1, live.cacert, NULL, NULL) < 0)
+		if (anon_client(&anon, u) < 0)
 			continue;
 		anon.connect_timeout_ms = 2000;
 		anon.timeout_ms = 4000;
@@ -197,7 +256,7 @@ etcd_live_k3s_role(const struct node *n, struct check_result *r)
 
 	if (live_skip(n, r))
 		return;
-	if (pki_cert_cn(live.cert, cn, sizeof(cn)) < 0 || !cn[0]) {
+	if (live_cert(n, "datastore-certfile", live.cert, cn, sizeof(cn), NULL) < 0 || !cn[0]) {
 		check_error(r, "cannot read the CN of '%s'", live.cert);
 		return;
 	}
@@ -370,21 +429,21 @@ etcd_cert_expiry(const struct node *n, struct check_result *r)
 		names[1] = "etcd.cacert";
 	}
 	for (size_t i = 0; i < 2; i++) {
-		struct pki_info in;
+		time_t not_after;
 
 		if (!files[i][0])
 			continue;
 		quiet_errors++;
-		int rc = pki_inspect(files[i], NULL, NULL, &in);
+		int rc = live_cert(n, names[i], files[i], NULL, 0, &not_after);
 		quiet_errors--;
 		if (rc < 0) {
 			buf_addf(&bad, "%s%s: %s", bad.len ? "; " : "", names[i], last_error());
 			continue;
 		}
 		seen++;
-		long days = (long)((in.not_after - now) / 86400);
+		long days = (long)((not_after - now) / 86400);
 
-		if (in.not_after <= now)
+		if (not_after <= now)
 			buf_addf(&bad, "%s%s '%s' EXPIRED", bad.len ? "; " : "", names[i],
 			    files[i]);
 		else if (days < PKI_WARN_DAYS)
@@ -392,7 +451,6 @@ etcd_cert_expiry(const struct node *n, struct check_result *r)
 			    names[i], files[i], days);
 		else
 			buf_addf(&ok, "%s%s %ld days", ok.len ? ", " : "", names[i], days);
-		pki_info_free(&in);
 	}
 	if (bad.len)
 		check_fail(r, "%s", bad.s);

@@ -23,11 +23,57 @@
 #include <string.h>
 #include <time.h>
 
+/* etcd would only say "bad certificate": say which and why. */
+static int
+cert_in_time(const char *shown, time_t not_before, time_t not_after)
+{
+	time_t now = time(NULL);
+	int expired = not_after <= now;
+	char when[32];
+	struct tm tm;
+
+	if (!expired && not_before <= now)
+		return 0;
+	gmtime_r(expired ? &not_after : &not_before, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	if (expired)
+		return error("client certificate '%s' expired on %s", shown, when);
+	return error("client certificate '%s' is not valid before %s", shown, when);
+}
+
+static int pem_identity(const struct buf *cb, const char *cshown, const struct buf *kb,
+    const char *kshown, char *cn, size_t cnlen, time_t *nb, time_t *na);
+
+/* The client identity into t: node files through the gate, or local paths; checked. */
+static int
+conn_identity(const struct etcd_conn *o, struct etcd_tls *t)
+{
+	struct pki_info in;
+	time_t nb, na;
+
+	if (o->id_node) {
+		if (etcd_tls_read_node(t, NULL, o->cert, o->key) < 0 ||
+		    pem_identity(&t->cert_pem, t->cert, &t->key_pem, t->key, NULL, 0,
+		    &nb, &na) < 0)
+			return -1;
+		return cert_in_time(t->cert, nb, na);
+	}
+	t->cert = xstrdup(o->cert);
+	t->key = xstrdup(o->key);
+	if (pki_check_pair(o->cert, o->key) < 0 || pki_inspect(o->cert, NULL, NULL, &in) < 0)
+		return -1;
+	nb = in.not_before;
+	na = in.not_after;
+	pki_info_free(&in);
+	return cert_in_time(o->cert, nb, na);
+}
+
 int
 etcd_connect(struct etcd_client *c, struct etcd_conn *o, int need_cert)
 {
+	struct etcd_tls t = { NULL, NULL, NULL, BUF_INIT, BUF_INIT, BUF_INIT };
 	char *urls[ETCD_MAX_ENDPOINTS];
-	int n;
+	int n, r;
 
 	if (!o->endpoints)
 		o->endpoints = config_str("etcd.endpoints", NULL);
@@ -45,37 +91,26 @@ etcd_connect(struct etcd_client *c, struct etcd_conn *o, int need_cert)
 		    "etcd.cacert in k3sguard's config");
 	if (need_cert && (!o->cert || !o->key))
 		return error("no client certificate for etcd: give --cert and --key");
-	if (o->cert && o->key && pki_check_pair(o->cert, o->key) < 0)
-		return -1;
-	if (o->cert) {
-		/* etcd would only say "bad certificate": say which and why */
-		struct pki_info in;
-		time_t now = time(NULL);
-		char when[32];
-
-		if (pki_inspect(o->cert, NULL, NULL, &in) < 0)
-			return -1;
-		int expired = in.not_after <= now, early = in.not_before > now;
-		struct tm tm;
-
-		gmtime_r(expired ? &in.not_after : &in.not_before, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-		pki_info_free(&in);
-		if (expired)
-			return error("client certificate '%s' expired on %s", o->cert, when);
-		if (early)
-			return error("client certificate '%s' is not valid before %s",
-			    o->cert, when);
-	}
+	if (!o->cert != !o->key)
+		return error("a client certificate needs its key and a key its "
+		    "certificate (--cert and --key)");
+	if (o->cert && conn_identity(o, &t) < 0)
+		goto fail;
+	if (!o->ca_node)
+		t.cacert = xstrdup(o->cacert);
+	else if (etcd_tls_read_node(&t, o->cacert, NULL, NULL) < 0)
+		goto fail;
 	if ((n = etcd_parse_endpoints(o->endpoints, urls, ETCD_MAX_ENDPOINTS)) < 0)
-		return -1;
-	int r = etcd_client_init(c, urls, (size_t)n, o->cacert, o->cert, o->key);
-
+		goto fail;
+	r = etcd_client_init_tls(c, urls, (size_t)n, &t);
 	for (int i = 0; i < n; i++)
 		free(urls[i]);
 	if (r == 0 && o->timeout_ms)
 		c->timeout_ms = o->timeout_ms;
 	return r;
+fail:
+	etcd_tls_free(&t);
+	return -1;
 }
 
 int
@@ -260,51 +295,100 @@ etcd_node_file_check(const char *what, const char *path)
 	return 0;
 }
 
-/* A PEM object of a node file, read through the gate. */
-static BIO *
-node_pem(const char *path, struct buf *b)
+static time_t
+asn1_time(const ASN1_TIME *t)
 {
-	if (gate_read(path, 1u << 20, b, NULL) < 0)
-		return NULL;
-	return BIO_new_mem_buf(b->s, (int)b->len);
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!t || !ASN1_TIME_to_tm(t, &tm))
+		return 0;
+	return timegm(&tm);
+}
+
+static X509 *
+pem_x509(const struct buf *pem, const char *shown)
+{
+	BIO *b = BIO_new_mem_buf(pem->s, (int)pem->len);
+	X509 *x;
+
+	if (!b)
+		fatal("out of memory");
+	if (!(x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+		error("'%s' is not a PEM certificate", shown);
+	BIO_free(b);
+	ERR_clear_error();
+	return x;
+}
+
+static void
+x509_info(X509 *x, char *cn, size_t cnlen, time_t *nb, time_t *na)
+{
+	if (cn) {
+		cn[0] = '\0';
+		if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+		    cn, (int)cnlen) < 0)
+			cn[0] = '\0';
+	}
+	if (nb)
+		*nb = asn1_time(X509_get0_notBefore(x));
+	if (na)
+		*na = asn1_time(X509_get0_notAfter(x));
 }
 
 int
-etcd_node_identity(const char *cert, const char *key, char *cn, size_t cnlen)
+etcd_pem_cert(const struct buf *pem, const char *shown, char *cn, size_t cnlen,
+    time_t *not_before, time_t *not_after)
 {
-	struct buf cb = BUF_INIT, kb = BUF_INIT;
-	BIO *cbio = NULL, *kbio = NULL;
+	X509 *x = pem_x509(pem, shown);
+
+	if (!x)
+		return -1;
+	x509_info(x, cn, cnlen, not_before, not_after);
+	X509_free(x);
+	return 0;
+}
+
+/* A certificate and its key, in memory: the key must be the certificate's. */
+static int
+pem_identity(const struct buf *cb, const char *cshown, const struct buf *kb,
+    const char *kshown, char *cn, size_t cnlen, time_t *nb, time_t *na)
+{
+	BIO *kbio = NULL;
 	X509 *x = NULL;
 	EVP_PKEY *pk = NULL;
 	int r = -1;
 
-	if (!(cbio = node_pem(cert, &cb)) || !(kbio = node_pem(key, &kb)))
+	if (!(x = pem_x509(cb, cshown)))
 		goto out;
-	if (!(x = PEM_read_bio_X509(cbio, NULL, NULL, NULL))) {
-		error("'%s' is not a PEM certificate", root_path(cert));
-		goto out;
-	}
+	if (!(kbio = BIO_new_mem_buf(kb->s, (int)kb->len)))
+		fatal("out of memory");
 	if (!(pk = PEM_read_bio_PrivateKey(kbio, NULL, NULL, NULL))) {
-		error("'%s' is not a PEM private key", root_path(key));
+		error("'%s' is not a PEM private key", kshown);
 		goto out;
 	}
 	if (X509_check_private_key(x, pk) != 1) {
-		error("key '%s' does not match certificate '%s'", root_path(key),
-		    root_path(cert));
+		error("key '%s' does not match certificate '%s'", kshown, cshown);
 		goto out;
 	}
-	cn[0] = '\0';
-	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
-	    cn, (int)cnlen) < 0)
-		cn[0] = '\0';
+	x509_info(x, cn, cnlen, nb, na);
 	r = 0;
 out:
 	ERR_clear_error();
 	X509_free(x);
 	EVP_PKEY_free(pk);
-	BIO_free(cbio);
 	BIO_free(kbio);
-	buf_release(&cb);
-	buf_wipe(&kb);
+	return r;
+}
+
+int
+etcd_node_identity(const char *cert, const char *key, char *cn, size_t cnlen)
+{
+	struct etcd_tls t = { NULL, NULL, NULL, BUF_INIT, BUF_INIT, BUF_INIT };
+	int r;
+
+	r = etcd_tls_read_node(&t, NULL, cert, key) < 0 ? -1 :
+	    pem_identity(&t.cert_pem, t.cert, &t.key_pem, t.key, cn, cnlen, NULL, NULL);
+	etcd_tls_free(&t);
 	return r;
 }

@@ -7,6 +7,7 @@
 #define K3SGUARD_ETCD_CLI_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "core/format.h"
 #include "etcd/etcd.h"
@@ -23,9 +24,16 @@
 #define PKI_CA_CERT	"ca.crt"
 #define PKI_CA_KEY	"private/ca.key"
 
+/*
+ * cacert, cert and key are local paths the user typed, except: with ca_node
+ * cacert, with id_node cert and key, are node paths (a node's
+ * datastore-cafile/certfile/keyfile), read through the gate and handed to
+ * curl as blobs, never by path.
+ */
 struct etcd_conn {
 	const char *endpoints, *cacert, *cert, *key;
 	long timeout_ms;
+	int ca_node, id_node;
 };
 
 /*
@@ -70,6 +78,14 @@ int etcd_bytes_eq(const ProtobufCBinaryData *d, const char *s, size_t n);
 int etcd_perm_is_k3s(const Etcdserverpb__Permission *p);
 
 /* --format text|json */
+
+/*
+ * A PEM certificate in memory (shown: its name in messages): its CN into cn
+ * (may be NULL; "" when none) and its validity (each may be NULL).  -1
+ * after error().
+ */
+int etcd_pem_cert(const struct buf *pem, const char *shown, char *cn, size_t cnlen,
+    time_t *not_before, time_t *not_after);
 
 /* An absolute node path to a regular file (followed inside the root); -1 after error(). */
 int etcd_node_file_check(const char *what, const char *path);

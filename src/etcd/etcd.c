@@ -4,9 +4,12 @@
  */
 #include "core/k3sguard.h"
 #include "etcd/etcd.h"
+#include "core/gate.h"
+#include "core/secret.h"
 #include "core/util.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <openssl/ssl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -137,40 +140,122 @@ fail:
 	return -1;
 }
 
+#define TLS_PEM_MAX (256u << 10)	/* a CA bundle, a certificate or a key */
+
+/* A local TLS file the user typed: opened (as curl will), not followed when a link. */
 static int
 readable_file(const char *what, const char *path)
 {
-	if (access(path, R_OK) < 0)
+	int fd = file_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+
+	if (fd < 0)
 		return error_errno("cannot read %s '%s'", what, path);
+	close(fd);
 	return 0;
+}
+
+/* One node file through the gate into pem (the key: secret memory); its shown name into *name. */
+static int
+node_pem_read(const char *path, int secret, struct buf *pem, char **name)
+{
+	struct stat st;
+	int fd, r;
+
+	free(*name);
+	*name = xstrdup(root_path(path));
+	if (!secret)
+		return gate_read(path, TLS_PEM_MAX, pem, NULL);
+	fd = gate_open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return error_errno("cannot open '%s'", *name);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return error("'%s' is not a regular file", *name);
+	}
+	r = secret_read_fd(fd, *name, TLS_PEM_MAX, pem);
+	close(fd);
+	return r;
+}
+
+int
+etcd_tls_read_node(struct etcd_tls *t, const char *ca, const char *cert, const char *key)
+{
+	if (ca && node_pem_read(ca, 0, &t->ca_pem, &t->cacert) < 0)
+		return -1;
+	if (cert && node_pem_read(cert, 0, &t->cert_pem, &t->cert) < 0)
+		return -1;
+	if (key && node_pem_read(key, 1, &t->key_pem, &t->key) < 0)
+		return -1;
+	return 0;
+}
+
+void
+etcd_tls_free(struct etcd_tls *t)
+{
+	free(t->cacert);
+	free(t->cert);
+	free(t->key);
+	buf_release(&t->ca_pem);
+	buf_release(&t->cert_pem);
+	buf_wipe(&t->key_pem);
+	t->cacert = t->cert = t->key = NULL;
 }
 
 int
 etcd_client_init(struct etcd_client *c, char *const *urls, size_t n,
     const char *cacert, const char *cert, const char *key)
 {
+	struct etcd_tls t = { NULL, NULL, NULL, BUF_INIT, BUF_INIT, BUF_INIT };
+
+	t.cacert = cacert ? xstrdup(cacert) : NULL;
+	t.cert = cert ? xstrdup(cert) : NULL;
+	t.key = key ? xstrdup(key) : NULL;
+	return etcd_client_init_tls(c, urls, n, &t);
+}
+
+/* A TLS file: its blob when read from the node, else the local path, checked. */
+static int
+tls_usable(const char *what, const char *path, const struct buf *pem)
+{
+	return pem->len || !path ? 0 : readable_file(what, path);
+}
+
+int
+etcd_client_init_tls(struct etcd_client *c, char *const *urls, size_t n,
+    struct etcd_tls *t)
+{
+	struct etcd_tls *ct = &c->tls;
+
 	memset(c, 0, sizeof(*c));
 	buf_init(&c->last_msg);
-	if (n == 0 || n > ETCD_MAX_ENDPOINTS)
-		return error("need 1 to %d etcd endpoints", ETCD_MAX_ENDPOINTS);
-	if (!cacert)
-		return error("no CA certificate given for etcd (--cacert)");
-	if (!cert != !key)
-		return error("a client certificate needs its key and a key its "
+	*ct = *t;
+	t->cacert = t->cert = t->key = NULL;
+	buf_init(&t->ca_pem);
+	buf_init(&t->cert_pem);
+	buf_init(&t->key_pem);
+	if (n == 0 || n > ETCD_MAX_ENDPOINTS) {
+		error("need 1 to %d etcd endpoints", ETCD_MAX_ENDPOINTS);
+		goto fail;
+	}
+	if (!ct->cacert) {
+		error("no CA certificate given for etcd (--cacert)");
+		goto fail;
+	}
+	if (!ct->cert != !ct->key) {
+		error("a client certificate needs its key and a key its "
 		    "certificate (--cert and --key)");
-	if (readable_file("CA certificate", cacert) < 0 ||
-	    (cert && readable_file("client certificate", cert) < 0) ||
-	    (key && readable_file("client key", key) < 0))
-		return -1;
+		goto fail;
+	}
+	if (tls_usable("CA certificate", ct->cacert, &ct->ca_pem) < 0 ||
+	    tls_usable("client certificate", ct->cert, &ct->cert_pem) < 0 ||
+	    tls_usable("client key", ct->key, &ct->key_pem) < 0)
+		goto fail;
 	curl_setup();
 	for (size_t i = 0; i < n; i++) {
 		c->ep[i].url = xstrdup(urls[i]);
 		buf_init(&c->ep[i].err);
 	}
 	c->nep = n;
-	c->tls.cacert = xstrdup(cacert);
-	c->tls.cert = cert ? xstrdup(cert) : NULL;
-	c->tls.key = key ? xstrdup(key) : NULL;
 	c->connect_timeout_ms = 3000;
 	c->timeout_ms = 5000;
 	c->stream_low_speed_bytes = 1024;
@@ -178,6 +263,10 @@ etcd_client_init(struct etcd_client *c, char *const *urls, size_t n,
 	c->max_msg = GRPC_DEFAULT_MAX_MSG;
 	c->last_code = -1;
 	return 0;
+fail:
+	etcd_tls_free(ct);
+	buf_release(&c->last_msg);
+	return -1;
 }
 
 void
@@ -189,9 +278,7 @@ etcd_client_free(struct etcd_client *c)
 		free(c->ep[i].url);
 		buf_release(&c->ep[i].err);
 	}
-	free(c->tls.cacert);
-	free(c->tls.cert);
-	free(c->tls.key);
+	etcd_tls_free(&c->tls);
 	buf_release(&c->last_msg);
 	memset(c, 0, sizeof(*c));
 }
@@ -342,6 +429,34 @@ endpoint_handle(struct etcd_client *c, size_t i)
 	return e->curl;
 }
 
+/* One TLS file: the blob (no copy: c->tls outlives the handle's use) or the path. */
+static void
+tls_file(CURL *h, CURLoption blobopt, CURLoption pathopt, const char *path,
+    const struct buf *pem)
+{
+	struct curl_blob b = { pem->s, pem->len, CURL_BLOB_NOCOPY };
+
+	/* a blob: no path either (curl_easy_reset brought back the default CA bundle) */
+	curl_easy_setopt(h, pathopt, pem->len ? NULL : path);
+	if (pem->len)
+		curl_easy_setopt(h, blobopt, &b);
+}
+
+static void
+tls_setopt(CURL *h, const struct etcd_tls *t)
+{
+	tls_file(h, CURLOPT_CAINFO_BLOB, CURLOPT_CAINFO, t->cacert, &t->ca_pem);
+	curl_easy_setopt(h, CURLOPT_CAPATH, NULL);	/* our CA only */
+	if (!t->cert)
+		return;
+	tls_file(h, CURLOPT_SSLCERT_BLOB, CURLOPT_SSLCERT, t->cert, &t->cert_pem);
+	tls_file(h, CURLOPT_SSLKEY_BLOB, CURLOPT_SSLKEY, t->key, &t->key_pem);
+	if (t->cert_pem.len)
+		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+	if (t->key_pem.len)
+		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+}
+
 /* Turn a curl failure into one line that says what the user can fix. */
 static void
 describe_curl_error(struct buf *out, CURLcode rc, const char *errbuf,
@@ -462,12 +577,7 @@ set_transport(CURL *h, const struct etcd_client *c, const struct call *k)
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_CAINFO, c->tls.cacert);
-	curl_easy_setopt(h, CURLOPT_CAPATH, NULL);	/* our CA only */
-	if (c->tls.cert) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, c->tls.cert);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, c->tls.key);
-	}
+	tls_setopt(h, &c->tls);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
 	if (k->unary) {
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);

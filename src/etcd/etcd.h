@@ -54,10 +54,19 @@
 
 #define ETCD_MAX_ENDPOINTS	16
 
+/*
+ * The TLS files.  A path the user typed (local) is handed to curl, which
+ * opens it.  A node's file (datastore-cafile/certfile/keyfile) is never
+ * handed to curl by path (curl would follow links out of --root): it is
+ * read through the gate into the *_pem blob (the key into secret memory)
+ * and given to curl as a blob; the path field then holds the name shown in
+ * messages.  A blob is used when it is not empty.
+ */
 struct etcd_tls {
 	char *cacert;		/* PEM: the CA that signed the members' certs */
 	char *cert;		/* client certificate, or NULL (probe without) */
 	char *key;		/* its key */
+	struct buf ca_pem, cert_pem, key_pem;
 };
 
 struct etcd_endpoint {
@@ -100,6 +109,22 @@ int etcd_parse_endpoints(const char *csv, char **urls, size_t max);
 int etcd_client_init(struct etcd_client *c, char *const *urls, size_t n,
     const char *cacert, const char *cert, const char *key);
 void etcd_client_free(struct etcd_client *c);
+
+/*
+ * Read node files (node paths, each may be NULL) through the gate into the
+ * blobs of t (size-capped; the key into secret memory), the shown names
+ * into its path fields.  -1 after error() naming the file.
+ */
+int etcd_tls_read_node(struct etcd_tls *t, const char *ca, const char *cert,
+    const char *key);
+/* Release t (the key wiped). */
+void etcd_tls_free(struct etcd_tls *t);
+/*
+ * etcd_client_init with TLS files already set in *t (paths, blobs, or
+ * both kinds): c takes them over and *t is left empty, also on error.
+ */
+int etcd_client_init_tls(struct etcd_client *c, char *const *urls, size_t n,
+    struct etcd_tls *t);
 
 /* Add an endpoint URL (already validated form); its index, or -1 when full. */
 int etcd_client_add(struct etcd_client *c, const char *url);

@@ -27,7 +27,9 @@
 #include "etcd/etcd-cli.h"
 #include "etcd/etcd-snapshot.h"
 #include "node/node.h"
+#include "core/gate.h"
 #include "core/run.h"
+#include "core/secret.h"
 #include "store/store.h"
 #include "token/token.h"
 #include "token/token-rotate.h"
@@ -42,29 +44,23 @@
 #define KIT_FORMAT 1
 #define BIN_MAX (512u << 20)	/* a k3s binary is ~70 MiB */
 
-/* Copy src to dst (created O_EXCL with mode), sha256 into hex. */
+/*
+ * Hash what fd in (named src in messages) holds and copy it to dst (a
+ * local path in the kit, created O_EXCL with mode; NULL: hash only), the
+ * sha256 into hex.  Closes in.
+ */
 static int
-copy_hash(const char *src, const char *dst, mode_t mode, char hex[65])
+copy_hash_fd(int in, const char *src, const char *dst, mode_t mode, char hex[65])
 {
 	unsigned char buf[65536], md[32];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int in = -1, out = -1, ret = -1;
+	int out = -1, ret = -1;
 	unsigned mdlen = 0;
-	struct stat st;
 	size_t total = 0;
 
 	if (!ctx)
 		fatal("out of memory");
-	in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (in < 0) {
-		error_errno("cannot open '%s'", src);
-		goto out;
-	}
-	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-		error("'%s' is not a regular file", src);
-		goto out;
-	}
-	if (dst && (out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)) < 0) {
+	if (dst && (out = file_open(dst, O_WRONLY | O_CREAT | O_EXCL, mode)) < 0) {
 		error_errno("cannot create '%s'", dst);
 		goto out;
 	}
@@ -99,12 +95,98 @@ copy_hash(const char *src, const char *dst, mode_t mode, char hex[65])
 	}
 	ret = 0;
 out:
-	if (in >= 0)
-		close(in);
+	close(in);
 	if (out >= 0 && close(out) < 0 && ret == 0)
 		ret = error_errno("cannot write '%s'", dst);
 	EVP_MD_CTX_free(ctx);
 	explicit_bzero(buf, sizeof(buf));
+	return ret;
+}
+
+/*
+ * A regular file opened for reading, checked on the fd: a node file through
+ * the gate (node != 0; refused when it has more than one link: its other
+ * name may be a file outside the root), or a local file of the kit.  st
+ * (may be NULL) gets its fstat.  -1 after error().
+ */
+static int
+open_regular(int node, const char *path, struct stat *st)
+{
+	const char *shown = node ? root_path(path) : path;
+	int fl = O_RDONLY | O_NOCTTY | O_NONBLOCK;
+	int fd = node ? gate_open(path, fl | O_NOFOLLOW) : file_open(path, fl, 0);
+	struct stat sb;
+
+	if (!st)
+		st = &sb;
+	if (fd < 0)
+		return error_errno("cannot open '%s'", shown);
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return error("'%s' is not a regular file", shown);
+	}
+	if (node && st->st_nlink > 1) {
+		close(fd);
+		return error("'%s' has %ju links: one may name a file outside the root "
+		    "(refused)", shown, (uintmax_t)st->st_nlink);
+	}
+	return fd;
+}
+
+/* Copy the node file host to dst in the kit (NULL: hash only), sha256 into hex. */
+static int
+copy_node(const char *host, const char *dst, mode_t mode, char hex[65])
+{
+	int fd = open_regular(1, host, NULL);
+
+	return fd < 0 ? -1 : copy_hash_fd(fd, root_path(host), dst, mode, hex);
+}
+
+/* The sha256 of a file of the kit (a local path), after its mode is set. */
+static int
+hash_local(const char *path, mode_t mode, char hex[65])
+{
+	int fd = open_regular(0, path, NULL);
+
+	if (fd < 0)
+		return -1;
+	if (mode && fchmod(fd, mode) < 0) {
+		close(fd);
+		return error_errno("cannot set the mode of '%s'", path);
+	}
+	return copy_hash_fd(fd, path, NULL, 0, hex);
+}
+
+/*
+ * A node path handed to a child program (it opens it by path): under
+ * --root that path names the gate's file only when no component of it is
+ * a link (the gate resolves a link inside the tree, the child on the
+ * host).  So none may be, checked through the gate.  -1 after error().
+ */
+static int
+plain_node_path(const char *node_path)
+{
+	struct buf prefix = BUF_INIT;
+	struct stat st;
+	int ret = 0;
+
+	if (gate_root_is_host())
+		return 0;
+	for (const char *p = node_path; *p && ret == 0; ) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		if (!(len = strcspn(p, "/")))
+			break;
+		buf_addch(&prefix, '/');
+		buf_add(&prefix, p, len);
+		p += len;
+		if (gate_lstat(prefix.s, &st) == 0 && S_ISLNK(st.st_mode))
+			ret = error("'%s' is a symlink: a program run on it would leave the "
+			    "root (refused)", root_path(prefix.s));
+	}
+	buf_release(&prefix);
 	return ret;
 }
 
@@ -139,7 +221,7 @@ kit_add_file(struct kit *k, const char *host)
 	int ret = -1;
 	char *slash;
 
-	if (lstat(root_path(host), &st) < 0) {
+	if (gate_lstat(host, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return error_errno("cannot examine '%s'", root_path(host));
@@ -147,11 +229,8 @@ kit_add_file(struct kit *k, const char *host)
 	if (S_ISLNK(st.st_mode)) {
 		/* a link is recorded, not followed: its target is outside the kit's promise */
 		char target[PATH_MAX];
-		ssize_t l = readlink(root_path(host), target, sizeof(target) - 1);
-
-		if (l < 0)
+		if (gate_readlink(host, target, sizeof(target)) < 0)
 			return error_errno("cannot read link '%s'", root_path(host));
-		target[l] = '\0';
 		if (k->dry) {
 			printf("  record link %s -> %s\n", host, target);
 			return 0;
@@ -171,7 +250,7 @@ kit_add_file(struct kit *k, const char *host)
 	if (mkdir_p(dst.s, 0700) < 0)
 		goto out;
 	*slash = '/';
-	if (copy_hash(root_path(host), dst.s, 0600, hex) < 0)
+	if (copy_node(host, dst.s, 0600, hex) < 0)
 		goto out;
 	json_array_append_new(k->files, json_pack("{s:s, s:s, s:s, s:I, s:I}", "path", host,
 	    "sha256", hex, "mode", mode_str(st.st_mode, m), "uid", (json_int_t)st.st_uid,
@@ -191,7 +270,7 @@ kit_add_tree(struct kit *k, const char *host_dir, int depth)
 
 	if (depth > 8)
 		return error("'%s': nested too deep", host_dir);
-	if (!(d = opendir(root_path(host_dir))))
+	if (!(d = gate_opendir(host_dir)))
 		return errno == ENOENT ? 0 : error_errno("cannot read '%s'", root_path(host_dir));
 	while ((de = readdir(d)) && ret == 0) {
 		char *p;
@@ -200,7 +279,7 @@ kit_add_tree(struct kit *k, const char *host_dir, int depth)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		p = xasprintf("%s/%s", host_dir, de->d_name);
-		if (lstat(root_path(p), &st) == 0 && S_ISDIR(st.st_mode))
+		if (gate_lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
 			ret = kit_add_tree(k, p, depth + 1);
 		else
 			ret = kit_add_file(k, p);
@@ -211,19 +290,73 @@ kit_add_tree(struct kit *k, const char *host_dir, int depth)
 }
 
 /*
+ * The node's sqlite database for sqlite, which opens by path (its -wal,
+ * -shm and -journal too, beside it): the directory is opened through the
+ * gate (resolved inside the root) and sqlite is given
+ * "/proc/self/fd/N/state.db" of that fd.  sqlite's unix VFS reads the /proc
+ * link, the kernel's name of that very directory (no link in it), and opens
+ * the files there; each of them, when present, was first checked below the
+ * same fd: a regular file with one link (not a symlink, which sqlite would
+ * follow out of the root, nor a hard link to a file outside it: sqlite
+ * writes the -shm).  Not a copy through the fd: that is not consistent
+ * while K3s writes (the WAL, a page being written), the reason for the
+ * online backup.  The fd stays open until sqlite is closed.  -1 after
+ * error(), else the fd, the path for sqlite into path.
+ */
+static int
+db_open_dir(const char *node_db, char *path, size_t len)
+{
+	static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+	const char *base;
+	int dfd = gate_open_parent(node_db, &base);
+
+	if (dfd < 0)
+		return error_errno("cannot open the directory of '%s'", root_path(node_db));
+	for (size_t i = 0; i < ARRAY_SIZE(side); i++) {
+		char name[NAME_MAX + 1];
+		struct stat st;
+
+		snprintf(name, sizeof(name), "%s%s", base, side[i]);
+		if (gate_statat(dfd, name, &st) < 0) {
+			if (errno == ENOENT && i > 0)
+				continue;
+			error_errno("cannot examine '%s%s'", root_path(node_db), side[i]);
+			goto fail;
+		}
+		if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+			error("'%s%s' is %s (refused: sqlite would open it by path)",
+			    root_path(node_db), side[i], S_ISREG(st.st_mode) ?
+			    "a file with more than one link" : "not a regular file");
+			goto fail;
+		}
+	}
+	snprintf(path, len, "/proc/self/fd/%d/%s", dfd, base);
+	return dfd;
+fail:
+	close(dfd);
+	return -1;
+}
+
+/*
  * sqlite: the online backup API copies a consistent snapshot page by page
  * while kine keeps writing (retrying on SQLITE_BUSY), WAL contents
  * included; a plain copy of state.db could miss the WAL or tear a page.
+ * node_db is the node path, dst the kit's file (local).
  */
 static int
-sqlite_backup(const char *src, const char *dst)
+sqlite_backup(const char *node_db, const char *dst)
 {
 	sqlite3 *s = NULL, *d = NULL;
 	sqlite3_backup *b;
-	int rc, ret = -1, tries = 0;
+	char src[64 + NAME_MAX];
+	const char *shown = root_path(node_db);
+	int rc, ret = -1, tries = 0, dfd;
 
-	if (sqlite3_open_v2(src, &s, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		error("cannot open sqlite datastore '%s': %s", src, s ? sqlite3_errmsg(s) : "no memory");
+	if ((dfd = db_open_dir(node_db, src, sizeof(src))) < 0)
+		return -1;
+	/* no SQLITE_OPEN_NOFOLLOW: it refuses the /proc link (see db_open_dir) */
+	if (sqlite3_open_v2(src, &s, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		error("cannot open sqlite datastore '%s': %s", shown, s ? sqlite3_errmsg(s) : "no memory");
 		goto out;
 	}
 	if (sqlite3_open_v2(dst, &d, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -232,7 +365,7 @@ sqlite_backup(const char *src, const char *dst)
 		goto out;
 	}
 	if (!(b = sqlite3_backup_init(d, "main", s, "main"))) {
-		error("cannot back up '%s': %s", src, sqlite3_errmsg(d));
+		error("cannot back up '%s': %s", shown, sqlite3_errmsg(d));
 		goto out;
 	}
 	while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY ||
@@ -244,7 +377,7 @@ sqlite_backup(const char *src, const char *dst)
 	}
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE) {
-		error("cannot back up '%s': %s", src, sqlite3_errstr(rc));
+		error("cannot back up '%s': %s", shown, sqlite3_errstr(rc));
 		goto out;
 	}
 	{
@@ -255,7 +388,7 @@ sqlite_backup(const char *src, const char *dst)
 		    sqlite3_step(st) == SQLITE_ROW)
 			res = (const char *)sqlite3_column_text(st, 0);
 		if (!res || strcmp(res, "ok")) {
-			error("backup of '%s' fails its integrity check", src);
+			error("backup of '%s' fails its integrity check", shown);
 			sqlite3_finalize(st);
 			goto out;
 		}
@@ -265,6 +398,7 @@ sqlite_backup(const char *src, const char *dst)
 out:
 	sqlite3_close(s);
 	sqlite3_close(d);
+	close(dfd);
 	return ret;
 }
 
@@ -272,7 +406,7 @@ out:
 static char *
 find_snapshot(const char *dir, const char *name)
 {
-	DIR *d = opendir(dir);
+	DIR *d = file_opendir(dir);
 	struct dirent *de;
 	char *found = NULL;
 
@@ -337,7 +471,7 @@ kit_external_etcd(struct kit *k, json_t *kj)
 	const struct node *n = k->n;
 	const char *ep = node_get(n, "datastore-endpoint");
 	const char *ca = node_get(n, "datastore-cafile");
-	char *cacert = NULL, *cert = NULL, *key = NULL;
+	char *shown_cert = NULL;
 	struct buf dd = BUF_INIT, snap = BUF_INIT, side = BUF_INIT, sj = BUF_INIT;
 	struct etcd_conn conn = { 0 };
 	json_t *sc = NULL, *members, *ds;
@@ -351,26 +485,28 @@ kit_external_etcd(struct kit *k, json_t *kj)
 		    "members); no kit written");
 	if (!k->etcd_cert != !k->etcd_key)
 		return error("--etcd-cert and --etcd-key go together");
-	cacert = xstrdup(root_path(ca));
+	conn.cacert = ca;
+	conn.ca_node = 1;	/* the node's files: through the gate, to curl as blobs */
 	if (k->etcd_cert) {
-		cert = xstrdup(k->etcd_cert);
-		key = xstrdup(k->etcd_key);
+		conn.cert = k->etcd_cert;	/* typed on the command line: local */
+		conn.key = k->etcd_key;
+		shown_cert = xstrdup(k->etcd_cert);
 	} else {
-		const char *c = node_get(n, "datastore-certfile"), *kf = node_get(n, "datastore-keyfile");
-
-		if (!c || !*c || !kf || !*kf) {
+		conn.cert = node_get(n, "datastore-certfile");
+		conn.key = node_get(n, "datastore-keyfile");
+		conn.id_node = 1;
+		if (!conn.cert || !*conn.cert || !conn.key || !*conn.key) {
 			error("external etcd: no client identity: give root's client certificate "
 			    "with --etcd-cert FILE --etcd-key FILE (the node has no "
 			    "datastore-certfile/keyfile); no kit written");
 			goto out;
 		}
-		cert = xstrdup(root_path(c));
-		key = xstrdup(root_path(kf));
+		shown_cert = xstrdup(root_path(conn.cert));
 	}
 	if (k->dry) {
 		printf("  save an encrypted snapshot of the external etcd cluster %s as client %s "
 		    "('k3sguard etcd snapshot save': the Snapshot RPC needs etcd's root role) into "
-		    "KIT/datastore/external-etcd.ksnap with its .ksnap.json sidecar\n", ep, cert);
+		    "KIT/datastore/external-etcd.ksnap with its .ksnap.json sidecar\n", ep, shown_cert);
 		ret = 0;
 		goto out;
 	}
@@ -378,9 +514,6 @@ kit_external_etcd(struct kit *k, json_t *kj)
 	if (mkdir_p(dd.s, 0700) < 0)
 		goto out;
 	conn.endpoints = ep;
-	conn.cacert = cacert;
-	conn.cert = cert;
-	conn.key = key;
 	members = etcd_members(&conn);
 	{
 		struct snap_save_opts so = { .conn = conn, .dir = dd.s, .name = "external-etcd" };
@@ -394,14 +527,14 @@ kit_external_etcd(struct kit *k, json_t *kj)
 		if (strstr(last_error(), "permission denied"))
 			error("external etcd refused the snapshot to '%s' (permission denied): the "
 			    "Snapshot RPC needs etcd's root role; give root's client certificate with "
-			    "--etcd-cert FILE --etcd-key FILE; no kit written", cert);
+			    "--etcd-cert FILE --etcd-key FILE; no kit written", shown_cert);
 		else
 			error("external etcd snapshot: %s; no kit written", last_error());
 		goto out;
 	}
 	buf_addf(&snap, "%s/external-etcd%s", dd.s, SNAP_EXT);
 	buf_addf(&side, "%s.json", snap.s);
-	if (copy_hash(snap.s, NULL, 0, hex) < 0 || copy_hash(side.s, NULL, 0, shex) < 0 ||
+	if (hash_local(snap.s, 0, hex) < 0 || hash_local(side.s, 0, shex) < 0 ||
 	    file_read(side.s, CONFIG_MAX, &sj, NULL) < 0) {
 		json_decref(members);
 		goto out;
@@ -435,9 +568,7 @@ out:
 	buf_release(&snap);
 	buf_release(&side);
 	buf_release(&sj);
-	free(cacert);
-	free(cert);
-	free(key);
+	free(shown_cert);
 	return ret;
 }
 
@@ -462,8 +593,7 @@ kit_datastore(struct kit *k, json_t *kj)
 		if (mkdir_p(dst.s, 0700) < 0)
 			goto out;
 		buf_adds(&dst, "/state.db");
-		if (sqlite_backup(root_path(src), dst.s) < 0 || chmod(dst.s, 0600) < 0 ||
-		    copy_hash(dst.s, NULL, 0, hex) < 0)
+		if (sqlite_backup(src, dst.s) < 0 || hash_local(dst.s, 0600, hex) < 0)
 			goto out;
 		json_object_set_new(kj, "datastore", json_pack("{s:s, s:s, s:s, s:s}", "kind",
 		    "sqlite", "source", src, "file", "datastore/state.db", "sha256", hex));
@@ -481,8 +611,10 @@ kit_datastore(struct kit *k, json_t *kj)
 			    "--data-dir %s\n", n->k3s_bin, n->data_dir);
 			return 0;
 		}
-		if (mkdir_p(dst.s, 0700) < 0)
+		if (plain_node_path(n->data_dir) < 0 || plain_node_path(n->k3s_bin) < 0 ||
+		    mkdir_p(dst.s, 0700) < 0)
 			goto out;
+		/* the child opens these by path: plain_node_path() above */
 		abs_buf(&dd, root_path(n->data_dir));
 		{
 			char bin[PATH_MAX];
@@ -517,7 +649,7 @@ kit_datastore(struct kit *k, json_t *kj)
 			goto out;
 		}
 		buf_addf(&dst, "/%s", snap);
-		if (chmod(dst.s, 0600) < 0 || copy_hash(dst.s, NULL, 0, hex) < 0) {
+		if (hash_local(dst.s, 0600, hex) < 0) {
 			free(snap);
 			goto out;
 		}
@@ -557,9 +689,11 @@ kit_token(const struct node *n, json_t *kj, int dry)
 	struct store_meta meta;
 	const char *path = node_data_path(n, "server/token");
 	json_t *t = json_object();
+	int fd = -1;
 
 	quiet_errors++;
-	if (file_read(root_path(path), TOKEN_MAX, &tok, NULL) < 0 ||
+	if ((fd = open_regular(1, path, NULL)) < 0 ||
+	    secret_read_fd(fd, root_path(path), TOKEN_MAX, &tok) < 0 ||
 	    token_parse(tok.s, tok.len, &ti) < 0) {
 		json_object_set_new(t, "error", json_string(last_error()));
 	} else {
@@ -571,6 +705,8 @@ kit_token(const struct node *n, json_t *kj, int dry)
 			json_object_set_new(t, "store_version", json_null());
 	}
 	quiet_errors--;
+	if (fd >= 0)
+		close(fd);
 	buf_wipe(&tok);
 	if (dry) {
 		json_t *fp = json_object_get(t, "fingerprint"), *v = json_object_get(t, "store_version");
@@ -612,7 +748,7 @@ kit_prepare(const struct node *n, const char *out, const char *etcd_cert, const 
 	if (!n->k3s_version)
 		return error("the installed K3s version is unknown ('%s --version'): a kit must say "
 		    "what it rolls back to", n->k3s_bin);
-	if (lstat(out, &st) == 0)
+	if (path_lstat(out, &st) == 0)
 		return error("'%s' exists: a kit is never written over another", out);
 	if (dry) {
 		printf("would write a rollback kit for K3s %s to %s:\n", n->k3s_version, out);
@@ -641,8 +777,9 @@ kit_prepare(const struct node *n, const char *out, const char *etcd_cert, const 
 		k.dir = xasprintf("%s.k3sguard-%s.tmp", a.s, rh);
 		buf_release(&a);
 	}
-	if (mkdir(k.dir, 0700) < 0) {
-		error_errno("cannot create '%s'", k.dir);
+	/* a fresh random name beside out (a local path) */
+	if (path_lstat(k.dir, &st) == 0 ? error("'%s' exists", k.dir) : errno != ENOENT ?
+	    error_errno("cannot examine '%s'", k.dir) : mkdir_p(k.dir, 0700)) {
 		free(k.dir);
 		return -1;
 	}
@@ -656,7 +793,7 @@ kit_prepare(const struct node *n, const char *out, const char *etcd_cert, const 
 	json_object_set_new(kj, "role", json_string(role_name(n->role)));
 	{
 		char *b = xasprintf("%s/k3s", k.dir);
-		int r = copy_hash(root_path(n->k3s_bin), b, 0700, hex);
+		int r = copy_node(n->k3s_bin, b, 0700, hex);
 
 		free(b);
 		if (r < 0)
@@ -693,7 +830,7 @@ kit_prepare(const struct node *n, const char *out, const char *etcd_cert, const 
 		if (r < 0)
 			goto out;
 	}
-	if (rename(k.dir, out) < 0) {
+	if (file_rename(k.dir, out) < 0) {
 		error_errno("cannot rename '%s' to '%s'", k.dir, out);
 		goto out;
 	}
