@@ -18,6 +18,17 @@ enum {
 	OPT_UNIT_DIR, OPT_K3SGUARD_BIN
 };
 
+
+/* --keep N: how many snapshots to keep, at least one. */
+static long long
+keep_arg(const char *arg)
+{
+	long long n;
+
+	if (parse_num(arg, 1, 100000, &n) < 0)
+		usage_error("--keep '%s' is not a number >= 1", arg);
+	return n;
+}
 static const char save_usage[] =
 "usage: k3sguard etcd snapshot save [connection as root] [--dir DIR] [--name NAME]\n"
 "  Stream a snapshot from a member into DIR/NAME.ksnap (AES-256-GCM chunks,\n"
@@ -156,8 +167,7 @@ snapshot_prune(int argc, char **argv)
 		switch (c) {
 		case OPT_DIR: o.dir = optarg; break;
 		case OPT_KEEP:
-			if (parse_num(optarg, 1, 100000, &o.keep) < 0)
-				usage_error("--keep '%s' is not a number >= 1", optarg);
+			o.keep = keep_arg(optarg);
 			break;
 		case OPT_KEEP_DAYS:
 			if (parse_num(optarg, 0, 36500, &o.keep_days) < 0)
@@ -271,8 +281,7 @@ snapshot_schedule(int argc, char **argv)
 		switch (c) {
 		case OPT_ON_CALENDAR: o.cal = optarg; break;
 		case OPT_KEEP:
-			if (parse_num(optarg, 1, 100000, &o.keep) < 0)
-				usage_error("--keep '%s' is not a number >= 1", optarg);
+			o.keep = keep_arg(optarg);
 			break;
 		case OPT_DIR: o.dir = optarg; break;
 		case OPT_K3SGUARD_BIN: o.bin = optarg; break;
