@@ -467,7 +467,8 @@ enforce(struct watch *w, const char *rel, const struct mentry *b, unsigned what,
 		if (r == 0)
 			r = restore(w, b, 0);
 		act = "restored";
-	} else if (what & (CH_REMOVED | CH_CONTENT)) {
+	} else if (what & (CH_REMOVED | CH_CONTENT | CH_UNREADABLE)) {
+		/* unreadable (a hard link, say): replaced by the locked copy, never changed in place */
 		r = restore(w, b, 0);
 		act = "restored";
 	} else {
