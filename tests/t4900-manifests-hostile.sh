@@ -10,6 +10,7 @@
 # Every `manifests watch` runs under timeout(1): a hang fails.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-manifests.sh"
+. "$(dirname "$0")/lib-canary.sh"
 cd "$TMP" || exit 1
 
 MARK=CANARY-7f3a9c-BYTES
@@ -26,23 +27,6 @@ image() {
 		printf '%s %s\n' "$MARK" "$f" >"$c/$f" || return 1
 	done &&
 	chmod 0600 "$c/keys/manifests.key" && chmod 0644 "$c/file.yaml"
-}
-
-# plant KIND LINK TARGET: LINK becomes an absolute (abs) or relative, climbing
-# (rel) symlink to TARGET, or a hard link (hard) to it.
-plant() {
-	rm -rf "$2" &&
-	case $1 in
-	abs) ln -s "$3" "$2" ;;
-	rel) ln -s "$(realpath -m --relative-to="$(dirname "$2")" "$3")" "$2" ;;
-	hard) ln "$3" "$2" ;;
-	esac
-}
-
-# canary_state DIR: every canary's type, mode, owner, mtime, size and sha256.
-canary_state() {
-	(cd "$1" && find . -printf '%p %y %m %U %G %T@ %s\n' | sort &&
-	    find . -type f -exec sha256sum {} + | sort)
 }
 
 # no_leak ROOT: no $MARK in out/err, nor in a file of ROOT written since the
