@@ -65,9 +65,19 @@ wait_for() {
 # $TMP/NAME.pid (killed at exit); returns once it reported "watching".
 start_watch() {
 	n=$1; shift
-	"$K3SGUARD" manifests watch "$@" >"$TMP/$n.out" 2>"$TMP/$n.err" &
-	echo $! >"$TMP/$n.pid"
+	# under timeout(1): a watcher that hangs is killed and its test fails;
+	# NAME.pid is the watcher's own pid (tests stop and continue it)
+	timeout -k 5 "${WATCH_TIMEOUT:-120}" "$K3SGUARD" manifests watch "$@" \
+	    >"$TMP/$n.out" 2>"$TMP/$n.err" &
 	started $!
+	_wp=
+	for _ in $(seq 1 200); do
+		_wp=$(pgrep -P $! 2>/dev/null) && break
+		sleep 0.01
+	done
+	[ -n "$_wp" ] || return 1
+	echo "$_wp" >"$TMP/$n.pid"
+	started "$_wp"
 	wait_for "$TMP/$n.out" '"event":"watching"' 10
 }
 

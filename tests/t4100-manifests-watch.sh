@@ -13,19 +13,19 @@ M=$(mdir "$R")
 k3sguard manifests lock --root "$R" >/dev/null 2>&1 || exit 1
 
 test_expect_success 'usage and set-up errors' '
-	expect_code 64 k3sguard manifests watch --root "$R" --dry-run 2>err && one_line err &&
-	expect_code 64 k3sguard manifests watch --root "$R" --alert pager:x 2>err && one_line err &&
-	expect_code 64 k3sguard manifests watch --root "$R" --alert alertmanager:ftp://x 2>err &&
-	expect_code 64 k3sguard manifests watch --root "$R" --queue 0 2>err &&
+	expect_code 64 timeout -k 2 30 "$K3SGUARD" manifests watch --root "$R" --dry-run 2>err && one_line err &&
+	expect_code 64 timeout -k 2 30 "$K3SGUARD" manifests watch --root "$R" --alert pager:x 2>err && one_line err &&
+	expect_code 64 timeout -k 2 30 "$K3SGUARD" manifests watch --root "$R" --alert alertmanager:ftp://x 2>err &&
+	expect_code 64 timeout -k 2 30 "$K3SGUARD" manifests watch --root "$R" --queue 0 2>err &&
 	R0=$(mroot nolock) &&
-	expect_code 2 k3sguard manifests watch --root "$R0" 2>err && one_line err &&
+	expect_code 2 timeout -k 2 30 "$K3SGUARD" manifests watch --root "$R0" 2>err && one_line err &&
 	grep -q "no baseline" err
 '
 
 test_expect_success 'a forged baseline is refused (exit 1)' '
 	cp -R "$R" "$TMP/forged" &&
 	sed -i "s/^f 0600 /f 0666 /" "$TMP/forged/var/lib/k3sguard/manifests.lock" &&
-	expect_code 1 k3sguard manifests watch --root "$TMP/forged" 2>err &&
+	expect_code 1 timeout -k 2 30 "$K3SGUARD" manifests watch --root "$TMP/forged" 2>err &&
 	one_line err && grep -q "signature bad" err
 '
 
@@ -65,7 +65,7 @@ test_expect_success '--enforce --dry-run reports and changes nothing' '
 	wait_for dry.out "\"action\":\"would-restore\"" &&
 	grep -q "x: 1" "$M/apps/web.yaml" &&
 	stop_watch dry &&
-	k3sguard manifests watch --help >/dev/null &&
+	timeout -k 2 30 "$K3SGUARD" manifests watch --help >/dev/null &&
 	printf "%s\n" "$WEB" >"$M/apps/web.yaml" && chmod 0600 "$M/apps/web.yaml" &&
 	k3sguard manifests verify --root "$R" >/dev/null
 '

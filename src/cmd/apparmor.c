@@ -6,6 +6,7 @@
  * a kernel decision the operator should take in complain mode first.
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "manifests/apparmor.h"
 #include "cmd/cmd.h"
 #include "node/node.h"
@@ -16,7 +17,8 @@ static const char profile_usage[] =
 "usage: k3sguard apparmor profile [--mode complain|enforce] [--output FILE [--dry-run]]\n"
 "  Print an AppArmor profile for the k3s binary (--k3s-bin, default\n"
 "  /usr/local/bin/k3s) allowing the paths K3s needs; only K3s's packaged files\n"
-"  may be written in server/manifests.  Default mode: complain.\n"
+"  may be written in server/manifests.  Default mode: complain.  An absolute\n"
+"  FILE is a node path (under --root, the tree's); a relative one is local.\n"
 "  Load it with: apparmor_parser -r FILE (then restart K3s).\n";
 
 static int
@@ -79,7 +81,9 @@ cmd_profile(int argc, char **argv)
 		printf("would write the %s-mode profile for '%s' (data dir '%s') to '%s' (mode 0644, %zu bytes)\n",
 		    mode, gopt.k3s_bin, data_dir, output, prof.len);
 	} else {
-		if (file_write_atomic(root_path(output), prof.s, prof.len, 0644) < 0)
+		/* absolute: a node path (the gate); relative: a local file, as typed */
+		if ((output[0] == '/' ? gate_write_atomic(output, prof.s, prof.len, 0644) :
+		    file_write_atomic(output, prof.s, prof.len, 0644)) < 0)
 			goto out;
 		printf("wrote the %s-mode profile for '%s' to '%s'; load it with: apparmor_parser -r %s\n",
 		    mode, gopt.k3s_bin, output, output);

@@ -11,6 +11,7 @@
  */
 #include "core/k3sguard.h"
 #include "cmd/cmd.h"
+#include "core/gate.h"
 #include "core/config.h"
 #include "node/node.h"
 #include "update/update.h"
@@ -302,6 +303,40 @@ out:
 	return ret;
 }
 
+#define KIT_DIR "/var/lib/k3sguard/rollback"
+
+/*
+ * The default kit directory is handed to kit_prepare() as the path shown
+ * under --root; that path names the gate's file only when no component of
+ * it is a link (a link resolves inside the tree for the gate, on the host
+ * for a plain path).  So: no link on the way, checked through the gate.
+ */
+static int
+kit_dir_plain(const char *node_dir)
+{
+	struct buf prefix = BUF_INIT;
+	struct stat st;
+	int ret = 0;
+
+	for (const char *p = node_dir; *p && ret == 0; ) {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (!n)
+			break;
+		buf_addch(&prefix, '/');
+		buf_add(&prefix, p, n);
+		p += n;
+		if (gate_lstat(prefix.s, &st) == 0 && S_ISLNK(st.st_mode))
+			ret = error("'%s' is a symlink: a kit there would not be where it is "
+			    "shown (refused; use --out DIR)", root_path(prefix.s));
+	}
+	buf_release(&prefix);
+	return ret;
+}
+
 static int
 update_prepare(int argc, char **argv)
 {
@@ -358,9 +393,10 @@ update_prepare(int argc, char **argv)
 
 		gmtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-		root_path_buf(&def, "/var/lib/k3sguard/rollback");
-		if (!dry && mkdir_p(def.s, 0700) < 0)
+		if (kit_dir_plain(KIT_DIR) < 0 || (!dry && (gate_mkdir_p(KIT_DIR, 0700) < 0 ||
+		    kit_dir_plain(KIT_DIR) < 0)))
 			goto out;
+		root_path_buf(&def, KIT_DIR);
 		buf_addf(&def, "/%s-%s", n.k3s_version ? n.k3s_version : "unknown", stamp);
 		out = def.s;
 	}

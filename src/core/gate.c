@@ -389,6 +389,43 @@ gate_linkat(int fromfd, const char *from, int tofd, const char *to)
 	if (!one_name(from) || !one_name(to))
 		return -1;
 	return linkat(fromfd, from, tofd, to, 0);
+
+gate_mkdirat(int dirfd, const char *name, mode_t mode)
+{
+	if (!one_name(name))
+		return -1;
+	return mkdirat(dirfd, name, mode & 07777);
+}
+
+int
+gate_symlinkat(const char *target, int dirfd, const char *name)
+{
+	if (!one_name(name))
+		return -1;
+	return symlinkat(target, dirfd, name);
+}
+
+ssize_t
+gate_readlinkat(int dirfd, const char *name, char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!len)
+		return errno = EINVAL, -1;
+	if (!one_name(name))
+		return -1;
+	n = readlinkat(dirfd, name, buf, len - 1);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+int
+gate_renameat(int fromfd, const char *from, int tofd, const char *to)
+{
+	if (!one_name(from) || !one_name(to))
+		return -1;
+	return renameat(fromfd, from, tofd, to);
 }
 
 int

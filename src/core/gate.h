@@ -76,6 +76,11 @@ int gate_statat(int dirfd, const char *name, struct stat *st);
 int gate_unlinkat(int dirfd, const char *name, int flags);
 /* linkat(2) of one name to another in gate directory fds (never following). */
 int gate_linkat(int fromfd, const char *from, int tofd, const char *to);
+/* The same one-name rule for mkdirat, symlinkat, readlinkat (NUL-terminated) and renameat. */
+int gate_mkdirat(int dirfd, const char *name, mode_t mode);
+int gate_symlinkat(const char *target, int dirfd, const char *name);
+ssize_t gate_readlinkat(int dirfd, const char *name, char *buf, size_t len);
+int gate_renameat(int fromfd, const char *from, int tofd, const char *to);
 
 /*
  * Read a whole regular file: refuses a symlink as the last component,

@@ -4,26 +4,25 @@
  * directory matches it.  Quiet: the evidence line is the only output.
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "checks/check.h"
 #include "manifests/manifests.h"
 
 void
 manifests_check_baseline(const struct node *n, struct check_result *r)
 {
-	char *lock = xstrdup(root_path(MANIFESTS_LOCK));
-	char *key = xstrdup(root_path(MANIFESTS_KEY));
-	char *dir = xstrdup(root_path(node_data_path(n, "server/manifests")));
+	const char *lock = MANIFESTS_LOCK, *key = MANIFESTS_KEY;
+	char *dir = xstrdup(node_data_path(n, "server/manifests"));
 	struct mlock l;
 	struct mtree cur;
 	struct mchange *ch = NULL;
 	enum sig_state sig;
-	struct stat st;
 	size_t nch;
 
 	memset(&cur, 0, sizeof(cur));
 	quiet_errors++;
 	clear_error();
-	if (lstat(lock, &st) < 0 && errno == ENOENT) {
+	if (!gate_exists(lock)) {
 		check_fail(r, "no signed baseline at '%s' (k3sguard manifests lock)", MANIFESTS_LOCK);
 		goto out;
 	}
@@ -58,8 +57,6 @@ manifests_check_baseline(const struct node *n, struct check_result *r)
 	mlock_free(&l);
 out:
 	quiet_errors--;
-	free(lock);
-	free(key);
 	free(dir);
 }
 
@@ -76,7 +73,7 @@ find_unit(struct buf *text, struct buf *where)
 		buf_reset(where);
 		buf_addf(where, "%s/%s", dirs[i], WATCH_UNIT);
 		buf_reset(text);
-		if (file_read(root_path(where->s), CONFIG_MAX, text, NULL) == 0)
+		if (gate_read(where->s, CONFIG_MAX, text, NULL) == 0)
 			return where->s;
 	}
 	return NULL;
@@ -87,7 +84,6 @@ manifests_check_watcher(const struct node *n, struct check_result *r)
 {
 	struct buf text = BUF_INIT, where = BUF_INIT, wants = BUF_INIT;
 	const char *unit;
-	struct stat st;
 
 	(void)n;
 	quiet_errors++;
@@ -98,7 +94,7 @@ manifests_check_watcher(const struct node *n, struct check_result *r)
 		check_fail(r, "'%s' does not run 'k3sguard manifests watch'", unit);
 	} else {
 		buf_addf(&wants, "/etc/systemd/system/multi-user.target.wants/%s", WATCH_UNIT);
-		if (lstat(root_path(wants.s), &st) < 0)
+		if (!gate_exists(wants.s))
 			check_fail(r, "'%s' is installed but not enabled (no '%s')", unit, wants.s);
 		else
 			check_pass(r, "'%s' is installed and enabled%s", unit,
@@ -124,7 +120,7 @@ manifests_check_apparmor(const struct node *n, struct check_result *r)
 	buf_addf(&path, "/etc/apparmor.d/%s", name);
 	buf_addf(&want, " %s ", bin);
 	quiet_errors++;
-	if (file_read(root_path(path.s), CONFIG_MAX, &text, NULL) < 0)
+	if (gate_read(path.s, CONFIG_MAX, &text, NULL) < 0)
 		check_fail(r, "no AppArmor profile for '%s' at '%s' (k3sguard apparmor profile)",
 		    bin, path.s);
 	else if (!strstr(text.s, want.s) || !strstr(text.s, "profile "))

@@ -1,111 +1,133 @@
 /*
- * manifests-fs.c: opening and replacing files below a directory fd without
- * ever following a symlink (see manifests.h for the invariants).
+ * manifests-fs.c: opening and replacing files below the manifests
+ * directory without ever following a symlink (see manifests.h for the
+ * invariants).  The directory itself is opened by the gate (inside the
+ * root, the directory not a link); every step below it is one
+ * gate_openat/gate_statat/gate_mkdirat from its parent's fd.
  *
- * Temporary files are dotfiles (".k3sguard-*.tmp"): K3s skips dotfiles, so
- * it can never apply a half-written manifest.
+ * Replacements go through the gate's atomic write, whose temporary files
+ * are dotfiles (".k3sguard-tmp-*"): K3s skips dotfiles, so it can never
+ * apply a half-written manifest.
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "manifests/manifests.h"
 
-#include <linux/openat2.h>
-#include <sys/syscall.h>
-
-static int no_openat2;
-
-/* The per-component fallback for kernels without openat2 (before 5.6). */
-static int
-open_walk(int dirfd, const char *rel, int flags, mode_t mode)
+int
+mdir_open(const char *node_dir)
 {
-	char *copy = xstrdup(rel), *p = copy, *slash;
-	int fd = dup(dirfd), nfd;
+	int fd = gate_open(node_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	struct stat st;
 
-	if (fd < 0) {
-		free(copy);
+	if (fd >= 0)
+		return fd;
+	if (errno == ELOOP || (errno == ENOTDIR && gate_lstat(node_dir, &st) == 0 &&
+	    S_ISLNK(st.st_mode)))
+		return error("'%s' is a symlink (refused)", root_path(node_dir));
+	if (errno == ENOTDIR)
+		return error("'%s' is not a directory", root_path(node_dir));
+	return error_errno("cannot open '%s'", root_path(node_dir));
+}
+
+DIR *
+mt_opendir(int dirfd)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	if (!(d = fdopendir(fd))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	/* a dup shares the offset: an earlier walk of the same fd left it at the end */
+	rewinddir(d);
+	return d;
+}
+
+/* Step into the directory name below fd (closed); the new fd, or -1 with errno. */
+static int
+step_down(int fd, const char *name)
+{
+	int nfd;
+
+	if (!strcmp(name, ".") || !*name)
+		return fd;
+	nfd = gate_openat(fd, name, O_RDONLY | O_DIRECTORY);
+	if (nfd < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
 		return -1;
 	}
+	close(fd);
+	return nfd;
+}
+
+int
+mt_open(int dirfd, const char *rel, int flags)
+{
+	char *copy, *p, *slash;
+	int fd, nfd;
+
+	if ((fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -1;
+	if (!strcmp(rel, "."))
+		return fd;
+	copy = xstrdup(rel);
+	p = copy;
+	/* every component one gate_openat from its parent: no link followed, no ".." */
 	while ((slash = strchr(p, '/'))) {
 		*slash = '\0';
-		if (!strcmp(p, "..")) {
-			errno = EXDEV;
-			goto fail;
-		}
-		nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0)
-			goto fail;
-		close(fd);
-		fd = nfd;
+		if ((fd = step_down(fd, p)) < 0)
+			goto out;
 		p = slash + 1;
 	}
-	if (!strcmp(p, "..")) {
-		errno = EXDEV;
-		goto fail;
-	}
-	nfd = openat(fd, p, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-	close(fd);
-	free(copy);
-	return nfd;
-fail:
+	nfd = gate_openat(fd, p, flags & ~O_CREAT);
 	{
 		int e = errno;
 
 		close(fd);
-		free(copy);
 		errno = e;
 	}
-	return -1;
-}
-
-int
-open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
-{
-	struct open_how how;
-	long fd;
-
-	if (!strcmp(rel, "."))
-		return openat(dirfd, ".", flags | O_CLOEXEC);
-	if (!no_openat2) {
-		memset(&how, 0, sizeof(how));
-		how.flags = (unsigned long long)(flags | O_CLOEXEC | O_NOFOLLOW);
-		how.mode = (flags & O_CREAT) ? mode : 0;
-		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-		fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
-		if (fd >= 0 || errno != ENOSYS)
-			return (int)fd;
-		no_openat2 = 1;
-	}
-	return open_walk(dirfd, rel, flags, mode);
-}
-
-int
-open_dir_nofollow(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0) {
-		struct stat st;
-
-		if (errno == ELOOP || (errno == ENOTDIR && lstat(path, &st) == 0 &&
-		    S_ISLNK(st.st_mode)))
-			return error("'%s' is a symlink (refused)", path);
-		if (errno == ENOTDIR)
-			return error("'%s' is not a directory", path);
-		return error_errno("cannot open '%s'", path);
-	}
+	fd = nfd;
+out:
+	free(copy);
 	return fd;
 }
 
 int
-mkdirs_beneath(int dirfd, const char *rel, mode_t mode)
+mt_parent(int dirfd, const char *rel, const char **base)
+{
+	const char *slash = strrchr(rel, '/');
+	char *parent;
+	int fd;
+
+	*base = slash ? slash + 1 : rel;
+	if (!slash)
+		return fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	parent = xstrndup(rel, (size_t)(slash - rel));
+	fd = mt_open(dirfd, parent, O_RDONLY | O_DIRECTORY);
+	free(parent);
+	return fd;
+}
+
+int
+mt_mkdirs(int dirfd, const char *rel, mode_t mode)
 {
 	char *copy = xstrdup(rel), *p = copy, *slash;
-	int fd = dup(dirfd), nfd, ret = 0;
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0), ret = 0;
 
 	if (fd < 0) {
 		free(copy);
 		return error_errno("dup");
 	}
-	/* one component at a time, each opened O_NOFOLLOW from its parent's fd */
+	/* one component at a time, each opened from its parent's fd, never followed */
 	for (;;) {
 		slash = strchr(p, '/');
 		if (slash)
@@ -115,102 +137,70 @@ mkdirs_beneath(int dirfd, const char *rel, mode_t mode)
 				ret = error("'%s' leaves the directory (refused)", rel);
 				break;
 			}
-			if (mkdirat(fd, p, mode) < 0 && errno != EEXIST) {
+			if (gate_mkdirat(fd, p, mode) < 0 && errno != EEXIST) {
 				ret = error_errno("cannot create directory '%s'", p);
 				break;
 			}
-			nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (nfd < 0) {
+			if ((fd = step_down(fd, p)) < 0) {
 				if (errno == ELOOP || errno == ENOTDIR)
 					ret = error("'%s' in '%s' is a symlink or not a directory (refused)", p, rel);
 				else
 					ret = error_errno("cannot open directory '%s'", p);
 				break;
 			}
-			close(fd);
-			fd = nfd;
 		}
 		if (!slash)
 			break;
 		p = slash + 1;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	free(copy);
 	return ret;
 }
 
 int
-write_beneath(int dirfd, const char *rel, const void *data, size_t len,
+mt_write(const char *node_dir, int dirfd, const char *rel, const void *data, size_t len,
     mode_t mode, uid_t uid, gid_t gid)
 {
-	const char *slash = strrchr(rel, '/');
-	const char *base = slash ? slash + 1 : rel;
-	char *parent = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup(".");
-	struct buf tmp = BUF_INIT;
-	struct stat st;
-	unsigned char rnd[6];
-	char hex[13];
-	int pfd = -1, fd = -1, ret = -1;
+	struct gate_atomic a;
+	struct stat want, got;
+	const char *base;
+	char *node = xasprintf("%s/%s", node_dir, rel);
+	int pfd = -1, ret = -1;
 
-	if (slash && mkdirs_beneath(dirfd, parent, 0700) < 0)
-		goto out;
-	pfd = open_beneath(dirfd, parent, O_RDONLY | O_DIRECTORY, 0);
-	if (pfd < 0) {
-		error_errno("cannot open directory '%s'", parent);
-		goto out;
-	}
-	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
-		error("'%s' is a %s; refusing to replace it", rel, type_str(st.st_mode));
-		goto out;
-	}
-	for (int tries = 0; tries < 16 && fd < 0; tries++) {
-		if (getentropy(rnd, sizeof(rnd)) < 0) {
-			error_errno("getentropy");
+	if (strchr(rel, '/')) {
+		char *parent = xstrndup(rel, (size_t)(strrchr(rel, '/') - rel));
+
+		ret = mt_mkdirs(dirfd, parent, 0700);
+		free(parent);
+		if (ret < 0)
 			goto out;
-		}
-		hex_encode(rnd, sizeof(rnd), hex);
-		buf_reset(&tmp);
-		buf_addf(&tmp, ".k3sguard-%s.tmp", hex);
-		fd = openat(pfd, tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-		if (fd < 0 && errno != EEXIST) {
-			error_errno("cannot create a temporary file for '%s'", rel);
-			goto out;
-		}
+		ret = -1;
 	}
-	if (fd < 0) {
-		error("cannot create a temporary file for '%s'", rel);
+	if ((pfd = mt_parent(dirfd, rel, &base)) < 0) {
+		error_errno("cannot open the directory of '%s'", rel);
 		goto out;
 	}
-	if (fchmod(fd, mode) < 0 || (geteuid() == 0 && fchown(fd, uid, gid) < 0) ||
-	    write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		error_errno("cannot write '%s'", rel);
-		goto unlink;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		error_errno("cannot write '%s'", rel);
-		goto unlink;
-	}
-	fd = -1;
-	if (renameat(pfd, tmp.s, pfd, base) < 0) {
-		error_errno("cannot rename into '%s'", rel);
-		goto unlink;
-	}
-	if (fsync(pfd) < 0) {
-		error_errno("cannot sync the directory of '%s'", rel);
+	if (gate_atomic_begin(&a, node, mode) < 0)
+		goto out;
+	/* the gate's directory is the one walked without links, or nothing is written */
+	if (fstat(pfd, &want) < 0 || fstat(a.dirfd, &got) < 0 ||
+	    want.st_dev != got.st_dev || want.st_ino != got.st_ino) {
+		gate_atomic_abort(&a);
+		error("the directory of '%s' changed while it was written (refused)", rel);
 		goto out;
 	}
-	ret = 0;
-	goto out;
-unlink:
-	unlinkat(pfd, tmp.s, 0);
+	if ((geteuid() == 0 && fchown(a.fd, uid, gid) < 0) || write_all(a.fd, data, len) < 0) {
+		error_errno("cannot write '%s'", rel);
+		gate_atomic_abort(&a);
+		goto out;
+	}
+	ret = gate_atomic_commit(&a);
 out:
-	if (fd >= 0)
-		close(fd);
 	if (pfd >= 0)
 		close(pfd);
-	free(parent);
-	buf_release(&tmp);
+	free(node);
 	return ret;
 }
 

@@ -16,9 +16,12 @@
  *
  * MUST: nothing of a lock is used before its signature verified; a parse
  * error names the file and line; the store checks a blob's hash on every
- * read, so a tampered blob is never restored.
+ * read, so a tampered blob is never restored.  The lock, the key and the
+ * store are node paths: read and written through the gate only; a lock
+ * with more than one link is refused (its other name may be outside).
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "manifests/manifests.h"
 
 #include <openssl/evp.h>
@@ -243,16 +246,22 @@ mlock_read(const char *path, const char *keypath, struct mlock *l, enum sig_stat
 {
 	struct buf text = BUF_INIT;
 	struct stat st;
-	char *sigline, *end;
+	char *sigline, *end, *shown = NULL;
 	size_t body_len;
 	int ret = -1, v;
 
 	memset(l, 0, sizeof(*l));
 	*sig = SIG_MISSING;
-	if (file_read(path, 512u << 20, &text, &st) < 0)
+	if (gate_read(path, 512u << 20, &text, &st) < 0)
 		return -1;
+	path = shown = xstrdup(root_path(path));	/* from here on only shown */
 	if (file_trusted(&st, path) < 0)
 		goto out;
+	if (st.st_nlink != 1) {
+		error("'%s' has %ju hard links; another name of it may be outside the node (refused)",
+		    path, (uintmax_t)st.st_nlink);
+		goto out;
+	}
 	/* the signature is the last line; everything before it is signed */
 	sigline = NULL;
 	if (text.len && text.s[text.len - 1] == '\n') {
@@ -295,6 +304,7 @@ mlock_read(const char *path, const char *keypath, struct mlock *l, enum sig_stat
 	}
 	ret = 0;
 out:
+	free(shown);
 	buf_release(&text);
 	return ret;
 }
@@ -308,14 +318,14 @@ mlock_write(const char *path, const char *keypath, int create, const struct mloc
 
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir_p(dir, 0700) < 0)
+		if (gate_mkdir_p(dir, 0700) < 0)
 			goto out;
 	}
 	mlock_format(l, &text);
 	if (mkey_sign(keypath, create, text.s, text.len, &sig) < 0)
 		goto out;
 	buf_addf(&text, "signature ed25519 %s\n", sig.s);
-	ret = file_write_atomic(path, text.s, text.len, 0600);
+	ret = gate_write_atomic(path, text.s, text.len, 0600);
 out:
 	free(dir);
 	buf_release(&text);
@@ -342,11 +352,11 @@ mstore_get(const char *store, const unsigned char sha[32], struct buf *out)
 
 	blob_path(&p, store, sha);
 	buf_reset(out);
-	if (file_read(p.s, MANIFESTS_FILE_MAX, out, NULL) < 0)
+	if (gate_read(p.s, MANIFESTS_FILE_MAX, out, NULL) < 0)
 		goto out;
 	if (!EVP_Digest(out->s, out->len, got, &len, EVP_sha256(), NULL) || len != 32 ||
 	    memcmp(got, sha, 32)) {
-		error("stored copy '%s' does not match its sha256 (tampered store)", p.s);
+		error("stored copy '%s' does not match its sha256 (tampered store)", root_path(p.s));
 		buf_reset(out);
 		goto out;
 	}
@@ -372,10 +382,10 @@ mstore_put(const char *store, const unsigned char sha[32], const void *data, siz
 	blob_path(&p, store, sha);
 	slash = strrchr(p.s, '/');
 	*slash = '\0';
-	ret = mkdir_p(p.s, 0700);
+	ret = gate_mkdir_p(p.s, 0700);
 	*slash = '/';
 	if (ret == 0)
-		ret = file_write_atomic(p.s, data, len, 0600);
+		ret = gate_write_atomic(p.s, data, len, 0600);
 out:
 	buf_release(&p);
 	buf_release(&old);
@@ -397,13 +407,13 @@ mstore_fill(const char *store, int dirfd, const struct mtree *t)
 
 		if (!S_ISREG(e->mode) || !e->hashed)
 			continue;
-		fd = open_beneath(dirfd, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+		fd = mt_open(dirfd, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 		if (fd < 0) {
 			ret = error_errno("cannot open '%s'", e->path);
 			break;
 		}
 		buf_reset(&data);
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
 		    fd_read_all(fd, e->path, MANIFESTS_FILE_MAX, &data) < 0) {
 			close(fd);
 			ret = error("cannot read '%s' for the content store", e->path);

@@ -1,13 +1,15 @@
 /*
  * manifests-sign.c: the Ed25519 key that signs the manifests lock.
  *
- * The private key is PKCS#8 PEM, created on first use 0600 (O_EXCL temp +
- * rename, see file_write_atomic), refused when group/other can read it or
- * when it is not root's; its bytes are wiped after parsing.  The public key
+ * The private key is PKCS#8 PEM, created on first use 0600 (the gate's
+ * atomic write: O_EXCL temp + rename), refused when group/other can read
+ * it, when it is not root's or has another link; its bytes are wiped after
+ * parsing.  keypath is a node path: every access goes through the gate.  The public key
  * sits beside it as <key>.pub (0644) so a verifier does not need the
  * secret.  The lock never carries a key: a forger cannot bring their own.
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "manifests/manifests.h"
 
 #include <openssl/bio.h>
@@ -16,6 +18,18 @@
 
 #define KEY_MAX 16384u
 
+/* Root's, not writable by others, one link (another name may be outside the node). */
+static int
+key_trusted(const struct stat *st, const char *keypath)
+{
+	if (file_trusted(st, root_path(keypath)) < 0)
+		return -1;
+	if (st->st_nlink != 1)
+		return error("'%s' has %ju hard links; another name of it may be outside the "
+		    "node (refused)", root_path(keypath), (uintmax_t)st->st_nlink);
+	return 0;
+}
+
 static EVP_PKEY *
 load_private(const char *keypath)
 {
@@ -23,12 +37,11 @@ load_private(const char *keypath)
 	struct stat st;
 	EVP_PKEY *k = NULL;
 	BIO *bio = NULL;
-	char m[8];
+	char m[8], *shown = NULL;
 
-	if (file_read(keypath, KEY_MAX, &pem, &st) < 0)
+	if (gate_read(keypath, KEY_MAX, &pem, &st) < 0 || key_trusted(&st, keypath) < 0)
 		goto out;
-	if (file_trusted(&st, keypath) < 0)
-		goto out;
+	keypath = shown = xstrdup(root_path(keypath));	/* from here on only shown */
 	if (st.st_mode & 077) {
 		error("'%s' is readable by group or others (mode %s); it must be 0600",
 		    keypath, mode_str(st.st_mode, m));
@@ -45,6 +58,7 @@ load_private(const char *keypath)
 out:
 	BIO_free(bio);
 	buf_wipe(&pem);
+	free(shown);
 	return k;
 }
 
@@ -65,7 +79,7 @@ create_key(const char *keypath)
 	}
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir_p(dir, 0700) < 0)
+		if (gate_mkdir_p(dir, 0700) < 0)
 			goto out;
 	}
 	if (!PEM_write_bio_PKCS8PrivateKey(priv, k, NULL, NULL, 0, NULL, NULL) ||
@@ -74,14 +88,14 @@ create_key(const char *keypath)
 		goto out;
 	}
 	len = BIO_get_mem_data(priv, &data);
-	if (file_write_atomic(keypath, data, (size_t)len, 0600) < 0)
+	if (gate_write_atomic(keypath, data, (size_t)len, 0600) < 0)
 		goto out;
 	len = BIO_get_mem_data(pub, &data);
 	buf_addf(&pubpath, "%s.pub", keypath);
-	if (file_write_atomic(pubpath.s, data, (size_t)len, 0644) < 0)
+	if (gate_write_atomic(pubpath.s, data, (size_t)len, 0644) < 0)
 		goto out;
 	fprintf(stderr, "%s: created signing key '%s' (public key '%s')\n", progname,
-	    keypath, pubpath.s);
+	    root_path(keypath), root_path(pubpath.s));
 	ret = 0;
 out:
 	EVP_PKEY_free(k);
@@ -103,9 +117,9 @@ mkey_sign(const char *keypath, int create, const void *msg, size_t len, struct b
 	char b64[4 * ((sizeof(sig) + 2) / 3) + 1];
 	int ret = -1;
 
-	if (lstat(keypath, &st) < 0 && errno == ENOENT) {
+	if (gate_lstat(keypath, &st) < 0 && errno == ENOENT) {
 		if (!create)
-			return error("signing key '%s' does not exist", keypath);
+			return error("signing key '%s' does not exist", root_path(keypath));
 		if (create_key(keypath) < 0)
 			return -1;
 	}
@@ -113,7 +127,7 @@ mkey_sign(const char *keypath, int create, const void *msg, size_t len, struct b
 		return -1;
 	if (!(ctx = EVP_MD_CTX_new()) || !EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) ||
 	    !EVP_DigestSign(ctx, sig, &siglen, msg, len) || siglen != 64) {
-		error("cannot sign with '%s'", keypath);
+		error("cannot sign with '%s'", root_path(keypath));
 		goto out;
 	}
 	EVP_EncodeBlock((unsigned char *)b64, sig, (int)siglen);
@@ -134,16 +148,20 @@ load_public(const char *keypath)
 	BIO *bio;
 
 	buf_addf(&pubpath, "%s.pub", keypath);
-	if (lstat(pubpath.s, &st) < 0 && errno == ENOENT) {
+	if (gate_lstat(pubpath.s, &st) < 0 && errno == ENOENT) {
 		/* no .pub: derive it from the private key */
-		if (lstat(keypath, &st) < 0 && errno == ENOENT)
+		if (gate_lstat(keypath, &st) < 0 && errno == ENOENT) {
+			char *pub = xstrdup(root_path(pubpath.s));
+
 			error("no key to verify with: neither '%s' nor '%s' exists",
-			    pubpath.s, keypath);
-		else
+			    pub, root_path(keypath));
+			free(pub);
+		} else {
 			k = load_private(keypath);
+		}
 		goto out;
 	}
-	if (file_read(pubpath.s, KEY_MAX, &pem, &st) < 0 || file_trusted(&st, pubpath.s) < 0)
+	if (gate_read(pubpath.s, KEY_MAX, &pem, &st) < 0 || key_trusted(&st, pubpath.s) < 0)
 		goto out;
 	if (!(bio = BIO_new_mem_buf(pem.s, (int)pem.len)))
 		fatal("out of memory");
@@ -152,7 +170,7 @@ load_public(const char *keypath)
 	if (!k || EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519) {
 		EVP_PKEY_free(k);
 		k = NULL;
-		error("'%s' is not an Ed25519 public key (PEM)", pubpath.s);
+		error("'%s' is not an Ed25519 public key (PEM)", root_path(pubpath.s));
 	}
 out:
 	buf_release(&pem);

@@ -6,15 +6,18 @@
  * MUST refuse, before changing anything, a source holding a symlink, a
  * special file, an oversized file or a name that could leave the
  * directory, and a destination path that goes through a symlink or a
- * non-directory.  Files are written atomically (dotfile temp, fsync,
- * rename), 0600, owned by root; K3s's packaged files are never written or
+ * non-directory.  The source is a LOCAL directory (read as given, not
+ * under --root); the manifests directory, the lock and the store are node
+ * paths, reached through the gate only.  Files are written with the
+ * gate's atomic write (dotfile temp, fsync, rename, fsync of the
+ * directory), 0600, owned by root; K3s's packaged files are never written or
  * removed (a <name>.skip marker from the source is how to switch one off).
  * The new baseline is the old one with the managed entries replaced: what
  * someone else dropped into the directory stays drift.
  */
 #include "core/k3sguard.h"
-#include "cmd/cmd.h"
-#include "manifests/manifests-cli.h"
+#include "core/gate.h"
+#include "manifests/manifests-ops.h"
 
 #include <dirent.h>
 
@@ -75,15 +78,12 @@ read_source(int dfd, const char *from, const char *prefix, struct source *s, int
 {
 	DIR *d;
 	struct dirent *de;
-	int fd2;
 
 	if (depth > 64) {
 		refuse(s, "'%s/%s' is nested too deep", from, prefix);
 		return;
 	}
-	if ((fd2 = dup(dfd)) < 0 || !(d = fdopendir(fd2))) {
-		if (fd2 >= 0)
-			close(fd2);
+	if (!(d = mt_opendir(dfd))) {
 		refuse(s, "cannot read '%s/%s': %s", from, prefix, strerror(errno));
 		return;
 	}
@@ -99,12 +99,12 @@ read_source(int dfd, const char *from, const char *prefix, struct source *s, int
 			s->ignored++;
 		} else if (!manifests_name_ok(rel)) {
 			refuse(s, "source name '%s/%s' is not a plain relative name (refused)", from, rel);
-		} else if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		} else if (gate_statat(dfd, de->d_name, &st) < 0) {
 			refuse(s, "cannot stat '%s/%s': %s", from, rel, strerror(errno));
 		} else if (S_ISLNK(st.st_mode)) {
 			refuse(s, "source '%s/%s' is a symlink (refused)", from, rel);
 		} else if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = gate_openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY);
 
 			if (sub < 0) {
 				refuse(s, "cannot open '%s/%s': %s", from, rel, strerror(errno));
@@ -121,7 +121,7 @@ read_source(int dfd, const char *from, const char *prefix, struct source *s, int
 			    "switch it off with %s.skip, customise it with a HelmChartConfig)\n",
 			    rel, rel);
 		} else {
-			int fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			int fd = gate_openat(dfd, de->d_name, O_RDONLY | O_NONBLOCK);
 			struct sfile *f = sadd(s, rel);
 			unsigned int len = 0;
 
@@ -151,7 +151,7 @@ source_free(struct source *s)
 }
 
 static struct sfile *
-sfind(struct source *s, const char *rel)
+sfind(const struct source *s, const char *rel)
 {
 	struct sfile key = { .rel = (char *)rel };
 
@@ -214,299 +214,324 @@ del_entry(struct mtree *t, const char *rel)
 	mtree_sort(t);
 }
 
-static const char sync_usage[] =
-"usage: k3sguard manifests sync --from DIR [--dry-run] [--prune] [--key FILE] [--lock FILE] [--dir DIR]\n"
-"  Make the manifests directory equal, for the files sync manages, to a\n"
-"  reviewed source DIR (a Git checkout; dotfiles such as .git are ignored):\n"
-"  new and changed files written atomically, 0600 root; with --prune, managed\n"
-"  files gone from DIR are removed.  K3s's packaged files are left alone (a\n"
-"  <name>.skip in DIR switches one off).  Symlinks and names that leave the\n"
-"  directory are refused and nothing is changed.  Then the result is locked.\n"
-"  DIR is read as given (not under --root).  Prints the changes; idempotent.\n";
-
-int
-manifests_sync(int argc, char **argv)
+/*
+ * The source directory: a LOCAL path the user typed (documented as read as
+ * given, not under --root), so not a node path and not the gate's; the
+ * directory itself must not be a link, and read_source() never follows one.
+ */
+static int
+source_open(const char *from)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS, MANIFESTS_PATH_OPTIONS,
-		{ "from", required_argument, NULL, 'f' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "prune", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct mpaths p;
-	struct source src;
-	struct mlock old, nl;
-	struct mtree cur;
-	enum sig_state sig = SIG_MISSING;
-	const char *from = NULL;
-	char *dir = NULL, *lock = NULL, *key = NULL, *store = NULL;
-	int c, dry = 0, prune = 0, sfd = -1, dfd = -1, have_old = 0, ret = EXIT_ERROR;
-	size_t nwrite = 0, nremove = 0, nsame = 0, failed = 0;
+	int fd = open(from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 
-	memset(&src, 0, sizeof(src));
-	memset(&cur, 0, sizeof(cur));
-	memset(&nl, 0, sizeof(nl));
-	buf_init(&src.first_refusal);
-	mpaths_default(&p);
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg) || mpaths_option(&p, c, optarg))
-			continue;
-		switch (c) {
-		case 'f':
-			from = optarg;
-			break;
-		case 'n':
-			dry = 1;
-			break;
-		case 'p':
-			prune = 1;
-			break;
-		case 'h':
-			print_usage_exit(sync_usage);
-		default:
-			bad_option(sync_usage);
-		}
-	}
-	if (optind < argc)
-		usage_error("manifests sync: unexpected argument '%s'", argv[optind]);
-	if (!from)
-		usage_error("manifests sync: --from DIR is required");
-	mpaths_finish(&p);
-	dir = mp_real(p.dir);
-	lock = mp_real(p.lock);
-	key = mp_real(p.key);
-	store = mp_real(mp_store(&p));
+	if (fd >= 0)
+		return fd;
+	if (errno == ELOOP || (errno == ENOTDIR && path_lstat(from, &st) == 0 &&
+	    S_ISLNK(st.st_mode)))
+		return error("'%s' is a symlink (refused)", from);
+	if (errno == ENOTDIR)
+		return error("'%s' is not a directory", from);
+	return error_errno("cannot open '%s'", from);
+}
 
-	/* 1. the source, all of it, before anything is touched */
-	if ((sfd = open_dir_nofollow(from)) < 0)
-		goto out;
-	read_source(sfd, from, "", &src, 0);
-	if (src.refused) {
-		if (src.refused > 1)
-			buf_addf(&src.first_refusal, " (and %zu more)", src.refused - 1);
-		error("%s; nothing changed", src.first_refusal.s);
-		goto out;
-	}
-	qsort(src.f, src.n, sizeof(*src.f), sfile_cmp);
+/* One sync from parse to apply; the steps below fill it in order. */
+struct sync_run {
+	const struct msync_opts *o;
+	const struct mpaths *p;
+	struct source src;
+	struct mlock old, nl;
+	int have_old;
+	struct mtree cur;
+	size_t nwrite, nremove, nsame;
+};
 
-	/* 2. the baseline (it must verify) and the directory as it is */
-	if (lstat(lock, &st) == 0) {
-		if (mlock_read(lock, key, &old, &sig) < 0)
-			goto out;
+/* 1. the source, all of it, before anything is touched */
+static int
+sync_read_source(struct sync_run *r)
+{
+	int sfd = source_open(r->o->from);
+
+	if (sfd < 0)
+		return -1;
+	read_source(sfd, r->o->from, "", &r->src, 0);
+	close(sfd);
+	if (r->src.refused) {
+		if (r->src.refused > 1)
+			buf_addf(&r->src.first_refusal, " (and %zu more)", r->src.refused - 1);
+		return error("%s; nothing changed", r->src.first_refusal.s);
+	}
+	qsort(r->src.f, r->src.n, sizeof(*r->src.f), sfile_cmp);
+	return 0;
+}
+
+/* 2. the baseline (it must verify: 1 when it does not) and the directory as it is */
+static int
+sync_read_node(struct sync_run *r)
+{
+	const struct mpaths *p = r->p;
+	enum sig_state sig = SIG_MISSING;
+	int have_dir;
+
+	if (gate_exists(p->lock)) {
+		if (mlock_read(p->lock, p->key, &r->old, &sig) < 0)
+			return -1;
 		if (sig != SIG_OK) {
-			error("baseline '%s': signature %s; refusing to sync on top of it", p.lock,
+			error("baseline '%s': signature %s; refusing to sync on top of it", p->lock,
 			    sig_state_name(sig));
-			ret = EXIT_FINDINGS;
-			goto out;
+			return 1;
 		}
-		have_old = 1;
+		r->have_old = 1;
 	}
-	if (lstat(dir, &st) < 0 && errno == ENOENT) {
-		if (!dry && mkdir_p(dir, 0700) < 0)
-			goto out;
-		if (dry)
-			printf("+ %s/ (created, 0700)\n", p.dir);
+	have_dir = gate_exists(p->dir);
+	if (!have_dir && r->o->dry) {
+		printf("+ %s/ (created, 0700)\n", p->dir);
+	} else {
+		if (!have_dir && gate_mkdir_p(p->dir, 0700) < 0)
+			return -1;
+		if (mtree_scan(p->dir, &r->cur, 0) < 0)
+			return -1;
 	}
-	if (!(lstat(dir, &st) < 0 && dry)) {
-		if (mtree_scan(dir, &cur, 0) < 0)
-			goto out;
-	}
-	if (!have_old) {
+	if (!r->have_old) {
 		/* first sync: what is there now is the starting point */
-		struct mpaths q = p;
-
-		if (!dry || cur.n) {
-			if (mlock_from_scan(&q, NULL, &old) < 0)
-				goto out;
+		if (!r->o->dry || r->cur.n) {
+			if (mlock_from_scan(p, NULL, &r->old) < 0)
+				return -1;
 		} else {
-			memset(&old, 0, sizeof(old));
+			memset(&r->old, 0, sizeof(r->old));
 		}
-		have_old = 1;
+		r->have_old = 1;
 		printf("no baseline yet: the directory as it is now is the starting point\n");
 	}
+	return 0;
+}
 
-	/* 3. the plan: refuse a destination that goes through a non-directory */
-	for (size_t i = 0; i < src.n; i++) {
-		const struct mentry *e = mtree_find(&cur, src.f[i].rel);
-		const char *blk = dest_blocked(&cur, src.f[i].rel);
+/* 3a. refuse a destination that goes through, or is, something else */
+static int
+plan_check_dest(const struct sync_run *r)
+{
+	for (size_t i = 0; i < r->src.n; i++) {
+		const struct mentry *e = mtree_find(&r->cur, r->src.f[i].rel);
+		const char *blk = dest_blocked(&r->cur, r->src.f[i].rel);
 
-		if (blk) {
-			error("destination '%s/%s' is not a directory (refused); nothing changed",
-			    p.dir, blk);
-			goto out;
-		}
-		if (e && (src.f[i].is_dir ? !S_ISDIR(e->mode) : !S_ISREG(e->mode))) {
-			error("destination '%s/%s' is a %s (refused); nothing changed", p.dir,
-			    src.f[i].rel, type_str(e->mode));
-			goto out;
-		}
+		if (blk)
+			return error("destination '%s/%s' is not a directory (refused); nothing changed",
+			    r->p->dir, blk);
+		if (e && (r->src.f[i].is_dir ? !S_ISDIR(e->mode) : !S_ISREG(e->mode)))
+			return error("destination '%s/%s' is a %s (refused); nothing changed",
+			    r->p->dir, r->src.f[i].rel, type_str(e->mode));
 	}
-	nl.dir = xstrdup(p.dir);
-	nl.k3s_version = manifests_k3s_version();
-	nl.created = utc_now();
-	for (size_t i = 0; i < old.tree.n; i++) {
-		struct mentry *e = mtree_add(&nl.tree, old.tree.e[i].path);
+	return 0;
+}
+
+/* 3b. the new baseline starts as the old one */
+static void
+plan_copy_baseline(struct sync_run *r)
+{
+	r->nl.dir = xstrdup(r->p->dir);
+	r->nl.k3s_version = manifests_k3s_version();
+	r->nl.created = utc_now();
+	for (size_t i = 0; i < r->old.tree.n; i++) {
+		struct mentry *e = mtree_add(&r->nl.tree, r->old.tree.e[i].path);
 		char *path = e->path;
 
-		*e = old.tree.e[i];
+		*e = r->old.tree.e[i];
 		e->path = path;
-		e->target = old.tree.e[i].target ? xstrdup(old.tree.e[i].target) : NULL;
+		e->target = r->old.tree.e[i].target ? xstrdup(r->old.tree.e[i].target) : NULL;
 		e->err = NULL;
 	}
-	mtree_sort(&nl.tree);
-	for (size_t i = 0; i < src.n; i++) {
-		struct sfile *f = &src.f[i];
-		const struct mentry *e = mtree_find(&cur, f->rel);
-		uid_t want_uid = geteuid() == 0 ? 0 : geteuid();
-		char hex[65];
+	mtree_sort(&r->nl.tree);
+}
+
+/* 3c. each source entry: into the new baseline, and said when it is a change */
+static void
+plan_writes(struct sync_run *r)
+{
+	uid_t want_uid = geteuid() == 0 ? 0 : geteuid();
+
+	for (size_t i = 0; i < r->src.n; i++) {
+		struct sfile *f = &r->src.f[i];
+		const struct mentry *e = mtree_find(&r->cur, f->rel);
+		char hex[65], h2[65], m[8];
 
 		if (f->is_dir) {
 			if (!e) {
 				printf("+ %s/ (directory, 0700)\n", f->rel);
-				set_entry(&nl.tree, f->rel, S_IFDIR | 0700, NULL, 0);
-				nwrite++;
-			} else if (!mtree_find(&nl.tree, f->rel)) {
-				set_entry(&nl.tree, f->rel, e->mode, NULL, 0);
+				set_entry(&r->nl.tree, f->rel, S_IFDIR | 0700, NULL, 0);
+				r->nwrite++;
+			} else if (!mtree_find(&r->nl.tree, f->rel)) {
+				set_entry(&r->nl.tree, f->rel, e->mode, NULL, 0);
 			}
 			continue;
 		}
 		hex_encode(f->sha, 32, hex);
-		set_entry(&nl.tree, f->rel, S_IFREG | 0600, f->sha, (long long)f->data.len);
+		set_entry(&r->nl.tree, f->rel, S_IFREG | 0600, f->sha, (long long)f->data.len);
 		if (e && e->hashed && !memcmp(e->sha, f->sha, 32) && (e->mode & 07777) == 0600 &&
 		    e->uid == want_uid) {
-			nsame++;
+			r->nsame++;
 			continue;
 		}
-		nwrite++;
+		r->nwrite++;
 		if (!e) {
 			printf("+ %s (sha256:%.12s, %zu bytes)\n", f->rel, hex, f->data.len);
-		} else {
-			char h2[65], m[8];
-
-			hex_encode(e->sha, 32, h2);
-			if (memcmp(e->sha, f->sha, 32))
-				printf("~ %s: content (sha256:%.12s -> sha256:%.12s)\n", f->rel, h2, hex);
-			else
-				printf("~ %s: mode/owner (%s %u -> 0600 %u)\n", f->rel,
-				    mode_str(e->mode, m), (unsigned)e->uid, (unsigned)want_uid);
-		}
-	}
-	if (prune) {
-		/* deepest first, so a managed directory is emptied before it goes */
-		for (size_t i = old.tree.n; i-- > 0; ) {
-			const struct mentry *o = &old.tree.e[i];
-			const struct mentry *e = mtree_find(&cur, o->path);
-
-			if (!(o->flags & MF_MANAGED) || sfind(&src, o->path) ||
-			    manifests_is_packaged(o->path))
-				continue;
-			del_entry(&nl.tree, o->path);
-			if (!e)
-				continue;
-			nremove++;
-			if (S_ISDIR(e->mode))
-				printf("- %s/ (directory, pruned when empty)\n", o->path);
-			else {
-				const char *b = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
-
-				/* the Addon is named after the basename up to its first dot */
-				printf("- %s (pruned; K3s does not delete what it deployed from it: "
-				    "kubectl -n kube-system delete addon %.*s)\n", o->path,
-				    (int)strcspn(b, "."), b);
-			}
-		}
-	}
-	if (!nwrite && !nremove) {
-		printf("nothing to do: %zu managed file%s already match '%s'\n", nsame,
-		    nsame == 1 ? "" : "s", from);
-		ret = EXIT_OK;
-		goto out;
-	}
-	if (dry) {
-		printf("dry run: would write %zu, remove %zu, leave %zu unchanged, then lock '%s'\n",
-		    nwrite, nremove, nsame, p.lock);
-		ret = EXIT_OK;
-		goto out;
-	}
-
-	/*
-	 * 4. apply: contents into the store, the new (signed) baseline, then the
-	 * files.  A watcher with --enforce picks the lock up and, if it gets
-	 * there first, writes the same contents from the store.
-	 */
-	for (size_t i = 0; i < src.n; i++)
-		if (!src.f[i].is_dir &&
-		    mstore_put(store, src.f[i].sha, src.f[i].data.s, src.f[i].data.len) < 0)
-			goto out;
-	if (mlock_write(lock, key, 1, &nl) < 0)
-		goto out;
-	if ((dfd = open_dir_nofollow(dir)) < 0)
-		goto out;
-	for (size_t i = 0; i < src.n; i++) {
-		struct sfile *f = &src.f[i];
-
-		if (f->is_dir) {
-			if (mkdirs_beneath(dfd, f->rel, 0700) < 0)
-				failed++;
 			continue;
 		}
-		if (write_beneath(dfd, f->rel, f->data.s, f->data.len, 0600, 0, 0) < 0)
-			failed++;
+		hex_encode(e->sha, 32, h2);
+		if (memcmp(e->sha, f->sha, 32))
+			printf("~ %s: content (sha256:%.12s -> sha256:%.12s)\n", f->rel, h2, hex);
+		else
+			printf("~ %s: mode/owner (%s %u -> 0600 %u)\n", f->rel,
+			    mode_str(e->mode, m), (unsigned)e->uid, (unsigned)want_uid);
 	}
-	if (prune) {
-		for (size_t i = old.tree.n; i-- > 0; ) {
-			const struct mentry *o = &old.tree.e[i];
-			const char *slash = strrchr(o->path, '/'), *base;
-			char *parent;
-			int pfd;
-			struct stat pst;
+}
 
-			if (!(o->flags & MF_MANAGED) || sfind(&src, o->path) ||
-			    manifests_is_packaged(o->path) || !mtree_find(&cur, o->path))
-				continue;
-			parent = slash ? xstrndup(o->path, (size_t)(slash - o->path)) : xstrdup(".");
-			base = slash ? slash + 1 : o->path;
-			pfd = open_beneath(dfd, parent, O_RDONLY | O_DIRECTORY, 0);
-			free(parent);
-			if (pfd < 0) {
-				failed++;
-				continue;
-			}
-			if (fstatat(pfd, base, &pst, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    unlinkat(pfd, base, S_ISDIR(pst.st_mode) ? AT_REMOVEDIR : 0) < 0 &&
-			    errno != ENOTEMPTY) {
-				error_errno("cannot remove '%s'", o->path);
-				failed++;
-			}
-			close(pfd);
+/* A managed entry of the old baseline that the source no longer has. */
+static int
+prunable(const struct sync_run *r, const struct mentry *o)
+{
+	return (o->flags & MF_MANAGED) && !sfind(&r->src, o->path) &&
+	    !manifests_is_packaged(o->path);
+}
+
+/* 3d. --prune: deepest first, so a managed directory is emptied before it goes */
+static void
+plan_prune(struct sync_run *r)
+{
+	for (size_t i = r->old.tree.n; i-- > 0; ) {
+		const struct mentry *o = &r->old.tree.e[i];
+		const struct mentry *e = mtree_find(&r->cur, o->path);
+		const char *b;
+
+		if (!prunable(r, o))
+			continue;
+		del_entry(&r->nl.tree, o->path);
+		if (!e)
+			continue;
+		r->nremove++;
+		if (S_ISDIR(e->mode)) {
+			printf("- %s/ (directory, pruned when empty)\n", o->path);
+			continue;
 		}
-		if (fsync(dfd) < 0)
+		b = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
+		/* the Addon is named after the basename up to its first dot */
+		printf("- %s (pruned; K3s does not delete what it deployed from it: "
+		    "kubectl -n kube-system delete addon %.*s)\n", o->path,
+		    (int)strcspn(b, "."), b);
+	}
+}
+
+/* 4b. the files, below the directory's fd, never through a link */
+static size_t
+apply_files(const struct sync_run *r, int dfd)
+{
+	size_t failed = 0;
+
+	for (size_t i = 0; i < r->src.n; i++) {
+		const struct sfile *f = &r->src.f[i];
+
+		if (f->is_dir) {
+			if (mt_mkdirs(dfd, f->rel, 0700) < 0)
+				failed++;
+		} else if (mt_write(r->p->dir, dfd, f->rel, f->data.s, f->data.len, 0600, 0, 0) < 0) {
 			failed++;
+		}
 	}
-	if (failed) {
-		error("%zu change%s could not be made; the baseline describes the wanted state "
-		    "(verify shows what is missing, sync again)", failed, failed == 1 ? "" : "s");
+	return failed;
+}
+
+/* 4c. --prune: remove what the plan said, deepest first */
+static size_t
+apply_prune(const struct sync_run *r, int dfd)
+{
+	size_t failed = 0;
+
+	for (size_t i = r->old.tree.n; i-- > 0; ) {
+		const struct mentry *o = &r->old.tree.e[i];
+		const char *base;
+		struct stat pst;
+		int pfd;
+
+		if (!prunable(r, o) || !mtree_find(&r->cur, o->path))
+			continue;
+		if ((pfd = mt_parent(dfd, o->path, &base)) < 0) {
+			failed++;
+			continue;
+		}
+		if (gate_statat(pfd, base, &pst) == 0 &&
+		    gate_unlinkat(pfd, base, S_ISDIR(pst.st_mode) ? AT_REMOVEDIR : 0) < 0 &&
+		    errno != ENOTEMPTY) {
+			error_errno("cannot remove '%s'", o->path);
+			failed++;
+		}
+		close(pfd);
+	}
+	if (fsync(dfd) < 0)
+		failed++;
+	return failed;
+}
+
+/*
+ * 4. apply: contents into the store, the new (signed) baseline, then the
+ * files.  A watcher with --enforce picks the lock up and, if it gets there
+ * first, writes the same contents from the store.
+ */
+static int
+sync_apply(const struct sync_run *r)
+{
+	size_t failed;
+	int dfd;
+
+	for (size_t i = 0; i < r->src.n; i++)
+		if (!r->src.f[i].is_dir && mstore_put(mp_store(r->p), r->src.f[i].sha,
+		    r->src.f[i].data.s, r->src.f[i].data.len) < 0)
+			return -1;
+	if (mlock_write(r->p->lock, r->p->key, 1, &r->nl) < 0)
+		return -1;
+	if ((dfd = mdir_open(r->p->dir)) < 0)
+		return -1;
+	failed = apply_files(r, dfd);
+	if (r->o->prune)
+		failed += apply_prune(r, dfd);
+	close(dfd);
+	if (failed)
+		return error("%zu change%s could not be made; the baseline describes the wanted "
+		    "state (verify shows what is missing, sync again)", failed,
+		    failed == 1 ? "" : "s");
+	return 0;
+}
+
+int
+manifests_sync(const struct msync_opts *o)
+{
+	struct sync_run r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.p = &o->p;
+	buf_init(&r.src.first_refusal);
+	if ((ret = sync_read_source(&r)) != 0 || (ret = sync_read_node(&r)) != 0 ||
+	    (ret = plan_check_dest(&r)) != 0)
 		goto out;
+	plan_copy_baseline(&r);
+	plan_writes(&r);
+	if (o->prune)
+		plan_prune(&r);
+	if (!r.nwrite && !r.nremove) {
+		printf("nothing to do: %zu managed file%s already match '%s'\n", r.nsame,
+		    r.nsame == 1 ? "" : "s", o->from);
+	} else if (o->dry) {
+		printf("dry run: would write %zu, remove %zu, leave %zu unchanged, then lock '%s'\n",
+		    r.nwrite, r.nremove, r.nsame, r.p->lock);
+	} else if ((ret = sync_apply(&r)) == 0) {
+		printf("synced: %zu written, %zu removed, %zu unchanged; locked %zu entries "
+		    "into '%s'\n", r.nwrite, r.nremove, r.nsame, r.nl.tree.n, r.p->lock);
 	}
-	printf("synced: %zu written, %zu removed, %zu unchanged; locked %zu entries into '%s'\n",
-	    nwrite, nremove, nsame, nl.tree.n, p.lock);
-	ret = EXIT_OK;
 out:
-	if (sfd >= 0)
-		close(sfd);
-	if (dfd >= 0)
-		close(dfd);
-	if (have_old)
-		mlock_free(&old);
-	mlock_free(&nl);
-	mtree_free(&cur);
-	source_free(&src);
-	free(dir);
-	free(lock);
-	free(key);
-	free(store);
+	if (r.have_old)
+		mlock_free(&r.old);
+	mlock_free(&r.nl);
+	mtree_free(&r.cur);
+	source_free(&r.src);
 	return ret;
 }

@@ -11,11 +11,17 @@
  * removed or replaced (its parent is watched too), a new baseline (the
  * lock's directory is watched; a lock whose signature fails is refused and
  * the old baseline kept) and SIGHUP (reload and rescan).
+ *
+ * Every path (directory, lock, key, store, quarantine) is a node path that
+ * reaches a file only through the gate; below the directory every step is
+ * one gate_*at() from its parent's fd, never through a link; inotify
+ * watches are added on the fds the gate returned (/proc/self/fd/N), never
+ * on a path.  A file with more than one link is never changed in place.
  */
 #include "core/k3sguard.h"
-#include "cmd/cmd.h"
+#include "core/gate.h"
 #include "manifests/alert.h"
-#include "manifests/manifests-cli.h"
+#include "manifests/manifests-ops.h"
 
 #include <dirent.h>
 #include <poll.h>
@@ -44,8 +50,8 @@ struct wstate {
 };
 
 struct watch {
-	struct mpaths p;
-	char *dir, *lock, *key, *store, *quar;	/* real paths */
+	struct mpaths p;			/* node paths */
+	const char *store;
 	char *parent, *base;			/* the directory's parent and name */
 	char *lockdir, *lockbase;
 	int enforce, dry;
@@ -240,27 +246,16 @@ add_entry_fields(json_t *a, const struct mentry *old, const struct mentry *cur)
 static int
 parent_fd(struct watch *w, const char *rel, const char **base)
 {
-	const char *slash = strrchr(rel, '/');
-	char *parent;
-	int fd;
-
-	*base = slash ? slash + 1 : rel;
-	if (!slash)
-		return dup(w->rootfd);
-	parent = xstrndup(rel, (size_t)(slash - rel));
-	fd = open_beneath(w->rootfd, parent, O_RDONLY | O_DIRECTORY, 0);
-	free(parent);
-	return fd;
+	return mt_parent(w->rootfd, rel, base);
 }
 
 static int
 remove_tree(int dfd, const char *name)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = gate_openat(dfd, name, O_RDONLY | O_DIRECTORY);
 
 	if (fd >= 0) {
-		int fd2 = dup(fd);
-		DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
+		DIR *d = mt_opendir(fd);
 		struct dirent *de;
 
 		while (d && (de = readdir(d)))
@@ -268,12 +263,31 @@ remove_tree(int dfd, const char *name)
 				remove_tree(fd, de->d_name);
 		if (d)
 			closedir(d);
-		else if (fd2 >= 0)
-			close(fd2);
 		close(fd);
-		return unlinkat(dfd, name, AT_REMOVEDIR);
+		return gate_unlinkat(dfd, name, AT_REMOVEDIR);
 	}
-	return unlinkat(dfd, name, 0);
+	return gate_unlinkat(dfd, name, 0);
+}
+
+/* chmod a quarantined regular file or directory on its fd (nothing else is opened). */
+static void
+quarantine_private(int qfd, const char *name)
+{
+	struct stat st, fst;
+	int fd;
+
+	if (gate_statat(qfd, name, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+		return;
+	fd = gate_openat(qfd, name, S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY :
+	    O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return;
+	/* the inode renamed here, with no other name that could be outside */
+	if (fstat(fd, &fst) == 0 && fst.st_ino == st.st_ino && fst.st_dev == st.st_dev &&
+	    (S_ISDIR(fst.st_mode) || fst.st_nlink == 1) &&
+	    fchmod(fd, S_ISDIR(fst.st_mode) ? 0700 : 0600) < 0)
+		warning("cannot chmod quarantined '%s': %s", name, strerror(errno));
+	close(fd);
 }
 
 /* Move rel out of the tree into the 0700 quarantine; sets *where. */
@@ -286,7 +300,7 @@ quarantine(struct watch *w, const char *rel, struct buf *where)
 	char *t = utc_now();
 	int pfd = -1, qfd = -1, ret = -1;
 
-	if (mkdir_p(w->quar, 0700) < 0 || (qfd = open_dir_nofollow(w->quar)) < 0)
+	if (gate_mkdir_p(w->p.quarantine, 0700) < 0 || (qfd = mdir_open(w->p.quarantine)) < 0)
 		goto out;
 	buf_addf(&name, "%s-%lu-", t, ++seq);
 	for (const char *p = rel; *p; p++)
@@ -295,13 +309,9 @@ quarantine(struct watch *w, const char *rel, struct buf *where)
 		error_errno("cannot open the directory of '%s'", rel);
 		goto out;
 	}
-	if (renameat(pfd, base, qfd, name.s) == 0) {
-		struct stat st;
-
+	if (gate_renameat(pfd, base, qfd, name.s) == 0) {
 		/* the quarantine keeps it private (its directory is 0700 anyway) */
-		if (fstatat(qfd, name.s, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISLNK(st.st_mode) &&
-		    fchmodat(qfd, name.s, S_ISDIR(st.st_mode) ? 0700 : 0600, 0) < 0)
-			warning("cannot chmod quarantined '%s': %s", name.s, strerror(errno));
+		quarantine_private(qfd, name.s);
 		buf_addf(where, "%s/%s", w->p.quarantine, name.s);
 		ret = 0;
 	} else if (errno == EXDEV) {
@@ -339,13 +349,13 @@ restore_parents(struct watch *w, const char *rel, int depth)
 	if (!slash)
 		return 0;
 	parent = xstrndup(rel, (size_t)(slash - rel));
-	fd = open_beneath(w->rootfd, parent, O_RDONLY | O_DIRECTORY, 0);
+	fd = mt_open(w->rootfd, parent, O_RDONLY | O_DIRECTORY);
 	if (fd >= 0) {
 		close(fd);
 	} else if ((pb = mtree_find(&w->bl.tree, parent)) && S_ISDIR(pb->mode)) {
 		ret = restore(w, pb, depth + 1);
 	} else {
-		ret = mkdirs_beneath(w->rootfd, parent, 0700);
+		ret = mt_mkdirs(w->rootfd, parent, 0700);
 	}
 	free(parent);
 	return ret;
@@ -354,25 +364,30 @@ restore_parents(struct watch *w, const char *rel, int depth)
 static int
 fix_attrs(struct watch *w, const struct mentry *b)
 {
-	const char *base;
-	int pfd, ret = 0;
+	struct stat st;
+	int fd, ret = 0;
 
-	if (S_ISLNK(b->mode)) {
-		if ((pfd = parent_fd(w, b->path, &base)) < 0)
-			return error_errno("cannot open the directory of '%s'", b->path);
-		if (geteuid() == 0 && fchownat(pfd, base, b->uid, b->gid, AT_SYMLINK_NOFOLLOW) < 0)
-			ret = error_errno("cannot chown '%s'", b->path);
-		close(pfd);
-		return ret;
-	}
-	pfd = open_beneath(w->rootfd, b->path, O_RDONLY | O_NONBLOCK |
-	    (S_ISDIR(b->mode) ? O_DIRECTORY : 0), 0);
-	if (pfd < 0)
+	/* a link itself: its owner only (AT_EMPTY_PATH on the fd of the link) */
+	fd = mt_open(w->rootfd, b->path, S_ISLNK(b->mode) ? O_PATH :
+	    O_RDONLY | O_NONBLOCK | O_NOCTTY | (S_ISDIR(b->mode) ? O_DIRECTORY : 0));
+	if (fd < 0)
 		return error_errno("cannot open '%s'", b->path);
-	if (fchmod(pfd, b->mode & 07777) < 0 ||
-	    (geteuid() == 0 && fchown(pfd, b->uid, b->gid) < 0))
+	if (fstat(fd, &st) < 0) {
+		ret = error_errno("cannot stat '%s'", b->path);
+	} else if ((st.st_mode & S_IFMT) != (b->mode & S_IFMT)) {
+		ret = error("'%s' is a %s, locked as a %s: not changed", b->path,
+		    type_str(st.st_mode), type_str(b->mode));
+	} else if (S_ISREG(st.st_mode) && st.st_nlink != 1) {
+		ret = error("'%s' has %ju hard links; another name of it may be outside the node "
+		    "(not changed)", b->path, (uintmax_t)st.st_nlink);
+	} else if (S_ISLNK(st.st_mode)) {
+		if (geteuid() == 0 && fchownat(fd, "", b->uid, b->gid, AT_EMPTY_PATH) < 0)
+			ret = error_errno("cannot chown '%s'", b->path);
+	} else if (fchmod(fd, b->mode & 07777) < 0 ||
+	    (geteuid() == 0 && fchown(fd, b->uid, b->gid) < 0)) {
 		ret = error_errno("cannot restore mode and owner of '%s'", b->path);
-	close(pfd);
+	}
+	close(fd);
 	return ret;
 }
 
@@ -392,14 +407,14 @@ restore(struct watch *w, const struct mentry *b, int depth)
 	if (S_ISREG(b->mode)) {
 		if (mstore_get(w->store, b->sha, &data) < 0)
 			goto out;
-		ret = write_beneath(w->rootfd, b->path, data.s, data.len, b->mode & 07777,
+		ret = mt_write(w->p.dir, w->rootfd, b->path, data.s, data.len, b->mode & 07777,
 		    b->uid, b->gid);
 	} else if (S_ISDIR(b->mode)) {
 		if ((pfd = parent_fd(w, b->path, &base)) < 0) {
 			error_errno("cannot open the directory of '%s'", b->path);
 			goto out;
 		}
-		if (mkdirat(pfd, base, 0700) < 0 && errno != EEXIST)
+		if (gate_mkdirat(pfd, base, 0700) < 0 && errno != EEXIST)
 			error_errno("cannot create '%s'", b->path);
 		else
 			ret = fix_attrs(w, b);
@@ -409,8 +424,8 @@ restore(struct watch *w, const struct mentry *b, int depth)
 			error_errno("cannot open the directory of '%s'", b->path);
 			goto out;
 		}
-		unlinkat(pfd, base, 0);
-		if (symlinkat(b->target ? b->target : "", pfd, base) < 0)
+		gate_unlinkat(pfd, base, 0);
+		if (gate_symlinkat(b->target ? b->target : "", pfd, base) < 0)
 			error_errno("cannot create symlink '%s'", b->path);
 		else
 			ret = fix_attrs(w, b);
@@ -452,7 +467,8 @@ enforce(struct watch *w, const char *rel, const struct mentry *b, unsigned what,
 		if (r == 0)
 			r = restore(w, b, 0);
 		act = "restored";
-	} else if (what & (CH_REMOVED | CH_CONTENT)) {
+	} else if (what & (CH_REMOVED | CH_CONTENT | CH_UNREADABLE)) {
+		/* unreadable (a hard link, say): replaced by the locked copy, never changed in place */
 		r = restore(w, b, 0);
 		act = "restored";
 	} else {
@@ -558,7 +574,8 @@ own_temp(const char *rel)
 {
 	const char *b = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
 
-	return starts_with(b, ".k3sguard-", NULL) && ends_with(b, ".tmp");
+	return starts_with(b, ".k3sguard-tmp-", NULL) ||
+	    (starts_with(b, ".k3sguard-", NULL) && ends_with(b, ".tmp"));
 }
 
 static void
@@ -605,13 +622,13 @@ static void
 watch_tree(struct watch *w, const char *rel, int walk_check, int depth)
 {
 	char proc[64];
-	int fd, fd2, wd;
+	int fd, wd;
 	DIR *d;
 	struct dirent *de;
 
 	if (depth > 64)
 		return;
-	fd = open_beneath(w->rootfd, rel, O_RDONLY | O_DIRECTORY, 0);
+	fd = mt_open(w->rootfd, rel, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return;
 	/* by fd: the directory opened, not whatever the path names now */
@@ -622,9 +639,7 @@ watch_tree(struct watch *w, const char *rel, int walk_check, int depth)
 	} else {
 		wd_set(w, wd, rel);
 	}
-	if ((fd2 = dup(fd)) < 0 || !(d = fdopendir(fd2))) {
-		if (fd2 >= 0)
-			close(fd2);
+	if (!(d = mt_opendir(fd))) {
 		close(fd);
 		return;
 	}
@@ -639,7 +654,7 @@ watch_tree(struct watch *w, const char *rel, int walk_check, int depth)
 		if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) {
 			struct stat st;
 
-			if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+			if (gate_statat(fd, de->d_name, &st) == 0 && S_ISDIR(st.st_mode))
 				watch_tree(w, sub, walk_check, depth + 1);
 		}
 		free(sub);
@@ -650,6 +665,68 @@ watch_tree(struct watch *w, const char *rel, int walk_check, int depth)
 
 static int load_baseline(struct watch *w, const char *why);
 static int lock_changed(struct watch *w);
+
+/* An inotify watch on a directory the gate opens: by its fd, never by a path. */
+static int
+watch_node_dir(struct watch *w, const char *node_dir, uint32_t mask)
+{
+	char proc[64];
+	int fd = gate_open(node_dir, O_PATH | O_DIRECTORY), wd, e;
+
+	if (fd < 0)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	wd = inotify_add_watch(w->in, proc, mask);
+	e = errno;
+	close(fd);
+	errno = e;
+	return wd;
+}
+
+/* The directory itself is gone: put it back as locked (with --enforce). */
+static void
+recreate_dir(struct watch *w)
+{
+	const struct mentry *b = mtree_find(&w->bl.tree, ".");
+	const char *base;
+	int pfd;
+
+	if (!b || (pfd = gate_open_parent(w->p.dir, &base)) < 0)
+		return;
+	if (gate_mkdirat(pfd, base, b->mode & 07777) == 0) {
+		quiet_errors++;
+		w->rootfd = mdir_open(w->p.dir);
+		quiet_errors--;
+		info(w, "restored", "recreated '%s'", w->p.dir);
+	}
+	close(pfd);
+}
+
+/* Every entry of a fresh scan observed; what it did not find checked again. */
+static void
+observe_scan(struct watch *w, struct mtree *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct wstate *s = state_get(w, t->e[i].path, 0);
+
+		if (own_temp(t->e[i].path))
+			continue;
+		if (s && s->dirty)
+			s->dirty = 0;	/* checked here */
+		observe(w, t->e[i].path, 1, &t->e[i], 0);
+	}
+	/* what the scan did not find is absent */
+	for (size_t i = 0; i < w->ntab; i++)
+		for (struct wstate *s = w->tab[i]; s; s = s->next)
+			if (s->known && s->present && !mtree_find(t, s->path))
+				mark_dirty(w, s->path, 0);
+	for (size_t i = 0; i < w->bl.tree.n; i++) {
+		struct wstate *s = state_get(w, w->bl.tree.e[i].path, 0);
+
+		if (!mtree_find(t, w->bl.tree.e[i].path) && (!s || !s->known))
+			mark_dirty(w, w->bl.tree.e[i].path, 0);
+	}
+}
 
 /* Everything again: new inotify instance, new watches, a full scan. */
 static void
@@ -667,28 +744,18 @@ full_rescan(struct watch *w)
 	w->in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->in < 0)
 		fatal("inotify_init1: %s", strerror(errno));
-	w->lock_wd = inotify_add_watch(w->in, w->lockdir,
-	    IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR);
-	w->parent_wd = inotify_add_watch(w->in, w->parent,
+	w->lock_wd = watch_node_dir(w, w->lockdir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR);
+	w->parent_wd = watch_node_dir(w, w->parent,
 	    IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR);
 	if (lock_changed(w))
 		load_baseline(w, "lock file replaced");
 	if (w->rootfd >= 0)
 		close(w->rootfd);
 	quiet_errors++;
-	w->rootfd = open_dir_nofollow(w->dir);
+	w->rootfd = mdir_open(w->p.dir);
 	quiet_errors--;
-	if (w->rootfd < 0 && w->enforce && !w->dry) {
-		const struct mentry *b = mtree_find(&w->bl.tree, ".");
-
-		/* the directory itself is gone: put it back as locked */
-		if (b && mkdir(w->dir, b->mode & 07777) == 0) {
-			quiet_errors++;
-			w->rootfd = open_dir_nofollow(w->dir);
-			quiet_errors--;
-			info(w, "restored", "recreated '%s'", w->p.dir);
-		}
-	}
+	if (w->rootfd < 0 && w->enforce && !w->dry)
+		recreate_dir(w);
 	if (w->rootfd < 0) {
 		if (!w->dir_missing_reported) {
 			json_t *a = alert_new(w, "drift", "critical");
@@ -706,28 +773,9 @@ full_rescan(struct watch *w)
 	watch_tree(w, ".", 0, 0);
 	/* the watches are in place: what changes from now on is an event */
 	quiet_errors++;
-	if (mtree_scan(w->dir, &t, 0) == 0) {
+	if (mtree_scan_fd(w->rootfd, root_path(w->p.dir), &t, 0) == 0) {
 		quiet_errors--;
-		for (size_t i = 0; i < t.n; i++) {
-			struct wstate *s = state_get(w, t.e[i].path, 0);
-
-			if (own_temp(t.e[i].path))
-				continue;
-			if (s && s->dirty)
-				s->dirty = 0;	/* checked here */
-			observe(w, t.e[i].path, 1, &t.e[i], 0);
-		}
-		/* what the scan did not find is absent */
-		for (size_t i = 0; i < w->ntab; i++)
-			for (struct wstate *s = w->tab[i]; s; s = s->next)
-				if (s->known && s->present && !mtree_find(&t, s->path))
-					mark_dirty(w, s->path, 0);
-		for (size_t i = 0; i < w->bl.tree.n; i++) {
-			struct wstate *s = state_get(w, w->bl.tree.e[i].path, 0);
-
-			if (!mtree_find(&t, w->bl.tree.e[i].path) && (!s || !s->known))
-				mark_dirty(w, w->bl.tree.e[i].path, 0);
-		}
+		observe_scan(w, &t);
 		mtree_free(&t);
 	} else {
 		quiet_errors--;
@@ -775,9 +823,9 @@ load_baseline(struct watch *w, const char *why)
 
 	quiet_errors++;
 	clear_error();
-	if (lstat(w->lock, &w->lock_st) < 0)
+	if (gate_lstat(w->p.lock, &w->lock_st) < 0)
 		memset(&w->lock_st, 0, sizeof(w->lock_st));
-	if (mlock_read(w->lock, w->key, &l, &sig) < 0 || sig != SIG_OK) {
+	if (mlock_read(w->p.lock, w->p.key, &l, &sig) < 0 || sig != SIG_OK) {
 		json_t *a = alert_new(w, "baseline-rejected", "critical");
 
 		quiet_errors = q;
@@ -807,7 +855,7 @@ lock_changed(struct watch *w)
 {
 	struct stat st;
 
-	if (lstat(w->lock, &st) < 0)
+	if (gate_lstat(w->p.lock, &st) < 0)
 		return 0;
 	return st.st_ino != w->lock_st.st_ino || st.st_dev != w->lock_st.st_dev ||
 	    st.st_size != w->lock_st.st_size || st.st_mtim.tv_sec != w->lock_st.st_mtim.tv_sec ||
@@ -886,211 +934,189 @@ handle_events(struct watch *w)
 	}
 }
 
-static const char watch_usage[] =
-"usage: k3sguard manifests watch [--enforce [--dry-run]] [--alert SINK ...] [--queue N]\n"
-"                                [--key FILE] [--lock FILE] [--dir DIR]\n"
-"  Watch the manifests directory (inotify, the whole tree) and alert on every\n"
-"  change against the signed baseline, as one JSON line per event.\n"
-"  SINK: stdout (default), syslog, exec:CMD [ARGS] (JSON on stdin),\n"
-"        alertmanager:URL (Alertmanager v2 API, POST URL/api/v2/alerts).\n"
-"  --enforce  restore the locked version, quarantine unknown entries into\n"
-"             " MANIFESTS_QUAR " (0700); --dry-run only says so.\n"
-"  --queue N  alerts queued per remote sink (exec, alertmanager) while it is\n"
-"             down or slow (default 1024; the oldest is dropped when full).\n"
-"  SIGHUP reloads the baseline; a new lock file is picked up by itself.\n";
-
-int
-manifests_watch(int argc, char **argv)
+/* The directory's parent and name, and the lock's, for the two extra watches. */
+static void
+split_path(const char *path, char **dir, char **base)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS, MANIFESTS_PATH_OPTIONS,
-		{ "enforce", no_argument, NULL, 'e' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "alert", required_argument, NULL, 'a' },
-		{ "queue", required_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct watch w;
-	const char **specs = NULL;
-	size_t nspecs = 0;
-	long long qmax = 1024;
-	sigset_t mask;
-	int c, sfd = -1, ret = EXIT_ERROR;
 	char *slash;
 
-	memset(&w, 0, sizeof(w));
-	w.rootfd = w.in = w.lock_wd = w.parent_wd = -1;
-	mpaths_default(&w.p);
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg) || mpaths_option(&w.p, c, optarg))
-			continue;
-		switch (c) {
-		case 'e':
-			w.enforce = 1;
-			break;
-		case 'n':
-			w.dry = 1;
-			break;
-		case 'a':
-			specs = xrealloc(specs, (nspecs + 1) * sizeof(*specs));
-			specs[nspecs++] = optarg;
-			break;
-		case 'q':
-			if (parse_num(optarg, 1, 1000000, &qmax) < 0)
-				usage_error("manifests watch: --queue wants a number from 1 to 1000000, not '%s'", optarg);
-			break;
-		case 'h':
-			print_usage_exit(watch_usage);
-		default:
-			bad_option(watch_usage);
-		}
-	}
-	if (optind < argc)
-		usage_error("manifests watch: unexpected argument '%s'", argv[optind]);
-	if (w.dry && !w.enforce)
-		usage_error("manifests watch: --dry-run goes with --enforce (watching changes nothing)");
-	mpaths_finish(&w.p);
-	w.dir = mp_real(w.p.dir);
-	w.lock = mp_real(w.p.lock);
-	w.key = mp_real(w.p.key);
-	w.store = mp_real(mp_store(&w.p));
-	w.quar = mp_real(w.p.quarantine);
-	w.parent = xstrdup(w.dir);
-	while (strlen(w.parent) > 1 && w.parent[strlen(w.parent) - 1] == '/')
-		w.parent[strlen(w.parent) - 1] = '\0';
-	slash = strrchr(w.parent, '/');
-	w.base = xstrdup(slash ? slash + 1 : w.parent);
+	*dir = xstrdup(path);
+	while (strlen(*dir) > 1 && (*dir)[strlen(*dir) - 1] == '/')
+		(*dir)[strlen(*dir) - 1] = '\0';
+	slash = strrchr(*dir, '/');
+	*base = xstrdup(slash ? slash + 1 : *dir);
 	if (slash)
-		*(slash == w.parent ? slash + 1 : slash) = '\0';
-	w.lockdir = xstrdup(w.lock);
-	slash = strrchr(w.lockdir, '/');
-	w.lockbase = xstrdup(slash ? slash + 1 : w.lockdir);
-	if (slash)
-		*(slash == w.lockdir ? slash + 1 : slash) = '\0';
-	if (gethostname(w.host, sizeof(w.host) - 1) < 0)
-		snprintf(w.host, sizeof(w.host), "unknown");
-	w.ntab = 1024;
-	w.tab = xcalloc(w.ntab, sizeof(*w.tab));
+		*(slash == *dir ? slash + 1 : slash) = '\0';
+}
 
-	/* the signals are read from a signalfd; threads started later inherit the mask */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
-		error_errno("cannot set up signal handling");
-		goto out;
-	}
-	if (alert_global_init() < 0)
-		goto out;
-	if (!nspecs && alert_sink_add(&w.sinks, "stdout", (size_t)qmax) < 0)
-		goto out;
-	for (size_t i = 0; i < nspecs; i++)
-		if (alert_sink_add(&w.sinks, specs[i], (size_t)qmax) < 0) {
-			ret = EXIT_USAGE;
-			goto out;
-		}
-	{
-		struct stat st;
-		enum sig_state sig;
+static void
+watch_init(struct watch *w, const struct mwatch_opts *o)
+{
+	memset(w, 0, sizeof(*w));
+	w->rootfd = w->in = w->lock_wd = w->parent_wd = -1;
+	w->p = o->p;
+	w->enforce = o->enforce;
+	w->dry = o->dry;
+	w->store = mp_store(&w->p);
+	split_path(w->p.dir, &w->parent, &w->base);
+	split_path(w->p.lock, &w->lockdir, &w->lockbase);
+	if (gethostname(w->host, sizeof(w->host) - 1) < 0)
+		snprintf(w->host, sizeof(w->host), "unknown");
+	w->ntab = 1024;
+	w->tab = xcalloc(w->ntab, sizeof(*w->tab));
+}
 
-		if (lstat(w.lock, &st) < 0 && errno == ENOENT) {
-			error("no baseline at '%s': run 'k3sguard manifests lock' first", w.p.lock);
-			goto out;
-		}
-		if (lstat(w.lock, &w.lock_st) < 0 || mlock_read(w.lock, w.key, &w.bl, &sig) < 0)
-			goto out;
-		if (sig != SIG_OK) {
-			error("baseline '%s': signature %s; refusing to watch against it",
-			    w.p.lock, sig_state_name(sig));
-			ret = EXIT_FINDINGS;
-			goto out;
-		}
-	}
-	full_rescan(&w);
-	run_dirty(&w, 1);
-	info(&w, "watching", "%zu entries in the baseline, enforce %s", w.bl.tree.n,
-	    w.enforce ? (w.dry ? "dry-run" : "on") : "off");
-
-	for (;;) {
-		struct pollfd pfd[2];
-		long long due = next_due(&w), now = now_ms();
-		int timeout = due < 0 ? -1 : (due > now ? (int)(due - now) : 0);
-
-		if (w.rescan)
-			timeout = 0;
-		if (w.rootfd < 0 && timeout < 0)
-			timeout = 1000;	/* the directory may come back */
-		pfd[0].fd = w.in;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = sfd;
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
-			error_errno("poll");
-			break;
-		}
-		if (pfd[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			int stop = 0;
-
-			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
-					if (load_baseline(&w, "SIGHUP") == 0)
-						w.rescan = 1;
-				} else {
-					stop = 1;
-				}
-			}
-			if (stop) {
-				info(&w, "stopping", "signal received");
-				ret = EXIT_OK;
-				break;
-			}
-		}
-		if (pfd[0].revents & POLLIN)
-			handle_events(&w);
-		run_dirty(&w, 0);
-		if (w.rescan || (w.rootfd < 0 && timeout == 1000)) {
-			full_rescan(&w);
-			run_dirty(&w, 1);
-		}
-	}
-out:
-	alert_sinks_stop(&w.sinks, 2000);
-	if (sfd >= 0)
-		close(sfd);
-	if (w.in >= 0)
-		close(w.in);
-	if (w.rootfd >= 0)
-		close(w.rootfd);
-	for (size_t i = 0; i < w.nwd; i++)
-		free(w.wdpath[i]);
-	free(w.wdpath);
-	for (size_t i = 0; i < w.ntab; i++) {
+static void
+watch_free(struct watch *w)
+{
+	alert_sinks_stop(&w->sinks, 2000);
+	if (w->in >= 0)
+		close(w->in);
+	if (w->rootfd >= 0)
+		close(w->rootfd);
+	for (size_t i = 0; i < w->nwd; i++)
+		free(w->wdpath[i]);
+	free(w->wdpath);
+	for (size_t i = 0; i < w->ntab; i++) {
 		struct wstate *s, *nx;
 
-		for (s = w.tab[i]; s; s = nx) {
+		for (s = w->tab[i]; s; s = nx) {
 			nx = s->next;
 			entry_clear(&s->e);
 			free(s->path);
 			free(s);
 		}
 	}
-	free(w.tab);
-	free(w.dirty);
-	mlock_free(&w.bl);
-	free(specs);
-	free(w.dir);
-	free(w.lock);
-	free(w.key);
-	free(w.store);
-	free(w.quar);
-	free(w.parent);
-	free(w.base);
-	free(w.lockdir);
-	free(w.lockbase);
+	free(w->tab);
+	free(w->dirty);
+	mlock_free(&w->bl);
+	free(w->parent);
+	free(w->base);
+	free(w->lockdir);
+	free(w->lockbase);
+}
+
+/* The signals are read from a signalfd; threads started later inherit the mask. */
+static int
+signals_open(void)
+{
+	sigset_t mask;
+	int sfd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		return error_errno("cannot set up signal handling");
+	return sfd;
+}
+
+/* -2 for a bad sink spec (a usage error) */
+static int
+sinks_start(struct watch *w, const struct mwatch_opts *o)
+{
+	size_t qmax = o->queue ? o->queue : 1024;
+
+	if (alert_global_init() < 0)
+		return -1;
+	if (!o->nalerts && alert_sink_add(&w->sinks, "stdout", qmax) < 0)
+		return -1;
+	for (size_t i = 0; i < o->nalerts; i++)
+		if (alert_sink_add(&w->sinks, o->alerts[i], qmax) < 0)
+			return -2;
+	return 0;
+}
+
+/* The baseline to start with: it must exist and verify (1 when it does not). */
+static int
+first_baseline(struct watch *w)
+{
+	enum sig_state sig;
+
+	if (!gate_exists(w->p.lock))
+		return error("no baseline at '%s': run 'k3sguard manifests lock' first", w->p.lock);
+	if (gate_lstat(w->p.lock, &w->lock_st) < 0 ||
+	    mlock_read(w->p.lock, w->p.key, &w->bl, &sig) < 0)
+		return -1;
+	if (sig != SIG_OK) {
+		error("baseline '%s': signature %s; refusing to watch against it",
+		    w->p.lock, sig_state_name(sig));
+		return 1;
+	}
+	return 0;
+}
+
+/* Read the signalfd: 1 when asked to stop. */
+static int
+read_signals(struct watch *w, int sfd)
+{
+	struct signalfd_siginfo si;
+	int stop = 0;
+
+	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo != SIGHUP)
+			stop = 1;
+		else if (load_baseline(w, "SIGHUP") == 0)
+			w->rescan = 1;
+	}
+	return stop;
+}
+
+/* Events, due checks and rescans until a signal says stop (0) or poll fails (-1). */
+static int
+watch_loop(struct watch *w, int sfd)
+{
+	for (;;) {
+		struct pollfd pfd[2];
+		long long due = next_due(w), now = now_ms();
+		int timeout = due < 0 ? -1 : (due > now ? (int)(due - now) : 0);
+
+		if (w->rescan)
+			timeout = 0;
+		if (w->rootfd < 0 && timeout < 0)
+			timeout = 1000;	/* the directory may come back */
+		pfd[0].fd = w->in;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sfd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+			return error_errno("poll");
+		if ((pfd[1].revents & POLLIN) && read_signals(w, sfd)) {
+			info(w, "stopping", "signal received");
+			return 0;
+		}
+		if (pfd[0].revents & POLLIN)
+			handle_events(w);
+		run_dirty(w, 0);
+		if (w->rescan || (w->rootfd < 0 && timeout == 1000)) {
+			full_rescan(w);
+			run_dirty(w, 1);
+		}
+	}
+}
+
+int
+manifests_watch(const struct mwatch_opts *o)
+{
+	struct watch w;
+	int sfd, ret;
+
+	watch_init(&w, o);
+	if ((sfd = signals_open()) < 0) {
+		watch_free(&w);
+		return -1;
+	}
+	if ((ret = sinks_start(&w, o)) == 0 && (ret = first_baseline(&w)) == 0) {
+		full_rescan(&w);
+		run_dirty(&w, 1);
+		info(&w, "watching", "%zu entries in the baseline, enforce %s", w.bl.tree.n,
+		    w.enforce ? (w.dry ? "dry-run" : "on") : "off");
+		ret = watch_loop(&w, sfd);
+	}
+	watch_free(&w);
+	close(sfd);
 	return ret;
 }

@@ -1,10 +1,11 @@
 /*
  * manifests.c: scanning the auto-deploy directory and comparing two scans.
  * See manifests.h for the invariants.  Hashing runs on one pthread per core:
- * the walk (cheap: readdir + fstatat) is sequential, the reads and sha256
+ * the walk (cheap: readdir + gate_statat) is sequential, the reads and sha256
  * of regular files are shared out by an atomic counter.
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "manifests/manifests.h"
 #include "node/node.h"
 
@@ -134,15 +135,12 @@ walk(int dfd, const char *prefix, struct mtree *t, int depth)
 {
 	DIR *d;
 	struct dirent *de;
-	int fd2, ret = 0;
+	int ret = 0;
 
 	if (depth > WALK_MAX_DEPTH)
 		return error("'%s' is nested more than %d deep", prefix, WALK_MAX_DEPTH);
-	if ((fd2 = dup(dfd)) < 0 || !(d = fdopendir(fd2))) {
-		if (fd2 >= 0)
-			close(fd2);
+	if (!(d = mt_opendir(dfd)))
 		return error_errno("cannot read directory '%s'", prefix);
-	}
 	while ((errno = 0, de = readdir(d))) {
 		struct stat st;
 		struct mentry *e;
@@ -158,7 +156,7 @@ walk(int dfd, const char *prefix, struct mtree *t, int depth)
 		rel = strcmp(prefix, ".") ? xasprintf("%s/%s", prefix, de->d_name)
 		    : xstrdup(de->d_name);
 		e = mtree_add(t, rel);
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (gate_statat(dfd, de->d_name, &st) < 0) {
 			/* vanished between readdir and stat: not there */
 			if (errno == ENOENT) {
 				free(e->path);
@@ -172,16 +170,14 @@ walk(int dfd, const char *prefix, struct mtree *t, int depth)
 		fill_stat(e, &st);
 		if (S_ISLNK(st.st_mode)) {
 			char tgt[PATH_MAX];
-			ssize_t n = readlinkat(dfd, de->d_name, tgt, sizeof(tgt) - 1);
+			ssize_t n = gate_readlinkat(dfd, de->d_name, tgt, sizeof(tgt));
 
 			if (n >= 0) {
-				tgt[n] = '\0';
 				e->target = xstrdup(tgt);
 				e->size = n;
 			}
 		} else if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dfd, de->d_name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = gate_openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY);
 
 			if (sub < 0) {
 				e->err = xasprintf("cannot open: %s", strerror(errno));
@@ -232,7 +228,7 @@ static void
 hash_entry(int dirfd, struct mentry *e, unsigned char *chunk, EVP_MD_CTX *ctx)
 {
 	struct stat st;
-	int fd = open_beneath(dirfd, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	int fd = mt_open(dirfd, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0) {
 		if (errno == ENOENT) {
@@ -246,6 +242,10 @@ hash_entry(int dirfd, struct mentry *e, unsigned char *chunk, EVP_MD_CTX *ctx)
 		e->err = xasprintf("cannot stat: %s", strerror(errno));
 	} else if (!S_ISREG(st.st_mode)) {
 		e->err = xstrdup("replaced during the scan");
+	} else if (st.st_nlink != 1) {
+		fill_stat(e, &st);
+		e->err = xasprintf("has %ju hard links; another name of it may be outside the "
+		    "node (not read)", (uintmax_t)st.st_nlink);
 	} else {
 		/* describe the inode that was hashed, not the one walked */
 		fill_stat(e, &st);
@@ -271,37 +271,26 @@ mentry_stat_hash(int dirfd, const char *rel, struct mentry *e)
 	free(e->err);
 	e->target = e->err = NULL;
 	e->hashed = 0;
-	if (strcmp(rel, ".") && strchr(rel, '/')) {
-		char *parent = xstrndup(rel, (size_t)(strrchr(rel, '/') - rel));
-		int pfd = open_beneath(dirfd, parent, O_RDONLY | O_DIRECTORY, 0);
+	if (!strcmp(rel, ".")) {
+		if (fstat(dirfd, &st) < 0)
+			ret = -1;
+	} else {
+		const char *base;
+		int pfd = mt_parent(dirfd, rel, &base);
 
-		free(parent);
 		if (pfd < 0) {
 			ret = -1;
 			goto out;
 		}
-		if (fstatat(pfd, strrchr(rel, '/') + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (gate_statat(pfd, base, &st) < 0) {
 			ret = -1;
-		else if (S_ISLNK(st.st_mode)) {
+		} else if (S_ISLNK(st.st_mode)) {
 			char tgt[PATH_MAX];
-			ssize_t n = readlinkat(pfd, strrchr(rel, '/') + 1, tgt, sizeof(tgt) - 1);
 
-			if (n >= 0) {
-				tgt[n] = '\0';
+			if (gate_readlinkat(pfd, base, tgt, sizeof(tgt)) >= 0)
 				e->target = xstrdup(tgt);
-			}
 		}
 		close(pfd);
-	} else if (fstatat(dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		ret = -1;
-	} else if (S_ISLNK(st.st_mode)) {
-		char tgt[PATH_MAX];
-		ssize_t n = readlinkat(dirfd, rel, tgt, sizeof(tgt) - 1);
-
-		if (n >= 0) {
-			tgt[n] = '\0';
-			e->target = xstrdup(tgt);
-		}
 	}
 	if (ret < 0)
 		goto out;
@@ -347,23 +336,31 @@ hash_worker(void *arg)
 int
 mtree_scan(const char *dir, struct mtree *t, int threads)
 {
+	int dfd, ret;
+
+	memset(t, 0, sizeof(*t));
+	if ((dfd = mdir_open(dir)) < 0)
+		return -1;
+	ret = mtree_scan_fd(dfd, root_path(dir), t, threads);
+	close(dfd);
+	return ret;
+}
+
+int
+mtree_scan_fd(int dfd, const char *shown, struct mtree *t, int threads)
+{
 	struct hash_job job;
 	pthread_t tid[64];
 	struct stat st;
 	struct mentry *root;
-	int dfd, nt = 0;
+	int nt = 0;
 
 	memset(t, 0, sizeof(*t));
-	if ((dfd = open_dir_nofollow(dir)) < 0)
-		return -1;
-	if (fstat(dfd, &st) < 0) {
-		close(dfd);
-		return error_errno("cannot stat '%s'", dir);
-	}
+	if (fstat(dfd, &st) < 0)
+		return error_errno("cannot stat '%s'", shown);
 	root = mtree_add(t, ".");
 	fill_stat(root, &st);
 	if (walk(dfd, ".", t, 0) < 0) {
-		close(dfd);
 		mtree_free(t);
 		return -1;
 	}
@@ -388,7 +385,6 @@ mtree_scan(const char *dir, struct mtree *t, int threads)
 	hash_worker(&job);
 	for (int i = 0; i < nt; i++)
 		pthread_join(tid[i], NULL);
-	close(dfd);
 	return 0;
 }
 

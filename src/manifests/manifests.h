@@ -4,10 +4,14 @@
  * between the two.
  *
  * Invariants kept by the code behind this header:
- *  - a scan MUST NOT follow a symlink anywhere below the directory: every
- *    open is relative to the directory's fd and refuses symlinks in every
- *    component (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, O_NOFOLLOW
- *    where openat2 is missing); a symlink is recorded as one, never entered;
+ *  - every path here (directory, lock, key, store, quarantine) is a node
+ *    path: it reaches a file only through the gate (core/gate.h);
+ *  - a scan MUST NOT follow a symlink anywhere below the directory: the
+ *    directory is opened by the gate, every entry below it one
+ *    gate_openat/gate_statat from its parent's fd (never followed); a
+ *    symlink is recorded as one, never entered;
+ *  - a regular file with more than one link is not read (its other name
+ *    may be outside the node): it is an entry that could not be read;
  *  - what was hashed is what was fstat'ed (same fd), so size, mode, owner
  *    and content of one entry always describe one inode;
  *  - a lock whose signature does not verify is never used for anything but
@@ -18,6 +22,7 @@
 #ifndef K3SGUARD_MANIFESTS_H
 #define K3SGUARD_MANIFESTS_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -60,12 +65,13 @@ const char *manifests_dir_host(void);
 char *manifests_k3s_version(void);
 
 /*
- * Scan dir (a real path, already under --root) into t: every entry, sorted,
- * regular files hashed with sha256 on `threads` threads (0: all cores).
- * Fails when dir cannot be opened or is not a directory; an entry that
- * cannot be read is kept with err set.
+ * Scan dir (a node path) into t: every entry, sorted, regular files hashed
+ * with sha256 on `threads` threads (0: all cores).  Fails when dir cannot
+ * be opened or is not a directory; an entry that cannot be read is kept
+ * with err set.  mtree_scan_fd() scans a directory mdir_open() returned.
  */
 int mtree_scan(const char *dir, struct mtree *t, int threads);
+int mtree_scan_fd(int dfd, const char *shown, struct mtree *t, int threads);
 void mtree_free(struct mtree *t);
 struct mentry *mtree_find(const struct mtree *t, const char *path);
 struct mentry *mtree_add(struct mtree *t, const char *path);
@@ -95,7 +101,7 @@ struct mlock {
 /* Serialise (without the signature line). */
 void mlock_format(const struct mlock *l, struct buf *out);
 /*
- * Read and check the lock at path (real path).  -1 (with error()) when it
+ * Read and check the lock at path (a node path, as keypath).  -1 (with error()) when it
  * cannot be read or is malformed (file and line named).  Otherwise 0, *sig
  * says whether the signature verified with the public key of keypath; l is
  * filled only when *sig == SIG_OK.
@@ -144,20 +150,29 @@ void mchange_what(unsigned what, struct buf *out);
 /* "f 0600 0:0 sha256:abcd..." style one-word type letter etc. */
 const char *mentry_type_name(const struct mentry *e);
 
-/* Directory helpers (manifests-fs.c). */
-/* openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) or a per-component O_NOFOLLOW walk. */
-int open_beneath(int dirfd, const char *rel, int flags, mode_t mode);
-/* Open the directory itself, refusing a symlink. */
-int open_dir_nofollow(const char *path);
 /*
- * Replace rel below dirfd atomically (temp + fsync + rename + fsync dir),
- * owned by uid:gid when running as root, with mode; refuses symlinks
- * anywhere in rel.  Parent directories are created 0700.
+ * The tree below the manifests directory (manifests-fs.c).  dirfd is the
+ * directory as mdir_open() returned it; rel is relative to it and no
+ * component of it is ever followed when it is a link.
  */
-int write_beneath(int dirfd, const char *rel, const void *data, size_t len,
+/* The directory itself through the gate (inside the root), refusing a link. -1 after error(). */
+int mdir_open(const char *node_dir);
+/* readdir() of dirfd from its start (dirfd stays open); NULL with errno. */
+DIR *mt_opendir(int dirfd);
+/* open rel below dirfd (no link anywhere, no ".."); -1 with errno. */
+int mt_open(int dirfd, const char *rel, int flags);
+/* The directory holding rel as an fd, its last name in *base; -1 with errno. */
+int mt_parent(int dirfd, const char *rel, const char **base);
+/* Create the directories of rel below dirfd (mode for new ones), no links.  -1 after error(). */
+int mt_mkdirs(int dirfd, const char *rel, mode_t mode);
+/*
+ * Replace rel below dirfd (node_dir/rel as the gate names it) atomically
+ * with the gate's streaming write, owned by uid:gid when running as root;
+ * parents created 0700; refused when the directory the gate opened is not
+ * the one reached without links.  -1 after error().
+ */
+int mt_write(const char *node_dir, int dirfd, const char *rel, const void *data, size_t len,
     mode_t mode, uid_t uid, gid_t gid);
-/* Create directories of rel below dirfd (mode for new ones), no symlinks. */
-int mkdirs_beneath(int dirfd, const char *rel, mode_t mode);
 
 /* Audit row "manifests.baseline" (check-manifests.c): signed lock present, verifies, no drift. */
 struct node;

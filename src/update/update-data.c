@@ -33,14 +33,19 @@ data_file(const char *name, const char *override, const char *config_key)
 
 			*slash = '\0';
 			buf_addf(&b, "%s/../data/%s", exe, name);
-			if (stat(b.s, &st) == 0)
+			if (path_lstat(b.s, &st) == 0)
 				return b.s;
 		}
 	}
 	buf_reset(&b);
 	buf_addf(&b, "/usr/local/share/k3sguard/%s", name);
-	if (access(b.s, F_OK) == 0)
-		return b.s;
+	{
+		struct stat st;
+
+		/* k3sguard's own data: local paths, never under --root */
+		if (path_lstat(b.s, &st) == 0)
+			return b.s;
+	}
 	buf_reset(&b);
 	buf_addf(&b, "/usr/share/k3sguard/%s", name);
 	return b.s;

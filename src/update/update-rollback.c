@@ -12,8 +12,18 @@
  * the snapshot needs is at hand; every file is replaced atomically; the
  * token reaches K3s only through a 0600 --token-file, removed afterwards;
  * services are only stopped/started on the live host (--root "/").
+ * The kit is a LOCAL directory (the path the user typed); every file of
+ * the node it restores, renames, reads (server/token) or writes (the
+ * token file) is a node path, reached through the gate only: a link in
+ * the tree resolves inside it, a name with another link is replaced by a
+ * rename, never written in place.
+ *
+ * The steps: rb_load (parse kit.json) -> rb_verify (every sha256) ->
+ * rb_token (plan: where the snapshot's token comes from) -> rb_files,
+ * rb_datastore, services (apply).
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "etcd/etcd-snapshot.h"
 #include "node/node.h"
 #include "core/run.h"
@@ -68,27 +78,30 @@ verify(const char *kit, const char *rel, const char *want)
 	return ret;
 }
 
+/* Replace the node file host with the local file src (mode, owner when root and uid >= 0). */
 static int
 restore_file(const char *src, const char *host, mode_t mode, long long uid, long long gid)
 {
 	struct buf b = BUF_INIT;
-	const char *dst = root_path(host);
-	char *dir = xstrdup(dst), *slash = strrchr(dir, '/');
+	struct gate_atomic a;
+	char *dir = xstrdup(host), *slash = strrchr(dir, '/');
 	int ret = -1;
 
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir_p(dir, 0700) < 0)
+		if (gate_mkdir_p(dir, 0700) < 0)
 			goto out;
 	}
-	if (file_read(src, BIN_MAX, &b, NULL) < 0 || file_write_atomic(dst, b.s, b.len, mode) < 0)
+	if (file_read(src, BIN_MAX, &b, NULL) < 0 || gate_atomic_begin(&a, host, mode) < 0)
 		goto out;
-	/* ownership as recorded, when we may set it */
-	if (geteuid() == 0 && uid >= 0 && lchown(dst, (uid_t)uid, (gid_t)gid) < 0) {
-		error_errno("cannot set the owner of '%s'", dst);
+	/* ownership as recorded, when we may set it; chown clears set-id bits: mode after */
+	if ((geteuid() == 0 && uid >= 0 && (fchown(a.fd, (uid_t)uid, (gid_t)gid) < 0 ||
+	    fchmod(a.fd, mode & 07777) < 0)) || write_all(a.fd, b.s, b.len) < 0) {
+		error_errno("cannot write '%s'", a.shown);
+		gate_atomic_abort(&a);
 		goto out;
 	}
-	ret = 0;
+	ret = gate_atomic_commit(&a);
 out:
 	buf_wipe(&b);	/* config files may hold a token */
 	free(dir);
@@ -187,115 +200,159 @@ external_steps(const char *kit, json_t *ds)
 	    "and start the members on it as that command prints\n");
 }
 
-int
-kit_rollback(const struct node *n, const char *kit, int dry)
-{
-	struct buf data = BUF_INIT, tok = BUF_INIT, old = BUF_INIT;
-	json_t *kj = NULL, *files, *ds, *units, *f, *tj;
-	json_error_t je;
-	char *p = NULL, *token_file = NULL;
+/* One rollback, from the kit's parse to the last service started. */
+struct rollback {
+	const struct node *n;
+	const char *kit;
+	int dry, live;
+	json_t *kj, *files, *ds, *units;
 	const char *kind, *kver;
-	int live = !gopt.root || !*gopt.root || !strcmp(gopt.root, "/");
-	int ret = -1;
-	size_t i;
+	struct buf tok;		/* the token from the store, when the snapshot needs it */
+	char *token_file;	/* node path of the --token-file for K3s, or NULL */
+};
 
-	p = xasprintf("%s/kit.json", kit);
+/* 1. kit.json: a kit of format 1 for this node's data dir */
+static int
+rb_load(struct rollback *r)
+{
+	struct buf data = BUF_INIT;
+	json_error_t je;
+	char *p = xasprintf("%s/kit.json", r->kit);
+	int ret = -1;
+
 	if (file_read(p, CONFIG_MAX, &data, NULL) < 0)
 		goto out;
-	if (!(kj = json_loadb(data.s, data.len, 0, &je))) {
+	if (!(r->kj = json_loadb(data.s, data.len, 0, &je))) {
 		error("'%s' line %d: invalid JSON: %s", p, je.line, je.text);
 		goto out;
 	}
-	if (json_integer_value(json_object_get(kj, "format")) != 1 || !(kver = jget(kj, "k3s_version"))) {
+	if (json_integer_value(json_object_get(r->kj, "format")) != 1 ||
+	    !(r->kver = jget(r->kj, "k3s_version"))) {
 		error("'%s': not a k3sguard rollback kit (format 1)", p);
 		goto out;
 	}
-	if (!jget(kj, "data_dir") || strcmp(jget(kj, "data_dir"), n->data_dir)) {
-		error("kit '%s' is for data dir '%s', this node uses '%s'", kit,
-		    jget(kj, "data_dir") ? jget(kj, "data_dir") : "?", n->data_dir);
+	if (!jget(r->kj, "data_dir") || strcmp(jget(r->kj, "data_dir"), r->n->data_dir)) {
+		error("kit '%s' is for data dir '%s', this node uses '%s'", r->kit,
+		    jget(r->kj, "data_dir") ? jget(r->kj, "data_dir") : "?", r->n->data_dir);
 		goto out;
 	}
-	/* 1. verify everything before touching anything */
-	files = json_object_get(kj, "files");
-	ds = json_object_get(kj, "datastore");
-	units = json_object_get(kj, "units");
-	kind = jget(ds, "kind");
-	if (!json_is_array(files) || !kind || !jget(kj, "k3s_bin")) {
+	r->files = json_object_get(r->kj, "files");
+	r->ds = json_object_get(r->kj, "datastore");
+	r->units = json_object_get(r->kj, "units");
+	r->kind = jget(r->ds, "kind");
+	if (!json_is_array(r->files) || !r->kind || !jget(r->kj, "k3s_bin")) {
 		error("'%s': incomplete kit (files, datastore, k3s_bin)", p);
 		goto out;
 	}
-	if (verify(kit, "k3s", jget(json_object_get(kj, "binary"), "sha256")) < 0)
-		goto verify_failed;
-	json_array_foreach(files, i, f) {
+	ret = 0;
+out:
+	buf_release(&data);
+	free(p);
+	return ret;
+}
+
+/* 2. every sha256 before anything is touched (-2: the kit does not verify) */
+static int
+rb_verify(const struct rollback *r)
+{
+	json_t *f;
+	size_t i;
+
+	if (verify(r->kit, "k3s", jget(json_object_get(r->kj, "binary"), "sha256")) < 0)
+		return -2;
+	json_array_foreach(r->files, i, f) {
 		char *rel;
-		int r;
+		int v;
 
 		if (!jget(f, "path") || jget(f, "link"))
 			continue;
 		rel = xasprintf("files%s", jget(f, "path"));
-		r = verify(kit, rel, jget(f, "sha256"));
+		v = verify(r->kit, rel, jget(f, "sha256"));
 		free(rel);
-		if (r < 0)
-			goto verify_failed;
+		if (v < 0)
+			return -2;
 	}
-	if (!jget(ds, "file") || strstr(jget(ds, "file"), "..") ||
-	    verify(kit, jget(ds, "file"), jget(ds, "sha256")) < 0)
-		goto verify_failed;
-	if (!strcmp(kind, "external-etcd") && external_verify(kit, ds) < 0)
-		goto verify_failed;
-	/* 2. the token an etcd snapshot needs: here, or refuse now */
-	tj = json_object_get(kj, "token");
-	if (!strcmp(kind, "embedded-etcd") || !strcmp(kind, "external-etcd")) {
-		const char *fp = jget(tj, "fingerprint");
-		struct token_info ti;
-		struct store_meta meta;
+	if (!jget(r->ds, "file") || strstr(jget(r->ds, "file"), "..") ||
+	    verify(r->kit, jget(r->ds, "file"), jget(r->ds, "sha256")) < 0)
+		return -2;
+	if (!strcmp(r->kind, "external-etcd") && external_verify(r->kit, r->ds) < 0)
+		return -2;
+	return 0;
+}
 
-		if (!fp) {
-			error("kit '%s' does not record the token its snapshot needs", kit);
-			goto out;
-		}
-		quiet_errors++;
-		if (file_read(root_path(node_data_path(n, "server/token")), TOKEN_MAX, &old, NULL) == 0 &&
-		    token_parse(old.s, old.len, &ti) == 0 && !strcmp(ti.fingerprint, fp)) {
-			quiet_errors--;
-			printf("  the snapshot's token (fingerprint %s) is the current server/token\n", fp);
-		} else {
-			if (store_find_fingerprint(STORE_SERVER_TOKEN, fp, &meta) != 0 ||
-			    store_get(STORE_SERVER_TOKEN, meta.version, &tok, NULL) != 0) {
-				quiet_errors--;
-				error("the snapshot needs the server token with fingerprint %s, which is "
-				    "neither server/token nor in the store ('%s'): cannot restore", fp,
-				    STORE_SERVER_TOKEN);
-				goto out;
-			}
-			quiet_errors--;
-			printf("  the snapshot's token (fingerprint %s) is version %u in the store\n", fp,
-			    meta.version);
-			if (!strcmp(kind, "embedded-etcd"))
-				token_file = xstrdup(node_data_path(n, "server/k3sguard-restore-token"));
-			else
-				printf("  K3s must start with that token: put version %u of '%s' back "
-				    "as the server token before starting it\n", meta.version,
-				    STORE_SERVER_TOKEN);
-		}
-		buf_wipe(&old);
+/* 3. the token an etcd snapshot needs: server/token, the store, or refuse now */
+static int
+rb_token(struct rollback *r)
+{
+	json_t *tj = json_object_get(r->kj, "token");
+	const char *fp = jget(tj, "fingerprint");
+	struct buf old = BUF_INIT;
+	struct token_info ti;
+	struct store_meta meta;
+	int found;
+
+	if (strcmp(r->kind, "embedded-etcd") && strcmp(r->kind, "external-etcd"))
+		return 0;
+	if (!fp)
+		return error("kit '%s' does not record the token its snapshot needs", r->kit);
+	quiet_errors++;
+	found = gate_read(node_data_path(r->n, "server/token"), TOKEN_MAX, &old, NULL) == 0 &&
+	    token_parse(old.s, old.len, &ti) == 0 && !strcmp(ti.fingerprint, fp);
+	buf_wipe(&old);
+	if (found) {
+		quiet_errors--;
+		printf("  the snapshot's token (fingerprint %s) is the current server/token\n", fp);
+		return 0;
 	}
-	printf("%s K3s %s from kit %s:\n", dry ? "would roll back to" : "rolling back to", kver, kit);
-	/* 3. act */
-	if (service("stop", units, live, dry) < 0)
-		goto out;
-	printf("  restore %s (sha256 verified)\n", jget(kj, "k3s_bin"));
-	if (!dry) {
-		char *src = xasprintf("%s/k3s", kit);
-		int r = restore_file(src, jget(kj, "k3s_bin"), 0755, 0, 0);
+	if (store_find_fingerprint(STORE_SERVER_TOKEN, fp, &meta) != 0 ||
+	    store_get(STORE_SERVER_TOKEN, meta.version, &r->tok, NULL) != 0) {
+		quiet_errors--;
+		return error("the snapshot needs the server token with fingerprint %s, which is "
+		    "neither server/token nor in the store ('%s'): cannot restore", fp,
+		    STORE_SERVER_TOKEN);
+	}
+	quiet_errors--;
+	printf("  the snapshot's token (fingerprint %s) is version %u in the store\n", fp,
+	    meta.version);
+	if (!strcmp(r->kind, "embedded-etcd"))
+		r->token_file = xstrdup(node_data_path(r->n, "server/k3sguard-restore-token"));
+	else
+		printf("  K3s must start with that token: put version %u of '%s' back "
+		    "as the server token before starting it\n", meta.version, STORE_SERVER_TOKEN);
+	return 0;
+}
+
+/* An octal mode of at most 4 digits, else the safe one. */
+static mode_t
+file_mode(const char *mode)
+{
+	if (!mode || !*mode || strlen(mode) > 4 || strspn(mode, "01234567") != strlen(mode))
+		return 0600;
+	return (mode_t)strtol(mode, NULL, 8);
+}
+
+/* 4a. the binary, then the config/unit/env files with their modes and owners */
+static int
+rb_files(const struct rollback *r)
+{
+	json_t *f;
+	size_t i;
+
+	printf("  restore %s (sha256 verified)\n", jget(r->kj, "k3s_bin"));
+	if (!r->dry) {
+		char *src = xasprintf("%s/k3s", r->kit);
+		int v = restore_file(src, jget(r->kj, "k3s_bin"), 0755, 0, 0);
 
 		free(src);
-		if (r < 0)
-			goto out;
+		if (v < 0)
+			return -1;
 	}
-	json_array_foreach(files, i, f) {
-		const char *path = jget(f, "path"), *mode = jget(f, "mode");
-		long long m = 0600;
+	json_array_foreach(r->files, i, f) {
+		const char *path = jget(f, "path");
+		mode_t m = file_mode(jget(f, "mode"));
+		json_t *u = json_object_get(f, "uid"), *g = json_object_get(f, "gid");
+		char ms[8], *src;
+		int v;
 
 		if (!path)
 			continue;
@@ -304,126 +361,159 @@ kit_rollback(const struct node *n, const char *kit, int dry)
 			    jget(f, "link"));
 			continue;
 		}
-		if (!mode || !*mode || strlen(mode) > 4 || strspn(mode, "01234567") != strlen(mode))
-			m = 0600;	/* not an octal mode: the safe one */
-		else
-			m = strtol(mode, NULL, 8);
-		{
-			char ms[8];
-
-			printf("  restore %s (mode %s)\n", path, mode_str((mode_t)m, ms));
-		}
-		if (!dry) {
-			char *src = xasprintf("%s/files%s", kit, path);
-			json_t *u = json_object_get(f, "uid"), *g = json_object_get(f, "gid");
-			int r = restore_file(src, path, (mode_t)m, json_is_integer(u) ?
-			    json_integer_value(u) : -1, json_is_integer(g) ? json_integer_value(g) : 0);
-
-			free(src);
-			if (r < 0)
-				goto out;
-		}
+		printf("  restore %s (mode %s)\n", path, mode_str(m, ms));
+		if (r->dry)
+			continue;
+		src = xasprintf("%s/files%s", r->kit, path);
+		v = restore_file(src, path, m, json_is_integer(u) ? json_integer_value(u) : -1,
+		    json_is_integer(g) ? json_integer_value(g) : 0);
+		free(src);
+		if (v < 0)
+			return -1;
 	}
-	if (!strcmp(kind, "sqlite")) {
-		const char *db = node_data_path(n, "server/db/state.db");
-		char stamp[32];
+	return 0;
+}
 
-		snprintf(stamp, sizeof(stamp), "%lld", (long long)time(NULL));
-		printf("  keep the current %s as state.db.k3sguard-before-rollback-%s (and its -wal/-shm)\n",
-		    db, stamp);
-		printf("  restore %s from the kit's backup\n", db);
-		if (!dry) {
-			static const char *const sfx[] = { "", "-wal", "-shm" };
-			char *src = xasprintf("%s/%s", kit, jget(ds, "file"));
-			int r = 0;
+/* 4b. sqlite: the current state.db (and -wal/-shm) kept aside, the kit's backup put in */
+static int
+rb_sqlite(const struct rollback *r)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	const char *db = node_data_path(r->n, "server/db/state.db");
+	char stamp[32], *src;
+	int v = 0;
 
-			for (size_t s = 0; s < ARRAY_SIZE(sfx) && r == 0; s++) {
-				char *from = xasprintf("%s%s", root_path(db), sfx[s]);
-				char *to = xasprintf("%s.k3sguard-before-rollback-%s%s", root_path(db), stamp,
-				    sfx[s]);
+	snprintf(stamp, sizeof(stamp), "%lld", (long long)time(NULL));
+	printf("  keep the current %s as state.db.k3sguard-before-rollback-%s (and its -wal/-shm)\n",
+	    db, stamp);
+	printf("  restore %s from the kit's backup\n", db);
+	if (r->dry)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(sfx) && v == 0; i++) {
+		char *from = xasprintf("%s%s", db, sfx[i]);
+		char *to = xasprintf("%s.k3sguard-before-rollback-%s%s", db, stamp, sfx[i]);
 
-				if (rename(from, to) < 0 && errno != ENOENT)
-					r = error_errno("cannot rename '%s'", from);
-				free(from);
-				free(to);
-			}
-			if (r == 0)
-				r = restore_file(src, db, 0600, -1, 0);
-			free(src);
-			if (r < 0)
-				goto out;
-		}
-	} else if (!strcmp(kind, "embedded-etcd")) {
-		char cwd[PATH_MAX];
-		char *snap = xasprintf("%s%s%s/%s", kit[0] == '/' || !getcwd(cwd, sizeof(cwd)) ? "" : cwd,
-		    kit[0] == '/' ? "" : "/", kit, jget(ds, "file"));
-		char *reset = xasprintf("--cluster-reset-restore-path=%s", snap);
-		struct buf dd = BUF_INIT, tf = BUF_INIT;
-		char bin[PATH_MAX];
-		int st = 0, r = 0;
-
-		if (root_path(n->data_dir)[0] != '/' && getcwd(cwd, sizeof(cwd)))
-			buf_addf(&dd, "%s/", cwd);
-		root_path_buf(&dd, n->data_dir);
-		snprintf(bin, sizeof(bin), "%s", root_path(n->k3s_bin));
-		printf("  run %s server --cluster-reset %s --data-dir %s%s\n", n->k3s_bin, reset,
-		    n->data_dir, token_file ? " --token-file <0600 file, removed after>" : "");
-		if (!dry) {
-			const char *argv[10] = { bin, "server", "--cluster-reset", reset, "--data-dir",
-				dd.s, NULL, NULL, NULL };
-			struct run_opts o = { .argv = argv, .inherit_stderr = 1, .timeout_ms = 900000 };
-
-			if (token_file) {
-				if (root_path(token_file)[0] != '/' && getcwd(cwd, sizeof(cwd)))
-					buf_addf(&tf, "%s/", cwd);
-				root_path_buf(&tf, token_file);
-				r = file_write_atomic(tf.s, tok.s, tok.len, 0600);
-				argv[6] = "--token-file";
-				argv[7] = tf.s;
-			}
-			if (r == 0)
-				r = run_cmd(&o, &st);
-			if (token_file)
-				unlink(tf.s);
-			if (r == 0 && st != 0)
-				r = error("'%s server --cluster-reset' exited with status %d", n->k3s_bin, st);
-		}
-		buf_release(&dd);
-		buf_release(&tf);
-		free(snap);
-		free(reset);
-		if (r < 0)
-			goto out;
-	} else if (!strcmp(kind, "external-etcd")) {
-		external_steps(kit, ds);
-	} else {
-		error("kit '%s': datastore kind '%s' cannot be restored", kit, kind);
-		goto out;
+		if (gate_rename(from, to) < 0 && errno != ENOENT)
+			v = error_errno("cannot rename '%s'", root_path(from));
+		free(from);
+		free(to);
 	}
-	if (!strcmp(kind, "external-etcd")) {
-		json_array_foreach(units, i, f)
+	src = xasprintf("%s/%s", r->kit, jget(r->ds, "file"));
+	if (v == 0)
+		v = restore_file(src, db, 0600, -1, 0);
+	free(src);
+	return v;
+}
+
+/* An absolute path for K3s (a child with another working directory). */
+static void
+abs_path(struct buf *out, const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		buf_addf(out, "%s/", cwd);
+	buf_adds(out, path);
+}
+
+/* 4c. embedded etcd: k3s server --cluster-reset from the kit's snapshot */
+static int
+rb_embedded_etcd(const struct rollback *r)
+{
+	struct buf snap = BUF_INIT, reset = BUF_INIT, dd = BUF_INIT, tf = BUF_INIT;
+	char bin[PATH_MAX];
+	int st = 0, v = 0;
+
+	abs_path(&snap, r->kit);
+	buf_addf(&snap, "/%s", jget(r->ds, "file"));
+	buf_addf(&reset, "--cluster-reset-restore-path=%s", snap.s);
+	/* paths handed to K3s, which sees the host: shown under --root, never opened here */
+	abs_path(&dd, root_path(r->n->data_dir));
+	snprintf(bin, sizeof(bin), "%s", root_path(r->n->k3s_bin));
+	printf("  run %s server --cluster-reset %s --data-dir %s%s\n", r->n->k3s_bin, reset.s,
+	    r->n->data_dir, r->token_file ? " --token-file <0600 file, removed after>" : "");
+	if (!r->dry) {
+		const char *argv[10] = { bin, "server", "--cluster-reset", reset.s, "--data-dir",
+			dd.s, NULL, NULL, NULL };
+		struct run_opts o = { .argv = argv, .inherit_stderr = 1, .timeout_ms = 900000 };
+
+		if (r->token_file) {
+			abs_path(&tf, root_path(r->token_file));
+			v = gate_write_atomic(r->token_file, r->tok.s, r->tok.len, 0600);
+			argv[6] = "--token-file";
+			argv[7] = tf.s;
+		}
+		if (v == 0)
+			v = run_cmd(&o, &st);
+		if (r->token_file)
+			gate_unlink(r->token_file);
+		if (v == 0 && st != 0)
+			v = error("'%s server --cluster-reset' exited with status %d", r->n->k3s_bin, st);
+	}
+	buf_release(&snap);
+	buf_release(&reset);
+	buf_release(&dd);
+	buf_release(&tf);
+	return v;
+}
+
+/* 4. the datastore, by kind */
+static int
+rb_datastore(const struct rollback *r)
+{
+	if (!strcmp(r->kind, "sqlite"))
+		return rb_sqlite(r);
+	if (!strcmp(r->kind, "embedded-etcd"))
+		return rb_embedded_etcd(r);
+	if (!strcmp(r->kind, "external-etcd")) {
+		external_steps(r->kit, r->ds);
+		return 0;
+	}
+	return error("kit '%s': datastore kind '%s' cannot be restored", r->kit, r->kind);
+}
+
+/* 5. K3s started again; with external etcd only after the cluster is restored */
+static int
+rb_start(const struct rollback *r)
+{
+	json_t *f;
+	size_t i;
+
+	if (!strcmp(r->kind, "external-etcd")) {
+		json_array_foreach(r->units, i, f)
 			if (jget(f, "name"))
 				printf("  start %s: NOT done here: start K3s only after the etcd cluster "
 				    "is restored and healthy\n", jget(f, "name"));
-		printf("%s\n", dry ? "nothing was changed (--dry-run)" : "done on this node: restore "
-		    "the etcd cluster as listed, then start K3s here and on the other servers");
-		ret = 0;
-		goto out;
+		printf("%s\n", r->dry ? "nothing was changed (--dry-run)" : "done on this node: "
+		    "restore the etcd cluster as listed, then start K3s here and on the other "
+		    "servers");
+		return 0;
 	}
-	if (service("start", units, live, dry) < 0)
+	if (service("start", r->units, r->live, r->dry) < 0)
+		return -1;
+	printf("%s\n", r->dry ? "nothing was changed (--dry-run)" : "done: restart the other "
+	    "nodes of the cluster in the same order (servers first)");
+	return 0;
+}
+
+int
+kit_rollback(const struct node *n, const char *kit, int dry)
+{
+	struct rollback r = { .n = n, .kit = kit, .dry = dry, .tok = BUF_INIT };
+	int ret;
+
+	r.live = gate_root_is_host();
+	if ((ret = rb_load(&r)) < 0 || (ret = rb_verify(&r)) < 0 || (ret = rb_token(&r)) < 0)
 		goto out;
-	printf("%s\n", dry ? "nothing was changed (--dry-run)" : "done: restart the other nodes "
-	    "of the cluster in the same order (servers first)");
-	ret = 0;
-	goto out;
-verify_failed:
-	ret = -2;
+	printf("%s K3s %s from kit %s:\n", dry ? "would roll back to" : "rolling back to",
+	    r.kver, kit);
+	if ((ret = service("stop", r.units, r.live, dry)) < 0 || (ret = rb_files(&r)) < 0 ||
+	    (ret = rb_datastore(&r)) < 0)
+		goto out;
+	ret = rb_start(&r);
 out:
-	buf_wipe(&tok);
-	buf_wipe(&old);
-	buf_release(&data);
-	json_decref(kj);
-	free(token_file);
-	free(p);
+	buf_wipe(&r.tok);
+	json_decref(r.kj);
+	free(r.token_file);
 	return ret;
 }
