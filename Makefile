@@ -37,8 +37,7 @@ MAN_PARTS := $(sort $(wildcard man/*.roff))
 DEPFLAGS = -MMD -MP
 
 .PHONY: all check lint sanitize fuzz bench man clean examples layers
-# TODO(layering): "layers" joins "all" once no library includes cmd/cmd.h
-all: $(B)/k3sguard k3sguard.1
+all: $(B)/k3sguard k3sguard.1 layers
 
 $(B)/.dir:
 	@mkdir -p $(B)/tests $(B)/obj/gen $(addprefix $(B)/obj/,$(LIB_DIRS) cmd) && touch $@

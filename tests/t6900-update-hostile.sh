@@ -63,7 +63,7 @@ for walk in 0 1; do
 			plant $kind "$TMP/r-$kind/etc/rancher/k3s/config.yaml" "$TMP/r-$kind.canary/config.yaml" &&
 			plant $kind "$TMP/r-$kind/var/lib/rancher/k3s/server/token" "$TMP/r-$kind.canary/token" &&
 			check r-$kind update rollback --kit "$TMP/kit" --dry-run &&
-			check r-$kind update rollback --kit "$TMP/kit" || exit 1
+			{ check r-$kind update rollback --kit "$TMP/kit" || exit 1; } &&
 			case $kind in
 			hard)	# the name replaced by a rename: the kit copy, one link; the canary kept
 				test $rc = 0 &&

@@ -389,7 +389,9 @@ gate_linkat(int fromfd, const char *from, int tofd, const char *to)
 	if (!one_name(from) || !one_name(to))
 		return -1;
 	return linkat(fromfd, from, tofd, to, 0);
+}
 
+int
 gate_mkdirat(int dirfd, const char *name, mode_t mode)
 {
 	if (!one_name(name))

@@ -222,7 +222,7 @@ del_entry(struct mtree *t, const char *rel)
 static int
 source_open(const char *from)
 {
-	int fd = open(from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = file_open_dir(from);
 	struct stat st;
 
 	if (fd >= 0)

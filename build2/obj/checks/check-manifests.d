@@ -1,7 +1,7 @@
 build2/obj/checks/check-manifests.o: src/checks/check-manifests.c \
  src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
  src/core/options.h src/core/banned.h src/checks/check.h src/node/node.h \
- src/manifests/manifests.h
+ src/core/gate.h src/manifests/manifests.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
@@ -10,4 +10,5 @@ src/core/options.h:
 src/core/banned.h:
 src/checks/check.h:
 src/node/node.h:
+src/core/gate.h:
 src/manifests/manifests.h:

@@ -1,7 +1,7 @@
 build2/obj/cmd/audit.o: src/cmd/audit.c src/core/k3sguard.h \
  src/core/util.h src/core/buf.h src/core/file.h src/core/options.h \
- src/core/banned.h src/cmd/cmd.h src/report/report.h src/checks/check.h \
- src/node/node.h build2/report-formats.inc
+ src/core/banned.h src/cmd/cmd.h src/core/format.h src/report/report.h \
+ src/checks/check.h src/node/node.h build2/report-formats.inc
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
@@ -9,6 +9,7 @@ src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
 src/cmd/cmd.h:
+src/core/format.h:
 src/report/report.h:
 src/checks/check.h:
 src/node/node.h:

@@ -1,8 +1,7 @@
 build2/obj/cmd/etcd.o: src/cmd/etcd.c src/core/k3sguard.h src/core/util.h \
  src/core/buf.h src/core/file.h src/core/options.h src/core/banned.h \
- src/cmd/cmd.h src/etcd/etcd-cli.h src/etcd/etcd.h src/etcd/grpc.h \
- build2/etcd.pb-c.h src/core/pki.h src/etcd/etcd-snapshot.h \
- src/etcd/etcd-snapfile.h src/etcd/etcd-isolate.h
+ src/cmd/cmd.h src/core/format.h src/cmd/etcd-cmd.h src/etcd/etcd-cli.h \
+ src/etcd/etcd.h src/etcd/grpc.h build2/etcd.pb-c.h src/core/pki.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
@@ -10,11 +9,10 @@ src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
 src/cmd/cmd.h:
+src/core/format.h:
+src/cmd/etcd-cmd.h:
 src/etcd/etcd-cli.h:
 src/etcd/etcd.h:
 src/etcd/grpc.h:
 build2/etcd.pb-c.h:
 src/core/pki.h:
-src/etcd/etcd-snapshot.h:
-src/etcd/etcd-snapfile.h:
-src/etcd/etcd-isolate.h:

@@ -1,6 +1,6 @@
 build2/obj/cmd/node.o: src/cmd/node.c src/core/k3sguard.h src/core/util.h \
  src/core/buf.h src/core/file.h src/core/options.h src/core/banned.h \
- src/cmd/cmd.h src/node/node.h
+ src/cmd/cmd.h src/core/format.h src/node/node.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
@@ -8,4 +8,5 @@ src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
 src/cmd/cmd.h:
+src/core/format.h:
 src/node/node.h:

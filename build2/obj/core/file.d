@@ -1,9 +1,10 @@
 build2/obj/core/file.o: src/core/file.c src/core/k3sguard.h \
  src/core/util.h src/core/buf.h src/core/file.h src/core/options.h \
- src/core/banned.h
+ src/core/banned.h src/core/gate.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
 src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
+src/core/gate.h:

@@ -1,9 +1,9 @@
 build2/obj/etcd/etcd-audit.o: src/etcd/etcd-audit.c src/core/k3sguard.h \
  src/core/util.h src/core/buf.h src/core/file.h src/core/options.h \
  src/core/banned.h src/core/config.h src/core/yamltree.h \
- src/etcd/etcd-audit.h src/checks/check.h src/node/node.h \
- src/etcd/etcd-cli.h src/etcd/etcd.h src/etcd/grpc.h build2/etcd.pb-c.h \
- src/core/pki.h
+ src/etcd/etcd-audit.h src/checks/check.h src/node/node.h src/core/gate.h \
+ src/etcd/etcd-cli.h src/core/format.h src/etcd/etcd.h src/etcd/grpc.h \
+ build2/etcd.pb-c.h src/core/pki.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
@@ -15,7 +15,9 @@ src/core/yamltree.h:
 src/etcd/etcd-audit.h:
 src/checks/check.h:
 src/node/node.h:
+src/core/gate.h:
 src/etcd/etcd-cli.h:
+src/core/format.h:
 src/etcd/etcd.h:
 src/etcd/grpc.h:
 build2/etcd.pb-c.h:

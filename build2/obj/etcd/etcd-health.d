@@ -1,6 +1,6 @@
 build2/obj/etcd/etcd-health.o: src/etcd/etcd-health.c src/core/k3sguard.h \
  src/core/util.h src/core/buf.h src/core/file.h src/core/options.h \
- src/core/banned.h src/cmd/cmd.h src/etcd/etcd-cli.h src/etcd/etcd.h \
+ src/core/banned.h src/etcd/etcd-cli.h src/core/format.h src/etcd/etcd.h \
  src/etcd/grpc.h build2/etcd.pb-c.h src/core/pki.h
 src/core/k3sguard.h:
 src/core/util.h:
@@ -8,8 +8,8 @@ src/core/buf.h:
 src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
-src/cmd/cmd.h:
 src/etcd/etcd-cli.h:
+src/core/format.h:
 src/etcd/etcd.h:
 src/etcd/grpc.h:
 build2/etcd.pb-c.h:

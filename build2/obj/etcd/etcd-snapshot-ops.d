@@ -1,17 +1,18 @@
 build2/obj/etcd/etcd-snapshot-ops.o: src/etcd/etcd-snapshot-ops.c \
  src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
- src/core/options.h src/core/banned.h src/cmd/cmd.h src/etcd/etcd-cli.h \
- src/etcd/etcd.h src/etcd/grpc.h build2/etcd.pb-c.h src/core/pki.h \
- src/etcd/etcd-snapshot.h src/etcd/etcd-snapfile.h src/core/run.h \
- src/core/secret.h src/store/store.h
+ src/core/options.h src/core/banned.h src/core/gate.h src/etcd/etcd-cli.h \
+ src/core/format.h src/etcd/etcd.h src/etcd/grpc.h build2/etcd.pb-c.h \
+ src/core/pki.h src/etcd/etcd-snapshot.h src/etcd/etcd-snapfile.h \
+ src/core/run.h src/core/secret.h src/store/store.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
 src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
-src/cmd/cmd.h:
+src/core/gate.h:
 src/etcd/etcd-cli.h:
+src/core/format.h:
 src/etcd/etcd.h:
 src/etcd/grpc.h:
 build2/etcd.pb-c.h:

@@ -1,6 +1,7 @@
 build2/obj/etcd/etcd.o: src/etcd/etcd.c src/core/k3sguard.h \
  src/core/util.h src/core/buf.h src/core/file.h src/core/options.h \
- src/core/banned.h src/etcd/etcd.h src/etcd/grpc.h build2/etcd.pb-c.h
+ src/core/banned.h src/etcd/etcd.h src/etcd/grpc.h build2/etcd.pb-c.h \
+ src/core/gate.h src/core/secret.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
@@ -10,3 +11,5 @@ src/core/banned.h:
 src/etcd/etcd.h:
 src/etcd/grpc.h:
 build2/etcd.pb-c.h:
+src/core/gate.h:
+src/core/secret.h:

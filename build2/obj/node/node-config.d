@@ -1,6 +1,6 @@
 build2/obj/node/node-config.o: src/node/node-config.c src/core/k3sguard.h \
  src/core/util.h src/core/buf.h src/core/file.h src/core/options.h \
- src/core/banned.h src/node/node.h src/node/node-int.h src/core/rootfs.h \
+ src/core/banned.h src/node/node.h src/node/node-int.h src/core/gate.h \
  src/core/yamltree.h
 src/core/k3sguard.h:
 src/core/util.h:
@@ -10,5 +10,5 @@ src/core/options.h:
 src/core/banned.h:
 src/node/node.h:
 src/node/node-int.h:
-src/core/rootfs.h:
+src/core/gate.h:
 src/core/yamltree.h:

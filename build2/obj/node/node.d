@@ -1,7 +1,7 @@
 build2/obj/node/node.o: src/node/node.c src/core/k3sguard.h \
  src/core/util.h src/core/buf.h src/core/file.h src/core/options.h \
- src/core/banned.h src/node/node.h src/node/node-int.h src/core/rootfs.h \
- src/core/run.h src/token/token.h
+ src/core/banned.h src/node/node.h src/node/node-int.h src/core/gate.h \
+ src/token/token.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
@@ -10,6 +10,5 @@ src/core/options.h:
 src/core/banned.h:
 src/node/node.h:
 src/node/node-int.h:
-src/core/rootfs.h:
-src/core/run.h:
+src/core/gate.h:
 src/token/token.h:

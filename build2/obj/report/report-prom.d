@@ -1,6 +1,6 @@
 build2/obj/report/report-prom.o: src/report/report-prom.c \
  src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
- src/core/options.h src/core/banned.h src/manifests/manifests.h \
+ src/core/options.h src/core/banned.h src/core/gate.h src/report/escape.h \
  src/report/report.h src/checks/check.h src/node/node.h \
  build2/report-formats.inc
 src/core/k3sguard.h:
@@ -9,7 +9,8 @@ src/core/buf.h:
 src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
-src/manifests/manifests.h:
+src/core/gate.h:
+src/report/escape.h:
 src/report/report.h:
 src/checks/check.h:
 src/node/node.h:

@@ -1,13 +1,14 @@
 build2/obj/store/store-file.o: src/store/store-file.c src/core/k3sguard.h \
  src/core/util.h src/core/buf.h src/core/file.h src/core/options.h \
- src/core/banned.h src/core/secret.h src/store/store-backend.h \
- src/store/store.h
+ src/core/banned.h src/core/gate.h src/core/secret.h \
+ src/store/store-backend.h src/store/store.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
 src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
+src/core/gate.h:
 src/core/secret.h:
 src/store/store-backend.h:
 src/store/store.h:
