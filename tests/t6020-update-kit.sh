@@ -92,8 +92,30 @@ test_expect_success 'a tampered or truncated kit is refused and nothing changes 
 	grep -q "kit.json. line 1: invalid JSON" err
 '
 
-test_expect_success 'embedded etcd: prepare runs k3s etcd-snapshot save into the kit' '
+# host_k3s DIR: this host's config names DIR's K3s double as the K3s program
+# to run (update.k3s-cli): under --root nothing of the image runs unless the
+# operator names it as a program of the host
+host_k3s() {
+	printf "update:\n  k3s-cli: %s\n" "$TMP/$1/usr/local/bin/k3s" >"$TMP/host-config.yaml" &&
+	chmod 0600 "$TMP/host-config.yaml" &&
+	export K3SGUARD_HOST_CONFIG="$TMP/host-config.yaml"
+}
+
+test_expect_success 'embedded etcd under --root: the image.s k3s is never run without update.k3s-cli' '
 	update_root e v1.33.8+k3s1 etcd &&
+	: >e/usr/local/bin/k3s.calls &&
+	mkdir -p e/etc/k3sguard &&
+	printf "update:\n  k3s-cli: %s\n" "$TMP/e/usr/local/bin/k3s" >e/etc/k3sguard/config.yaml &&
+	chmod 0600 e/etc/k3sguard/config.yaml &&
+	K3SGUARD_HOST_CONFIG=$TMP/no-host-config.yaml expect_code 2 \
+		k3sguard --root e update prepare --out nkit >out 2>err &&
+	one_line err && grep -q "runs no program of the image; set update.k3s-cli" err &&
+	test ! -s e/usr/local/bin/k3s.calls && test ! -e nkit &&
+	rm e/etc/k3sguard/config.yaml
+'
+
+test_expect_success 'embedded etcd: prepare runs k3s etcd-snapshot save into the kit' '
+	host_k3s e &&
 	k3sguard --root e update prepare --out ekit >out &&
 	jq -e ".datastore.kind == \"embedded-etcd\"" ekit/kit.json &&
 	snap=$(jq -r .datastore.file ekit/kit.json) &&
@@ -103,6 +125,7 @@ test_expect_success 'embedded etcd: prepare runs k3s etcd-snapshot save into the
 '
 
 test_expect_success 'embedded etcd: rollback resets the cluster from the snapshot' '
+	host_k3s e &&
 	printf "etcd data after the upgrade\n" >e/$DB/etcd/member/data &&
 	k3sguard --root e update rollback --kit ekit >out &&
 	grep -q "the snapshot.s token (fingerprint $(fp updTestPW1)) is the current server/token" out &&
@@ -111,6 +134,7 @@ test_expect_success 'embedded etcd: rollback resets the cluster from the snapsho
 '
 
 test_expect_success 'embedded etcd after a token rotation: the old token from the store, never in argv' '
+	host_k3s e &&
 	printf "K10%s::server:rotatedPW2\n" "$(printf %064d 0 | tr 0 b)" >e/var/lib/rancher/k3s/server/token &&
 	expect_code 2 k3sguard --root e update rollback --kit ekit 2>err &&
 	one_line err && grep -q "needs the server token with fingerprint $(fp updTestPW1), which is neither server/token nor in the store" err &&
@@ -137,6 +161,7 @@ test_expect_success 'external etcd without datastore-cafile: a clear error, no k
 
 test_expect_success 'a failing snapshot leaves no partial kit' '
 	update_root e2 v1.33.8+k3s1 etcd && rm e2/$DB/etcd/member/data &&
+	host_k3s e2 &&
 	expect_code 2 k3sguard --root e2 update prepare --out pkit 2>err &&
 	one_line err && grep -q "etcd-snapshot save. exited with status 1" err &&
 	test ! -e pkit && ! ls | grep -q "pkit.k3sguard"

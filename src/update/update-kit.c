@@ -30,6 +30,7 @@
 #include "core/gate.h"
 #include "core/run.h"
 #include "core/secret.h"
+#include "store/host-config.h"
 #include "store/store.h"
 #include "token/token.h"
 #include "token/token-rotate.h"
@@ -601,28 +602,27 @@ kit_datastore(struct kit *k, json_t *kj)
 		break;
 	}
 	case DS_EMBEDDED_ETCD: {
-		char *snap;
+		char *snap, bin[PATH_MAX];
 		struct buf dd = BUF_INIT, err = BUF_INIT;
 		int status;
 
 		buf_addf(&dst, "%s/datastore", k->dir);
+		if (update_k3s_program(n, bin, sizeof(bin)) < 0)
+			goto out;
 		if (k->dry) {
 			printf("  run %s etcd-snapshot save --name k3sguard-rollback --dir KIT/datastore "
-			    "--data-dir %s\n", n->k3s_bin, n->data_dir);
+			    "--data-dir %s\n", bin, n->data_dir);
 			return 0;
 		}
-		if (plain_node_path(n->data_dir) < 0 || plain_node_path(n->k3s_bin) < 0 ||
-		    mkdir_p(dst.s, 0700) < 0)
+		if (plain_node_path(n->data_dir) < 0 || mkdir_p(dst.s, 0700) < 0)
 			goto out;
 		/* the child opens these by path: plain_node_path() above */
 		abs_buf(&dd, root_path(n->data_dir));
 		{
-			char bin[PATH_MAX];
 			const char *argv[] = { bin, "etcd-snapshot", "save", "--name",
 				"k3sguard-rollback", "--dir", dst.s, "--data-dir", dd.s, NULL };
 			struct run_opts o = { .argv = argv, .err = &err, .timeout_ms = 600000 };
 
-			snprintf(bin, sizeof(bin), "%s", root_path(n->k3s_bin));
 			if (run_cmd(&o, &status) < 0) {
 				buf_release(&dd);
 				buf_release(&err);
@@ -721,6 +721,24 @@ kit_token(const struct node *n, json_t *kj, int dry)
 		return;
 	}
 	json_object_set_new(kj, "token", t);
+}
+
+int
+update_k3s_program(const struct node *n, char *bin, size_t len)
+{
+	const struct ynode *c;
+
+	if (gate_root_is_host()) {
+		snprintf(bin, len, "%s", n->k3s_bin);
+		return 0;
+	}
+	c = host_config("update.k3s-cli");
+	if (!c || c->type != Y_SCALAR || !*c->str || c->str[0] != '/')
+		return error("embedded etcd under --root: k3sguard runs no program of the image; "
+		    "set update.k3s-cli in this host's '%s' to a K3s binary of this host "
+		    "(the node's version), or run on the node itself", host_config_path());
+	snprintf(bin, len, "%s", c->str);
+	return 0;
 }
 
 static void

@@ -429,8 +429,13 @@ rb_embedded_etcd(const struct rollback *r)
 	buf_addf(&reset, "--cluster-reset-restore-path=%s", snap.s);
 	/* paths handed to K3s, which sees the host: shown under --root, never opened here */
 	abs_path(&dd, root_path(r->n->data_dir));
-	snprintf(bin, sizeof(bin), "%s", root_path(r->n->k3s_bin));
-	printf("  run %s server --cluster-reset %s --data-dir %s%s\n", r->n->k3s_bin, reset.s,
+	if (update_k3s_program(r->n, bin, sizeof(bin)) < 0) {
+		buf_release(&snap);
+		buf_release(&reset);
+		buf_release(&dd);
+		return -1;
+	}
+	printf("  run %s server --cluster-reset %s --data-dir %s%s\n", bin, reset.s,
 	    r->n->data_dir, r->token_file ? " --token-file <0600 file, removed after>" : "");
 	if (!r->dry) {
 		const char *argv[10] = { bin, "server", "--cluster-reset", reset.s, "--data-dir",

@@ -1,13 +1,14 @@
 build2/obj/manifests/manifests-audit.o: src/manifests/manifests-audit.c \
  src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
- src/core/options.h src/core/banned.h src/checks/check.h src/node/node.h \
- src/manifests/manifests.h
+ src/core/options.h src/core/banned.h src/core/gate.h src/checks/check.h \
+ src/node/node.h src/manifests/manifests.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
 src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
+src/core/gate.h:
 src/checks/check.h:
 src/node/node.h:
 src/manifests/manifests.h:

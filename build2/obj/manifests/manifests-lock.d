@@ -1,10 +1,12 @@
 build2/obj/manifests/manifests-lock.o: src/manifests/manifests-lock.c \
  src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
- src/core/options.h src/core/banned.h src/manifests/manifests.h
+ src/core/options.h src/core/banned.h src/core/gate.h \
+ src/manifests/manifests.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
 src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
+src/core/gate.h:
 src/manifests/manifests.h:

@@ -1,14 +1,13 @@
 build2/obj/manifests/manifests-sync.o: src/manifests/manifests-sync.c \
  src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
- src/core/options.h src/core/banned.h src/cmd/cmd.h src/core/format.h \
- src/manifests/manifests-cli.h src/manifests/manifests.h
+ src/core/options.h src/core/banned.h src/core/gate.h \
+ src/manifests/manifests-ops.h src/manifests/manifests.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
 src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
-src/cmd/cmd.h:
-src/core/format.h:
-src/manifests/manifests-cli.h:
+src/core/gate.h:
+src/manifests/manifests-ops.h:
 src/manifests/manifests.h:

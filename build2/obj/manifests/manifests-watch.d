@@ -1,7 +1,7 @@
 build2/obj/manifests/manifests-watch.o: src/manifests/manifests-watch.c \
  src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
- src/core/options.h src/core/banned.h src/cmd/cmd.h src/core/format.h \
- src/manifests/alert.h src/manifests/manifests-cli.h \
+ src/core/options.h src/core/banned.h src/core/gate.h \
+ src/manifests/alert.h src/manifests/manifests-ops.h \
  src/manifests/manifests.h
 src/core/k3sguard.h:
 src/core/util.h:
@@ -9,8 +9,7 @@ src/core/buf.h:
 src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
-src/cmd/cmd.h:
-src/core/format.h:
+src/core/gate.h:
 src/manifests/alert.h:
-src/manifests/manifests-cli.h:
+src/manifests/manifests-ops.h:
 src/manifests/manifests.h:

@@ -1,12 +1,13 @@
 build2/obj/manifests/manifests.o: src/manifests/manifests.c \
  src/core/k3sguard.h src/core/util.h src/core/buf.h src/core/file.h \
- src/core/options.h src/core/banned.h src/manifests/manifests.h \
- src/node/node.h
+ src/core/options.h src/core/banned.h src/core/gate.h \
+ src/manifests/manifests.h src/node/node.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
 src/core/file.h:
 src/core/options.h:
 src/core/banned.h:
+src/core/gate.h:
 src/manifests/manifests.h:
 src/node/node.h:

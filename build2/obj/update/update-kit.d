@@ -4,8 +4,9 @@ build2/obj/update/update-kit.o: src/update/update-kit.c \
  src/core/format.h src/etcd/etcd.h src/etcd/grpc.h build2/etcd.pb-c.h \
  src/core/pki.h src/etcd/etcd-snapshot.h src/etcd/etcd-snapfile.h \
  src/core/gate.h src/node/node.h src/core/run.h src/core/secret.h \
- src/store/store.h src/token/token.h src/token/token-rotate.h \
- src/update/update.h src/update/update-data.h src/core/version.h
+ src/store/host-config.h src/core/yamltree.h src/store/store.h \
+ src/token/token.h src/token/token-rotate.h src/update/update.h \
+ src/update/update-data.h src/core/version.h
 src/core/k3sguard.h:
 src/core/util.h:
 src/core/buf.h:
@@ -24,6 +25,8 @@ src/core/gate.h:
 src/node/node.h:
 src/core/run.h:
 src/core/secret.h:
+src/store/host-config.h:
+src/core/yamltree.h:
 src/store/store.h:
 src/token/token.h:
 src/token/token-rotate.h:
