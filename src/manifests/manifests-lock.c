@@ -160,6 +160,8 @@ parse_entry(char *line, struct mtree *t, const char *path, int lineno)
 	}
 	e = mtree_add(t, name.s);
 	buf_release(&name);
+	if (n == 9)
+		e->target = buf_detach(&tgt);	/* the tree owns it, also on an error below */
 	e->mode = type | (mode_t)mode;
 	e->uid = (uid_t)uid;
 	e->gid = (gid_t)gid;
@@ -179,8 +181,6 @@ parse_entry(char *line, struct mtree *t, const char *path, int lineno)
 		else if (*p != '-')
 			return error("'%s' line %d: unknown flag '%c'", path, lineno, *p);
 	}
-	if (n == 9)
-		e->target = buf_detach(&tgt);
 	return 0;
 }
 

@@ -246,6 +246,7 @@ unit_reset_exec(struct unit *u)
 	u->argc = 0;
 	u->exec_line = 0;
 	u->exec_file = NULL;
+	u->role = ROLE_UNKNOWN;	/* the role was the cleared command's */
 	u->token_via_agent_exec = 0;
 	free(u->agent_exec_secret);
 	u->agent_exec_secret = NULL;
@@ -787,8 +788,12 @@ read_envfile(struct node *n, const char *host, int optional)
 			t++;
 		if (!*t || *t == '#' || *t == ';')
 			continue;
-		if (starts_with(t, "export ", NULL))
-			t += 7;
+		/* sh (OpenRC sources the file) takes any blanks after export */
+		if (starts_with(t, "export", NULL) && (t[6] == ' ' || t[6] == '\t')) {
+			t += 6;
+			while (*t == ' ' || *t == '\t')
+				t++;
+		}
 		eq = strchr(t, '=');
 		if (!eq || eq == t) {
 			node_err(n, "env", host, l.first,
