@@ -404,163 +404,194 @@ write_fd_sink(void *arg, const unsigned char *p, size_t n)
 	return write_all(*(int *)arg, p, n);
 }
 
+/* Every member's data directory must be new: -1 after error() when one exists. */
+static int
+restore_dirs_fresh(const struct snap_restore_opts *opt)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < opt->nm; i++) {
+		const char *dd = pki_path(opt->base, "%s", opt->names[i]);
+
+		if (path_lstat(dd, &st) == 0)
+			return error("'%s' exists: restore needs fresh data directories", dd);
+	}
+	return 0;
+}
+
+/*
+ * Verify the snapshot; unless dry, decrypt it into a private temp
+ * directory under base (tmpdir, plain).  0, or the exit code of a failure.
+ */
+static int
+restore_decrypt(const struct snap_restore_opts *opt, struct buf *tmpdir, struct buf *plain)
+{
+	uint64_t size = 0;
+	uint32_t kv = 0;
+	char hex[65];
+	int op = 0, fd;
+
+	if (opt->dry_run) {
+		if (verify_file(opt->file, NULL, NULL, &size, hex, &op, &kv) < 0)
+			return op ? EXIT_ERROR : EXIT_FINDINGS;
+		printf("verified %s (%llu bytes)\n", opt->file, (unsigned long long)size);
+		printf("would decrypt it into a private temp file under %s\n", opt->base);
+		return 0;
+	}
+	if (mkdir_p(opt->base, 0700) < 0)
+		return EXIT_ERROR;
+	buf_addf(tmpdir, "%s/.k3sguard-restore-XXXXXX", opt->base);
+	if (!file_mkdtemp(tmpdir->s)) {
+		error_errno("cannot create a temp directory in '%s'", opt->base);
+		buf_reset(tmpdir);
+		return EXIT_ERROR;
+	}
+	buf_addf(plain, "%s/snapshot.db", tmpdir->s);
+	if ((fd = snap_local_create(plain->s)) < 0) {
+		error_errno("cannot create '%s'", plain->s);
+		return EXIT_ERROR;
+	}
+	if (verify_file(opt->file, write_fd_sink, &fd, &size, hex, &op, &kv) < 0) {
+		close(fd);
+		return op ? EXIT_ERROR : EXIT_FINDINGS;
+	}
+	if (close(fd) < 0) {
+		error_errno("cannot write '%s'", plain->s);
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+/* etcdctl snapshot restore of member i into a temp dir, then renamed into place. */
+static int
+restore_member(const struct snap_restore_opts *opt, size_t i, const char *cluster,
+    const struct buf *tmpdir, const struct buf *plain)
+{
+	char dd[PATH_MAX], tmpdd[PATH_MAX];
+	struct buf err = BUF_INIT;
+	int status = 0;
+
+	snprintf(dd, sizeof(dd), "%s", pki_path(opt->base, "%s", opt->names[i]));
+	snprintf(tmpdd, sizeof(tmpdd), "%s/%s", tmpdir->len ? tmpdir->s : opt->base,
+	    opt->names[i]);
+	const char *const av[] = {
+		opt->etcdctl, "snapshot", "restore", plain->len ? plain->s : "SNAPSHOT",
+		"--name", opt->names[i], "--initial-cluster", cluster,
+		"--initial-advertise-peer-urls", opt->peers[i],
+		"--initial-cluster-token", opt->token, "--data-dir", tmpdd, NULL
+	};
+	const char *const env[] = {
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "ETCDCTL_API=3", NULL
+	};
+	struct run_opts ro = { .argv = av, .envp = env, .err = &err, .timeout_ms = 600000 };
+
+	if (opt->dry_run) {
+		printf("would run: ETCDCTL_API=3");
+		for (size_t k = 0; av[k]; k++)
+			printf(" %s", av[k]);
+		printf("\nwould move the result to %s\n", dd);
+		return 0;
+	}
+	if (run_cmd(&ro, &status) < 0 || status != 0) {
+		buf_trim(&err);
+		char *nl = strrchr(err.s, '\n');
+
+		error("etcdctl snapshot restore for member '%s' failed (exit %d): %s",
+		    opt->names[i], status, nl ? nl + 1 : err.s);
+		buf_release(&err);
+		return -1;
+	}
+	buf_release(&err);
+	if (file_rename(tmpdd, dd) < 0)
+		return error_errno("cannot move '%s' to '%s'", tmpdd, dd);
+	fsync_parent(dd);
+	printf("restored member %s into %s\n", opt->names[i], dd);
+	return 0;
+}
+
+/* What the operator runs next, and which K3s token the snapshot needs. */
+static void
+restore_next_steps(const struct snap_restore_opts *opt, const char *cluster, json_t *side)
+{
+	json_t *boot = side ? json_object_get(side, "bootstrap") : NULL, *b;
+	size_t k;
+
+	printf("to start the restored cluster, on each member run etcd with its TLS "
+	    "flags (k3sguard etcd provision) and:\n");
+	for (size_t i = 0; i < opt->nm; i++)
+		printf("  %s: --name %s --data-dir %s --initial-advertise-peer-urls %s "
+		    "--initial-cluster %s\n", opt->names[i], opt->names[i],
+		    pki_path(opt->base, "%s", opt->names[i]), opt->peers[i], cluster);
+	if (!json_is_array(boot))
+		printf("K3s token: unknown (the save could not list /bootstrap/)\n");
+	else if (json_array_size(boot) == 0)
+		printf("K3s token: the snapshot holds no /bootstrap/ key (K3s was not "
+		    "using this cluster yet)\n");
+	json_array_foreach(boot, k, b) {
+		json_t *v = json_object_get(b, "store_version");
+
+		if (json_is_integer(v))
+			printf("K3s token: the snapshot needs the server token with "
+			    "fingerprint %s: store secret 'server-token' version %lld\n",
+			    json_string_value(json_object_get(b, "fingerprint")),
+			    json_integer_value(v));
+		else
+			printf("K3s token: the snapshot needs the server token with "
+			    "fingerprint %s (not in the secret store)\n",
+			    json_string_value(json_object_get(b, "fingerprint")));
+	}
+}
+
+/* The plaintext and the temp directory go, whatever happened. */
+static void
+restore_cleanup(const struct snap_restore_opts *opt, const struct buf *tmpdir,
+    const struct buf *plain)
+{
+	struct stat st;
+
+	if (plain->len)
+		file_unlink(plain->s);	/* as soon as etcdctl is done with it */
+	if (!tmpdir->len)
+		return;
+	for (size_t i = 0; i < opt->nm; i++) {
+		struct buf t = BUF_INIT;
+
+		buf_addf(&t, "%s/%s", tmpdir->s, opt->names[i]);
+		if (path_lstat(t.s, &st) == 0) {
+			const char *const rm[] = { "/bin/rm", "-rf", "--", t.s, NULL };
+			struct run_opts ro = { .argv = rm, .timeout_ms = 60000 };
+			int sst;
+
+			run_cmd(&ro, &sst);
+		}
+		buf_release(&t);
+	}
+	file_rmdir(tmpdir->s);
+}
+
 int
 etcd_snapshot_restore(const struct snap_restore_opts *opt)
 {
-	char *const *names = opt->names, *const *peers = opt->peers;
-	size_t nm = opt->nm;
-	const char *base = opt->base, *token = opt->token, *etcdctl = opt->etcdctl;
-	const char *file = opt->file;
 	struct buf cluster = BUF_INIT, tmpdir = BUF_INIT, plain = BUF_INIT;
-	int dry = opt->dry_run, ret = EXIT_ERROR, fd = -1, op = 0;
-	uint64_t size = 0;
-	char hex[65];
-	uint32_t kv = 0;
 	json_t *side = NULL;
-	struct stat st;
+	int ret = EXIT_ERROR, r;
 
-	for (size_t i = 0; i < nm; i++)
-		buf_addf(&cluster, "%s%s=%s", i ? "," : "", names[i], peers[i]);
-	for (size_t i = 0; i < nm; i++) {
-		const char *dd = pki_path(base, "%s", names[i]);
-
-		if (path_lstat(dd, &st) == 0) {
-			error("'%s' exists: restore needs fresh data directories", dd);
-			goto out;
-		}
+	for (size_t i = 0; i < opt->nm; i++)
+		buf_addf(&cluster, "%s%s=%s", i ? "," : "", opt->names[i], opt->peers[i]);
+	if (restore_dirs_fresh(opt) < 0)
+		goto out;
+	side = load_sidecar(opt->file);
+	if ((r = restore_decrypt(opt, &tmpdir, &plain)) != 0) {
+		ret = r;
+		goto out;
 	}
-	side = load_sidecar(file);
-	if (dry) {
-		if (verify_file(file, NULL, NULL, &size, hex, &op, &kv) < 0) {
-			ret = op ? EXIT_ERROR : EXIT_FINDINGS;
+	for (size_t i = 0; i < opt->nm; i++)
+		if (restore_member(opt, i, cluster.s, &tmpdir, &plain) < 0)
 			goto out;
-		}
-		printf("verified %s (%llu bytes)\n", file, (unsigned long long)size);
-		printf("would decrypt it into a private temp file under %s\n", base);
-	} else {
-		if (mkdir_p(base, 0700) < 0)
-			goto out;
-		buf_addf(&tmpdir, "%s/.k3sguard-restore-XXXXXX", base);
-		if (!file_mkdtemp(tmpdir.s)) {
-			error_errno("cannot create a temp directory in '%s'", base);
-			buf_reset(&tmpdir);
-			goto out;
-		}
-		buf_addf(&plain, "%s/snapshot.db", tmpdir.s);
-		fd = snap_local_create(plain.s);
-		if (fd < 0) {
-			error_errno("cannot create '%s'", plain.s);
-			goto out;
-		}
-		if (verify_file(file, write_fd_sink, &fd, &size, hex, &op, &kv) < 0) {
-			ret = op ? EXIT_ERROR : EXIT_FINDINGS;
-			goto out;
-		}
-		if (close(fd) < 0) {
-			fd = -1;
-			error_errno("cannot write '%s'", plain.s);
-			goto out;
-		}
-		fd = -1;
-	}
-	for (size_t i = 0; i < nm; i++) {
-		char dd[PATH_MAX], tmpdd[PATH_MAX];
-		struct buf err = BUF_INIT;
-		int status = 0;
-
-		snprintf(dd, sizeof(dd), "%s", pki_path(base, "%s", names[i]));
-		snprintf(tmpdd, sizeof(tmpdd), "%s/%s", tmpdir.len ? tmpdir.s : base, names[i]);
-		const char *const av[] = {
-			etcdctl, "snapshot", "restore", plain.len ? plain.s : "SNAPSHOT",
-			"--name", names[i], "--initial-cluster", cluster.s,
-			"--initial-advertise-peer-urls", peers[i],
-			"--initial-cluster-token", token, "--data-dir", tmpdd, NULL
-		};
-		const char *const env[] = {
-			"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "ETCDCTL_API=3", NULL
-		};
-
-		if (dry) {
-			printf("would run: ETCDCTL_API=3");
-			for (size_t k = 0; av[k]; k++)
-				printf(" %s", av[k]);
-			printf("\nwould move the result to %s\n", dd);
-			continue;
-		}
-		struct run_opts ro = { .argv = av, .envp = env, .err = &err,
-			.timeout_ms = 600000 };
-
-		if (run_cmd(&ro, &status) < 0 || status != 0) {
-			buf_trim(&err);
-			char *nl = strrchr(err.s, '\n');
-
-			error("etcdctl snapshot restore for member '%s' failed (exit %d): %s",
-			    names[i], status, nl ? nl + 1 : err.s);
-			buf_release(&err);
-			goto out;
-		}
-		buf_release(&err);
-		if (file_rename(tmpdd, dd) < 0) {
-			error_errno("cannot move '%s' to '%s'", tmpdd, dd);
-			goto out;
-		}
-		fsync_parent(dd);
-		printf("restored member %s into %s\n", names[i], dd);
-	}
-	printf("to start the restored cluster, on each member run etcd with its TLS "
-	    "flags (k3sguard etcd provision) and:\n");
-	for (size_t i = 0; i < nm; i++)
-		printf("  %s: --name %s --data-dir %s --initial-advertise-peer-urls %s "
-		    "--initial-cluster %s\n", names[i], names[i], pki_path(base, "%s", names[i]),
-		    peers[i], cluster.s);
-	{
-		json_t *boot = side ? json_object_get(side, "bootstrap") : NULL;
-		size_t k;
-		json_t *b;
-
-		if (!json_is_array(boot))
-			printf("K3s token: unknown (the save could not list /bootstrap/)\n");
-		else if (json_array_size(boot) == 0)
-			printf("K3s token: the snapshot holds no /bootstrap/ key (K3s was not "
-			    "using this cluster yet)\n");
-		json_array_foreach(boot, k, b) {
-			json_t *v = json_object_get(b, "store_version");
-
-			if (json_is_integer(v))
-				printf("K3s token: the snapshot needs the server token with "
-				    "fingerprint %s: store secret 'server-token' version %lld\n",
-				    json_string_value(json_object_get(b, "fingerprint")),
-				    json_integer_value(v));
-			else
-				printf("K3s token: the snapshot needs the server token with "
-				    "fingerprint %s (not in the secret store)\n",
-				    json_string_value(json_object_get(b, "fingerprint")));
-		}
-	}
+	restore_next_steps(opt, cluster.s, side);
 	ret = EXIT_OK;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (plain.len) {
-		/* the plaintext goes as soon as etcdctl is done with it */
-		file_unlink(plain.s);
-	}
-	if (tmpdir.len) {
-		for (size_t i = 0; i < nm; i++) {
-			struct buf t = BUF_INIT;
-
-			buf_addf(&t, "%s/%s", tmpdir.s, names[i]);
-			if (path_lstat(t.s, &st) == 0) {
-				const char *const rm[] = { "/bin/rm", "-rf", "--", t.s, NULL };
-				struct run_opts ro = { .argv = rm, .timeout_ms = 60000 };
-				int sst;
-
-				run_cmd(&ro, &sst);
-			}
-			buf_release(&t);
-		}
-		file_rmdir(tmpdir.s);
-	}
+	restore_cleanup(opt, &tmpdir, &plain);
 	json_decref(side);
 	buf_release(&cluster);
 	buf_release(&tmpdir);
