@@ -109,10 +109,7 @@ cmd_etcd_isolate(int argc, char **argv)
 			o.nft = optarg;
 			break;
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				o.json = 1;
-			else if (strcmp(optarg, "text"))
-				usage_error("--format: '%s' is not text or json", optarg);
+			o.json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
 			break;
 		case OPT_FROM_JSON:
 			o.from_json = optarg;

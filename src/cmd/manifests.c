@@ -94,7 +94,6 @@ cmd_verify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mverify_opts o = { .json = 0 };
-	const char *format = "text";
 	int c;
 
 	mpaths_default(&o.p);
@@ -102,7 +101,7 @@ cmd_verify(int argc, char **argv)
 		if (global_option(c, optarg) || mpaths_option(&o.p, c, optarg))
 			continue;
 		if (c == 'f')
-			format = optarg;
+			o.json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
 		else if (c == 'h')
 			print_usage_exit(verify_usage);
 		else
@@ -110,10 +109,6 @@ cmd_verify(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("manifests verify: unexpected argument '%s'", argv[optind]);
-	if (!strcmp(format, "json"))
-		o.json = 1;
-	else if (strcmp(format, "text"))
-		usage_error("manifests verify: unknown format '%s' (text or json)", format);
 	mpaths_finish(&o.p);
 	return exit_code(manifests_verify(&o));
 }

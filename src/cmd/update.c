@@ -92,7 +92,8 @@ update_check(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *channel = NULL, *format = "text";
+	const char *channel = NULL;
+	enum out_format format = FMT_TEXT;
 	struct channels ch = { 0 };
 	struct advisories adv = { 0 };
 	struct update_status st = { 0 };
@@ -115,7 +116,7 @@ update_check(int argc, char **argv)
 			update_advisories_file = optarg;
 			break;
 		case OPT_FORMAT:
-			format = optarg;
+			format = format_arg(optarg, FMT_TEXT_JSON);
 			break;
 		case 'h':
 			print_usage_exit(check_usage);
@@ -125,8 +126,6 @@ update_check(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage_error("update check: unexpected argument '%s'", argv[optind]);
-	if (strcmp(format, "text") && strcmp(format, "json"))
-		usage_error("update check: --format must be text or json, not '%s'", format);
 	if (!channel)
 		channel = config_str("updates.channel", "stable");
 	have_node = 1;
@@ -134,7 +133,7 @@ update_check(int argc, char **argv)
 	    update_load_advisories(&adv) < 0 || update_status(&v, &ch, channel, &adv, &st) < 0)
 		goto out;
 	update_status_describe(&st, &d);
-	if (!strcmp(format, "json")) {
+	if (format == FMT_JSON) {
 		json_t *j = json_object(), *a = json_array();
 		char *s;
 
