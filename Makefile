@@ -92,7 +92,7 @@ lint:
 # replaces it on kernels without openat2 (tests/run.sh runs u-gate-walk).
 check: all $(UNIT_BINS) $(B)/tests/u-gate-walk
 	sh scripts/lint-gate.sh
-	B=$(B) sh tests/run.sh
+	B=$(B) CC="$(CC)" LAYERS_LDFLAGS="$(LDFLAGS)" sh tests/run.sh
 
 $(B)/tests/u-gate-walk: | $(B)/.dir
 	printf '#!/bin/sh\nK3SGUARD_GATE_WALK=1 exec "$$(dirname "$$0")/u-gate" "$$@"\n' >$@ && chmod +x $@
@@ -108,7 +108,7 @@ sanitize:
 	ASAN_OPTIONS="log_path=$(SAN_LOGS)/asan$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}" \
 	UBSAN_OPTIONS="log_path=$(SAN_LOGS)/ubsan:print_stacktrace=1$${UBSAN_OPTIONS:+:$$UBSAN_OPTIONS}" \
 	$(MAKE) B=$(B)-san CC=$(SAN_CC) OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" check
+		LDFLAGS="-fsanitize=address,undefined" TEST_TIMEOUT=1800 check
 	@if [ -n "$$(ls -A $(SAN_LOGS))" ]; then \
 		for f in $(SAN_LOGS)/*; do echo "== $$f"; head -n 30 "$$f"; done; \
 		echo "sanitize: $$(ls $(SAN_LOGS) | wc -l) sanitizer report(s) in $(SAN_LOGS)"; exit 1; fi

@@ -8,13 +8,15 @@
 
 cd "$TMP" || exit 1
 PKG_LIBS=$(pkg-config --libs openssl libcurl yaml-0.1 jansson libprotobuf-c sqlite3)
-CFLAGS="-std=c11 -D_GNU_SOURCE -I$TOP/src -I$B"
+# the objects' own compiler and link flags (make sanitize: clang, ASan+UBSan)
+CFLAGS="-std=c11 -D_GNU_SOURCE -I$TOP/src -I$B ${LAYERS_LDFLAGS:-}"
+CC=${CC:-cc}
 
 lib_objs() { find "$B/obj" -name '*.o' ! -path "*/obj/cmd/*" ! -name main.o | sort; }
 
 test_expect_success 'the libraries of this tree link on their own' '
 	test "$(lib_objs | wc -l)" -gt 50 &&
-	cc $CFLAGS -o layers "$TOP/mk/layers.c" $(lib_objs) $PKG_LIBS
+	$CC $CFLAGS -o layers "$TOP/mk/layers.c" $(lib_objs) $PKG_LIBS
 '
 
 test_expect_success 'a library object that calls a command does not link' '
@@ -24,8 +26,8 @@ test_expect_success 'a library object that calls a command does not link' '
 	int evil(void);
 	int evil(void) { char *v[] = { "audit", NULL }; return cmd_audit(1, v); }
 	EOF
-	cc $CFLAGS -c -o evil.o evil.c &&
-	! cc $CFLAGS -o layers "$TOP/mk/layers.c" $(lib_objs) evil.o $PKG_LIBS 2>err &&
+	$CC $CFLAGS -c -o evil.o evil.c &&
+	! $CC $CFLAGS -o layers "$TOP/mk/layers.c" $(lib_objs) evil.o $PKG_LIBS 2>err &&
 	grep -q "undefined reference to .cmd_audit" err
 '
 
@@ -36,8 +38,8 @@ test_expect_success 'a library object that uses the commands option helpers does
 	int evil2(void);
 	int evil2(void) { return global_option(0, ""); }
 	EOF
-	cc $CFLAGS -c -o evil2.o evil2.c &&
-	! cc $CFLAGS -o layers "$TOP/mk/layers.c" $(lib_objs) evil2.o $PKG_LIBS 2>err &&
+	$CC $CFLAGS -c -o evil2.o evil2.c &&
+	! $CC $CFLAGS -o layers "$TOP/mk/layers.c" $(lib_objs) evil2.o $PKG_LIBS 2>err &&
 	grep -q "undefined reference to .global_option" err
 '
 
