@@ -113,20 +113,32 @@ sanitize:
 		for f in $(SAN_LOGS)/*; do echo "== $$f"; head -n 30 "$$f"; done; \
 		echo "sanitize: $$(ls $(SAN_LOGS) | wc -l) sanitizer report(s) in $(SAN_LOGS)"; exit 1; fi
 
-# One libFuzzer harness per parser; each runs FUZZ_SECONDS.  UBSan must not
-# recover, or libFuzzer never sees its reports as crashes.
+# One libFuzzer harness per parser (docs/fuzzing.md); each runs FUZZ_SECONDS,
+# or FUZZ_RUNS executions when that is set (then FUZZ_SECONDS, if given on
+# the command line, caps the time too).  FUZZ_ONLY="fuzz-token fuzz-grpc"
+# runs some.  Per harness: tests/fuzz/NAME.options ("max_len = N", default
+# 65536) and tests/fuzz/NAME.supp (LSan suppressions of leaks already
+# reported, with their reproducer in tests/fuzz/crashes/NAME/).  UBSan must
+# not recover, or libFuzzer never sees its reports as crashes.
 FUZZ_SECONDS ?= 20
+FUZZ_RUNS ?=
+FUZZ_ONLY ?=
+FUZZ_LIMIT = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS) $(if $(filter command line,$(origin FUZZ_SECONDS)),-max_total_time=$(FUZZ_SECONDS)),-max_total_time=$(FUZZ_SECONDS))
 fuzz:
 	$(MAKE) B=$(B)-fuzz CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" $(B)-fuzz/libk3sguard.a
-	@set -e; for f in $(FUZZ_SRCS); do \
+	@set -e; for f in $(if $(FUZZ_ONLY),$(patsubst %,tests/fuzz/%.c,$(FUZZ_ONLY)),$(FUZZ_SRCS)); do \
 		n=$$(basename $$f .c); \
-		clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -I$(B)-fuzz $(PKG_CFLAGS) \
+		clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN) -Isrc -I$(B)-fuzz $(PKG_CFLAGS) \
 			-o $(B)-fuzz/$$n $$f $(B)-fuzz/libk3sguard.a $(PKG_LIBS); \
 		mkdir -p $(B)-fuzz/corpus-$$n; \
 		seeds=tests/fuzz/seeds/$$n; [ -d $$seeds ] || seeds=; \
-		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-		$(B)-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(B)-fuzz/corpus-$$n $$seeds 2>$(B)-fuzz/$$n.log \
+		ml=; if [ -f tests/fuzz/$$n.options ]; then ml=$$(sed -n 's/^max_len *= *//p' tests/fuzz/$$n.options); fi; \
+		supp=; if [ -f tests/fuzz/$$n.supp ]; then supp=suppressions=$$PWD/tests/fuzz/$$n.supp; fi; \
+		echo "fuzz: $$n $(FUZZ_LIMIT) -max_len=$${ml:-65536}"; \
+		LSAN_OPTIONS=$$supp $(B)-fuzz/$$n $(FUZZ_LIMIT) -max_len=$${ml:-65536} \
+			-artifact_prefix=$(B)-fuzz/ $(B)-fuzz/corpus-$$n $$seeds 2>$(B)-fuzz/$$n.log \
 			|| { tail -n 40 $(B)-fuzz/$$n.log; exit 1; }; \
+		grep -E '^#[0-9]+[[:space:]]+(DONE|pulse)' $(B)-fuzz/$$n.log | tail -n 1; \
 		grep -E 'Done [0-9]+ runs' $(B)-fuzz/$$n.log || true; \
 	done
 

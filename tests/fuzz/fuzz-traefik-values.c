@@ -11,14 +11,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void no_host_config(void) __attribute__((constructor));
-/* never the host's own k3sguard config */
-static void
-no_host_config(void)
-{
-	gopt.config = "/nonexistent/k3sguard/config.yaml";
-}
-
 static char dir[64];
 
 static const char chart[] =
@@ -63,6 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		atexit(cleanup);
 		quiet_errors = 1;
+		gopt.config = "/nonexistent/k3sguard/config.yaml";	/* no k3sguard config */
 		buf_addf(&path, "%s/traefik.yaml", dir);
 		if (file_write_atomic(path.s, chart, strlen(chart), 0600) < 0)
 			abort();
