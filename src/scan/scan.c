@@ -664,6 +664,18 @@ at_short_flag(const char *buf, const char *p, const char *end, struct scan_hits 
 	return p + 2;
 }
 
+/* ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), at most 16 bytes. */
+static int
+scheme_ok(const char *v, size_t n)
+{
+	if (!n || n > 16 || !isalpha((unsigned char)v[0]))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr("+-.", v[i]))
+			return 0;
+	return 1;
+}
+
 /* The password of scheme://user:password@host..., or nothing. */
 static void
 endpoint_password(struct scan_hits *out, const char *buf, const char *v, size_t n)
@@ -696,8 +708,11 @@ endpoint_password(struct scan_hits *out, const char *buf, const char *v, size_t 
 	sha256_hex(colon + 1, pn, fp);
 	memcpy(hit->fingerprint, fp, 12);
 	hit->fingerprint[12] = '\0';
-	snprintf(hit->desc, sizeof(hit->desc), "%.*s datastore password (fingerprint %s)",
-	    (int)(scheme_len < 16 ? scheme_len : 16), v, hit->fingerprint);
+	/* the scheme is shown only when it is one (RFC 3986): no secret text */
+	if (!scheme_ok(v, scheme_len))
+		scheme_len = 0;
+	snprintf(hit->desc, sizeof(hit->desc), "%.*s%sdatastore password (fingerprint %s)",
+	    (int)scheme_len, v, scheme_len ? " " : "", hit->fingerprint);
 	explicit_bzero(fp, sizeof(fp));
 }
 
