@@ -1,9 +1,0 @@
-build2/obj/core/options.o: src/core/options.c src/core/k3sguard.h \
- src/core/util.h src/core/buf.h src/core/file.h src/core/options.h \
- src/core/banned.h
-src/core/k3sguard.h:
-src/core/util.h:
-src/core/buf.h:
-src/core/file.h:
-src/core/options.h:
-src/core/banned.h:
