@@ -153,13 +153,13 @@ test_expect_success 'the image'"'"'s config names a restart and a probe command:
 	test -s "$CTL/restarts" && test ! -e "$CTL/image-restart-ran"
 '
 
-test_expect_success '--via-cli under --root without token.k3s-cli in the host config: refused, nothing run' '
+test_expect_success '--via-cli under --root without k3s-cli in the host config: refused, nothing run' '
 	cp "$K3SGUARD_HOST_CONFIG" hc.saved &&
 	grep -v k3s-cli hc.saved >"$K3SGUARD_HOST_CONFIG" &&
 	: >"$R/usr/local/bin/k3s.calls" &&
 	expect_code 2 T rotate --server "$URL" --via-cli >out 2>err &&
 	cp hc.saved "$K3SGUARD_HOST_CONFIG" &&
-	one_line err && grep -q "token.k3s-cli" err &&
+	one_line err && grep -q "set k3s-cli" err &&
 	! grep -q "^token rotate" "$R/usr/local/bin/k3s.calls" &&
 	test ! -e "$R/var/lib/k3sguard/token-rotate.journal"
 '

@@ -93,23 +93,23 @@ test_expect_success 'a tampered or truncated kit is refused and nothing changes 
 '
 
 # host_k3s DIR: this host's config names DIR's K3s double as the K3s program
-# to run (update.k3s-cli): under --root nothing of the image runs unless the
+# to run (k3s-cli): under --root nothing of the image runs unless the
 # operator names it as a program of the host
 host_k3s() {
-	printf "update:\n  k3s-cli: %s\n" "$TMP/$1/usr/local/bin/k3s" >"$TMP/host-config.yaml" &&
+	printf "k3s-cli: %s\n" "$TMP/$1/usr/local/bin/k3s" >"$TMP/host-config.yaml" &&
 	chmod 0600 "$TMP/host-config.yaml" &&
 	export K3SGUARD_HOST_CONFIG="$TMP/host-config.yaml"
 }
 
-test_expect_success 'embedded etcd under --root: the image.s k3s is never run without update.k3s-cli' '
+test_expect_success 'embedded etcd under --root: the image.s k3s is never run without k3s-cli' '
 	update_root e v1.33.8+k3s1 etcd &&
 	: >e/usr/local/bin/k3s.calls &&
 	mkdir -p e/etc/k3sguard &&
-	printf "update:\n  k3s-cli: %s\n" "$TMP/e/usr/local/bin/k3s" >e/etc/k3sguard/config.yaml &&
+	printf "k3s-cli: %s\n" "$TMP/e/usr/local/bin/k3s" >e/etc/k3sguard/config.yaml &&
 	chmod 0600 e/etc/k3sguard/config.yaml &&
 	K3SGUARD_HOST_CONFIG=$TMP/no-host-config.yaml expect_code 2 \
 		k3sguard --root e update prepare --out nkit >out 2>err &&
-	one_line err && grep -q "runs no program of the image; set update.k3s-cli" err &&
+	one_line err && grep -q "embedded etcd under --root runs no program of the image: set k3s-cli" err &&
 	test ! -s e/usr/local/bin/k3s.calls && test ! -e nkit &&
 	rm e/etc/k3sguard/config.yaml
 '

@@ -138,8 +138,8 @@ test_expect_success 'a hard-linked config file or token: refused, never copied' 
 test_expect_success 'embedded etcd: a data dir link is refused before k3s runs on it' '
 	update_root e v1.33.8+k3s1 etcd && link_datadir e "$C/k3s" &&
 	: >e/usr/local/bin/k3s.calls &&
-	# the K3s program is a host setting under --root (update.k3s-cli)
-	printf "update:\n  k3s-cli: %s\n" "$TMP/e/usr/local/bin/k3s" >host.yaml && chmod 0600 host.yaml &&
+	# the K3s program is a host setting under --root (k3s-cli)
+	printf "k3s-cli: %s\n" "$TMP/e/usr/local/bin/k3s" >host.yaml && chmod 0600 host.yaml &&
 	K3SGUARD_HOST_CONFIG=$TMP/host.yaml expect_code 2 \
 		k3sguard --root e update prepare --out kit-e >out 2>err &&
 	one_line err && grep -q "var/lib/rancher/k3s. is a symlink: a program run on it would leave the root" err &&

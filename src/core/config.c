@@ -26,6 +26,7 @@ static const struct config_key {
 	long long min, max;
 } config_keys[] = {
 	{ "etcd.endpoints", K_STR, 0, 0 },
+	{ "k3s-cli", K_STR, 0, 0 },
 	{ "etcd.cacert", K_STR, 0, 0 },
 	{ "etcd.cert", K_STR, 0, 0 },
 	{ "etcd.key", K_STR, 0, 0 },
@@ -35,13 +36,11 @@ static const struct config_key {
 	{ "store.backend", K_STR, 0, 0 },
 	{ "store.helper", K_STR, 0, 0 },
 	{ "store.helper-env", K_LIST, 0, 0 },
-	{ "token.k3s-cli", K_STR, 0, 0 },
 	{ "token.probe-command", K_LIST, 0, 0 },
 	{ "token.probe-timeout", K_NUM, 1, 3600 },
 	{ "token.restart-command", K_LIST, 0, 0 },
 	{ "token.restart-timeout", K_NUM, 1, 3600 },
 	{ "token.server-url", K_STR, 0, 0 },
-	{ "update.k3s-cli", K_STR, 0, 0 },
 	{ "updates.ca-file", K_STR, 0, 0 },
 	{ "updates.channel", K_STR, 0, 0 },
 	{ "updates.channels-url", K_STR, 0, 0 },

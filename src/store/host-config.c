@@ -17,6 +17,25 @@ host_config_path(void)
 	return e && *e ? e : HOST_CONFIG;
 }
 
+const char *
+host_k3s_program(const char *node_bin, const char *what)
+{
+	const struct ynode *n;
+	const char *p;
+
+	if (gate_root_is_host())
+		return node_bin;
+	n = host_config("k3s-cli");
+	p = n ? yscalar(n) : NULL;
+	if (!p || p[0] != '/') {
+		error("%s under --root runs no program of the image: set k3s-cli (an absolute "
+		    "path to a K3s binary of this host, of the node's version) in '%s'",
+		    what, host_config_path());
+		return NULL;
+	}
+	return p;
+}
+
 const struct ynode *
 host_config(const char *dotted)
 {

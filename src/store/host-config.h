@@ -24,4 +24,13 @@ const struct ynode *host_config(const char *dotted);
 /* The host config's path, as shown to people. */
 const char *host_config_path(void);
 
+/*
+ * The K3s program to run for the node (token rotate --via-cli; update's
+ * embedded-etcd snapshot and cluster reset): on the host the node's own,
+ * node_bin; under --root never the image's, only k3s-cli of this host's
+ * config (an absolute path to a K3s binary of this host).  NULL after
+ * error() naming what needed it when that is not set.
+ */
+const char *host_k3s_program(const char *node_bin, const char *what);
+
 #endif

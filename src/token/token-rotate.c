@@ -342,26 +342,11 @@ run_probe(struct ctx *c)
 	return endpoint_wait(c->server, c->ca, (int)tmo);
 }
 
-/*
- * The k3s CLI for --via-cli: the node's own on the host; with --root DIR
- * the image's would run here, so only token.k3s-cli of this host's config.
- */
+/* The k3s CLI for --via-cli: never the image's (host_k3s_program). */
 static const char *
 k3s_cli(const struct ctx *c)
 {
-	const struct ynode *n;
-	const char *p;
-
-	if (gate_root_is_host())
-		return root_path(c->n.k3s_bin);
-	n = host_config("token.k3s-cli");
-	p = n ? yscalar(n) : NULL;
-	if (!p || p[0] != '/') {
-		error("--via-cli with --root runs no program of the image: set token.k3s-cli "
-		    "(an absolute path) in '%s', or use the native call", host_config_path());
-		return NULL;
-	}
-	return p;
+	return host_k3s_program(c->n.k3s_bin, "--via-cli");
 }
 
 /* Ask K3s to rotate from old to new: natively, or with the k3s CLI. */

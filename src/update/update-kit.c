@@ -726,18 +726,11 @@ kit_token(const struct node *n, json_t *kj, int dry)
 int
 update_k3s_program(const struct node *n, char *bin, size_t len)
 {
-	const struct ynode *c;
+	const char *p = host_k3s_program(n->k3s_bin, "embedded etcd");
 
-	if (gate_root_is_host()) {
-		snprintf(bin, len, "%s", n->k3s_bin);
-		return 0;
-	}
-	c = host_config("update.k3s-cli");
-	if (!c || c->type != Y_SCALAR || !*c->str || c->str[0] != '/')
-		return error("embedded etcd under --root: k3sguard runs no program of the image; "
-		    "set update.k3s-cli in this host's '%s' to a K3s binary of this host "
-		    "(the node's version), or run on the node itself", host_config_path());
-	snprintf(bin, len, "%s", c->str);
+	if (!p)
+		return -1;
+	snprintf(bin, len, "%s", p);
 	return 0;
 }
 

@@ -89,10 +89,8 @@ int kit_rollback(const struct node *n, const char *kit, int dry);
 
 /*
  * The K3s program that makes or restores an embedded-etcd snapshot, into
- * bin: on the host the node's own (--k3s-bin); under --root never the
- * image's (nothing of an image runs), only update.k3s-cli of this host's
- * config (a K3s binary of this host, of the node's version).  -1 after
- * error() when under --root none is set.
+ * bin (host_k3s_program(): under --root only k3s-cli of this host's
+ * config, never the image's).  -1 after error() when none is set.
  */
 int update_k3s_program(const struct node *n, char *bin, size_t len);
 

@@ -9,7 +9,7 @@
 #   control dir), URL (https://127.0.0.1:PORT), OLDPW (the node's password)
 #   and writes the host config ($K3SGUARD_HOST_CONFIG, exported) with a
 #   restart command that logs to $CTL/restarts and blocks while
-#   $CTL/hang-restart exists, and token.k3s-cli, the k3s double for
+#   $CTL/hang-restart exists, and k3s-cli, the k3s double for
 #   --via-cli; the image's own config names $CTL/image-restart, which
 #   leaves $CTL/image-restart-ran if it ever runs.
 
@@ -88,9 +88,9 @@ EOC
 	K3SGUARD_HOST_CONFIG=$TMP/host-config.yaml
 	export K3SGUARD_HOST_CONFIG
 	cat >"$K3SGUARD_HOST_CONFIG" <<EOC
+k3s-cli: $R/usr/local/bin/k3s
 token:
   restart-command: ["$CTL/restart"]
-  k3s-cli: $R/usr/local/bin/k3s
 EOC
 	python3 "$DOUBLES/k3s-supervisor.py" --data-dir "$DD" \
 		--cert "$DD/server/tls/serving-kube-apiserver.crt" \
