@@ -15,8 +15,9 @@ print([u['role'] for u in json.load(sys.stdin)['units'] if u['name'] == 'k3s.ser
 }
 
 # sh (OpenRC sources env files) takes any blanks after "export": the token
-# is K3S_TOKEN's, and the plain-text token check must see it
-for sep in "  " "$(printf '\t')" " $(printf '\t') "; do
+# is K3S_TOKEN's, and the plain-text token check must see it; other white
+# space after the blank (fuzz-envfile's form feed) is trimmed too
+for sep in "  " "$(printf '\t')" " $(printf '\t') " " $(printf '\f\v')"; do
 	test_expect_success "export with blanks '$(printf %s "$sep" | od -An -c | tr -s " ")' before the name: still K3S_TOKEN" '
 		R=$(node_root r default-server) &&
 		printf "export%sK3S_TOKEN=0eef365b010205985cef3526e4adff0f\n" "$sep" >"$R$ENV" &&

@@ -788,10 +788,15 @@ read_envfile(struct node *n, const char *host, int optional)
 			t++;
 		if (!*t || *t == '#' || *t == ';')
 			continue;
-		/* sh (OpenRC sources the file) takes any blanks after export */
+		/*
+		 * sh (OpenRC sources the file) takes any blanks after export;
+		 * other white space there is trimmed like the line's own
+		 * (fuzz-envfile: a name must not start with it; reading
+		 * "export \fK3S_TOKEN=" as K3S_TOKEN errs toward a finding)
+		 */
 		if (starts_with(t, "export", NULL) && (t[6] == ' ' || t[6] == '\t')) {
 			t += 6;
-			while (*t == ' ' || *t == '\t')
+			while (isspace((unsigned char)*t))
 				t++;
 		}
 		eq = strchr(t, '=');

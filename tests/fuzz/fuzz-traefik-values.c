@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int same;
 
 	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/tmp/fuzz-traefik.XXXXXX");
+		snprintf(dir, sizeof(dir), "/dev/shm/fuzz-traefik.XXXXXX");
 		if (!mkdtemp(dir))
 			abort();
 		atexit(cleanup);

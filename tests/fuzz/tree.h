@@ -42,7 +42,7 @@ tree_setup(const char *const *dirs)
 {
 	struct buf p = BUF_INIT;
 
-	snprintf(tree_root, sizeof(tree_root), "/tmp/fuzz-tree.XXXXXX");
+	snprintf(tree_root, sizeof(tree_root), "/dev/shm/fuzz-tree.XXXXXX");
 	if (!mkdtemp(tree_root))
 		abort();
 	atexit(tree_cleanup);
