@@ -42,6 +42,23 @@ buf_grow(struct buf *b, size_t extra)
 }
 
 void
+buf_grow_secret(struct buf *b, size_t extra)
+{
+	struct buf n = BUF_INIT;
+	size_t need;
+
+	if (size_add(b->len, extra, &need) < 0 || size_add(need, 1, &need) < 0)
+		fatal("buffer size overflow");
+	if (need <= b->cap)
+		return;
+	buf_grow(&n, need - 1);	/* the same doubling, in a fresh block */
+	memcpy(n.s, b->s, b->len + 1);
+	n.len = b->len;
+	buf_wipe(b);
+	*b = n;
+}
+
+void
 buf_add(struct buf *b, const void *data, size_t n)
 {
 	if (!n)

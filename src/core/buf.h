@@ -22,6 +22,8 @@ extern char buf_empty[];
 
 void buf_init(struct buf *b);
 void buf_grow(struct buf *b, size_t extra);
+/* buf_grow() that never leaves old bytes behind: a larger block, the old one wiped and freed */
+void buf_grow_secret(struct buf *b, size_t extra);
 void buf_add(struct buf *b, const void *data, size_t n);
 void buf_adds(struct buf *b, const char *s);
 void buf_addch(struct buf *b, int c);

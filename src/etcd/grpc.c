@@ -101,8 +101,12 @@ grpc_deframe(struct grpc_deframer *d, const void *data, size_t n)
 
 		if (take > n)
 			take = n;
-		if (d->msg.cap < d->need + 1)
-			buf_grow(&d->msg, d->need - d->msg.len);
+		/*
+		 * memory follows the bytes received, not the length claimed
+		 * (a peer that claims 64 MiB and sends ten bytes costs ten);
+		 * each larger block is fresh and the old one wiped
+		 */
+		buf_grow_secret(&d->msg, take);
 		buf_add(&d->msg, p, take);
 		p += take;
 		n -= take;

@@ -70,12 +70,35 @@ test_size_checks(void)
 	CHECK(ct_equal("abc", "abc", 3) && !ct_equal("abc", "abd", 3));
 }
 
+/* buf_grow_secret: a fresh, larger block with the same bytes; none when it fits */
+static void
+test_buf_grow_secret(void)
+{
+	struct buf b = BUF_INIT;
+	const char *before;
+
+	buf_grow_secret(&b, 0);
+	CHECK(b.len == 0 && b.s[0] == '\0');
+	buf_adds(&b, "secret");
+	buf_grow_secret(&b, 1000);
+	CHECK(b.cap >= 1007 && b.len == 6);
+	CHECK_STR(b.s, "secret");
+	before = b.s;
+	buf_grow_secret(&b, 100);	/* fits: same block */
+	CHECK(b.s == before);
+	buf_grow_secret(&b, 5000);
+	CHECK(b.cap >= 5007);
+	CHECK_STR(b.s, "secret");
+	buf_wipe(&b);
+}
+
 int
 main(void)
 {
 	T(test_buf_basic);
 	T(test_buf_large_format);
 	T(test_buf_printable);
+	T(test_buf_grow_secret);
 	T(test_parse_num);
 	T(test_size_checks);
 	return UNIT_DONE();

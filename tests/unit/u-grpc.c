@@ -193,6 +193,17 @@ test_corrupt(void)
 	CHECK(d.msg.cap == 0);
 	grpc_deframer_release(&d);
 
+	/* memory follows the bytes received, not the length claimed */
+	{
+		static const unsigned char claims[] = { 0, 0x03, 0xff, 0xff, 0xff, 'a', 'b' };
+
+		grpc_deframer_init(&d, on_msg, &s, 0);
+		CHECK(grpc_deframe(&d, claims, sizeof(claims)) == 0);
+		CHECK(d.msg.len == 2 && d.msg.cap < 4096);
+		CHECK(grpc_deframe_finish(&d) < 0);
+		grpc_deframer_release(&d);
+	}
+
 	/* the callback's error stops the stream */
 	grpc_frame(&stream, "one", 3);
 	grpc_frame(&stream, "two", 3);
