@@ -126,28 +126,21 @@ merge_doc(struct node *n, struct merge *m, const char *file, enum source_kind ki
 	}
 }
 
-static void
-read_config(struct node *n, struct merge *m, const char *host, enum source_kind kind)
+void
+node_config_parse(struct node *n, struct merge *m, const char *host,
+    enum source_kind kind, const char *data, size_t len)
 {
-	struct buf data = BUF_INIT;
 	struct ydocs docs = { 0, NULL };
 	int ret;
 
 	quiet_errors++;
-	ret = gate_read(host, CONFIG_MAX, &data, NULL);
-	quiet_errors--;
-	if (ret < 0) {
-		node_err_last(n, "config", host, 0);
-		goto out;
-	}
-	quiet_errors++;
-	ret = yaml_parse(host, data.s, data.len, &docs);
+	ret = yaml_parse(host, data, len, &docs);
 	quiet_errors--;
 	if (ret < 0) {
 		const char *l = strstr(last_error(), "' line ");
 
 		node_err_last(n, "config", host, l ? line_in(l + 7) : 0);
-		goto out;
+		return;
 	}
 	n->config_files = xrealloc(n->config_files,
 	    (n->nconfig_files + 1) * sizeof(*n->config_files));
@@ -156,7 +149,21 @@ read_config(struct node *n, struct merge *m, const char *host, enum source_kind 
 	if (docs.n)
 		merge_doc(n, m, host, kind, docs.doc[0]);
 	ydocs_free(&docs);
-out:
+}
+
+static void
+read_config(struct node *n, struct merge *m, const char *host, enum source_kind kind)
+{
+	struct buf data = BUF_INIT;
+	int ret;
+
+	quiet_errors++;
+	ret = gate_read(host, CONFIG_MAX, &data, NULL);
+	quiet_errors--;
+	if (ret < 0)
+		node_err_last(n, "config", host, 0);
+	else
+		node_config_parse(n, m, host, kind, data.s, data.len);
 	buf_wipe(&data);
 }
 

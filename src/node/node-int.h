@@ -45,10 +45,33 @@ const char *node_intern(struct node *n, const char *s);
 void *node_grow(void *p, size_t n, size_t size);
 
 struct mopt *merge_get(struct merge *m, const char *name);
+/* node.c: env files and unit flags into m, and n->config_path from them */
+void merge_units_env(struct node *n, struct merge *m);
+/* node.c: m (emptied) into n->opts, by K3s's precedence */
+void merge_finish(struct node *n, struct merge *m);
 void vlist_add(struct vlist *l, const char *value, const struct origin *o);
 void vlist_clear(struct vlist *l);
 
-/* node-units.c */
+/*
+ * The model from texts (what the readers below call once a file is read
+ * through the gate; fuzz harnesses call them on their input).  data holds
+ * len bytes and data[len] is NUL.
+ */
+/* node-units.c: a unit found at path (st: its lstat) */
+struct unit *node_unit_add(struct node *n, const char *path, const char *name,
+    int openrc, const struct stat *st);
+/* a systemd unit file or drop-in of u, in the order systemd reads them */
+void node_unit_parse(struct node *n, struct unit *u, const char *file,
+    const char *data, size_t len);
+/* an OpenRC script (u added with openrc 1) */
+void node_openrc_parse(struct node *n, struct unit *u, const char *file,
+    const char *data, size_t len);
+/* the env file host (once: the same entry again), then its NAME=VALUE lines */
+struct envfile *node_envfile_add(struct node *n, const char *host);
+void node_envfile_parse(struct node *n, struct envfile *e, const char *data,
+    size_t len);
+
+/* node-units.c: read the files, then the texts above */
 void node_read_units(struct node *n);
 void node_read_envfiles(struct node *n);
 /* Feed env values (seen; effective from the active unit's env), then unit flags. */
@@ -66,7 +89,10 @@ void free_words(char **w, size_t n);
 /* node-version.c: k3s_version and k3s_version_from (see node.h) */
 void node_read_version(struct node *n);
 
-/* node-config.c */
+/* node-config.c: one config file's text (kind: SRC_CONFIG or SRC_DROPIN) */
+void node_config_parse(struct node *n, struct merge *m, const char *host,
+    enum source_kind kind, const char *data, size_t len);
+/* the config file, then its .d drop-ins in name order */
 void merge_configs(struct node *n, struct merge *m);
 
 #endif

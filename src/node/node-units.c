@@ -220,8 +220,8 @@ next_lline(const char *data, size_t len, size_t *pos, int *lineno, struct lline 
 
 /* ---- systemd units ---- */
 
-static struct unit *
-new_unit(struct node *n, const char *path, const char *name, int openrc,
+struct unit *
+node_unit_add(struct node *n, const char *path, const char *name, int openrc,
     const struct stat *st)
 {
 	struct unit *u;
@@ -350,8 +350,8 @@ expand_specifiers(const char *s, const char *unit_name)
 	return buf_detach(&b);
 }
 
-static void
-parse_unit_text(struct node *n, struct unit *u, const char *file, const char *data,
+void
+node_unit_parse(struct node *n, struct unit *u, const char *file, const char *data,
     size_t len)
 {
 	const char *hfile = node_intern(n, file);
@@ -546,9 +546,9 @@ read_systemd_unit(struct node *n, const char *name)
 			    strerror(errno));
 		goto out;
 	}
-	u = new_unit(n, path.s, name, 0, &st);
+	u = node_unit_add(n, path.s, name, 0, &st);
 	if (read_node_file(n, "unit", path.s, &data, &u->st) == 0)
-		parse_unit_text(n, u, path.s, data.s, data.len);
+		node_unit_parse(n, u, path.s, data.s, data.len);
 	buf_addf(&dir, "%s.d", path.s);
 	drop = list_dir(n, "unit", dir.s, "", ".conf", &ndrop);
 	for (size_t i = 0; i < ndrop; i++) {
@@ -560,7 +560,7 @@ read_systemd_unit(struct node *n, const char *name)
 		u->dropins[u->ndropins++] = xstrdup(dp.s);
 		buf_wipe(&data);
 		if (read_node_file(n, "unit", dp.s, &data, NULL) == 0)
-			parse_unit_text(n, u, dp.s, data.s, data.len);
+			node_unit_parse(n, u, dp.s, data.s, data.len);
 		buf_release(&dp);
 		free(drop[i]);
 	}
@@ -579,12 +579,9 @@ out:
 static void
 read_openrc(struct node *n, const char *name)
 {
-	struct buf path = BUF_INIT, data = BUF_INIT, args = BUF_INIT, cmd = BUF_INIT;
-	const char *hfile;
+	struct buf path = BUF_INIT, data = BUF_INIT;
 	struct stat st;
 	struct unit *u;
-	int *map = NULL;
-	int lineno = 1, args_line = 0;
 
 	buf_addf(&path, "/etc/init.d/%s", name);
 	if (gate_lstat(path.s, &st) < 0) {
@@ -593,17 +590,34 @@ read_openrc(struct node *n, const char *name)
 			    strerror(errno));
 		goto out;
 	}
-	u = new_unit(n, path.s, name, 1, &st);
-	hfile = node_intern(n, path.s);
-	if (read_node_file(n, "unit", path.s, &data, &u->st) < 0)
-		goto out;
+	u = node_unit_add(n, path.s, name, 1, &st);
+	if (read_node_file(n, "unit", path.s, &data, &u->st) == 0)
+		node_openrc_parse(n, u, path.s, data.s, data.len);
+out:
+	buf_wipe(&data);
+	buf_release(&path);
+}
+
+/*
+ * The text of an OpenRC script (data[len] is NUL): command= and the
+ * words of command_args=, and the env file the script sources.
+ */
+void
+node_openrc_parse(struct node *n, struct unit *u, const char *file,
+    const char *data, size_t len)
+{
+	struct buf args = BUF_INIT, cmd = BUF_INIT;
+	const char *hfile = node_intern(n, file);
+	int *map = NULL;
+	int lineno = 1, args_line = 0;
+
 	buf_adds(&cmd, "/usr/local/bin/k3s");
-	for (size_t i = 0; i < data.len;) {
-		const char *p = data.s + i;
+	for (size_t i = 0; i < len;) {
+		const char *p = data + i;
 		const char *v;
 		int is_args;
 
-		if (i == 0 || data.s[i - 1] == '\n') {
+		if (i == 0 || data[i - 1] == '\n') {
 			while (*p == ' ' || *p == '\t')
 				p++;
 			is_args = starts_with(p, "command_args=", &v);
@@ -627,7 +641,7 @@ read_openrc(struct node *n, const char *name)
 					if (is_args) {
 						/* args never outgrow the file */
 						if (!map)
-							map = xcalloc(data.len + 2, sizeof(*map));
+							map = xcalloc(len + 2, sizeof(*map));
 						map[args.len] = lineno;
 						map[args.len + 1] = lineno;
 					}
@@ -639,11 +653,11 @@ read_openrc(struct node *n, const char *name)
 					node_err(n, "unit", hfile, start,
 					    "'%s' line %d: unterminated quote in %s", hfile,
 					    start, is_args ? "command_args" : "command");
-				i = (size_t)(v - data.s) + (*v ? 1 : 0);
+				i = (size_t)(v - data) + (*v ? 1 : 0);
 				continue;
 			}
 		}
-		if (data.s[i] == '\n')
+		if (data[i] == '\n')
 			lineno++;
 		i++;
 	}
@@ -686,7 +700,7 @@ read_openrc(struct node *n, const char *name)
 	{
 		struct buf ef = BUF_INIT;
 
-		buf_addf(&ef, "/etc/rancher/k3s/%s.env", name);
+		buf_addf(&ef, "/etc/rancher/k3s/%s.env", u->name);
 		u->env_files = xrealloc(u->env_files, sizeof(*u->env_files));
 		u->env_file_required = xcalloc(1, sizeof(*u->env_file_required));
 		u->env_file_lines = xcalloc(1, sizeof(*u->env_file_lines));
@@ -695,10 +709,8 @@ read_openrc(struct node *n, const char *name)
 	}
 out:
 	free(map);
-	buf_wipe(&data);
 	buf_wipe(&args);
 	buf_release(&cmd);
-	buf_release(&path);
 }
 
 void
@@ -757,31 +769,28 @@ find_envfile(struct node *n, const char *host)
 	return NULL;
 }
 
-static void
-read_envfile(struct node *n, const char *host, int optional)
+struct envfile *
+node_envfile_add(struct node *n, const char *host)
 {
-	struct buf data = BUF_INIT;
-	struct lline l = { BUF_INIT, NULL, 0 };
-	struct envfile *e;
-	size_t pos = 0;
-	int lineno = 0;
+	struct envfile *e = find_envfile(n, host);
 
-	if (find_envfile(n, host))
-		return;
+	if (e)
+		return e;
 	n->envfiles = xrealloc(n->envfiles, (n->nenvfiles + 1) * sizeof(*n->envfiles));
 	e = &n->envfiles[n->nenvfiles++];
 	memset(e, 0, sizeof(*e));
 	e->path = xstrdup(host);
-	if (gate_lstat(host, &e->st) < 0) {
-		if (errno == ENOENT && optional)
-			return;
-		node_err(n, "env", host, 0, "cannot examine '%s': %s", host, strerror(errno));
-		return;
-	}
-	e->exists = 1;
-	if (read_node_file(n, "env", host, &data, NULL) < 0)
-		return;
-	while (next_lline(data.s, data.len, &pos, &lineno, &l)) {
+	return e;
+}
+
+void
+node_envfile_parse(struct node *n, struct envfile *e, const char *data, size_t len)
+{
+	struct lline l = { BUF_INIT, NULL, 0 };
+	size_t pos = 0;
+	int lineno = 0;
+
+	while (next_lline(data, len, &pos, &lineno, &l)) {
 		char *t = l.text.s, *eq;
 
 		while (isspace((unsigned char)*t))
@@ -801,8 +810,8 @@ read_envfile(struct node *n, const char *host, int optional)
 		}
 		eq = strchr(t, '=');
 		if (!eq || eq == t) {
-			node_err(n, "env", host, l.first,
-			    "'%s' line %d: not a NAME=VALUE assignment", host, l.first);
+			node_err(n, "env", e->path, l.first,
+			    "'%s' line %d: not a NAME=VALUE assignment", e->path, l.first);
 			continue;
 		}
 		e->vars = node_grow(e->vars, e->n, sizeof(*e->vars));
@@ -815,6 +824,26 @@ read_envfile(struct node *n, const char *host, int optional)
 		e->n++;
 	}
 	lline_free(&l);
+}
+
+static void
+read_envfile(struct node *n, const char *host, int optional)
+{
+	struct buf data = BUF_INIT;
+	struct envfile *e;
+
+	if (find_envfile(n, host))
+		return;
+	e = node_envfile_add(n, host);
+	if (gate_lstat(host, &e->st) < 0) {
+		if (errno == ENOENT && optional)
+			return;
+		node_err(n, "env", host, 0, "cannot examine '%s': %s", host, strerror(errno));
+		return;
+	}
+	e->exists = 1;
+	if (read_node_file(n, "env", host, &data, NULL) == 0)
+		node_envfile_parse(n, e, data.s, data.len);
 	buf_wipe(&data);
 }
 

@@ -217,7 +217,7 @@ take(struct vlist *out, struct vlist *l)
 	l->n = 0;
 }
 
-static void
+void
 merge_finish(struct node *n, struct merge *m)
 {
 	n->opts = xcalloc(m->n ? m->n : 1, sizeof(*n->opts));
@@ -482,13 +482,39 @@ find_datastore(struct node *n)
 
 /* ---- node_load ---- */
 
+/*
+ * Env files (lowest), then unit flags; then the config file they name:
+ * --config in the unit beats K3S_CONFIG_FILE; both name the file.
+ */
+void
+merge_units_env(struct node *n, struct merge *m)
+{
+	struct mopt *c = NULL;
+	struct vlist *l = NULL;
+	const char *cfg;
+
+	merge_env(n, m);
+	merge_units(n, m);
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->o[i].name, "config"))
+			c = &m->o[i];
+	if (c)
+		l = c->cli.n ? &c->cli : &c->env;
+	if (l && l->n && *l->v[l->n - 1].value) {
+		cfg = l->v[l->n - 1].value;
+		n->config_explicit = 1;
+	} else {
+		cfg = "/etc/rancher/k3s/config.yaml";
+	}
+	n->config_path = host_abs(cfg);
+}
+
 int
 node_load(struct node *n)
 {
 	const char *root = gopt.root && *gopt.root ? gopt.root : "/";
 	struct merge m = { NULL, 0, NULL, 0 };
 	struct stat st;
-	const char *cfg;
 
 	memset(n, 0, sizeof(*n));
 	quiet_errors++;
@@ -505,27 +531,7 @@ node_load(struct node *n)
 
 	node_read_units(n);
 	node_read_envfiles(n);
-	merge_env(n, &m);
-	merge_units(n, &m);
-
-	/* --config in the unit beats K3S_CONFIG_FILE; both name the file */
-	{
-		struct mopt *c = NULL;
-		struct vlist *l = NULL;
-
-		for (size_t i = 0; i < m.n; i++)
-			if (!strcmp(m.o[i].name, "config"))
-				c = &m.o[i];
-		if (c)
-			l = c->cli.n ? &c->cli : &c->env;
-		if (l && l->n && *l->v[l->n - 1].value) {
-			cfg = l->v[l->n - 1].value;
-			n->config_explicit = 1;
-		} else {
-			cfg = "/etc/rancher/k3s/config.yaml";
-		}
-		n->config_path = host_abs(cfg);
-	}
+	merge_units_env(n, &m);
 	merge_configs(n, &m);
 	merge_finish(n, &m);
 

@@ -1,20 +1,22 @@
 /*
- * fuzz-envfile.c: libFuzzer harness for the env file reader of node_load()
- * (read_envfile() and env_value() in src/node/node-units.c).  The whole
- * input is /etc/systemd/system/k3s.service.env of a temp tree (tree.h)
- * without units, so it is the effective env (K3S_* feed the merge).
+ * fuzz-envfile.c: libFuzzer harness for the env file parser of node_load()
+ * (node_envfile_parse() and env_value() in src/node/node-units.c: what
+ * read_envfile() calls once the file is read through the gate).  The whole
+ * input is the text of /etc/systemd/system/k3s.service.env, in memory,
+ * without units, so it is the effective env (K3S_* feed the merge, which
+ * runs: merge_units_env(), merge_finish()).
  *
- * Invariants besides crashes and leaks: the file is read (exists), every
+ * Invariants besides crashes and leaks: every
  * variable has a non-empty name without '=' or trailing space, its line
  * lies inside the file, lines only grow, there are no more variables than
  * lines, and a K3S_TOKEN value of 16 bytes or more never appears in what
  * node_describe_value() prints for the token option; no name starts with
- * a blank (the bug "export  K3S_TOKEN=" once was: seeds/fuzz-envfile/
- * export-two-spaces, fixed in read_envfile(), t0106).
+ * white space (the bugs "export  K3S_TOKEN=" and "export \fK3S_TOKEN="
+ * once were: seeds/fuzz-envfile/export-two-spaces and
+ * export-form-feed-before-name, fixed in read_envfile(), t0106).
  */
 #include "core/k3sguard.h"
-#include "node/node.h"
-#include "tree.h"
+#include "node/node-int.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,28 +58,34 @@ check(const struct node *n, int lines)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char *const dirs[] = { "/etc/systemd/system", NULL };
-
-	tree_node_setup(dirs);
+	quiet_errors = 1;
 	return 0;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct merge m = { NULL, 0, NULL, 0 };
+	struct buf text = BUF_INIT;
+	struct envfile *e;
 	struct node n;
 	int lines = 0;
 
-	tree_put(ENVFILE, data, size, 0600);
 	for (size_t i = 0; i < size; i++)
 		if (data[i] == '\n')
 			lines++;
 	if (size && data[size - 1] != '\n')
 		lines++;
-	if (node_load(&n) == 0) {
-		check(&n, lines);
-		node_free(&n);
-	}
+	buf_add(&text, data, size);	/* data[len] is NUL, as gate_read() gives */
+	memset(&n, 0, sizeof(n));
+	e = node_envfile_add(&n, ENVFILE);
+	e->exists = 1;
+	node_envfile_parse(&n, e, text.s, text.len);
+	check(&n, lines);
+	merge_units_env(&n, &m);
+	merge_finish(&n, &m);
+	node_free(&n);
+	buf_release(&text);
 	clear_error();
 	return 0;
 }

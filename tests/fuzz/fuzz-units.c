@@ -1,62 +1,63 @@
 /*
- * fuzz-units.c: libFuzzer harness for the unit readers of node_load()
+ * fuzz-units.c: libFuzzer harness for the unit parsers of node_load()
  * (src/node/node-units.c): systemd units with their drop-ins, and OpenRC
- * scripts.  The input is split at NUL bytes into up to five files:
- * k3s.service, k3s.service.d/10-a.conf, k3s.service.d/20-b.conf,
- * k3s-agent.service (in /etc/systemd/system) and /etc/init.d/k3s (a missing
- * part is no file).  parse_unit_text() and read_openrc() are static and
- * read through rootfs, so the harness goes through node_load() on a temp
- * tree (tree.h).
+ * scripts, from texts in memory (node_unit_parse(), node_openrc_parse():
+ * what the readers call once a file is read through the gate).  The input
+ * is split at NUL bytes into up to five texts (parts.h): k3s.service,
+ * k3s.service.d/10-a.conf, k3s.service.d/20-b.conf, k3s-agent.service (in
+ * /etc/systemd/system) and /etc/init.d/k3s; a missing part is no file, and
+ * drop-ins are read after their unit, as read_systemd_unit() does.  The
+ * units then go through the merge (merge_units_env(), merge_finish()).
  *
  * Invariants besides crashes and leaks: every argv word is a string and its
  * line lies inside the file ExecStart= (or command_args) came from; the role
  * of a unit with a command is server or agent only when that word is in argv; every Environment=
- * name is non-empty and has no '='; agent exec's hand-over names a secret.
+ * name is non-empty and has no '='; agent exec's hand-over names a secret;
+ * every recorded error is one line.
  */
 #include "core/k3sguard.h"
-#include "node/node.h"
-#include "tree.h"
+#include "node/node-int.h"
+#include "parts.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const parts[] = {
-	"/etc/systemd/system/k3s.service",
-	"/etc/systemd/system/k3s.service.d/10-a.conf",
-	"/etc/systemd/system/k3s.service.d/20-b.conf",
-	"/etc/systemd/system/k3s-agent.service",
-	"/etc/init.d/k3s",
+static const struct {
+	const char *path;
+	const char *unit;	/* the unit it adds, or NULL: a drop-in of the last one */
+	int openrc;
+} files[] = {
+	{ "/etc/systemd/system/k3s.service", "k3s.service", 0 },
+	{ "/etc/systemd/system/k3s.service.d/10-a.conf", NULL, 0 },
+	{ "/etc/systemd/system/k3s.service.d/20-b.conf", NULL, 0 },
+	{ "/etc/systemd/system/k3s-agent.service", "k3s-agent.service", 0 },
+	{ "/etc/init.d/k3s", "k3s", 1 },
 };
-static int nlines[ARRAY_SIZE(parts)];
+#define NFILES ARRAY_SIZE(files)
+static int nlines[NFILES];
 
-/* Physical lines of each part, as next_lline() counts them. */
+/* Physical lines of each text, as next_lline() counts them. */
 static void
-count_lines(const uint8_t *data, size_t size)
+count_lines(const struct part *p)
 {
-	const uint8_t *p = data, *end = data + size;
-
-	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
-		const uint8_t *z = p && i + 1 < ARRAY_SIZE(parts) ?
-		    memchr(p, 0, (size_t)(end - p)) : NULL;
-		const uint8_t *e = z ? z : end;
+	for (size_t i = 0; i < NFILES; i++) {
+		const char *s = p[i].text.s;
+		size_t len = p[i].text.len;
 
 		nlines[i] = 0;
-		if (!p)
-			continue;
-		for (const uint8_t *q = p; q < e; q++)
-			if (*q == '\n')
+		for (size_t k = 0; k < len; k++)
+			if (s[k] == '\n')
 				nlines[i]++;
-		if (e > p && e[-1] != '\n')
+		if (len && s[len - 1] != '\n')
 			nlines[i]++;
-		p = z ? z + 1 : NULL;
 	}
 }
 
 static int
 lines_of(const char *file)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
-		if (file && !strcmp(file, parts[i]))
+	for (size_t i = 0; i < NFILES; i++)
+		if (file && !strcmp(file, files[i].path))
 			return nlines[i];
 	abort();	/* ExecStart= from a file we did not write */
 }
@@ -95,32 +96,57 @@ check_unit(const struct unit *u)
 		(void)strlen(u->env_files[i]);
 }
 
+/* The units of the texts, as node_read_units() finds them. */
+static void
+add_units(struct node *n, const struct part *p)
+{
+	static const struct stat st = { .st_mode = S_IFREG | 0644 };
+	struct unit *u = NULL;
+
+	for (size_t i = 0; i < NFILES; i++) {
+		if (files[i].unit)
+			u = NULL;
+		if (!p[i].present || (!files[i].unit && !u))
+			continue;
+		if (files[i].unit)
+			u = node_unit_add(n, files[i].path, files[i].unit, files[i].openrc, &st);
+		if (files[i].openrc)
+			node_openrc_parse(n, u, files[i].path, p[i].text.s, p[i].text.len);
+		else
+			node_unit_parse(n, u, files[i].path, p[i].text.s, p[i].text.len);
+		u = &n->units[n->nunits - 1];
+	}
+	if (n->nunits)
+		n->units[0].active = 1;
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char *const dirs[] = {
-		"/etc/systemd/system/k3s.service.d", "/etc/init.d", NULL,
-	};
-
-	tree_node_setup(dirs);
+	quiet_errors = 1;
 	return 0;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct part p[NFILES];
+	struct merge m = { NULL, 0, NULL, 0 };
 	struct node n;
 
-	tree_put_parts(parts, ARRAY_SIZE(parts), data, size);
-	count_lines(data, size);
-	if (node_load(&n) == 0) {
-		for (size_t i = 0; i < n.nunits; i++)
-			check_unit(&n.units[i]);
-		for (size_t i = 0; i < n.nerrors; i++)
-			if (strchr(n.errors[i].msg, '\n'))
-				abort();	/* messages are one line */
-		node_free(&n);
-	}
+	memset(&n, 0, sizeof(n));
+	parts_split(data, size, p, NFILES);
+	count_lines(p);
+	add_units(&n, p);
+	for (size_t i = 0; i < n.nunits; i++)
+		check_unit(&n.units[i]);
+	merge_units_env(&n, &m);
+	merge_finish(&n, &m);
+	for (size_t i = 0; i < n.nerrors; i++)
+		if (strchr(n.errors[i].msg, '\n'))
+			abort();	/* messages are one line */
+	node_free(&n);
+	parts_free(p, NFILES);
 	clear_error();
 	return 0;
 }
