@@ -199,8 +199,9 @@ read_exact(int fd, unsigned char *p, size_t n, size_t *got)
 	return 1;
 }
 
+/* ctx has the cipher and the file key (set once per file): only the nonce changes */
 static int
-open_chunk(EVP_CIPHER_CTX *ctx, const unsigned char *key, const unsigned char *hdr,
+open_chunk(EVP_CIPHER_CTX *ctx, const unsigned char *hdr,
     const unsigned char *rec, size_t len, uint64_t counter, int final,
     unsigned char *plain)
 {
@@ -211,12 +212,34 @@ open_chunk(EVP_CIPHER_CTX *ctx, const unsigned char *key, const unsigned char *h
 	memcpy(aad, hdr, SNAP_HDR_LEN);
 	memcpy(aad + SNAP_HDR_LEN, rec, 4);
 	memcpy(tag, rec + 4 + len, SNAP_TAG_LEN);
-	if (!EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) ||
+	if (!EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, nonce) ||
 	    !EVP_DecryptUpdate(ctx, NULL, &outl, aad, sizeof(aad)) ||
 	    !EVP_DecryptUpdate(ctx, plain, &outl, rec + 4, (int)len) ||
 	    !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SNAP_TAG_LEN, tag))
 		return 0;
 	return EVP_DecryptFinal_ex(ctx, plain + outl, &fl) == 1;
+}
+
+/*
+ * The chunk buffers hold a chunk of len bytes: grown by doubling from a
+ * page up to SNAP_CHUNK, so a short or damaged file never costs the 2 MiB
+ * (secret memory locked and wiped) of a full chunk.
+ */
+static void
+chunk_bufs(size_t len, size_t *cap, unsigned char **plain, unsigned char **rec)
+{
+	size_t n = *cap ? *cap : 4096;
+
+	if (*plain && len <= *cap)
+		return;
+	while (n < len)
+		n *= 2;
+	if (n > SNAP_CHUNK)
+		n = SNAP_CHUNK;
+	secret_free(*plain, *cap);
+	*plain = secret_alloc(n);
+	*rec = xrealloc(*rec, 4 + n + SNAP_TAG_LEN);
+	*cap = n;
 }
 
 int
@@ -225,13 +248,12 @@ snap_decrypt(int fd, const char *name, const unsigned char hdr[SNAP_HDR_LEN],
     int (*sink)(void *arg, const unsigned char *p, size_t n), void *arg,
     uint64_t *total)
 {
-	unsigned char *key = secret_alloc(SNAP_KEY_LEN), chk[12];
-	unsigned char *plain = secret_alloc(SNAP_CHUNK);
-	unsigned char *rec = xmalloc(4 + SNAP_CHUNK + SNAP_TAG_LEN);
+	unsigned char *key = secret_alloc(SNAP_KEY_LEN), chk[12], lenb[4];
+	unsigned char *plain = NULL, *rec = NULL;
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	uint64_t i = 0;
 	int ret = -1, final = 0;
-	size_t got;
+	size_t got, cap = 0;
 
 	*total = 0;
 	if (!ctx)
@@ -244,8 +266,12 @@ snap_decrypt(int fd, const char *name, const unsigned char hdr[SNAP_HDR_LEN],
 		    (unsigned long)get32(hdr + 12));
 		goto out;
 	}
+	if (!EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, NULL)) {
+		error("snapshot: decryption failed");
+		goto out;
+	}
 	for (;; i++) {
-		int r = read_exact(fd, rec, 4, &got);
+		int r = read_exact(fd, lenb, 4, &got);
 		size_t len;
 
 		if (r == -2) {
@@ -270,12 +296,14 @@ snap_decrypt(int fd, const char *name, const unsigned char hdr[SNAP_HDR_LEN],
 			    (unsigned long long)i);
 			goto out;
 		}
-		len = get32(rec);
+		len = get32(lenb);
 		if (len > SNAP_CHUNK) {
 			error("'%s': chunk %llu has an impossible length (tampered)", name,
 			    (unsigned long long)i);
 			goto out;
 		}
+		chunk_bufs(len, &cap, &plain, &rec);
+		memcpy(rec, lenb, 4);
 		r = read_exact(fd, rec + 4, len + SNAP_TAG_LEN, &got);
 		if (r == -2) {
 			error_errno("cannot read '%s'", name);
@@ -286,9 +314,9 @@ snap_decrypt(int fd, const char *name, const unsigned char hdr[SNAP_HDR_LEN],
 			    (unsigned long long)i);
 			goto out;
 		}
-		if (open_chunk(ctx, key, hdr, rec, len, i, 0, plain)) {
+		if (open_chunk(ctx, hdr, rec, len, i, 0, plain)) {
 			final = 0;
-		} else if (open_chunk(ctx, key, hdr, rec, len, i, 1, plain)) {
+		} else if (open_chunk(ctx, hdr, rec, len, i, 1, plain)) {
 			final = 1;
 		} else {
 			/* a genuine chunk from elsewhere in this file? */
@@ -299,8 +327,8 @@ snap_decrypt(int fd, const char *name, const unsigned char hdr[SNAP_HDR_LEN],
 				nchunks = (uint64_t)(st.st_size - SNAP_HDR_LEN) /
 				    (4 + SNAP_CHUNK + SNAP_TAG_LEN) + 2;
 			for (uint64_t j = 0; j < nchunks && from == UINT64_MAX; j++)
-				if (j != i && (open_chunk(ctx, key, hdr, rec, len, j, 0, plain) ||
-				    open_chunk(ctx, key, hdr, rec, len, j, 1, plain)))
+				if (j != i && (open_chunk(ctx, hdr, rec, len, j, 0, plain) ||
+				    open_chunk(ctx, hdr, rec, len, j, 1, plain)))
 					from = j;
 			if (from != UINT64_MAX)
 				error("'%s': chunk %llu is chunk %llu moved (chunks swapped "
@@ -317,7 +345,7 @@ snap_decrypt(int fd, const char *name, const unsigned char hdr[SNAP_HDR_LEN],
 	}
 out:
 	secret_free(key, SNAP_KEY_LEN);
-	secret_free(plain, SNAP_CHUNK);
+	secret_free(plain, cap);
 	free(rec);
 	EVP_CIPHER_CTX_free(ctx);
 	return ret;

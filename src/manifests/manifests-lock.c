@@ -242,68 +242,74 @@ mlock_free(struct mlock *l)
 }
 
 int
+mlock_parse(char *text, size_t len, const char *what, struct mkey *key, struct mlock *l,
+    enum sig_state *sig)
+{
+	char *sigline = NULL, *end;
+	size_t body_len;
+	int v;
+
+	memset(l, 0, sizeof(*l));
+	*sig = SIG_MISSING;
+	/* the signature is the last line; everything before it is signed */
+	if (len && text[len - 1] == '\n') {
+		char *p = text + len - 1;
+
+		while (p > text && p[-1] != '\n')
+			p--;
+		if (starts_with(p, "signature ", NULL))
+			sigline = p;
+	}
+	if (!sigline)
+		return 0;
+	body_len = (size_t)(sigline - text);
+	if (!starts_with(sigline, "signature ed25519 ", (const char **)&end)) {
+		*sig = SIG_BAD;
+		return 0;
+	}
+	end[strcspn(end, "\n")] = '\0';
+	v = mkey_verify(key, text, body_len, end);
+	if (v < 0)
+		return -1;
+	if (v > 0) {
+		*sig = SIG_BAD;
+		return 0;
+	}
+	*sig = SIG_OK;
+	text[body_len] = '\0';
+	if (memchr(text, '\0', body_len))
+		return error("'%s' contains a NUL byte", what);
+	if (parse_body(text, what, l) < 0) {
+		mlock_free(l);
+		return -1;
+	}
+	return 0;
+}
+
+int
 mlock_read(const char *path, const char *keypath, struct mlock *l, enum sig_state *sig)
 {
 	struct buf text = BUF_INIT;
+	struct mkey key = MKEY_INIT(keypath);
 	struct stat st;
-	char *sigline, *end, *shown = NULL;
-	size_t body_len;
-	int ret = -1, v;
+	char *shown = NULL;
+	int ret = -1;
 
 	memset(l, 0, sizeof(*l));
 	*sig = SIG_MISSING;
 	if (gate_read(path, 512u << 20, &text, &st) < 0)
 		return -1;
-	path = shown = xstrdup(root_path(path));	/* from here on only shown */
-	if (file_trusted(&st, path) < 0)
+	shown = xstrdup(root_path(path));
+	if (file_trusted(&st, shown) < 0)
 		goto out;
 	if (st.st_nlink != 1) {
 		error("'%s' has %ju hard links; another name of it may be outside the node (refused)",
-		    path, (uintmax_t)st.st_nlink);
+		    shown, (uintmax_t)st.st_nlink);
 		goto out;
 	}
-	/* the signature is the last line; everything before it is signed */
-	sigline = NULL;
-	if (text.len && text.s[text.len - 1] == '\n') {
-		char *p = text.s + text.len - 1;
-
-		while (p > text.s && p[-1] != '\n')
-			p--;
-		if (starts_with(p, "signature ", NULL))
-			sigline = p;
-	}
-	if (!sigline) {
-		*sig = SIG_MISSING;
-		ret = 0;
-		goto out;
-	}
-	body_len = (size_t)(sigline - text.s);
-	if (!starts_with(sigline, "signature ed25519 ", (const char **)&end)) {
-		*sig = SIG_BAD;
-		ret = 0;
-		goto out;
-	}
-	end[strcspn(end, "\n")] = '\0';
-	v = mkey_verify(keypath, text.s, body_len, end);
-	if (v < 0)
-		goto out;
-	if (v > 0) {
-		*sig = SIG_BAD;
-		ret = 0;
-		goto out;
-	}
-	*sig = SIG_OK;
-	text.s[body_len] = '\0';
-	if (memchr(text.s, '\0', body_len)) {
-		error("'%s' contains a NUL byte", path);
-		goto out;
-	}
-	if (parse_body(text.s, path, l) < 0) {
-		mlock_free(l);
-		goto out;
-	}
-	ret = 0;
+	ret = mlock_parse(text.s, text.len, shown, &key, l, sig);
 out:
+	mkey_release(&key);
 	free(shown);
 	buf_release(&text);
 	return ret;

@@ -178,11 +178,17 @@ out:
 	return k;
 }
 
+void
+mkey_release(struct mkey *k)
+{
+	EVP_PKEY_free(k->pkey);
+	k->pkey = NULL;
+}
+
 int
-mkey_verify(const char *keypath, const void *msg, size_t len, const char *sig_b64)
+mkey_verify(struct mkey *k, const void *msg, size_t len, const char *sig_b64)
 {
 	unsigned char sig[72];
-	EVP_PKEY *k;
 	EVP_MD_CTX *ctx;
 	int n, ret = 1;
 
@@ -192,14 +198,13 @@ mkey_verify(const char *keypath, const void *msg, size_t len, const char *sig_b6
 	n = EVP_DecodeBlock(sig, (const unsigned char *)sig_b64, 88);
 	if (n != 66)
 		return 1;
-	if (!(k = load_public(keypath)))
+	if (!k->pkey && !(k->pkey = load_public(k->path)))
 		return -1;
 	if (!(ctx = EVP_MD_CTX_new()))
 		fatal("out of memory");
-	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1 &&
+	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k->pkey) == 1 &&
 	    EVP_DigestVerify(ctx, sig, 64, msg, len) == 1)
 		ret = 0;
 	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(k);
 	return ret;
 }

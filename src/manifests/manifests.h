@@ -87,6 +87,18 @@ int manifests_k3s_applies(const char *rel, const struct mtree *t);
 /* 1 when rel is a safe relative name: no "..", ".", empty or control-character component. */
 int manifests_name_ok(const char *rel);
 
+/*
+ * A verifying key: the Ed25519 public key of the key at path (a node path:
+ * <path>.pub, else the private key itself), loaded by the first
+ * mkey_verify() that needs it and kept until mkey_release(); or one the
+ * caller set in pkey (the fuzz harness).
+ */
+struct mkey {
+	const char *path;
+	void *pkey;		/* EVP_PKEY *; NULL: not loaded yet */
+};
+#define MKEY_INIT(path)	{ (path), NULL }
+
 /* Signature state of a lock as read. */
 enum sig_state { SIG_OK, SIG_BAD, SIG_MISSING, SIG_NOKEY };
 const char *sig_state_name(enum sig_state s);
@@ -107,14 +119,26 @@ void mlock_format(const struct mlock *l, struct buf *out);
  * filled only when *sig == SIG_OK.
  */
 int mlock_read(const char *path, const char *keypath, struct mlock *l, enum sig_state *sig);
+/*
+ * The parser of mlock_read(): the lock's text as read (len bytes, split in
+ * place; no terminator needed), its signature checked with key; what names
+ * it in messages.  The same results as mlock_read(), which adds the file's
+ * owner and link checks.
+ */
+int mlock_parse(char *text, size_t len, const char *what, struct mkey *key, struct mlock *l,
+    enum sig_state *sig);
 /* Sign with the key at keypath (created 0600 when create and missing) and write atomically. */
 int mlock_write(const char *path, const char *keypath, int create, const struct mlock *l);
 void mlock_free(struct mlock *l);
 
 /* Key handling (manifests-sign.c). */
 int mkey_sign(const char *keypath, int create, const void *msg, size_t len, struct buf *sig_b64);
-/* 0 verified, 1 bad signature, -1 error (no key, unreadable). */
-int mkey_verify(const char *keypath, const void *msg, size_t len, const char *sig_b64);
+/*
+ * 0 verified, 1 bad signature, -1 error (no key, unreadable).  The key is
+ * loaded by the first call that needs it (a well-formed signature) and kept.
+ */
+int mkey_verify(struct mkey *k, const void *msg, size_t len, const char *sig_b64);
+void mkey_release(struct mkey *k);
 
 /* Content store (blobs by sha256, outside the directory). */
 int mstore_put(const char *store, const unsigned char sha[32], const void *data, size_t len);

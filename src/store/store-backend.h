@@ -28,6 +28,17 @@ struct srec *sset_add(struct sset *s);
 
 /* file backend: the whole secret, values included.  1 when absent. */
 int sfile_load(const char *name, struct sset *s);
+/*
+ * The parser of sfile_load(): the .sec file of secret name as read (raw,
+ * len): header, AES-256-GCM with key (32 bytes, secret memory; when
+ * load_key, it is filled with the store's master key once the header
+ * checked), plaintext records, into s (s->wgen: the file's write
+ * generation).  shown names the file in messages.  The rollback check
+ * against NAME.gen is sfile_load()'s, after this.  0, or -1 after error()
+ * with s freed.
+ */
+int sfile_parse(const char *name, const unsigned char *raw, size_t len, unsigned char *key,
+    int load_key, const char *shown, struct sset *s);
 int sfile_save(const struct sset *s);
 /* Before the file of s is removed: its record moves past every copy of it. */
 int sfile_forget(const struct sset *s);

@@ -488,17 +488,67 @@ gen_check(const unsigned char *key, const char *name, uint64_t written, const ch
 }
 
 int
+sfile_parse(const char *name, const unsigned char *raw, size_t len, unsigned char *key,
+    int load_key, const char *shown, struct sset *s)
+{
+	unsigned char *plain = NULL, tag[TAG_LEN];
+	size_t hlen, ctlen = 0, nlen = strlen(name);
+	uint32_t gen;
+	uint64_t written = 0;
+	int v1, ret = -1;
+
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	v1 = len >= MAGIC_LEN && memcmp(raw, MAGIC_V1, MAGIC_LEN) == 0;
+	hlen = MAGIC_LEN + 2 + nlen + 4 + (v1 ? 0 : 8) + NONCE_LEN;
+	if (len < hlen + TAG_LEN ||
+	    (!v1 && memcmp(raw, MAGIC, MAGIC_LEN) != 0) ||
+	    raw[MAGIC_LEN] != ALG_AES256GCM || raw[MAGIC_LEN + 1] != nlen ||
+	    memcmp(raw + MAGIC_LEN + 2, name, nlen) != 0) {
+		error("'%s' is not a k3sguard secret file for '%s' (truncated or damaged)",
+		    shown, name);
+		goto out;
+	}
+	{
+		const unsigned char *g = raw + MAGIC_LEN + 2 + nlen;
+
+		gen = (uint32_t)g[0] << 24 | (uint32_t)g[1] << 16 | (uint32_t)g[2] << 8 | g[3];
+		if (!v1)
+			written = be64(g + 4);
+	}
+	ctlen = len - hlen - TAG_LEN;
+	plain = secret_alloc(ctlen + 1);
+	if (load_key && master_key(key, 0) < 0)
+		goto out;
+	memcpy(tag, raw + len - TAG_LEN, TAG_LEN);
+	if (aead(0, key, raw + hlen - NONCE_LEN, raw, hlen, raw + hlen, ctlen, plain, tag) < 0) {
+		error("'%s' cannot be decrypted: wrong master key, or the file was changed "
+		    "or truncated", shown);
+		goto out;
+	}
+	if (plain_decode(plain, ctlen, s, shown) < 0)
+		goto out;
+	if (s->n && s->v[s->n - 1].m.version != gen) {
+		error("'%s': generation %u does not match its last version", shown, gen);
+		goto out;
+	}
+	s->wgen = written;
+	ret = 0;
+out:
+	if (ret < 0)
+		sset_free(s);
+	secret_free(plain, ctlen + 1);
+	return ret;
+}
+
+int
 sfile_load(const char *name, struct sset *s)
 {
 	const char *path = sfile_path(name, ".sec");
 	char *shown = xstrdup(root_path(path));
 	struct buf raw = BUF_INIT;
-	unsigned char *key = NULL, *plain = NULL;
-	size_t hlen, ctlen = 0, nlen = strlen(name);
+	unsigned char *key = NULL;
 	struct stat st;
-	uint32_t gen;
-	uint64_t written = 0;
-	int v1, ret = -1;
+	int ret = -1;
 	char m[8];
 
 	snprintf(s->name, sizeof(s->name), "%s", name);
@@ -513,51 +563,17 @@ sfile_load(const char *name, struct sset *s)
 		    mode_str(st.st_mode, m));
 		goto out;
 	}
-	v1 = raw.len >= MAGIC_LEN && memcmp(raw.s, MAGIC_V1, MAGIC_LEN) == 0;
-	hlen = MAGIC_LEN + 2 + nlen + 4 + (v1 ? 0 : 8) + NONCE_LEN;
-	if (raw.len < hlen + TAG_LEN ||
-	    (!v1 && memcmp(raw.s, MAGIC, MAGIC_LEN) != 0) ||
-	    (unsigned char)raw.s[MAGIC_LEN] != ALG_AES256GCM ||
-	    (unsigned char)raw.s[MAGIC_LEN + 1] != nlen ||
-	    memcmp(raw.s + MAGIC_LEN + 2, name, nlen) != 0) {
-		error("'%s' is not a k3sguard secret file for '%s' (truncated or damaged)",
-		    shown, name);
-		goto out;
-	}
-	{
-		const unsigned char *g = (const unsigned char *)raw.s + MAGIC_LEN + 2 + nlen;
-
-		gen = (uint32_t)g[0] << 24 | (uint32_t)g[1] << 16 | (uint32_t)g[2] << 8 | g[3];
-		if (!v1)
-			written = be64(g + 4);
-	}
-	ctlen = raw.len - hlen - TAG_LEN;
 	key = secret_alloc(KEY_LEN);
-	plain = secret_alloc(ctlen + 1);
-	if (master_key(key, 0) < 0)
+	if (sfile_parse(name, (unsigned char *)raw.s, raw.len, key, 1, shown, s) < 0)
 		goto out;
-	if (aead(0, key, (unsigned char *)raw.s + hlen - NONCE_LEN,
-	    (unsigned char *)raw.s, hlen, (unsigned char *)raw.s + hlen, ctlen, plain,
-	    (unsigned char *)raw.s + raw.len - TAG_LEN) < 0) {
-		error("'%s' cannot be decrypted: wrong master key, or the file was changed "
-		    "or truncated", shown);
+	/* the rollback check: the record of the last write */
+	if (gen_check(key, name, s->wgen, shown) < 0) {
+		sset_free(s);
 		goto out;
 	}
-	if (gen_check(key, name, written, shown) < 0)
-		goto out;
-	if (plain_decode(plain, ctlen, s, shown) < 0)
-		goto out;
-	if (s->n && s->v[s->n - 1].m.version != gen) {
-		error("'%s': generation %u does not match its last version", shown, gen);
-		goto out;
-	}
-	s->wgen = written;
 	ret = 0;
 out:
-	if (ret < 0)
-		sset_free(s);
 	secret_free(key, KEY_LEN);
-	secret_free(plain, ctlen + 1);
 	buf_release(&raw);
 	free(shown);
 	return ret;

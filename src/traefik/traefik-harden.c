@@ -495,20 +495,10 @@ new_hcc(void)
 	return d;
 }
 
-int
-traefik_harden(const struct traefik *t, const struct harden_opts *o, char **target,
-    struct buf *out, struct buf *changes, int *same)
+/* What harden refuses before it reads anything: -1 after error(). */
+static int
+harden_refuse(const struct traefik *t, const struct harden_opts *o)
 {
-	struct buf old = BUF_INIT, vtext = BUF_INIT;
-	struct ydocs docs = { 0 }, vdocs = { 0 };
-	struct ynode **list = NULL, *hcc = NULL, *values = NULL, *vc;
-	struct edit e;
-	struct stat st;
-	size_t nlist = 0, nchanges = changes->len;
-	int ret = -1;
-
-	*target = NULL;
-	*same = 0;
 	if (t->error)
 		return error("%s", t->error);
 	if (t->disabled)
@@ -519,14 +509,55 @@ traefik_harden(const struct traefik *t, const struct harden_opts *o, char **targ
 	if (o->waf && t->gen == TGEN_27)
 		return error("--waf needs Traefik v3 (chart 34 or later); chart %s ships Traefik v2, "
 		    "which cannot run the Coraza WASM plugin", t->chart_version);
+	return 0;
+}
+
+int
+traefik_harden(const struct traefik *t, const struct harden_opts *o, char **target,
+    struct buf *out, struct buf *changes, int *same)
+{
+	struct buf old = BUF_INIT;
+	struct stat st;
+	int ret = -1, have = 0;
+
+	*target = NULL;
+	*same = 0;
+	if (harden_refuse(t, o) < 0)
+		return -1;
 	*target = t->nhcc ? xstrdup(t->hcc_files[0])
 	    : xasprintf("%s/traefik-config.yaml", t->manifests_dir);
 	/* a hard-linked file is neither read nor replaced */
 	if (gate_lstat(*target, &st) == 0) {
-		if (traefik_read(*target, &old) < 0 ||
-		    yaml_parse(root_path(*target), old.s, old.len, &docs) < 0)
+		if (traefik_read(*target, &old) < 0)
 			goto out;
+		have = 1;
 	}
+	ret = traefik_harden_text(t, o, *target, have ? &old : NULL, out, changes, same);
+out:
+	if (ret < 0) {
+		free(*target);
+		*target = NULL;
+	}
+	buf_release(&old);
+	return ret;
+}
+
+int
+traefik_harden_text(const struct traefik *t, const struct harden_opts *o, const char *target,
+    const struct buf *old, struct buf *out, struct buf *changes, int *same)
+{
+	struct buf vtext = BUF_INIT;
+	struct ydocs docs = { 0 }, vdocs = { 0 };
+	struct ynode **list = NULL, *hcc = NULL, *values = NULL, *vc;
+	struct edit e;
+	size_t nlist = 0, nchanges = changes->len;
+	int ret = -1;
+
+	*same = 0;
+	if (harden_refuse(t, o) < 0)
+		return -1;
+	if (old && yaml_parse(root_path(target), old->s, old->len, &docs) < 0)
+		goto out;
 	for (size_t i = 0; i < docs.n; i++) {
 		if (!docs.doc[i])
 			continue;
@@ -543,7 +574,7 @@ traefik_harden(const struct traefik *t, const struct harden_opts *o, char **targ
 	}
 	vc = ypath(hcc, "spec.valuesContent");
 	if (yscalar(vc) && !yis_null(vc)) {
-		if (yaml_parse(root_path(*target), vc->str, vc->len, &vdocs) < 0)
+		if (yaml_parse(root_path(target), vc->str, vc->len, &vdocs) < 0)
 			goto out;
 		if (vdocs.n && vdocs.doc[0] && vdocs.doc[0]->type == Y_MAP) {
 			values = vdocs.doc[0];
@@ -573,20 +604,15 @@ traefik_harden(const struct traefik *t, const struct harden_opts *o, char **targ
 		goto out;
 	/* no value to change: leave the file (and the user's comments) alone */
 	*same = changes->len == nchanges ||
-	    (old.len == out->len && !memcmp(old.s, out->s, old.len));
+	    (old && old->len == out->len && !memcmp(old->s, out->s, old->len));
 	ret = 0;
 out:
-	if (ret < 0) {
-		free(*target);
-		*target = NULL;
-	}
 	for (size_t i = 0; i < nlist; i++)
 		ynode_free(list[i]);
 	free(list);
 	ynode_free(values);
 	ydocs_free(&docs);
 	ydocs_free(&vdocs);
-	buf_release(&old);
 	buf_release(&vtext);
 	return ret;
 }

@@ -316,13 +316,15 @@ add_source(struct traefik *t, const char *what, const char *file, const struct y
 	s->what = what;
 	s->file = file ? xstrdup(file) : NULL;
 	t->nsrc++;
-	if (!doc) {	/* built-in defaults */
-		const char *text = t->gen == TGEN_27 ? defaults_27
-		    : t->gen == TGEN_34 ? defaults_34 : defaults_39;
+	if (!doc) {	/* built-in defaults: parsed once, shared, never changed */
+		static struct ydocs parsed[3];
+		size_t g = t->gen == TGEN_27 ? 0 : t->gen == TGEN_34 ? 1 : 2;
+		const char *text = g == 0 ? defaults_27 : g == 1 ? defaults_34 : defaults_39;
 
-		if (yaml_parse("chart defaults", text, strlen(text), &s->docs) < 0)
+		if (!parsed[g].n &&
+		    yaml_parse("chart defaults", text, strlen(text), &parsed[g]) < 0)
 			fatal("built-in Traefik chart defaults do not parse");
-		s->root = s->docs.doc[0];
+		s->root = parsed[g].doc[0];
 		return 0;
 	}
 	if (!vc || yis_null(vc))
@@ -378,16 +380,9 @@ add_middleware(struct traefik *t, const struct ynode *doc, const char *file, int
 	m->where = xasprintf("%s:%d", file, line0 + doc->line);
 }
 
-int
-traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_why)
+void
+traefik_begin(struct traefik *t, const char *manifests_dir, const char *disabled_why)
 {
-	char **files = NULL;
-	size_t nfiles = 0;
-	const struct ynode *chart = NULL, *hcc = NULL;
-	const char *chart_in = NULL, *hcc_in = NULL;
-	struct buf msg = BUF_INIT;
-	int ret = -1;
-
 	memset(t, 0, sizeof(*t));
 	t->manifests_dir = xstrdup(manifests_dir);
 	t->chart_file = xasprintf("%s/traefik.yaml", manifests_dir);
@@ -395,61 +390,61 @@ traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_
 		t->disabled = 1;
 		t->disabled_why = xstrdup(disabled_why);
 	}
-	if (walk(t, manifests_dir, 0, &files, &nfiles) < 0)
-		goto out;
-	t->kept = xcalloc(nfiles ? nfiles : 1, sizeof(*t->kept));
-	for (size_t i = 0; i < nfiles; i++) {
-		struct buf data = BUF_INIT;
-		struct ydocs *d = &t->kept[t->nkept];
+}
 
-		if (traefik_read(files[i], &data) < 0 ||
-		    yaml_parse(root_path(files[i]), data.s, data.len, d) < 0) {
-			buf_release(&data);
-			set_error(t, last_error());
-			goto out;
-		}
-		buf_release(&data);
-		t->nkept++;
-		for (size_t j = 0; j < d->n; j++) {
-			const struct ynode *doc = d->doc[j];
+int
+traefik_add_manifest(struct traefik *t, const char *host_path, const char *text, size_t len)
+{
+	struct ydocs *d;
 
-			if (!doc || doc->type != Y_MAP)
-				continue;
-			if (is_named(doc, "HelmChart", "traefik")) {
-				/* the packaged file is the chart; another one only without it */
-				if (!strcmp(files[i], t->chart_file) || !chart ||
-				    strcmp(chart_in, t->chart_file)) {
-					chart = doc;
-					chart_in = files[i];
-				}
-			} else if (is_named(doc, "HelmChartConfig", "traefik")) {
-				/* one object: whichever file K3s applies last wins */
-				hcc = doc;
-				hcc_in = files[i];
-				t->hcc_files = xrealloc(t->hcc_files, (t->nhcc + 1) * sizeof(char *));
-				t->hcc_files[t->nhcc++] = xstrdup(files[i]);
-			} else {
-				add_middleware(t, doc, files[i], 0);
+	t->kept = xrealloc(t->kept, (t->nkept + 1) * sizeof(*t->kept));
+	d = &t->kept[t->nkept];
+	memset(d, 0, sizeof(*d));
+	if (yaml_parse(root_path(host_path), text, len, d) < 0)
+		return set_error(t, last_error());
+	t->nkept++;
+	for (size_t j = 0; j < d->n; j++) {
+		const struct ynode *doc = d->doc[j];
+
+		if (!doc || doc->type != Y_MAP)
+			continue;
+		if (is_named(doc, "HelmChart", "traefik")) {
+			/* the packaged file is the chart; another one only without it */
+			if (!strcmp(host_path, t->chart_file) || !t->chart_doc || !t->packaged) {
+				t->chart_doc = doc;
+				free(t->chart_in);
+				t->chart_in = xstrdup(host_path);
+				t->packaged = !strcmp(host_path, t->chart_file);
 			}
+		} else if (is_named(doc, "HelmChartConfig", "traefik")) {
+			/* one object: whichever file K3s applies last wins */
+			t->hcc_doc = doc;
+			t->hcc_files = xrealloc(t->hcc_files, (t->nhcc + 1) * sizeof(char *));
+			t->hcc_files[t->nhcc++] = xstrdup(host_path);
+		} else {
+			add_middleware(t, doc, host_path, 0);
 		}
 	}
-	if (chart_in && !strcmp(chart_in, t->chart_file))
-		t->packaged = 1;
-	if (!t->packaged && !t->disabled) {
-		struct stat st;
-		char *skip = xasprintf("%s.skip", t->chart_file);
+	return 0;
+}
 
-		if (gate_lstat(skip, &st) == 0) {
-			t->disabled = 1;
-			t->disabled_why = xasprintf("'%s' exists", skip);
-		}
-		free(skip);
+int
+traefik_end(struct traefik *t, int chart_skipped)
+{
+	const struct ynode *chart = t->chart_doc;
+	const char *chart_in = t->chart_in;
+	struct buf msg = BUF_INIT;
+	int ret = -1;
+
+	if (t->error)
+		return -1;
+	if (!t->packaged && !t->disabled && chart_skipped) {
+		t->disabled = 1;
+		t->disabled_why = xasprintf("'%s.skip' exists", t->chart_file);
 	}
 	if (!chart) {
-		if (t->disabled) {
-			ret = 0;
-			goto out;
-		}
+		if (t->disabled)
+			return 0;
 		buf_addf(&msg, "'%s': no HelmChart 'traefik' in kube-system (and Traefik is not "
 		    "disabled)", root_path(t->chart_file));
 		set_error(t, msg.s);
@@ -469,7 +464,8 @@ traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_
 	}
 	if (add_source(t, "chart defaults", NULL, NULL) < 0 ||
 	    add_source(t, "HelmChart", chart_in, chart) < 0 ||
-	    (hcc && add_source(t, "HelmChartConfig", hcc_in, hcc) < 0))
+	    (t->hcc_doc && add_source(t, "HelmChartConfig", t->hcc_files[t->nhcc - 1],
+	    t->hcc_doc) < 0))
 		goto out;
 	t->values = ynew_map();
 	for (size_t i = 0; i < t->nsrc; i++)
@@ -487,10 +483,44 @@ traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_
 	}
 	ret = 0;
 out:
+	buf_release(&msg);
+	return ret;
+}
+
+int
+traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_why)
+{
+	char **files = NULL;
+	size_t nfiles = 0;
+	int ret = -1, skipped = 0;
+
+	traefik_begin(t, manifests_dir, disabled_why);
+	if (walk(t, manifests_dir, 0, &files, &nfiles) < 0)
+		goto out;
+	for (size_t i = 0; i < nfiles; i++) {
+		struct buf data = BUF_INIT;
+		int r = traefik_read(files[i], &data);
+
+		if (r < 0)
+			set_error(t, last_error());
+		else
+			r = traefik_add_manifest(t, files[i], data.s, data.len);
+		buf_release(&data);
+		if (r < 0)
+			goto out;
+	}
+	if (!t->packaged && !t->disabled) {
+		struct stat st;
+		char *skip = xasprintf("%s.skip", t->chart_file);
+
+		skipped = gate_lstat(skip, &st) == 0;
+		free(skip);
+	}
+	ret = traefik_end(t, skipped);
+out:
 	for (size_t i = 0; i < nfiles; i++)
 		free(files[i]);
 	free(files);
-	buf_release(&msg);
 	return ret;
 }
 
@@ -518,6 +548,7 @@ traefik_free(struct traefik *t)
 	for (size_t i = 0; i < t->nkept; i++)
 		ydocs_free(&t->kept[i]);
 	free(t->kept);
+	free(t->chart_in);
 	free(t->error);
 	memset(t, 0, sizeof(*t));
 }

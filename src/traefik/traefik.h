@@ -32,7 +32,7 @@ struct tsource {
 	const char *what;	/* "chart defaults", "HelmChart", "HelmChartConfig" */
 	char *file;		/* host path; NULL for the built-in defaults */
 	int line0;		/* file line of the valuesContent block */
-	struct ydocs docs;
+	struct ydocs docs;		/* empty for the defaults (parsed once, shared) */
 	const struct ynode *root;	/* the values map, or NULL */
 };
 
@@ -63,6 +63,10 @@ struct traefik {
 	struct ydocs *kept;	/* parsed manifests the middleware specs point into */
 	size_t nkept;
 	char *error;		/* one line; non-NULL: load failed */
+	/* while loading (traefik_add_manifest) */
+	const struct ynode *chart_doc;	/* the HelmChart traefik that counts */
+	char *chart_in;			/* its file (host path) */
+	const struct ynode *hcc_doc;	/* the last HelmChartConfig traefik */
 };
 
 /*
@@ -72,6 +76,18 @@ struct traefik {
  */
 int traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_why);
 void traefik_free(struct traefik *t);
+/*
+ * traefik_load() in its steps, for a caller that has the files' text (the
+ * fuzz harness): traefik_begin(); traefik_add_manifest() for each manifest
+ * file in the order K3s applies them (host path, its text as read); then
+ * traefik_end(), chart_skipped set when <manifests>/traefik.yaml.skip
+ * exists.  The same results as traefik_load(), which walks the dir and
+ * reads the files through the gate.  0, or -1 when t->error was set; an
+ * error is kept, and traefik_end() then returns -1 at once.
+ */
+void traefik_begin(struct traefik *t, const char *manifests_dir, const char *disabled_why);
+int traefik_add_manifest(struct traefik *t, const char *host_path, const char *text, size_t len);
+int traefik_end(struct traefik *t, int chart_skipped);
 
 /*
  * Read a manifest (host path) through the gate: no symlink as the last
@@ -150,6 +166,13 @@ struct harden_opts {
  */
 int traefik_harden(const struct traefik *t, const struct harden_opts *o, char **target,
     struct buf *out, struct buf *changes, int *same);
+/*
+ * The part of traefik_harden() after it read the target file: old is that
+ * file's text (NULL: there is none), target its host path for messages.
+ * Same refusals and results; 0, or -1 with error().
+ */
+int traefik_harden_text(const struct traefik *t, const struct harden_opts *o, const char *target,
+    const struct buf *old, struct buf *out, struct buf *changes, int *same);
 
 /* The node's Traefik (manifests under its data dir, --disable): src/check-traefik.c. */
 struct node;

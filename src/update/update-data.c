@@ -120,12 +120,24 @@ int
 advisories_load(const char *path, struct advisories *a)
 {
 	struct buf data = BUF_INIT;
+	int ret = -1;
+
+	memset(a, 0, sizeof(*a));
+	if (file_read(path, CONFIG_MAX, &data, NULL) == 0)
+		ret = advisories_parse(path, data.s, data.len, a);
+	buf_release(&data);
+	return ret;
+}
+
+int
+advisories_parse(const char *path, const char *text, size_t len, struct advisories *a)
+{
 	json_t *root = NULL, *schema;
 	int ret = -1;
 
 	memset(a, 0, sizeof(*a));
 	a->path = xstrdup(path);
-	if (file_read(path, CONFIG_MAX, &data, NULL) < 0 || json_load(path, data.s, data.len, &root) < 0)
+	if (json_load(path, text, len, &root) < 0)
 		goto out;
 	schema = json_object_get(root, "schema");
 	if (!json_is_object(root) || !json_is_integer(schema) || json_integer_value(schema) != 1) {
@@ -139,7 +151,6 @@ advisories_load(const char *path, struct advisories *a)
 	ret = 0;
 out:
 	json_decref(root);
-	buf_release(&data);
 	if (ret < 0)
 		advisories_free(a);
 	return ret;

@@ -60,6 +60,12 @@ struct channels {
 const char *data_file(const char *name, const char *override, const char *config_key);
 
 int advisories_load(const char *path, struct advisories *a);
+/*
+ * The parser of advisories_load(): the file's text as read.  path becomes
+ * a->path and names the file in messages; it is not opened.  0, or -1
+ * after error() with a freed (empty).
+ */
+int advisories_parse(const char *path, const char *text, size_t len, struct advisories *a);
 void advisories_free(struct advisories *a);
 /*
  * 1 when v is affected: v is older than the fix of its own release line

@@ -1,10 +1,10 @@
 /*
- * fuzz-store-file.c: libFuzzer harness for the secret store's file reader
- * (sfile_load(), src/store/store-file.c: the .sec header, AES-256-GCM and
- * the plaintext record parser), with a fixed test master key given as
- * $CREDENTIALS_DIRECTORY/k3sguard.key.  The file is
- * /var/lib/k3sguard/secrets/fuzz.sec of a temp root (tree.h): the reader
- * takes a secret name, not a buffer.
+ * fuzz-store-file.c: libFuzzer harness for the secret store's file parser
+ * (sfile_parse(), src/store/store-file.c, what sfile_load() runs on the
+ * .sec file it read: the header, AES-256-GCM and the plaintext record
+ * parser), from a buffer, with a fixed test master key.  What sfile_load()
+ * does around it (the file's mode and owner, the master key file, the
+ * .gen rollback record) is tested by t2000-secrets-file.sh.
  *
  * Byte 0 picks the mode: even, the rest is the whole file (header checks);
  * odd, the next 4 bytes are the generation and the rest the plaintext,
@@ -15,7 +15,7 @@
  */
 #include "core/k3sguard.h"
 #include "store/store-backend.h"
-#include "tree.h"
+#include "core/secret.h"
 
 #include <openssl/evp.h>
 
@@ -23,22 +23,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NAME		"fuzz"
-#define SECFILE		STORE_DIR "/" NAME ".sec"
 
-static unsigned char master[32];
+static unsigned char *master;	/* secret memory, as sfile_load() holds it */
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char *const dirs[] = { STORE_DIR, "/creds", NULL };
-
-	tree_setup(dirs);
+	master = secret_alloc(32);
 	for (int i = 0; i < 32; i++)
 		master[i] = (unsigned char)(0xa0 ^ i);
-	tree_put("/creds/k3sguard.key", master, sizeof(master), 0400);
-	if (setenv("CREDENTIALS_DIRECTORY", tree_path("/creds"), 1) < 0)
-		abort();
-	gopt.root = tree_root;
 	quiet_errors = 1;
 	return 0;
 }
@@ -79,7 +72,7 @@ be32(const uint8_t *p)
 
 /*
  * The reference decoder: 1 when p is a valid plaintext whose last version
- * is gen, checking s (what sfile_load() returned) field by field when s.
+ * is gen, checking s (what sfile_parse() returned) field by field when s.
  */
 static int
 reference(const uint8_t *p, size_t len, uint32_t gen, const struct sset *s)
@@ -140,10 +133,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		buf_add(&f, data + 1, size - 1);
 	}
-	tree_put(SECFILE, f.s, f.len, 0600);
-	r = sfile_load(NAME, &s);
-	if (r == 1)
-		abort();	/* the file is there */
+	r = sfile_parse(NAME, (unsigned char *)f.s, f.len, master, 0, "fuzz.sec", &s);
+	if (r != 0 && r != -1)
+		abort();
 	if (r == 0 && strcmp(s.name, NAME))
 		abort();
 	if (data[0] & 1) {

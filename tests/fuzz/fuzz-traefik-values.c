@@ -1,9 +1,13 @@
 /*
  * fuzz-traefik-values.c: libFuzzer harness for the Traefik values reader
- * and merge (traefik_load) and the harden writer (traefik_harden), fed a
- * HelmChartConfig valuesContent from the input, over the packaged chart 34
- * HelmChart.  Invariants besides crashes and leaks: every check sets a
- * status, and whatever harden writes is YAML that reads back.
+ * and merge (traefik_load's steps: traefik_begin, traefik_add_manifest,
+ * traefik_end) and the harden writer (traefik_harden_text, what
+ * traefik_harden runs on the file it read), fed a HelmChartConfig
+ * valuesContent from the input, over the packaged chart 34 HelmChart; no
+ * files: the walk and the reads through the gate are tested by
+ * t5000-traefik-audit.sh and t5010-traefik-harden.sh.  Invariants besides
+ * crashes and leaks: every check sets a status, and whatever harden writes
+ * is YAML that reads back.
  */
 #include "core/k3sguard.h"
 #include "traefik/traefik.h"
@@ -11,26 +15,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64];
+#define DIR	"/var/lib/rancher/k3s/server/manifests"
 
 static const char chart[] =
 "apiVersion: helm.cattle.io/v1\nkind: HelmChart\nmetadata:\n  name: traefik\n"
 "  namespace: kube-system\nspec:\n  chart: https://x/static/charts/traefik-34.2.1+up34.2.0.tgz\n"
 "  valuesContent: |-\n    image:\n      tag: \"3.3.2\"\n";
-
-static void
-cleanup(void)
-{
-	struct buf p = BUF_INIT;
-
-	buf_addf(&p, "%s/traefik.yaml", dir);
-	unlink(p.s);
-	buf_reset(&p);
-	buf_addf(&p, "%s/traefik-config.yaml", dir);
-	unlink(p.s);
-	rmdir(dir);
-	buf_release(&p);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -42,25 +32,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		traefik_check_security_context, traefik_check_waf,
 	};
 	struct ynode *doc, *md;
-	struct buf text = BUF_INIT, path = BUF_INIT, out = BUF_INIT, ch = BUF_INIT;
+	struct buf text = BUF_INIT, out = BUF_INIT, ch = BUF_INIT;
 	struct harden_opts o = { .dashboard = DASH_OFF };
 	struct traefik t;
 	struct ydocs back;
-	char *target = NULL;
 	int same;
 
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/dev/shm/fuzz-traefik.XXXXXX");
-		if (!mkdtemp(dir))
-			abort();
-		atexit(cleanup);
-		quiet_errors = 1;
-		gopt.config = "/nonexistent/k3sguard/config.yaml";	/* no k3sguard config */
-		buf_addf(&path, "%s/traefik.yaml", dir);
-		if (file_write_atomic(path.s, chart, strlen(chart), 0600) < 0)
-			abort();
-		buf_reset(&path);
-	}
+	quiet_errors = 1;
+	gopt.config = "/nonexistent/k3sguard/config.yaml";	/* no k3sguard config */
 	/* the input as valuesContent of a HelmChartConfig, written by the emitter */
 	doc = ynew_map();
 	ymap_set(doc, "apiVersion", ynew_scalar("helm.cattle.io/v1", 1));
@@ -75,10 +54,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(vc);
 	}
 	if (yaml_emit(&doc, 1, &text) == 0) {
-		buf_addf(&path, "%s/traefik-config.yaml", dir);
-		if (file_write_atomic(path.s, text.s, text.len, 0600) < 0)
-			abort();
-		traefik_load(&t, dir, NULL);
+		/* the files as K3s applies them (sorted by name) */
+		traefik_begin(&t, DIR, NULL);
+		if (traefik_add_manifest(&t, DIR "/traefik-config.yaml", text.s, text.len) == 0)
+			traefik_add_manifest(&t, DIR "/traefik.yaml", chart, strlen(chart));
+		traefik_end(&t, 0);
 		for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 			struct check_result r = { (enum status)99, BUF_INIT };
 
@@ -87,17 +67,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();	/* a check that decided nothing */
 			buf_release(&r.evidence);
 		}
-		if (!t.error && traefik_harden(&t, &o, &target, &out, &ch, &same) == 0) {
+		if (!t.error && traefik_harden_text(&t, &o, DIR "/traefik-config.yaml", &text, &out,
+		    &ch, &same) == 0) {
 			if (yaml_parse("harden output", out.s, out.len, &back) < 0)
 				abort();	/* we wrote something we cannot read */
 			ydocs_free(&back);
 		}
-		free(target);
 		traefik_free(&t);
 	}
 	ynode_free(doc);
 	buf_release(&text);
-	buf_release(&path);
 	buf_release(&out);
 	buf_release(&ch);
 	return 0;

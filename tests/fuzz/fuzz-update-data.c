@@ -1,8 +1,8 @@
 /*
  * fuzz-update-data.c: libFuzzer harness for the updates data files
- * (src/update/update-data.c): the channel server's JSON (channels_parse(),
- * a buffer) and the advisory table (advisories_load(), which takes a path:
- * the input goes to a file of a temp dir, tree.h).  Byte 0 picks which:
+ * (src/update/update-data.c): the channel server's JSON (channels_parse())
+ * and the advisory table (advisories_parse(), the parser advisories_load()
+ * runs on the file it read), both from a buffer.  Byte 0 picks which:
  * even, channels; odd, advisories; the rest is the JSON.
  *
  * Invariants: every channel has an id and a latest that is a K3s version
@@ -13,7 +13,6 @@
  */
 #include "core/k3sguard.h"
 #include "update/update-data.h"
-#include "tree.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -67,7 +66,6 @@ check_list(const struct advisory *l, size_t n)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	tree_setup(NULL);
 	quiet_errors = 1;
 	return 0;
 }
@@ -89,8 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		struct advisories a;
 
-		tree_put("/advisories.json", data + 1, size - 1, 0600);
-		if (advisories_load(tree_path("/advisories.json"), &a) == 0) {
+		if (advisories_parse("fuzz", (const char *)data + 1, size - 1, &a) == 0) {
 			check_list(a.k3s, a.nk3s);
 			check_list(a.traefik, a.ntraefik);
 			advisories_free(&a);
