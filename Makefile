@@ -121,6 +121,9 @@ sanitize:
 # reported, with their reproducer in tests/fuzz/crashes/NAME/).  UBSan must
 # not recover, or libFuzzer never sees its reports as crashes.
 FUZZ_SECONDS ?= 20
+# no allocation stacks in reports (rerun the crash-* input for them): the
+# allocator-heavy harnesses run a fifth faster
+FUZZ_ASAN_OPTIONS ?= malloc_context_size=0
 FUZZ_RUNS ?=
 FUZZ_ONLY ?=
 FUZZ_LIMIT = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS) $(if $(filter command line,$(origin FUZZ_SECONDS)),-max_total_time=$(FUZZ_SECONDS)),-max_total_time=$(FUZZ_SECONDS))
@@ -135,7 +138,7 @@ fuzz:
 		ml=; if [ -f tests/fuzz/$$n.options ]; then ml=$$(sed -n 's/^max_len *= *//p' tests/fuzz/$$n.options); fi; \
 		supp=; if [ -f tests/fuzz/$$n.supp ]; then supp=suppressions=$$PWD/tests/fuzz/$$n.supp; fi; \
 		echo "fuzz: $$n $(FUZZ_LIMIT) -max_len=$${ml:-65536}"; \
-		LSAN_OPTIONS=$$supp $(B)-fuzz/$$n $(FUZZ_LIMIT) -max_len=$${ml:-65536} \
+		ASAN_OPTIONS=$(FUZZ_ASAN_OPTIONS) LSAN_OPTIONS=$$supp $(B)-fuzz/$$n $(FUZZ_LIMIT) -max_len=$${ml:-65536} \
 			-artifact_prefix=$(B)-fuzz/ $(B)-fuzz/corpus-$$n $$seeds 2>$(B)-fuzz/$$n.log \
 			|| { tail -n 40 $(B)-fuzz/$$n.log; exit 1; }; \
 		grep -E '^#[0-9]+[[:space:]]+(DONE|pulse)' $(B)-fuzz/$$n.log | tail -n 1; \
