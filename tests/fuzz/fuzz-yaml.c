@@ -1,5 +1,5 @@
 /*
- * fuzz-yaml.c: libFuzzer harness for yaml_parse() (src/yamltree.c) on
+ * fuzz-yaml.c: libFuzzer harness for yaml_parse() (src/core/yamltree.c) on
  * arbitrary bytes, plus the lookups the checks use on what it returns.
  */
 #include "core/k3sguard.h"
