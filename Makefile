@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # k3sguard: see README.md. Targets: all check lint sanitize fuzz bench man clean
 # Build products go to $(B) so several checkouts (or worktrees) build side by side.
 B        ?= build

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/etcd-snapshot.sh: `k3sguard etcd snapshot save` (streamed over native
 # gRPC, AES-256-GCM chunks, sha256 trailer checked, sidecar written) against
 # `etcdctl snapshot save` (plain file, no check), same member of a real

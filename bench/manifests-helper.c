@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * manifests-helper.c: bench/manifests.sh's helper (not part of k3sguard).
  *   gen DIR NDIRS NFILES SIZE   write NDIRS*NFILES files of SIZE bytes (random

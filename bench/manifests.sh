@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/manifests.sh: `k3sguard manifests verify` against AIDE (aide --check,
 # sha256 + mode/owner/type, its own config in a temp dir) and against
 # `find -type f -print0 | xargs -0 sha256sum`, on one generated tree of

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/scan.sh: `k3sguard scan` against ripgrep and GNU grep on one
 # generated tree (>= 300 MB, >= 15k files: copies of /usr/include and other
 # system text with planted K3s tokens), in one hyperfine run; prints the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mk/audit.mk: the report format table, generated from the
 # "k3sguard-report-format: NAME | SUMMARY" line of each src/report/report-<name>.c.
 # (mk files are read before "all:", so keep "all" the default goal)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mk/deb.mk: `make deb` builds $(B)/k3sguard_VERSION_ARCH.deb with dpkg-deb:
 # the binary, the man page, the systemd units, the data files, the
 # Prometheus rules, the bash completion.  Depends: is computed from the
@@ -35,9 +36,14 @@ $(DEB): $(B)/k3sguard k3sguard.1 $(DEB_UNITS) contrib/bash-completion/k3sguard \
 		'' \
 		'Files: *' \
 		'Copyright: 2026 the k3sguard developers' \
-		'License: no license granted yet' \
-		' The project has not chosen a license; until it does, all rights are' \
-		' reserved by its developers.' >"$$r/usr/share/doc/k3sguard/copyright"; \
+		'License: Apache-2.0' \
+		'' \
+		'License: Apache-2.0' \
+		' Licensed under the Apache License, Version 2.0 (the "License"); you may' \
+		' not use this software except in compliance with the License.' \
+		' .' \
+		' On Debian systems, the full text of the Apache License, Version 2.0 can be' \
+		' found in the file /usr/share/common-licenses/Apache-2.0.' >"$$r/usr/share/doc/k3sguard/copyright"; \
 	printf 'k3sguard (%s) unstable; urgency=medium\n\n  * Package built from the k3sguard source tree.\n\n -- k3sguard developers <k3sguard@example.org>  %s\n' \
 		"$(DEB_VERSION)" "$$(date -R -u -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})" | \
 		gzip -9n >"$$r/usr/share/doc/k3sguard/changelog.gz"; \

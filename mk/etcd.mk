@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mk/etcd.mk: etcd's gRPC messages, generated from proto/etcd.proto with
 # protoc-c at build time (Debian: protobuf-c-compiler, libprotobuf-c-dev).
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # chain-lint.sh -       : check one test body read from stdin (tests/lib.sh
 #                         runs it on every body before running the body)
 # chain-lint.sh FILE... : check the single-quoted bodies of test_expect_success

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # gen-audit-man.sh [K3SGUARD]: rewrite the check table of man/10-audit.roff
 # (between the BEGIN/END CHECKS markers) from 'k3sguard audit --list-checks',
 # so the man page lists exactly the checks of the registry.  t1099 fails

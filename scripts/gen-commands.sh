@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Generate the command table from the "k3sguard-command: VERB | SUMMARY" line
 # that every src/cmd/<verb>.c carries in its opening comment.
 set -eu

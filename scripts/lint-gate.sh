@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # lint-gate.sh [--files] [TOP]: prove that src/core/gate.c is the only
 # translation unit that opens, stats or changes a file by a node path.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make-examples.sh NAME DEST: build the example node examples/nodes/NAME at
 # DEST with the modes and owners real nodes have.  Git cannot store modes
 # like 0600 or 0777 or symlink-heavy trees faithfully, so each example has a

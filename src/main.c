@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c: start-up hygiene, global options, the command table, dispatch,
  * and the final check that stdout was really written.

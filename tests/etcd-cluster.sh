@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/etcd-cluster.sh: a real 3-member etcd cluster for the tests, from
 # Debian's etcd-server, started from OUR files: certificates from
 # `k3sguard etcd pki init`, one config file per member from

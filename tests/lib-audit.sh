@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/lib-audit.sh: helpers for audit tests (source after lib.sh).
 #   audit_json ROOT [ARGS...]   run 'audit --format json' on ROOT into $TMP/audit.json;
 #                               its exit code in $audit_rc, stderr in $TMP/audit.err

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/lib-canary.sh: hostile node images (sourced after lib.sh by
 # t4900 and t6900): links planted in a root, canaries outside it.
 

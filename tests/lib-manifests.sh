@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/lib-manifests.sh: helpers for the t4* tests (sourced after lib.sh).
 
 # Background servers and watchers started by a test body run in that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/lib.sh: sourced by every tests/tNNNN-*.sh.  TAP output, git-style:
 #   test_expect_success 'title' 'shell body'    body runs in a subshell with set -e
 #   test_skip 'title' 'reason'                  counted as skipped, never as a pass

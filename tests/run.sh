@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Run every unit test ($B/tests/u-*) and shell test (tests/t*.sh), TAP in,
 # one summary line out: "N passed, N failed, N skipped".
 # TESTS='t1*' runs a subset (globs on the file name, several with spaces:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0000: the binary itself: help, version, exit codes, start-up hygiene.
 . "$(dirname "$0")/lib.sh"
 cd "$TMP" || exit 1
@@ -30,6 +31,19 @@ test_expect_success 'writing to a full device fails with exit 2' '
 	expect_code 2 k3sguard --help >/dev/full 2>err &&
 	expect_code 2 k3sguard --version >/dev/full 2>err &&
 	one_line err
+'
+
+test_expect_success 'license: LICENSE is Apache-2.0 and every source file says so (SPDX)' '
+	grep -q "Apache License" "$TOP/LICENSE" && grep -q "Version 2.0, January 2004" "$TOP/LICENSE" &&
+	find "$TOP/src" "$TOP/tests" "$TOP/scripts" "$TOP/bench" "$TOP/mk" "$TOP/man" \
+		-path "$TOP/tests/fixtures" -prune -o -path "$TOP/tests/fuzz/seeds" -prune -o \
+		-path "$TOP/tests/fuzz/crashes" -prune -o -path "$TOP/scripts/deps" -prune -o \
+		-type f \( -name "*.[ch]" -o -name "*.sh" -o -name "*.mk" -o -name "*.roff" \) -print |
+		while read -r f; do
+			head -n 2 "$f" | grep -q "SPDX-License-Identifier: Apache-2.0" || echo "$f"
+		done >missing &&
+	{ [ ! -s missing ] || { cat missing; false; }; } &&
+	head -n 1 "$TOP/Makefile" | grep -q SPDX-License-Identifier
 '
 
 test_done

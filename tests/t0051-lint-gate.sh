@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0051: scripts/lint-gate.sh, the proof that only src/core/gate.c opens a
 # node path, on copies of the source tree: a clean tree passes, a new file
 # calling a path function or opening a root_path() fails and is named, and

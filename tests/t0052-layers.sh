@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0052: the layering is enforced by the build (Makefile target "layers",
 # part of "make"): every library object is linked without src/cmd/ and
 # src/main.c, so a library that calls a command or parses argv with the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0053: one --format parser (src/cmd/format.c format_arg) for every command:
 # a format a command does not offer is a one-line usage error (exit 64)
 # listing the ones it does, before anything runs.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0100: 'k3sguard node' on an install-script-style server: the merge as K3s
 # does it, origins, text and JSON, and no secret in any output.
 . "$(dirname "$0")/lib.sh"

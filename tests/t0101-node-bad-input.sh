@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0101: every kind of bad input to the node model: one line on stderr naming
 # the file (and line), exit 2, and the other sources still read.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0102: the K3s version.  Under --root nothing of the image runs: the
 # version is read from the binary's bytes (K3s sets it with -X ldflags, a
 # plain string "vX.Y.Z[-rcN]+k3sN"), or given with --k3s-version.  On the

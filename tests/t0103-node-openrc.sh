@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0103: an OpenRC agent as the install script writes it (static fixture
 # tests/fixtures/node/openrc-agent): command_args over several lines with a
 # log redirection, the <name>.env file it sources, config list semantics.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0104: a node root is read as K3s on that node would see it: symlinks in
 # the tree resolve INSIDE the tree (an absolute link points into the root,
 # ".." stops at its top), so a hostile disk image cannot make k3sguard read

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0105: the node tests again with K3SGUARD_GATE_WALK=1: the gate's
 # component-by-component walk (what runs on kernels without openat2) must
 # read the node, resolve links inside the root and keep the image's k3s

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0106: node-model parse bugs the fuzz harnesses found (issue 13, item 7;
 # reproducers in tests/fuzz/crashes/, now seeds): each once let a verdict
 # rest on something K3s would not do.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t0110: k3sguard's own config is checked whole, once, when it is loaded
 # (src/core/config.c config_validate): a bad value fails every command that
 # reads the config, not only the one that reads that key.

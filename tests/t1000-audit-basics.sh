@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t1000: 'k3sguard audit' on the two example nodes: exit codes, formats,
 # the seed's fields, the JSON schema, JUnit, and no secret in any output.
 . "$(dirname "$0")/lib.sh"

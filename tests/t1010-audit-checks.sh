@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t1010: every check of the etcd, server-token, agent-token and manifests
 # strategies (and the first traefik/updates checks) on fixtures where it
 # passes and where it fails.  The fixtures are the example nodes, changed

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t1020: bad input of every kind.  Each gives one error line naming the file
 # (and line where there is one), the checks that need the input show
 # "error", the others still run, and the exit code is 2.  CI runs as root,

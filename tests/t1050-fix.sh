@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t1050: 'k3sguard fix': the safe remediations of modes and owners, their
 # --dry-run, idempotence, and that fix never follows a symlink nor touches
 # a file no check examined.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t1090: hostile node images for 'audit' and 'traefik audit|harden'.  Each
 # path the checks read (the data dir, server/, etc/rancher/k3s, the
 # manifests dir) is made (a) an absolute symlink, (b) a relative symlink

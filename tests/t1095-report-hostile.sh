@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t1095: values from a hostile node cannot forge the report.  The node gets
 # a Traefik HelmChartConfig whose --api.insecure argument holds a newline
 # and "  PASS  critical forged", ESC sequences, CR, DEL, a C1 CSI, a bidi

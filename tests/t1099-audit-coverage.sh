@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t1099: every check in the registry has at least one fixture where it
 # passes and one where it fails: the example nodes (hardened-server passes,
 # default-server fails), or a line in the shell tests

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t2000: 'secrets' with the file backend: versions, metadata, modes, and
 # every way a store file can be wrong (wrong key, tampered, truncated).
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t2010: the exec secret-store backend, for real: Debian's pass + GnuPG with
 # a throwaway GNUPGHOME and key, through contrib/k3sguard-pass-helper.
 # Also helpers that fail: exit non-zero, print nothing.  The helper is a

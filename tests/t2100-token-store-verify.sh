@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t2100: 'token store' and 'token verify' on a server node tree.
 . "$(dirname "$0")/lib.sh"
 cd "$TMP" || exit 1

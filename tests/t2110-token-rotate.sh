@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t2110: 'token rotate' against the K3s TEST DOUBLES (tests/doubles: a
 # stand-in for K3s's supervisor endpoint and for the k3s binary; K3s itself
 # cannot run here): full rotation, --dry-run, --via-cli, the version gate,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t2120: kill -9 'token rotate' at every journal state, then --resume: the
 # store always holds the token the K3s TEST DOUBLE (tests/doubles/
 # k3s-supervisor.py, a stand-in for K3s's endpoint) says is valid, and the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t2121: with the exec store backend, kill -9 'token rotate' at the journal
 # states that have no network wait: before the journal exists (pending
 # token being stored), at "pending", and at "rotated".  A TEST DOUBLE of a

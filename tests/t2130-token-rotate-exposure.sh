@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t2130: while 'token rotate' runs (held at the K3s TEST DOUBLE, a stand-in
 # for K3s's supervisor endpoint), no process's /proc/*/cmdline or
 # /proc/*/environ holds the old or the new token, except, with --via-cli,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t2140: the audit rows of the server-token strategy that read the secret
 # store and the K3s version: stored (and matching), rotation age against
 # policy.token-max-age-days, K3s able to rotate.  Node built with the K3s

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t3000: etcd pki init/issue/check: the files, their key usages and modes,
 # and every kind of bad certificate `pki check` must catch (wrong key,
 # expired, missing clientAuth, wrong CA, near expiry, readable key).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t3020: every etcd command against a real 3-member cluster (Debian's
 # etcd-server) started from our own pki and provision output, with mutual
 # TLS on client and peer ports: health, rbac apply (dry-run, apply, again),

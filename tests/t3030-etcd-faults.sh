@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t3030: faults and bad input against a real 3-member etcd cluster: wrong
 # CA, expired client certificate, a server certificate for another name,
 # a key that does not match, an endpoint that is not etcd (a plain HTTPS

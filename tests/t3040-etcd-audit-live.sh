@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t3040: the audit's live etcd checks against a real 3-member cluster, as
 # K3s would connect (datastore-* from the node's K3s config under --root):
 # client-cert auth enforced, auth enabled, k3s role scope, members healthy,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t3500: etcd isolate on real hosts.  A small network of network namespaces
 # joined by a bridge: two etcd hosts each running a REAL etcd member (Debian's
 # etcd-server, mutual TLS, certificates made here with the openssl CLI), an

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t3501: etcd isolate without a network: usage errors, the printed ruleset
 # (fed to the real `nft -c` in a private network namespace when possible),
 # --status on rulesets that real nft listed as JSON, --probe output.

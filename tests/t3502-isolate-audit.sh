@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t3502: the audit's etcd.firewall check reads the kernel's nftables rules of
 # an etcd host.  Each case runs in a fresh network namespace (its own, empty
 # ruleset), on a host whose K3s data dir makes the datastore embedded etcd

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t3800: etcd snapshot save/ls/verify/prune/restore/schedule against a real
 # 3-member cluster: the encrypted file holds exactly what etcdctl saves,
 # tampering of every kind is caught and named, a member killed mid-stream

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t3810: a hostile node image (--root) whose K3s config directory, snapshot
 # directory or unit directory is a symlink out of the root: etcd
 # datastore-config, snapshot ls/prune and snapshot schedule never read,

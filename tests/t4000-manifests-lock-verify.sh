@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t4000: manifests lock and verify: a signed baseline, every kind of drift,
 # forged and unsigned baselines, K3s rewriting its packaged files.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t4100: manifests watch: inotify alerts as JSON lines, --enforce restoring
 # and quarantining, renames, new subdirectories, the directory replaced,
 # baseline reloads (SIGHUP, new lock, forged lock), an inotify queue

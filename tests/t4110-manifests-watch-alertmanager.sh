@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t4110: manifests watch --alert alertmanager:URL against a REAL Alertmanager
 # (Debian's prometheus-alertmanager, started here on a random loopback port
 # with its own config and storage, clustering off, always stopped): an alert

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t4120: the systemd unit shipped for `manifests watch`
 # (contrib/systemd/k3sguard-manifests-watch.service): systemd-analyze verify
 # accepts it, and the command line it runs really starts a watcher.

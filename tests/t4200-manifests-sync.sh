@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t4200: manifests sync --from DIR: a GitOps source made the directory's
 # managed content, atomically and idempotently, then locked; symlinks,
 # escaping names and destinations through symlinks refused with nothing

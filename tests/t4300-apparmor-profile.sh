@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t4300: apparmor profile: the profile for /usr/local/bin/k3s is checked by
 # Debian's apparmor_parser in parse-only mode (-Q: no kernel load, -K: no
 # cache), and K3s may write only its packaged files in server/manifests.

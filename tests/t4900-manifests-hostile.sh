@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t4900: hostile node images for manifests lock, verify, sync and watch.
 # In each image the manifests directory, the lock file, a manifest, the
 # key or a directory on the way to one of them is an absolute link, a

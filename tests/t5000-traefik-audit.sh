@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t5000: 'traefik audit' on each chart generation (27.x, 34-38, 39+) in the
 # states insecure, partly hardened and hardened, plus the defaults; the
 # evidence names the generation's keys; bad input gives one-line errors.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t5010: 'traefik harden' per chart generation and state: the audit right
 # after it passes every Traefik check, a second run changes nothing (same
 # bytes), the user's other values stay, --dry-run changes nothing.

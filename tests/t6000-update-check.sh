@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t6000: 'update check' and the updates checks of 'audit': the installed
 # version (k3s test double, a stand-in for K3s) against channel files in the
 # channel server's JSON format, including malformed ones; advisories as data.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t6010: 'update plan': system-upgrade-controller Plans, parsed back field by
 # field (tests/unit/u-update.c checks the YAML tree; here the CLI, refusals
 # and options).  The k3s binary is the test double (a stand-in for K3s).

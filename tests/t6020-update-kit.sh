@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t6020: rollback kits: 'update prepare' then 'update rollback' round trips
 # on node roots with the k3s test double (tests/doubles/k3s-update, a
 # stand-in that follows K3s's documented etcd-snapshot and cluster-reset

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t6030: 'update check' online: the channel server's JSON fetched with
 # libcurl over https from a local stand-in for update.k3s.io (openssl
 # s_server -WWW serving tests/fixtures/update files, self-signed CA given

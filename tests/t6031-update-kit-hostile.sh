@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t6031: 'update prepare' on hostile node images: the K3s data dir, the
 # sqlite db directory and the files in it are links (absolute, relative
 # climbing out with .., an intermediate directory) or hard links to canary

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t6040: rollback kits for a node whose datastore is external etcd, against
 # the REAL 3-member cluster of tests/etcd-cluster.sh: 'update prepare' puts
 # this tool's encrypted snapshot (the code of 'etcd snapshot save') into the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t6900: hostile node images for update check, plan, prepare and rollback.
 # The kit directory prepare picks under --root, the files rollback
 # restores, a directory on their way and the datastore directory are an

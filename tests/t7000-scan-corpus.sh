@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t7000: scan on the corpus: every positive with its exact line, column and
 # rule, no negative, nothing secret in any output format.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t7001: the parallel walk on a generated tree: every planted token is found
 # at the line grep finds it on, whatever the number of workers, in small
 # files, large (mapped) files, deep and wide directories.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t7002: SARIF 2.1.0 output validates against the SARIF JSON schema (the
 # OASIS schema, vendored in tests/fixtures/scan) with python3-jsonschema,
 # and says what the text output says.

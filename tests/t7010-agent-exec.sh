@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t7010: 'agent exec' hands K3s its token in a pipe.  The k3s binary is a
 # test double (tests/doubles/k3s-recorder) that reads --token-file as K3s
 # does and records its argv, /proc/self/cmdline, /proc/self/environ, the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t7011: 'agent install-unit' writes a systemd drop-in whose ExecStart= goes
 # through 'agent exec', without the unit's token flags; systemd's own
 # parser (systemd-analyze verify) reads it without a complaint.

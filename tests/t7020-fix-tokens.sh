@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t7020: 'fix' moves plain-text tokens into the secret store: on the
 # default example node, after it the audit's plain-text token checks pass,
 # the store holds the token, no file outside K3s's own server/ state holds

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t7030: hostile node images for the store, token, agent and fix commands.
 # In each image one path the command touches is (a) an absolute symlink,
 # (b) a relative symlink climbing out with "..", (c) a directory on the way

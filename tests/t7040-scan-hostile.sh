@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t7040: `scan` under --root: an absolute argument is a node path, opened
 # through the gate (src/cmd/scan.c start_path, open_job_dir), so a link in
 # the image (absolute, climbing with .., an intermediate directory, the

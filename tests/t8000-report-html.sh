@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t8000: audit --format html, rendered by a real browser: Debian's chromium,
 # headless, kept off the network (no sync, no component updates, no
 # background networking, no QUIC, an empty profile).  --dump-dom shows what

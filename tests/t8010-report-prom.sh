@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t8010: audit --format prom, read by its real consumers: `promtool check
 # metrics` (the exposition format and Prometheus's naming rules), and
 # `promtool test rules`, which evaluates the shipped alerting rules

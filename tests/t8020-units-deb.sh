@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t8020: the systemd units (systemd-analyze verify, and its offline security
 # review) and the Debian package (make deb; lintian; installed with dpkg -i
 # into this machine, run from the installed paths, removed: nothing left).
@@ -67,6 +68,14 @@ test_expect_success 'make deb builds a package with every artifact' '
 	for u in $UNITS; do grep -qx "/lib/systemd/system/$u" contents || exit 1; done &&
 	dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./lib/systemd/system/k3sguard-manifests-watch.service |
 		grep -q "^ExecStart=/usr/bin/k3sguard manifests watch"
+'
+
+test_expect_success 'the copyright file grants Apache-2.0 (DEP-5), like LICENSE' '
+	dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./usr/share/doc/k3sguard/copyright >copyright &&
+	grep -qx "License: Apache-2.0" copyright &&
+	grep -q "/usr/share/common-licenses/Apache-2.0" copyright &&
+	! grep -qi "no license" copyright &&
+	grep -q "Apache License" "$TOP/LICENSE"
 '
 
 test_expect_success 'lintian: no errors' '

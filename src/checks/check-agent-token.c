@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check-agent-token.c: strategy "agent-token" (seed: "Secure Agent Token
  * Handling").  Plain-text tokens in env files, units and config files,

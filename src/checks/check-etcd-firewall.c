@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check-etcd-firewall.c: the "etcd.firewall" check (a row in
  * check-etcd.c): on a host that runs etcd, do the kernel's nftables rules

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check-etcd.c: strategy "etcd", an external, highly available, secured
  * datastore (seed: "Externalize and Secure etcd").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check-manifests.c: strategy "manifests" (seed: "Secure Auto-Deploying
  * Manifests Directory").  Anyone who can write server/manifests is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check-server-token.c: strategy "server-token" (seed: "Rotate and Secure
  * K3s Server Token").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check-token-store.c: the server-token checks that look at the secret
  * store and the K3s version (rows in check-server-token.c).

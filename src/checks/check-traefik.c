@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check-traefik.c: strategy "traefik" (seed: "Secure Traefik Configuration
  * (K3s Default Ingress)").  The registry rows; the checks themselves are in

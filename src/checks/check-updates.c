@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check-updates.c: strategy "updates" (seed: "Regular K3s Updates"): the
  * installed version, how far it is behind the channel (the channel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check.c: the registry of the six strategies, results, and the helpers
  * the check files share.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check.h: the check registry.  Checks are data: one row per check, in one
  * table per strategy (src/check-<strategy>.c), so the report, the man page

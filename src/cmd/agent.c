@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-agent.c: start K3s with its token from the secret store, without
  * disk, argv or environment; install the unit drop-in that does it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * k3sguard-command: apparmor | an AppArmor profile that confines K3s to the paths it needs
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-audit.c: k3sguard-command: audit | check the node against the six strategies and report
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd.h: what every command shares: global options, help, sub-verbs.
  *

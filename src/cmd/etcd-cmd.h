@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-cmd.h: what the `k3sguard etcd` sub-verb parsers share (src/cmd/
  * etcd-*.c): their entry points (the table is src/cmd/etcd.c) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-conn.c: the options every `k3sguard etcd` sub-verb that talks to
  * the cluster shares (--endpoints --cacert --cert --key --timeout), and

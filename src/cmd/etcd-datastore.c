@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-datastore.c: `k3sguard etcd datastore-config`: options into a
  * struct datastore_opts; the work is etcd_datastore_config().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-health.c: `k3sguard etcd health`: options into a struct
  * health_opts; the work is etcd_health().

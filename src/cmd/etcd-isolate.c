@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-isolate.c: `k3sguard etcd isolate`: its options into a struct
  * isolate_opts; the work is etcd_isolate() (src/etcd/etcd-isolate.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-pki.c: `k3sguard etcd pki init|issue|check`: options into the
  * structs of etcd-cli.h; the work is etcd_pki_init/issue/check().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-provision.c: `k3sguard etcd provision`: options into a struct
  * provision_opts; the work is etcd_provision().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-rbac.c: `k3sguard etcd rbac apply|verify`: options into a struct
  * rbac_opts; the work is etcd_rbac_apply/verify().

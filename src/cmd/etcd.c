@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * k3sguard-command: etcd | external etcd: PKI, provisioning, RBAC, health, K3s datastore drop-in
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-fix.c: k3sguard-command: fix | apply the safe, idempotent remediations (modes and owners)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * format.c: the one --format parser every command uses, and the names of
  * the formats (src/core/format.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * k3sguard-command: manifests | lock, verify, sync and watch K3s's auto-deploy directory
  *

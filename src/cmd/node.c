@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-node.c: print the node model, what every check sees.
  * k3sguard-command: node | show the K3s node as k3sguard reads it (config, flags, env, files)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-scan.c: find hard-coded K3s tokens in files and trees.
  * k3sguard-command: scan | find hard-coded K3s tokens in files and trees (text, json, sarif)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-secrets.c: the secret store from the command line.
  * k3sguard-command: secrets | put, get, list, remove and show the history of stored secrets

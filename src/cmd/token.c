@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-token.c: the K3s server token: keep it in the secret store, check it,
  * rotate it (token-rotate.c).

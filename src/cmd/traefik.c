@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-traefik.c: review and harden the packaged Traefik.
  * k3sguard-command: traefik | review (audit) and harden the packaged Traefik (HelmChartConfig)

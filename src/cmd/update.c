@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-update.c: K3s updates.
  * k3sguard-command: update | K3s updates: check (channel, advisories), plan (upgrade Plans), prepare/rollback kits

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * banned.h: functions that are easy to misuse, made compile errors.
  * Use buf_addf/snprintf, parse_num, memcpy with checked sizes instead.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.c: see config.h.  An absolute --config (and the default) is a node
  * path: read through the gate, inside --root.  A relative one is a local

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.h: k3sguard's own configuration, /etc/k3sguard/config.yaml (under
  * --root; --config FILE overrides).  Loaded once, on first use, after the

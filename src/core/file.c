@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* file.c: see file.h for the invariants this file keeps. */
 #include "core/k3sguard.h"
 #include "core/gate.h"

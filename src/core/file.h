@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * file.h: paths under --root, safe reads, atomic writes, trust checks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* format-names.c: the names of the output formats (format.h). */
 #include "core/k3sguard.h"
 #include "core/format.h"

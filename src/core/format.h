@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * format.h: the output formats, one list for every command.  The one
  * --format parser is format_arg() (src/cmd/format.c); libraries take the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* gate.c: see gate.h for the invariants this file keeps. */
 #include "core/k3sguard.h"
 #include "core/gate.h"

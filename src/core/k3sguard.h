@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * k3sguard.h: the one header every source file includes first.
  * It pulls in libc, the shared concerns and, last, banned.h: include

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* options.c: the defaults of the global options (see options.h). */
 #include "core/k3sguard.h"
 

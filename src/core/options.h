@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * options.h: the global options, one struct.  main.c fills it from argv
  * (the only place that parses them); libraries read it and never parse

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pki.c: CA, certificates and keys for etcd with OpenSSL 3.  See pki.h.
  */

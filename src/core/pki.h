@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pki.h: the X.509 pieces of an etcd cluster's PKI (OpenSSL 3).
  *

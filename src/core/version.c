@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* version.c: see version.h for the ordering rules. */
 #include "core/k3sguard.h"
 #include "core/version.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * version.h: K3s (and Traefik) version strings, parsed and ordered.
  *

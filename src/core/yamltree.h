@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * yamltree.h: YAML documents as a small tree, read with libyaml.
  *

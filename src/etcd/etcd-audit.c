@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-audit.c: live etcd checks for the audit (see etcd-audit.h).
  *

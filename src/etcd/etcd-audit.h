@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-audit.h: the live etcd checks of `k3sguard audit` (rows in
  * src/check-etcd.c).  They talk to the cluster K3s is configured for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-cli.c: connection options, member specs and small helpers shared by
  * the `k3sguard etcd` sub-verbs.

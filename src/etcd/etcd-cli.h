@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-cli.h: what the etcd library's verbs share: the connection
  * (endpoints, CA, client identity; the options that fill it are parsed in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-datastore.c: `k3sguard etcd datastore-config`: the K3s drop-in that
  * points K3s at the external etcd with the k3s client identity.

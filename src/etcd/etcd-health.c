@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-health.c: `k3sguard etcd health`: every member's state and the
  * cluster's verdict.  Per member: reachable (with TLS verified against the

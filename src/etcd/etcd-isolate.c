@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-isolate.c: `k3sguard etcd isolate`: only the K3s servers reach
  * etcd's client port, only etcd members its peer port (nftables), the

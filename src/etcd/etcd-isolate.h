@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-isolate.h: nftables isolation of etcd's ports, its status and a
  * probe (`k3sguard etcd isolate`, parsed in src/cmd/etcd-isolate.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-pki.c: `k3sguard etcd pki init|issue|check`.
  *

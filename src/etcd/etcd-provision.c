@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-provision.c: `k3sguard etcd provision`: per member a bundle that
  * provisions it on its host: its certificates and keys, an etcd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-snapdir.c: the files of a snapshot directory, in one place.
  *

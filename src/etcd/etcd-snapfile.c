@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-snapfile.c: chunked AES-256-GCM for etcd snapshots.  See the header
  * for the format and the invariants.

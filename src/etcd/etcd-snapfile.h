@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-snapfile.h: k3sguard's encrypted etcd snapshot file.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-snapshot.c: `k3sguard etcd snapshot save`.
  *

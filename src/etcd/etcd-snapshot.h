@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd-snapshot.h: what the `etcd snapshot` verbs share.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd.c: etcd's native gRPC API over libcurl (HTTP/2, mutual TLS).
  * See etcd.h for the contract and the invariants.

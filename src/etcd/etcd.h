@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * etcd.h: a client for etcd's native gRPC API (v3), over libcurl's HTTP/2
  * with mutual TLS, messages from proto/etcd.proto (protobuf-c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * grpc.c: gRPC framing, the incremental deframer, and trailer values.
  * See grpc.h for the invariants.

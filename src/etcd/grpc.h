@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * grpc.h: gRPC's wire format over HTTP/2, without the transport.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fix-tokens.c: see fix-tokens.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fix-tokens.h: `k3sguard fix` moves plain-text K3s tokens into the store.
  */

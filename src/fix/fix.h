@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fix.h: what a remediation of 'k3sguard fix' gets (src/cmd-fix.c holds
  * the table of rules; each names the audit check it remediates and runs

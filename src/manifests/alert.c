@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert.c: alert sinks, one thread and one bounded queue each (see alert.h).
  *

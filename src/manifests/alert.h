@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert.h: alert sinks for `manifests watch`.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * apparmor.c: the K3s AppArmor profile (see apparmor.h).
  *

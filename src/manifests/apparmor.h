@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * apparmor.h: an AppArmor profile that confines K3s to the paths it needs
  * (shared/reference/k3s.md, "Confinement").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * manifests-audit.c: the audit's view of the manifests baseline (a row in
  * check-manifests.c): a signed lock exists, its signature verifies, and the

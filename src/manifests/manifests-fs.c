@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * manifests-fs.c: opening and replacing files below the manifests
  * directory without ever following a symlink (see manifests.h for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * manifests-ops.c: `manifests lock` and `manifests verify` (see
  * manifests-ops.h), and what every operation shares: the paths, a lock

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * manifests-ops.h: the operations behind `manifests lock|verify|sync|watch`.
  * The command (src/cmd/manifests.c) parses argv into these structs and

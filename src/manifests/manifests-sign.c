@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * manifests-sign.c: the Ed25519 key that signs the manifests lock.
  *

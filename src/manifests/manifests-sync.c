@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * manifests-sync.c: `manifests sync --from DIR`: make the manifests
  * directory equal, for the files sync manages, to a reviewed source

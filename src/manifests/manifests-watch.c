@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * manifests-watch.c: `manifests watch`: inotify on the whole manifests tree,
  * every change checked against the signed baseline within milliseconds,

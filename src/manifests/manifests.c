@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * manifests.c: scanning the auto-deploy directory and comparing two scans.
  * See manifests.h for the invariants.  Hashing runs on one pthread per core:

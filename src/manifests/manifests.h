@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * manifests.h: the auto-deploy directory (<data-dir>/server/manifests) as
  * data: a scanned tree, a signed baseline (the lock) and the difference

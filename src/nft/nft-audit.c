@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nft-audit.c: see nft.h.  What the loaded nftables ruleset (`nft -j list
  * ruleset`) does to a NEW TCP connection to a port, evaluated for sample

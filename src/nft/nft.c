@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nft.c: see nft.h.  Addresses, the isolation ruleset and running nft; the
  * audit of a loaded ruleset is nft-audit.c.

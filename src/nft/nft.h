@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nft.h: nftables rulesets for etcd isolation: addresses, rendering, and
  * reading back what the kernel holds (`nft -j list ruleset`).

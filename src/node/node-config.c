@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * node-config.c: K3s's configuration files and their part of the merge.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * node-int.h: what node.c, node-units.c and node-config.c share.  Not for
  * checks: they read struct node through node.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * node-units.c: K3s's systemd units (and drop-ins), OpenRC scripts and env
  * files, and their part of the merge: K3S_* variables (lowest precedence)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * node-version.c: the K3s version of the node, and where it came from.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * escape.c: node-supplied text made safe for one output format (escape.h).
  *

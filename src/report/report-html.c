@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report-html.c: the report as one self-contained HTML page, for people
  * who review a node: inline CSS and SVG, no script, no external fetch.

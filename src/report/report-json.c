@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report-json.c: the report as one JSON document (docs/audit.schema.json).
  * k3sguard-report-format: json | one JSON document (schema: docs/audit.schema.json)

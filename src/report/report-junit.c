@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report-junit.c: JUnit XML for CI systems: one testsuite per strategy,
  * one testcase per check.  fail -> <failure>, error -> <error>,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report-prom.c: the report as Prometheus metrics, in the text format that
  * node_exporter's textfile collector reads (write it to NAME.prom.tmp and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report-text.c: the default report, for people.
  * k3sguard-report-format: text | for people: grouped by strategy, the seed's two fields filled in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report.c: run the registry's checks into a struct report, and the table
  * of renderers (generated from src/report-<name>.c, see report.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * scan.c: the token rules of `k3sguard scan` (see scan.h).
  *

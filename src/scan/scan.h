@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * scan.h: the rules that find hard-coded K3s tokens in a buffer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* host-config.c: see host-config.h. */
 #include "core/k3sguard.h"
 #include "core/config.h"

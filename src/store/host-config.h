@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * host-config.h: settings that name programs k3sguard runs (the exec
  * store's helper, token rotation's restart and probe commands) are this

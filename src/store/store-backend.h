@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store-backend.h: what store.c shares with its backends (store-file.c,
  * store-exec.c).  Not for other callers: use store.h.

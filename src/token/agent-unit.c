@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent-unit.c: the systemd drop-in that starts K3s through 'k3sguard agent
  * exec' (see agent.h), and the token flags agent exec refuses.

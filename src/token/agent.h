@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent.h: what `k3sguard agent` shares with other commands (fix).
  */

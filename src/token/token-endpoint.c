@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * token-endpoint.c: the K3s supervisor API calls of token rotation, with
  * libcurl.

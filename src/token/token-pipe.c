@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* token-pipe.c: see token-pipe.h. */
 #include "core/k3sguard.h"
 #include "token/token-pipe.h"

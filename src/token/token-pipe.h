@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * token-pipe.h: hand a token to a program we exec without disk, argv or
  * environment: a pipe that holds the token, whose read end stays open

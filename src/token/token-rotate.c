@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * token-rotate.c: crash-safe rotation of the K3s server token.
  *

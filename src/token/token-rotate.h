@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * token-rotate.h: the server-token lifecycle behind 'k3sguard token'
  * (cmd-token.c): the K3s supervisor endpoint (token-endpoint.c) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* token.c: see token.h.  Never prints or logs a password. */
 #include "core/k3sguard.h"
 #include "token/token.h"

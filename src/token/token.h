@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * token.h: K3s token forms (shared/reference/k3s.md, "Token formats").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * traefik-eval.c: the Traefik checks, on the merged values of the chart
  * generation in use (see traefik.h).  One function per check id; the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * traefik-harden.c: the HelmChartConfig that makes every Traefik check
  * pass, with the values keys of the chart generation in use.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* traefik-yaml.c: see traefik-yaml.h. */
 #include "core/k3sguard.h"
 #include "traefik/traefik-yaml.h"

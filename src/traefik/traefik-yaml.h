@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * traefik-yaml.h: building, merging and writing struct ynode trees, for
  * Helm values (chart defaults < HelmChart < HelmChartConfig) and for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * traefik.c: read the packaged Traefik HelmChart and the HelmChartConfigs
  * of a manifests dir, and merge the values (see traefik.h).

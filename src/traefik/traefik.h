@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * traefik.h: the packaged Traefik of a K3s server, as data.
  *

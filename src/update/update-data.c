@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* update-data.c: advisories and channels (see update-data.h). */
 #include "core/k3sguard.h"
 #include "core/config.h"

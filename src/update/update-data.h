@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * update-data.h: the data files behind the updates checks, and the channel
  * server.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * update-kit.c: rollback kits.  `update prepare` saves what going back
  * needs before an upgrade; `update rollback` verifies the kit and puts it

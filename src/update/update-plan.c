@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * update-plan.c: system-upgrade-controller Plans (upgrade.cattle.io/v1) for
  * a K3s upgrade: a canary Plan for labelled nodes first, then the servers

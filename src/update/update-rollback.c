@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * update-rollback.c: `update rollback --kit DIR`: verify a kit made by
  * `update prepare` (every sha256) and put the node back: stop K3s, the

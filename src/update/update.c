@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* update.c: how far behind a channel, which advisories (see update.h). */
 #include "core/k3sguard.h"
 #include "core/config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * update.h: K3s updates: how far behind, which advisories, upgrade Plans
  * for system-upgrade-controller, rollback kits.

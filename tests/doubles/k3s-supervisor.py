@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """k3s-supervisor.py: a TEST DOUBLE, a stand-in for the K3s supervisor API
 on port 6443 (K3s itself cannot run in the test environment).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # token-node.sh: sourced by tests/t2*.sh after lib.sh.  Builds a K3s server
 # node tree for the token tests and starts the TEST DOUBLES:
 #   tests/doubles/k3s-supervisor.py  stand-in for K3s's supervisor API (6443)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-config-merge.c: libFuzzer harness for the merge of node_load(): env
  * file, unit and config files, from texts in memory, through the steps

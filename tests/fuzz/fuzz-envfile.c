@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-envfile.c: libFuzzer harness for the env file parser of node_load()
  * (node_envfile_parse() and env_value() in src/node/node-units.c: what

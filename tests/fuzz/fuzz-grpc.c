@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-grpc.c: libFuzzer harness for the gRPC response path of the etcd
  * client (src/etcd/grpc.c): the incremental deframer of the body, the

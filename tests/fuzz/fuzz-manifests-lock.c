@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-manifests-lock.c: libFuzzer harness for the manifests lock parser
  * (mlock_parse(), src/manifests/manifests-lock.c, what mlock_read() runs

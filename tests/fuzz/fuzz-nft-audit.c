@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-nft-audit.c: libFuzzer harness for nft_audit_ports() (src/nft-audit.c)
  * on arbitrary bytes as `nft -j list ruleset` output (--status --from-json

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-scan.c: libFuzzer harness for scan_buffer(), the token rules of
  * `k3sguard scan`, on arbitrary bytes (with and without path context).

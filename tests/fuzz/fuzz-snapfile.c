@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-snapfile.c: libFuzzer harness for the encrypted etcd snapshot reader
  * (snap_read_header() and snap_decrypt(), src/etcd/etcd-snapfile.c), with

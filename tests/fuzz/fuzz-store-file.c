@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-store-file.c: libFuzzer harness for the secret store's file parser
  * (sfile_parse(), src/store/store-file.c, what sfile_load() runs on the

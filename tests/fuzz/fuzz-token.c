@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-token.c: libFuzzer harness for token_parse(), token_describe() and
  * token_is_bootstrap_shape() (src/token/token.c) on arbitrary bytes (an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-traefik-values.c: libFuzzer harness for the Traefik values reader
  * and merge (traefik_load's steps: traefik_begin, traefik_add_manifest,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-unit-words.c: libFuzzer harness for split_words()
  * (src/node/node-units.c), the systemd ExecStart=/Environment= word

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-units.c: libFuzzer harness for the unit parsers of node_load()
  * (src/node/node-units.c): systemd units with their drop-ins, and OpenRC

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-update-data.c: libFuzzer harness for the updates data files
  * (src/update/update-data.c): the channel server's JSON (channels_parse())

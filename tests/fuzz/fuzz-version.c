@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-version.c: libFuzzer harness for the K3s/Traefik version parser and
  * its order (src/core/version.c).  The input is split at newlines into up

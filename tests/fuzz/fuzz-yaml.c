@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-yaml.c: libFuzzer harness for yaml_parse() (src/core/yamltree.c) on
  * arbitrary bytes, plus the lookups the checks use on what it returns.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * parts.h: split a fuzz input at NUL bytes into up to n texts for the
  * harnesses that hand several files' texts to the parsers in memory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* u-buf.c: struct buf, parse_num and the other util.c helpers. */
 #include "core/k3sguard.h"
 #include "unit.h"

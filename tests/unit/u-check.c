@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* u-check: the registry's shape and the result helpers. */
 #include "core/k3sguard.h"
 #include "checks/check.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * u-fix-tokens.c: fix_tokens() on the default-server example node: the
  * dry run changes nothing, the real run stores the token (secure form from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * u-gate.c: the gate (src/core/gate.c), on a hostile image tree under a
  * temp dir: absolute links, relative links climbing out with "..",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * u-grpc.c: the gRPC deframer on randomly split streams (including splits
  * inside the 5-byte prefix), on truncated and corrupt streams, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * u-nft.c: addresses, the isolation ruleset (fed to the real nft -c, then
  * loaded and read back in a private network namespace), and the audit of

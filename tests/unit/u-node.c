@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * u-node.c: the node model: how K3s merges config files, drop-ins, unit
  * flags and env files; origins; datastore kinds; version parsing; env names.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * u-pki.c: the X.509 pieces: SAN validation, a CA and certificates of every
  * kind read back with their key usages, SANs, chain and key pair, and the

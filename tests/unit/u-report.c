@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * u-report: output that cannot be forged.  The escapes (report/escape.h)
  * on known answers and, for invalid UTF-8, against Python's decoder; then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* u-run.c: run_cmd: capture, stdin, exit codes, timeout, output cap. */
 #include "core/k3sguard.h"
 #include "core/run.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * u-snapfile.c: the encrypted snapshot container: round trips at chunk
  * boundaries and written in random pieces; every kind of damage is

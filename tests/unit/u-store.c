@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * u-store.c: the secret store's file backend and locked memory: versions,
  * states, fingerprints, removal, tamper and wrong-key detection.

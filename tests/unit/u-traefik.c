@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * u-traefik.c: the Helm values merge, and the HelmChartConfig that harden
  * writes parsed back by libyaml (yaml_parse) and checked key by key for

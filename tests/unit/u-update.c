@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * u-update.c: the Plans 'update plan' writes, parsed back by libyaml and
  * checked field by field; refusals; window parsing; advisory matching;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* u-version.c: K3s version parsing and ordering (shared/reference/k3s.md). */
 #include "core/k3sguard.h"
 #include "core/version.h"

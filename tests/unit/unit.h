@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * unit.h: a tiny TAP producer for C unit tests (tests/unit/u-<module>.c).
  * Each u-*.c defines main() calling its tests with T(); the file prints
