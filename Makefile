@@ -37,7 +37,7 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 MAN_PARTS := $(sort $(wildcard man/*.roff))
 DEPFLAGS = -MMD -MP
 
-.PHONY: all check lint sanitize fuzz bench man clean examples layers
+.PHONY: all check lint sanitize fuzz bench man clean examples layers print-pkgs
 all: $(B)/k3sguard k3sguard.1 layers
 
 $(B)/.dir:
@@ -82,6 +82,11 @@ k3sguard.1: $(MAN_PARTS)
 
 examples:
 	sh scripts/make-examples.sh
+
+# The pkg-config modules the build links (t0010 checks that the README's
+# run command installs their packages).
+print-pkgs:
+	@echo $(PKGS) $(EXTRA_PKGS)
 
 # lint: only src/core/gate.c opens a node path (scripts/lint-gate.sh), and
 # every test body's && chain is whole (scripts/chain-lint.sh).
