@@ -139,6 +139,25 @@ test_expect_success 'tokens in ExecStart= (install-script layout), Environment= 
 	! grep -qF "$B" "$N/etc/systemd/system/k3s.service.d/90-k3sguard-agent-exec.conf"
 '
 
+test_expect_success 'fix --bin PATH: the drop-in runs k3sguard from PATH; a relative one is refused' '
+	N=$(node_root nbin) &&
+	k3sguard --root "$N" fix --bin /opt/k3sguard/bin/k3sguard >fb.out 2>fb.err &&
+	grep -q "^ExecStart=/opt/k3sguard/bin/k3sguard agent exec --secret server-token --" \
+	    "$N/etc/systemd/system/k3s.service.d/90-k3sguard-agent-exec.conf" &&
+	! grep -q "/usr/local/bin/k3sguard" "$N/etc/systemd/system/k3s.service.d/90-k3sguard-agent-exec.conf" &&
+	N2=$(node_root nbin2) && cp -a "$N2" nbin2.pristine &&
+	expect_code 64 k3sguard --root "$N2" fix --bin bin/k3sguard 2>rel.err &&
+	one_line rel.err && grep -q "not an absolute path" rel.err &&
+	diff -r nbin2.pristine "$N2"
+'
+
+test_expect_success 'fix --help lists everything fix may change, drop-in and --bin included' '
+	k3sguard fix --help >fh &&
+	grep -q -- "--bin PATH" fh && grep -q "90-k3sguard-agent-exec.conf" fh &&
+	grep -q "secret store" fh && grep -q "modes and owners" fh &&
+	grep -q "manifests directory" fh && grep -q "etcd client key" fh
+'
+
 test_expect_success '%% in ExecStart= is one %: the drop-in keeps it %%, not %%%%' '
 	N=$(node_root n5) &&
 	sed -i "s|^    server \\\\$|    server --node-label pct=a%%b \\\\|" "$N/etc/systemd/system/k3s.service" &&

@@ -25,21 +25,31 @@
 #include "checks/check.h"
 #include "fix/fix.h"
 #include "fix/fix-tokens.h"
+#include "token/agent.h"
 
 #include <jansson.h>
 
 static const char usage[] =
-"usage: k3sguard fix [--dry-run] [--format text|json]\n"
+"usage: k3sguard fix [--dry-run] [--format text|json] [--bin PATH]\n"
 "\n"
 "  --dry-run        print every change, change nothing\n"
 "  --format FORMAT  text (default) or json\n"
+"  --bin PATH       k3sguard as K3s's unit drop-in runs it (absolute; default:\n"
+"                   this program's path, under --root " AGENT_DEFAULT_BIN ")\n"
 "\n"
-"Fixes modes and owners of the token files, server/cred, the manifests\n"
-"directory and files, the etcd client key, and the K3s unit and env files,\n"
-"when the audit check for them fails.  Never follows a symlink.\n"
+"Acts only where the audit check for it fails, and may change:\n"
+"  - modes and owners: the server token files, server/cred, the agent token\n"
+"    and token-file files, the K3s env files and units, the etcd client key,\n"
+"    the manifests directory and the files in it;\n"
+"  - plain-text tokens in env files, units and config files: each token is\n"
+"    put in the secret store, then a drop-in " AGENT_DROPIN_NAME " is\n"
+"    written beside the K3s unit (ExecStart= runs 'k3sguard agent exec', which\n"
+"    hands K3s the token through a pipe), then the token is cut out of the\n"
+"    file (the original kept encrypted in the store).\n"
+"Never follows a symlink; every write is atomic.\n"
 "exit: 0 done (or nothing to do), 2 something could not be fixed, 64 usage\n";
 
-enum { OPT_DRY_RUN = OPT_GLOBAL_LAST, OPT_FORMAT };
+enum { OPT_DRY_RUN = OPT_GLOBAL_LAST, OPT_FORMAT, OPT_BIN };
 
 /* One file a rule may change: its host path, the permission bits it may keep. */
 struct target {
@@ -347,6 +357,7 @@ cmd_fix(int argc, char **argv)
 		GLOBAL_LONG_OPTIONS,
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "bin", required_argument, NULL, OPT_BIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -366,6 +377,9 @@ cmd_fix(int argc, char **argv)
 		case OPT_FORMAT:
 			ctx.json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
 			break;
+		case OPT_BIN:
+			ctx.bin = optarg;
+			break;
 		case 'h':
 			print_usage_exit(usage);
 		default:
@@ -374,6 +388,8 @@ cmd_fix(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("fix: unexpected argument '%s'", argv[optind]);
+	if (ctx.bin && ctx.bin[0] != '/')
+		usage_error("--bin: '%s' is not an absolute path", ctx.bin);
 	if (node_load(&n) < 0)
 		return EXIT_ERROR;
 	ctx.node = &n;

@@ -665,7 +665,7 @@ add_file(struct ffile **fs, size_t *n, const char *host)
 }
 
 int
-fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
+fix_tokens(const struct node *n, const char *bin, int dry_run, json_t *actions, size_t *changes)
 {
 	static const struct node *done;	/* once per node model: fix runs a rule per check */
 	struct mig m = { n, dry_run, actions, 0, 0, 0, 0, NULL, 0 };
@@ -707,7 +707,7 @@ fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes)
 		if (need_server ? m.have_server : m.have_agent) {
 			struct buf msg = BUF_INIT;
 
-			if (agent_install_dropin(n, NULL, NULL, dry_run, &changed,
+			if (agent_install_dropin(n, NULL, bin, dry_run, &changed,
 			    actions ? &msg : NULL) < 0) {
 				/* without the drop-in K3s would lose its token */
 				error("tokens left in the files: K3s could not be set up to get "
@@ -750,7 +750,7 @@ int
 fix_tokens_rule(struct fix_ctx *ctx, const struct check *c)
 {
 	size_t n = 0;
-	int rc = fix_tokens(ctx->node, ctx->dry_run, ctx->json ? ctx->actions : NULL, &n);
+	int rc = fix_tokens(ctx->node, ctx->bin, ctx->dry_run, ctx->json ? ctx->actions : NULL, &n);
 
 	(void)c;
 	ctx->changes += n;

@@ -23,7 +23,8 @@ struct node;
  * check that failed; every call after the first with the same n is a no-op).  *changes gets the number of changes (made or, with
  * dry_run, that would be made).  0, or -1 when something was left undone.
  */
-int fix_tokens(const struct node *n, int dry_run, json_t *actions, size_t *changes);
+int fix_tokens(const struct node *n, const char *bin, int dry_run, json_t *actions,
+    size_t *changes);
 
 struct fix_ctx;
 struct check;

@@ -19,6 +19,7 @@
 
 struct fix_ctx {
 	const struct node *node;
+	const char *bin;	/* k3sguard as drop-ins run it; NULL: the default */
 	int dry_run;
 	int json;
 	void *actions;		/* json_t array when json */

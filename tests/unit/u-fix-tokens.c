@@ -68,7 +68,7 @@ test_dry_run_changes_nothing(void)
 	slurp(ENVF, &env_before);
 	slurp(UNITF, &unit_before);
 	CHECK(strstr(env_before.s, PASSWORD) != NULL);
-	CHECK(fix_tokens(&n1, 1, NULL, &changes) == 0);
+	CHECK(fix_tokens(&n1, NULL, 1, NULL, &changes) == 0);
 	CHECK(changes == 3);	/* store, drop-in, rewrite */
 	slurp(ENVF, &after);
 	CHECK(after.len == env_before.len && !memcmp(after.s, env_before.s, after.len));
@@ -79,7 +79,7 @@ test_dry_run_changes_nothing(void)
 	buf_release(&after);
 	/* a second call on the same node model is a no-op (one rule per check) */
 	changes = 9;
-	CHECK(fix_tokens(&n1, 1, NULL, &changes) == 0 && changes == 0);
+	CHECK(fix_tokens(&n1, NULL, 1, NULL, &changes) == 0 && changes == 0);
 }
 
 static void
@@ -91,7 +91,7 @@ test_migration(void)
 	size_t changes = 0;
 
 	CHECK(node_load(&n2) == 0);
-	CHECK(fix_tokens(&n2, 0, NULL, &changes) == 0);
+	CHECK(fix_tokens(&n2, NULL, 0, NULL, &changes) == 0);
 	CHECK(changes == 3);
 	/* the store holds the token, in the secure form of server/token */
 	secret_buf_reserve(&v, STORE_VALUE_MAX + 2);
@@ -128,7 +128,7 @@ test_second_run_changes_nothing(void)
 	size_t changes = 9, nh = 0;
 
 	CHECK(node_load(&n3) == 0);
-	CHECK(fix_tokens(&n3, 0, NULL, &changes) == 0);
+	CHECK(fix_tokens(&n3, NULL, 0, NULL, &changes) == 0);
 	CHECK(changes == 0);
 	CHECK(store_history("server-token", &h, &nh) == 0 && nh == 1);
 	free(h);
