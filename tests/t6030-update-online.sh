@@ -12,27 +12,11 @@ cd "$TMP" || exit 1
 F=$TOP/tests/fixtures/update
 
 has_cmd openssl || { test_skip 'online channel check' 'openssl not installed'; test_done; }
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-	-keyout srv.key -out srv.crt >/dev/null 2>&1
+. "$TOP/tests/lib-https.sh"
 mkdir -p www/v1-release www/bad
 cp "$F/channels-good.json" www/v1-release/channels
 cp "$F/channels-truncated.json" www/bad/channels
-port=
-for try in 1 2 3 4 5 6 7 8; do
-	p=$(shuf -i 20000-60000 -n 1)
-	(cd www && exec openssl s_server -quiet -accept "127.0.0.1:$p" -WWW \
-		-cert ../srv.crt -key ../srv.key) >srv.log 2>&1 &
-	pid=$!
-	for w in 1 2 3 4 5 6 7 8 9 10; do
-		if grep -q "ACCEPT\|error\|unable" srv.log 2>/dev/null; then break; fi
-		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && { port=$p; break; }
-		sleep 0.2
-	done
-	[ -n "$port" ] && break
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-done
-at_exit "kill $pid"
+https_www
 [ -n "$port" ] || { test_skip 'online channel check' 'no free port for the stand-in server'; test_done; }
 
 cfg() {

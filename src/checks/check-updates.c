@@ -11,6 +11,8 @@
 #include "core/config.h"
 #include "update/update.h"
 
+#include <time.h>
+
 static void
 version_known(const struct node *n, struct check_result *r)
 {
@@ -130,6 +132,66 @@ advisories(const struct node *n, struct check_result *r)
 	advisories_free(&adv);
 }
 
+/* One data file's date into d ("what: N days old (date)"); 1 when stale or unknown. */
+static int
+data_age(const char *what, const char *path, const char *date, time_t now, struct buf *d)
+{
+	long days;
+
+	if (d->len)
+		buf_adds(d, "; ");
+	if (!date) {
+		buf_addf(d, "%s '%s' has no date: its age is unknown", what, path);
+		return 1;
+	}
+	if (data_age_days(date, now, &days) < 0) {
+		buf_addf(d, "%s '%s': date '%s' is not YYYY-MM-DD: its age is unknown", what, path, date);
+		return 1;
+	}
+	if (days < -1) {
+		buf_addf(d, "%s '%s' is dated %s, in the future", what, path, date);
+		return 1;
+	}
+	buf_addf(d, "%s '%s' is %ld day%s old (%s)", what, path, days < 0 ? 0 : days,
+	    days == 1 ? "" : "s", date);
+	return days > DATA_MAX_AGE_DAYS;
+}
+
+static void
+data_fresh(const struct node *n, struct check_result *r)
+{
+	struct advisories adv;
+	struct channels ch;
+	struct buf d = BUF_INIT;
+	time_t now = time(NULL);
+	int stale;
+
+	(void)n;
+	quiet_errors++;
+	if (update_load_advisories(&adv) < 0) {
+		quiet_errors--;
+		check_error(r, "%s", last_error());
+		return;
+	}
+	if (update_load_channels(&ch, 0) < 0) {
+		quiet_errors--;
+		check_error(r, "%s", last_error());
+		advisories_free(&adv);
+		return;
+	}
+	quiet_errors--;
+	stale = data_age("advisories", adv.path, adv.updated, now, &d);
+	stale |= data_age("channels", ch.source, ch.fetched, now, &d);
+	if (stale)
+		check_warn(r, "%s: older than %d days or undated; run 'k3sguard update refresh'",
+		    d.s, DATA_MAX_AGE_DAYS);
+	else
+		check_pass(r, "%s", d.s);
+	buf_release(&d);
+	channels_free(&ch);
+	advisories_free(&adv);
+}
+
 const struct check checks_updates[] = {
 	{ "updates.version-known", "updates", SEV_MEDIUM,
 	  "The installed K3s version is known (--k3s-version, the binary's bytes, or k3s --version on the host)",
@@ -154,5 +216,13 @@ const struct check checks_updates[] = {
 	  "minor, then the next minors); refresh data/advisories.json for new advisories.",
 	  "No known K3s advisory applies.",
 	  "Known K3s advisories apply to the installed version." },
+	{ "updates.data-fresh", "updates", SEV_MEDIUM,
+	  "The advisory and channel data are at most 30 days old",
+	  data_fresh,
+	  "Run 'k3sguard update refresh' (fetches the channel server's data and, with "
+	  "updates.advisories-url, the advisory feed, checks them and replaces the files "
+	  "atomically), or install a newer k3sguard: stale data hides new releases and advisories.",
+	  "Advisory and channel data are fresh.",
+	  "The advisory or channel data is stale or undated." },
 };
 const size_t nchecks_updates = ARRAY_SIZE(checks_updates);

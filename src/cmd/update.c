@@ -9,6 +9,7 @@
  * plan     system-upgrade-controller Plans: canary, servers, agents.
  * prepare  a rollback kit (src/update-kit.c).
  * rollback verify a kit and go back (src/update-rollback.c).
+ * refresh  fetch the channel and advisory data, check, replace atomically.
  */
 #include "core/k3sguard.h"
 #include "cmd/cmd.h"
@@ -23,7 +24,7 @@
 enum {
 	OPT_FORMAT = OPT_GLOBAL_LAST, OPT_CHANNEL, OPT_CHANNELS_FILE, OPT_ADVISORIES, OPT_VERSION,
 	OPT_CANARY, OPT_WINDOW, OPT_CONCURRENCY, OPT_DRAIN, OPT_NAMESPACE, OPT_OUT, OPT_DRY_RUN, OPT_ETCD_CERT_FILE, OPT_ETCD_KEY_FILE,
-	OPT_KIT
+	OPT_KIT, OPT_CHANNELS_URL, OPT_ADVISORIES_URL, OPT_DIR
 };
 
 static const char check_usage[] =
@@ -64,6 +65,67 @@ static const char rollback_usage[] =
 "  when the kit does not verify (nothing is changed).  External etcd: the\n"
 "  snapshot is verified and the restore steps for the etcd hosts are listed,\n"
 "  not performed; K3s is left stopped until the cluster is restored.\n";
+
+static const char refresh_usage[] =
+"usage: k3sguard update refresh [--channels-url URL] [--advisories-url URL] [--dir DIR]\n"
+"                               [--dry-run]\n"
+"  Fetch the channel server's data (default updates.channels-url, else\n"
+"  " CHANNELS_URL ") and, when a feed is set (--advisories-url or\n"
+"  updates.advisories-url), an advisories.json feed; check each as the\n"
+"  audit reads it (advisories must be dated), then replace DIR/channels.json\n"
+"  and DIR/advisories.json atomically (default DIR " DATA_REFRESH_DIR ", read\n"
+"  before the packaged copies).  The audit warns (updates.data-fresh) when\n"
+"  the data is older than 30 days.  https only; updates.ca-file sets a CA.\n"
+"  --dry-run fetches and checks, writes nothing.  Exit 0, or 2 when a\n"
+"  fetch or check failed (nothing written).\n";
+
+static int
+update_refresh(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "channels-url", required_argument, NULL, OPT_CHANNELS_URL },
+		{ "advisories-url", required_argument, NULL, OPT_ADVISORIES_URL },
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct refresh_opts o = { 0 };
+	int c;
+
+	o.channels_url = config_str("updates.channels-url", CHANNELS_URL);
+	o.advisories_url = config_str("updates.advisories-url", NULL);
+	o.dir = DATA_REFRESH_DIR;
+	while ((c = getopt_long(argc, argv, "hn", longopts, NULL)) != -1) {
+		if (global_option(c, optarg))
+			continue;
+		switch (c) {
+		case OPT_CHANNELS_URL:
+			o.channels_url = optarg;
+			break;
+		case OPT_ADVISORIES_URL:
+			o.advisories_url = optarg;
+			break;
+		case OPT_DIR:
+			o.dir = optarg;
+			break;
+		case OPT_DRY_RUN:
+		case 'n':
+			o.dry_run = 1;
+			break;
+		case 'h':
+			print_usage_exit(refresh_usage);
+		default:
+			bad_option(refresh_usage);
+		}
+	}
+	if (optind != argc)
+		usage_error("update refresh: unexpected argument '%s'", argv[optind]);
+	if (!*o.dir)
+		usage_error("--dir: empty path");
+	return data_refresh(&o) == 0 ? EXIT_OK : EXIT_ERROR;
+}
 
 static int
 load_version(struct node *n, struct version *v)
@@ -457,6 +519,7 @@ static const struct subcmd verbs[] = {
 	{ "plan", update_plan, "system-upgrade-controller Plans (canary, servers, agents)" },
 	{ "prepare", update_prepare, "make a rollback kit before upgrading" },
 	{ "rollback", update_rollback, "verify a rollback kit and go back to it" },
+	{ "refresh", update_refresh, "fetch, check and replace the channel and advisory data" },
 };
 
 int cmd_update(int argc, char **argv);

@@ -42,6 +42,7 @@ static const struct config_key {
 	{ "token.restart-command", K_LIST, 0, 0 },
 	{ "token.restart-timeout", K_NUM, 1, 3600 },
 	{ "token.server-url", K_STR, 0, 0 },
+	{ "updates.advisories-url", K_STR, 0, 0 },
 	{ "updates.ca-file", K_STR, 0, 0 },
 	{ "updates.channel", K_STR, 0, 0 },
 	{ "updates.channels-url", K_STR, 0, 0 },

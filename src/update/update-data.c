@@ -39,6 +39,15 @@ data_file(const char *name, const char *override, const char *config_key)
 		}
 	}
 	buf_reset(&b);
+	buf_addf(&b, DATA_REFRESH_DIR "/%s", name);
+	{
+		struct stat st;
+
+		/* what 'update refresh' wrote: newer than the packaged copy */
+		if (path_lstat(b.s, &st) == 0)
+			return b.s;
+	}
+	buf_reset(&b);
 	buf_addf(&b, "/usr/local/share/k3sguard/%s", name);
 	{
 		struct stat st;
@@ -208,6 +217,8 @@ channels_parse(const char *name, const char *text, size_t len, struct channels *
 	out->source = xstrdup(name);
 	if (json_load(name, text, len, &root) < 0)
 		goto out;
+	/* not the channel server's: the date 'update refresh' fetched it */
+	out->fetched = jstr(root, "fetched");
 	data = json_object_get(root, "data");
 	if (!json_is_object(root) || !json_is_array(data)) {
 		error("'%s': no \"data\" list: not the channel server's format", name);
@@ -269,17 +280,15 @@ curl_sink(char *p, size_t size, size_t nmemb, void *arg)
 }
 
 int
-channels_fetch(const char *url, struct channels *out)
+https_get(const char *url, struct buf *body)
 {
-	struct buf body = BUF_INIT;
 	CURL *h;
 	CURLcode rc;
 	long code = 0;
 	int ret = -1;
 
-	memset(out, 0, sizeof(*out));
 	if (!starts_with(url, "https://", NULL))
-		return error("'%s': the channel server must be reached over https", url);
+		return error("'%s': data is fetched over https only", url);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || !(h = curl_easy_init()))
 		return error("cannot initialise libcurl");
 	curl_easy_setopt(h, CURLOPT_URL, url);
@@ -290,7 +299,7 @@ channels_fetch(const char *url, struct channels *out)
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "k3sguard/" K3SGUARD_VERSION);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_sink);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
 	/* a private CA (a mirror of the channel server, or the tests' stand-in) */
 	if (config_str("updates.ca-file", NULL))
 		curl_easy_setopt(h, CURLOPT_CAINFO, config_str("updates.ca-file", NULL));
@@ -302,9 +311,43 @@ channels_fetch(const char *url, struct channels *out)
 	else if (code != 200)
 		error("cannot fetch '%s': HTTP %ld", url, code);
 	else
-		ret = channels_parse(url, body.s, body.len, out);
+		ret = 0;
+	return ret;
+}
+
+int
+channels_fetch(const char *url, struct channels *out)
+{
+	struct buf body = BUF_INIT;
+	char today[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (https_get(url, &body) == 0 && (ret = channels_parse(url, body.s, body.len, out)) == 0 &&
+	    !out->fetched && gmtime_r(&now, &tm) && strftime(today, sizeof(today), "%Y-%m-%d", &tm))
+		out->fetched = xstrdup(today);
 	buf_release(&body);
 	return ret;
+}
+
+int
+data_age_days(const char *date, time_t now, long *days)
+{
+	struct tm tm;
+	const char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!date || !(end = strptime(date, "%Y-%m-%d", &tm)) || end - date != 10 ||
+	    (*end && *end != 'T' && *end != ' '))
+		return -1;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	/* floor division: a date later today is age 0, tomorrow is -1 */
+	*days = (long)((now - t) >= 0 ? (now - t) / 86400 : -((t - now + 86399) / 86400));
+	return 0;
 }
 
 void
@@ -316,6 +359,7 @@ channels_free(struct channels *c)
 	}
 	free(c->c);
 	free(c->source);
+	free(c->fetched);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -326,4 +370,115 @@ channels_find(const struct channels *c, const char *id)
 		if (!strcmp(c->c[i].id, id))
 			return &c->c[i];
 	return NULL;
+}
+
+/* The channel server's JSON with "fetched": today added, re-encoded. */
+static int
+channels_stamp(const char *url, const struct buf *body, struct buf *out)
+{
+	json_t *root = NULL;
+	char today[16], *text = NULL;
+	time_t now = time(NULL);
+	struct tm tm;
+	int ret = -1;
+
+	if (json_load(url, body->s, body->len, &root) < 0)
+		return -1;
+	if (!gmtime_r(&now, &tm) || !strftime(today, sizeof(today), "%Y-%m-%d", &tm)) {
+		error("cannot format today's date");
+		goto out;
+	}
+	if (json_object_set_new(root, "fetched", json_string(today)) < 0 ||
+	    !(text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER))) {
+		error("'%s': cannot re-encode the channel data", url);
+		goto out;
+	}
+	buf_adds(out, text);
+	buf_addch(out, '\n');
+	ret = 0;
+out:
+	free(text);
+	json_decref(root);
+	return ret;
+}
+
+/* Fetch and check the channel data into out (stamped). */
+static int
+refresh_channels(const char *url, struct buf *out)
+{
+	struct buf body = BUF_INIT;
+	struct channels ch;
+	int ret = -1;
+
+	if (https_get(url, &body) < 0)
+		goto out;
+	if (channels_parse(url, body.s, body.len, &ch) < 0)
+		goto out;
+	channels_free(&ch);
+	ret = channels_stamp(url, &body, out);
+out:
+	buf_release(&body);
+	return ret;
+}
+
+/* Fetch and check an advisories feed into out (as fetched). */
+static int
+refresh_advisories(const char *url, struct buf *out)
+{
+	struct advisories adv;
+	int ret = -1;
+
+	if (https_get(url, out) < 0)
+		return -1;
+	if (advisories_parse(url, out->s, out->len, &adv) < 0)
+		return -1;
+	if (!adv.updated || data_age_days(adv.updated, time(NULL), &(long){ 0 }) < 0)
+		error("'%s': no \"updated\" date (YYYY-MM-DD): refusing undated advisories", url);
+	else
+		ret = 0;
+	advisories_free(&adv);
+	return ret;
+}
+
+/* Write one checked file into dir, or say what would be written. */
+static int
+refresh_write(const struct refresh_opts *o, const char *name, const struct buf *data,
+    const char *from)
+{
+	struct buf path = BUF_INIT;
+	int ret = 0;
+
+	buf_addf(&path, "%s/%s", o->dir, name);
+	if (o->dry_run)
+		printf("would write %s (%zu bytes, from %s)\n", path.s, data->len, from);
+	else if ((ret = file_write_atomic(path.s, data->s, data->len, 0644)) == 0)
+		printf("wrote %s (%zu bytes, from %s)\n", path.s, data->len, from);
+	buf_release(&path);
+	return ret;
+}
+
+int
+data_refresh(const struct refresh_opts *o)
+{
+	struct buf ch = BUF_INIT, adv = BUF_INIT;
+	int ret = -1;
+
+	if (refresh_channels(o->channels_url, &ch) < 0)
+		goto out;
+	if (o->advisories_url && refresh_advisories(o->advisories_url, &adv) < 0)
+		goto out;
+	if (!o->dry_run && mkdir_p(o->dir, 0755) < 0)
+		goto out;
+	if (refresh_write(o, "channels.json", &ch, o->channels_url) < 0)
+		goto out;
+	if (o->advisories_url && refresh_write(o, "advisories.json", &adv, o->advisories_url) < 0)
+		goto out;
+	if (!o->advisories_url)
+		printf("advisories: no feed set (--advisories-url or updates.advisories-url): "
+		    "not refreshed\n");
+	ret = 0;
+out:
+	buf_release(&ch);
+	buf_release(&adv);
+	return ret;
 }

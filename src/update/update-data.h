@@ -13,18 +13,24 @@
  *
  * Where the files are: --advisories/--channels-file, else the config keys
  * updates.advisories-file / updates.channels-file, else the first of
- * <dir of the binary>/../data/, /usr/local/share/k3sguard/,
- * /usr/share/k3sguard/ that has the file.  These are k3sguard's own files:
+ * <dir of the binary>/../data/, DATA_REFRESH_DIR (what 'update refresh'
+ * wrote), /usr/local/share/k3sguard/, /usr/share/k3sguard/ that has the file.  These are k3sguard's own files:
  * they are NOT mapped under --root.
  */
 #ifndef K3SGUARD_UPDATE_DATA_H
 #define K3SGUARD_UPDATE_DATA_H
 
 #include <stddef.h>
+#include <time.h>
+
+#include "core/buf.h"
 
 #include "core/version.h"
 
 #define CHANNELS_URL "https://update.k3s.io/v1-release/channels"
+#define DATA_REFRESH_DIR "/var/lib/k3sguard"
+/* advisory and channel data older than this many days is stale */
+#define DATA_MAX_AGE_DAYS 30
 
 struct advisory {
 	char *id;		/* "CVE-2023-32187" */
@@ -53,6 +59,7 @@ struct channel {
 
 struct channels {
 	char *source;		/* file path or URL */
+	char *fetched;		/* "YYYY-MM-DD" the data was fetched, or NULL */
 	struct channel *c;
 	size_t n;
 };
@@ -84,6 +91,33 @@ int channels_load_file(const char *path, struct channels *out);
  * the CA bundle is the system's, or updates.ca-file from the config.
  */
 int channels_fetch(const char *url, struct channels *out);
+/*
+ * GET url over https (updates.ca-file as the CA when set) into *body
+ * (capped at CONFIG_MAX).  0, or -1 after error().
+ */
+int https_get(const char *url, struct buf *body);
+/*
+ * Age in whole days of a "YYYY-MM-DD..." date at now.  0, or -1 when date
+ * is not such a date.  A date after now gives a negative age.
+ */
+int data_age_days(const char *date, time_t now, long *days);
+
+/* What 'update refresh' does: where from, where to. */
+struct refresh_opts {
+	const char *channels_url;	/* https URL of the channel server */
+	const char *advisories_url;	/* https URL of an advisories.json feed, or NULL */
+	const char *dir;		/* where to write (DATA_REFRESH_DIR) */
+	int dry_run;
+};
+
+/*
+ * Fetch the channel data (and the advisories when a URL is given), check
+ * each with the parser that reads it (advisories must carry "updated"),
+ * stamp the channels with "fetched": today, then write dir/channels.json
+ * and dir/advisories.json atomically (0644), only after both checked.
+ * Prints one line per file.  0, or -1 after error() with nothing written.
+ */
+int data_refresh(const struct refresh_opts *o);
 void channels_free(struct channels *c);
 const struct channel *channels_find(const struct channels *c, const char *id);
 
