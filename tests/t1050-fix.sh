@@ -115,11 +115,13 @@ test_expect_success 'a directory link out of the root: nothing behind it is read
 
 test_expect_success 'fix touches no file that no check examined' '
 	R=$(node_root other default-server) &&
-	echo x >"$R/$S/cred/admin.kubeconfig" && chmod 0644 "$R/$S/cred/admin.kubeconfig" &&
+	mkdir -p "$R/var/lib/rancher/k3s/agent" &&
+	echo x >"$R/var/lib/rancher/k3s/agent/notes.txt" &&
+	chmod 0644 "$R/var/lib/rancher/k3s/agent/notes.txt" &&
 	chmod 0644 "$R/etc/rancher/k3s/config.yaml" &&
 	echo x >"$R/$S/tls/client.crt" && chmod 0666 "$R/$S/tls/client.crt" &&
 	k3sguard --root "$R" fix >out &&
-	test "$(stat -c %a "$R/$S/cred/admin.kubeconfig")" = 644 &&
+	test "$(stat -c %a "$R/var/lib/rancher/k3s/agent/notes.txt")" = 644 &&
 	test "$(stat -c %a "$R/etc/rancher/k3s/config.yaml")" = 644 &&
 	test "$(stat -c %a "$R/$S/tls/client.crt")" = 666 &&
 	test "$(stat -c %a "$R/$S/cred")" = 700

@@ -12,6 +12,7 @@
  */
 #include "core/k3sguard.h"
 #include "checks/check.h"
+#include "checks/check-credentials.h"
 #include "token/token.h"
 #include "token/token-rotate.h"
 
@@ -364,6 +365,28 @@ const struct check checks_server_token[] = {
 	  "/var/lib/rancher/k3s/server/cred/passwd; both owned by root (or run 'k3sguard fix').",
 	  "The credentials directory (cred/) is private.",
 	  "The credentials directory cred/ or cred/passwd is accessible to others." },
+	{ "server-token.kubeconfig-mode", "server-token", SEV_HIGH,
+	  "The admin kubeconfig K3s writes is 0600 root (write-kubeconfig-mode grants no group or other access)",
+	  check_kubeconfig_mode,
+	  "Set write-kubeconfig-mode: \"0600\" (or remove it) in /etc/rancher/k3s/config.yaml and "
+	  "chmod 0600 /etc/rancher/k3s/k3s.yaml (or run 'k3sguard fix' for the file): the admin "
+	  "kubeconfig holds cluster-admin credentials, as strong as the token.",
+	  "The admin kubeconfig is private (0600 root).",
+	  "The admin kubeconfig (write-kubeconfig-mode or the file) is readable by group or others." },
+	{ "server-token.cred-files", "server-token", SEV_HIGH,
+	  "Every file under server/cred/ (admin, controller, scheduler, supervisor kubeconfigs, passwd) is 0600 root",
+	  check_cred_files,
+	  "chmod 0600 and chown root:root every file under /var/lib/rancher/k3s/server/cred "
+	  "(or run 'k3sguard fix').",
+	  "The kubeconfigs and passwd under cred/ are private.",
+	  "Files under cred/ (kubeconfigs, passwd) are accessible to group or others, or not owned by root." },
+	{ "server-token.tls-keys", "server-token", SEV_HIGH,
+	  "Every private key under server/tls/ is 0600 root, and its directories are owned by root",
+	  check_tls_keys,
+	  "chmod 0600 and chown root:root /var/lib/rancher/k3s/server/tls/*.key (and below: etcd/) "
+	  "(or run 'k3sguard fix'): the CA keys sign any identity.",
+	  "The cluster's private keys under tls/ are private.",
+	  "Private keys under tls/ are accessible to group or others, or not owned by root." },
 	{ "server-token.stored", "server-token", SEV_MEDIUM,
 	  "The server token is in the secret store and matches server/token",
 	  check_token_stored,

@@ -23,6 +23,8 @@
 #include "core/gate.h"
 #include "store/store.h"
 #include "checks/check.h"
+#include "checks/check-credentials.h"
+#include "checks/check-walk.h"
 #include "fix/fix.h"
 #include "fix/fix-tokens.h"
 #include "token/agent.h"
@@ -38,9 +40,10 @@ static const char usage[] =
 "                   this program's path, under --root " AGENT_DEFAULT_BIN ")\n"
 "\n"
 "Acts only where the audit check for it fails, and may change:\n"
-"  - modes and owners: the server token files, server/cred, the agent token\n"
-"    and token-file files, the K3s env files and units, the etcd client key,\n"
-"    the manifests directory and the files in it;\n"
+"  - modes and owners: the server token files, server/cred and every file in\n"
+"    it, the private keys under server/tls, the admin kubeconfig K3s writes,\n"
+"    the agent token and token-file files, the K3s env files and units,\n"
+"    the etcd client key, the manifests directory and the files in it;\n"
 "  - plain-text tokens in env files, units and config files: each token is\n"
 "    put in the secret store, then a drop-in " AGENT_DROPIN_NAME " is\n"
 "    written beside the K3s unit (ExecStart= runs 'k3sguard agent exec', which\n"
@@ -210,6 +213,64 @@ t_manifest_owner(const struct node *n, struct targets *t)
 	walk_manifests(n, t, 1);
 }
 
+static void
+t_kubeconfig(const struct node *n, struct targets *t)
+{
+	add_target(t, n, k3s_kubeconfig_path(n), S_IFREG, 0600, 1);
+}
+
+/* Files under a directory of the data dir (named *suffix) made 0600 root. */
+struct private_ctx {
+	const struct node *n;
+	struct targets *t;
+	const char *suffix;
+	const char *except;	/* a path an earlier rule owns, or NULL */
+};
+
+static int
+private_cb(void *ctx, const char *host, const struct stat *st, const char *target)
+{
+	struct private_ctx *p = ctx;
+	size_t len = strlen(host), sl = strlen(p->suffix);
+
+	(void)target;
+	if (p->except && !strcmp(host, p->except))
+		return 0;
+	if (S_ISDIR(st->st_mode))
+		add_target(p->t, p->n, host, S_IFDIR, 07777, 1);	/* owner only */
+	else if (S_ISREG(st->st_mode) && len >= sl && !strcmp(host + len - sl, p->suffix))
+		add_target(p->t, p->n, host, S_IFREG, 0600, 1);
+	return 0;	/* links and the rest: never touched */
+}
+
+static void
+walk_private(const struct node *n, struct targets *t, const char *rel, const char *suffix,
+    const char *except)
+{
+	struct private_ctx p = { n, t, suffix, except };
+	struct buf err = BUF_INIT;
+
+	if (check_walk(node_data_path(n, rel), private_cb, &p, &err) < 0)
+		warning("%s", err.s);	/* what was walked is still fixed */
+	buf_release(&err);
+}
+
+static void
+t_cred_files(const struct node *n, struct targets *t)
+{
+	char passwd[PATH_MAX];
+
+	/* cred/passwd is server-token.cred-mode's (it runs first) */
+	snprintf(passwd, sizeof(passwd), "%s", node_data_path(n, "server/cred/passwd"));
+	walk_private(n, t, "server/cred", "", passwd);
+}
+
+static void
+t_tls_keys(const struct node *n, struct targets *t)
+{
+	walk_private(n, t, "server/tls", ".key", NULL);
+}
+
 /*
  * The rules, in the order they run.  A rule whose check passed, was
  * skipped or errored changes nothing.  Add a rule per new remediation;
@@ -219,6 +280,9 @@ static const struct fix_rule rules[] = {
 	{ "server-token.file-mode", t_token, NULL },
 	{ "server-token.file-owner", t_token, NULL },
 	{ "server-token.cred-mode", t_cred, NULL },
+	{ "server-token.kubeconfig-mode", t_kubeconfig, NULL },
+	{ "server-token.cred-files", t_cred_files, NULL },
+	{ "server-token.tls-keys", t_tls_keys, NULL },
 	{ "agent-token.agent-token-file", t_agent_token, NULL },
 	{ "agent-token.token-file", t_token_files, NULL },
 	{ "agent-token.env-mode", t_env_files, NULL },
