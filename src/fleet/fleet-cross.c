@@ -76,9 +76,14 @@ static void
 groups_describe(const struct groups *gs, const char *what, struct buf *b)
 {
 	buf_addf(b, "%s: ", what);
-	for (size_t i = 0; i < gs->n; i++)
-		buf_addf(b, "%s'%s' on %zu (%s)", i ? "; " : "",
-		    gs->g[i].value ? gs->g[i].value : "unknown", gs->g[i].n, gs->g[i].who.s);
+	for (size_t i = 0; i < gs->n; i++) {
+		const char *v = gs->g[i].value ? gs->g[i].value : "unknown";
+		/* a sha256: its first 16 hex digits tell the groups apart */
+		int w = strlen(v) == 64 && strspn(v, "0123456789abcdef") == 64 ? 16 : INT_MAX;
+
+		buf_addf(b, "%s'%.*s%s' on %zu (%s)", i ? "; " : "", w, v, w == 16 ? "..." : "",
+		    gs->g[i].n, gs->g[i].who.s);
+	}
 }
 
 static void
