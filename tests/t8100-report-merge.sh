@@ -108,6 +108,15 @@ test_expect_success 'a report without the cluster facts: error, never pass' '
 	jq -r ".cross_node[0].evidence" m.json | grep -q "^unknown: no \"cluster\" facts"
 '
 
+test_expect_success 'a node of unknown role: the cross-node checks cannot pass' '
+	jq ".node.role = \"unknown\"" a1.json >u.json &&
+	expect_code 2 k3sguard report merge --format json s1.json s2.json u.json >u-m.json &&
+	for id in datastore-shared token-ca version-skew traefik-once; do
+		test "$(cross u-m.json cluster.$id)" = error || exit 1
+	done &&
+	jq -r ".cross_node[0].evidence" u-m.json | grep -q "unknown: the role of a1"
+'
+
 test_expect_success 'only agents: the server checks are unknown (error)' '
 	expect_code 2 k3sguard report merge a1.json >a.txt &&
 	grep -q "error .*cluster.datastore-shared: unknown: no server report" a.txt

@@ -169,6 +169,27 @@ servers_agree(const struct fleet *fl, size_t off, const char *what, struct buf *
 	return st;
 }
 
+/*
+ * Nodes whose role the report does not know: any of them may be a server
+ * that disagrees, so the checks over servers (and the skew between servers
+ * and agents) cannot pass.  Appends why; returns ST_ERROR or ST_PASS.
+ */
+static enum status
+roles_unknown(const struct fleet *fl, struct buf *ev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fl->n; i++)
+		if (strcmp(fl->nodes[i].role, "server") && strcmp(fl->nodes[i].role, "agent")) {
+			if (n < SHOW_NODES)
+				buf_addf(ev, "%s%s", n ? ", " : "; unknown: the role of ", fl->nodes[i].name);
+			n++;
+		}
+	if (n)
+		buf_addf(ev, " (%zu node%s: server or agent?)", n, n == 1 ? "" : "s");
+	return n ? ST_ERROR : ST_PASS;
+}
+
 static enum status
 worse(enum status a, enum status b)
 {
@@ -218,6 +239,7 @@ cross_datastore(struct fleet *fl)
 		    "datastore CA sha256", &ev));
 	}
 	groups_free(&kinds);
+	st = worse(st, roles_unknown(fl, &ev));
 	cross_set(x, st, &ev);
 }
 
@@ -262,6 +284,7 @@ cross_token(struct fleet *fl)
 			st = ST_FAIL;
 		}
 	}
+	st = worse(st, roles_unknown(fl, &ev));
 	cross_set(x, st, &ev);
 }
 
@@ -347,6 +370,7 @@ cross_versions(struct fleet *fl)
 		st = worse(st, ST_ERROR);
 	}
 	groups_free(&vs);
+	st = worse(st, roles_unknown(fl, &ev));
 	cross_set(x, st, &ev);
 }
 
@@ -400,6 +424,7 @@ cross_traefik(struct fleet *fl)
 		}
 	}
 	groups_free(&states);
+	st = worse(st, roles_unknown(fl, &ev));
 	cross_set(x, st, &ev);
 }
 

@@ -15,6 +15,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "checks/check.h"
 #include "core/buf.h"
 
@@ -91,7 +93,6 @@ int fleet_html(const struct fleet *fl, FILE *out);
 
 /* fleet-facts.c: the node report's "cluster" object (report-json.c). */
 struct node;
-#include <jansson.h>
 json_t *fleet_facts_json(const struct node *n);
 json_t *fleet_endpoints_json(const char *v);
 
