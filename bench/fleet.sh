@@ -24,7 +24,7 @@ for ex in default-server hardened-server; do
 done
 "$K3SGUARD" --root "$top/tests/fixtures/node/openrc-agent" --k3s-version v1.34.2+k3s1 \
 	audit --format json >"$dir/agent.json" || test $? -eq 1
-bash "$top/bench/fleet-gen.sh" "$NODES" "$dir/r" "$dir/hardened-server.json" \
+bash "$top/tests/fixtures/fleet/gen-reports.sh" "$NODES" "$dir/r" "$dir/hardened-server.json" \
 	"$dir/agent.json" "$dir/agent.json" "$dir/default-server.json"
 set -- "$dir"/r/*.json
 echo "== report merge over $# node reports"

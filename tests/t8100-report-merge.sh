@@ -134,6 +134,20 @@ test_expect_success 'nodes worst first; junit well-formed; prom accepted by prom
 	grep -q "^k3sguard_cluster_check{check=\"cluster.datastore-shared\",severity=\"critical\",status=\"fail\"} 1$" w.prom
 '
 
+test_expect_success 'a hostile node name: escaped in text, prom, junit and json' '
+	server s7 && printf "a\"b\\\\c</x>&\033[31m\n" >s7/etc/hostname &&
+	audit s7 s7.json &&
+	k3sguard report merge s1.json s7.json >h.txt || test $? -eq 1 &&
+	! grep -q "$(printf "\033")" h.txt &&
+	k3sguard report merge --format prom s1.json s7.json >h.prom || test $? -eq 1 &&
+	{ ! has_cmd promtool || promtool check metrics <h.prom; } &&
+	k3sguard report merge --format junit s1.json s7.json >h.xml || test $? -eq 1 &&
+	{ ! has_cmd xmllint || xmllint --noout h.xml; } && ! grep -q "</x>" h.xml &&
+	k3sguard report merge --format json s1.json s7.json >h.json || test $? -eq 1 &&
+	grep -qiF "\\u001b[31m" h.json &&
+	jq -e "[.nodes[].name | select(test(\"</x>\"))] | length == 1" h.json
+'
+
 test_expect_success 'bad input: one-line errors, exit 2 or 64, no partial -o file' '
 	echo "{" >bad.json &&
 	expect_code 2 k3sguard report merge -o out.html --format html s1.json bad.json 2>err &&

@@ -57,7 +57,7 @@ test_expect_success 'node text is escaped, not markup; worst node first' '
 '
 
 test_expect_success '500 nodes: renders, header and node column sticky, screenshot' '
-	bash "$TOP/bench/fleet-gen.sh" 500 r h.json a.json a.json d.json &&
+	bash "$TOP/tests/fixtures/fleet/gen-reports.sh" 500 r h.json a.json a.json d.json &&
 	s=$(date +%s%N) &&
 	expect_code 1 k3sguard report merge --format html -o big.html r/*.json &&
 	e=$(date +%s%N) && echo "merge of 500: $(( (e - s) / 1000000 )) ms" &&
