@@ -203,6 +203,8 @@ node_read(struct fleet *fl, struct fnode *nd, json_t *doc, const char *path)
 	return checks_read(fl, nd, checks, path);
 }
 
+static void fnode_free(struct fnode *nd);
+
 int
 fleet_add(struct fleet *fl, const char *path)
 {
@@ -228,6 +230,8 @@ fleet_add(struct fleet *fl, const char *path)
 	json_decref(doc);
 	if (ret == 0)
 		fl->n++;
+	else
+		fnode_free(nd);
 	return ret;
 }
 
@@ -286,20 +290,24 @@ facts_free(struct ffacts *f)
 	free(f->traefik_values);
 }
 
+static void
+fnode_free(struct fnode *nd)
+{
+	free(nd->file);
+	free(nd->name);
+	free(nd->role);
+	free(nd->k3s_version);
+	free(nd->datastore);
+	free(nd->cell);
+	facts_free(&nd->f);
+	memset(nd, 0, sizeof(*nd));
+}
+
 void
 fleet_free(struct fleet *fl)
 {
-	for (size_t i = 0; i < fl->n; i++) {
-		struct fnode *nd = &fl->nodes[i];
-
-		free(nd->file);
-		free(nd->name);
-		free(nd->role);
-		free(nd->k3s_version);
-		free(nd->datastore);
-		free(nd->cell);
-		facts_free(&nd->f);
-	}
+	for (size_t i = 0; i < fl->n; i++)
+		fnode_free(&fl->nodes[i]);
 	for (size_t i = 0; i < fl->nchecks; i++) {
 		free(fl->checks[i].id);
 		free(fl->checks[i].strategy);
