@@ -71,6 +71,18 @@ test_expect_success 'a server whose token pins another CA: token-ca fails' '
 	test "$(cross tok.json cluster.datastore-shared)" = pass
 '
 
+test_expect_success 'short tokens on every server: a warning (no CA pin), not unknown' '
+	server s8 && server s9 &&
+	for s in s8 s9; do
+		printf "sh0rtTokenValue\n" >$s/var/lib/rancher/k3s/server/token && audit $s $s.json || exit 1
+	done &&
+	jq -e ".cluster.token_form == \"short\" and .cluster.token_ca_hash == null" s8.json &&
+	k3sguard report merge --format json s8.json s9.json >sh.json || test $? -eq 1 &&
+	test "$(cross sh.json cluster.token-ca)" = warn &&
+	expect_code 1 k3sguard report merge --format json s1.json s8.json >sh2.json &&
+	test "$(cross sh2.json cluster.token-ca)" = fail
+'
+
 test_expect_success 'version skew: an agent newer than a server, or two minors apart: fail' '
 	audit a1 new.json --k3s-version v1.35.1+k3s1 &&
 	expect_code 1 k3sguard report merge --format json s1.json new.json >v1.json &&

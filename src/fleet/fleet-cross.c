@@ -243,6 +243,29 @@ cross_datastore(struct fleet *fl)
 	cross_set(x, st, &ev);
 }
 
+/* The servers' token CA hashes; a short token is "none", not unknown. */
+static enum status
+token_hashes(const struct fleet *fl, struct buf *ev)
+{
+	struct groups gs = { 0 };
+	enum status st;
+
+	for (size_t i = 0; i < fl->n; i++) {
+		const struct fnode *nd = &fl->nodes[i];
+		const char *v = nd->f.token_ca;
+
+		if (!is_server(nd))
+			continue;
+		if (!v && nd->f.token_form && !strcmp(nd->f.token_form, "short"))
+			v = "none (short token)";
+		groups_add(&gs, v, nd->name);
+	}
+	st = groups_unknown(&gs) ? ST_ERROR : gs.n > 1 ? ST_FAIL : ST_PASS;
+	groups_describe(&gs, "token CA hash", ev);
+	groups_free(&gs);
+	return st;
+}
+
 static void
 cross_token(struct fleet *fl)
 {
@@ -271,14 +294,14 @@ cross_token(struct fleet *fl)
 	}
 	if (nshort)
 		buf_adds(&ev, "; ");
-	st = worse(st, servers_agree(fl, offsetof(struct ffacts, token_ca), "token CA hash", &ev));
+	st = worse(st, token_hashes(fl, &ev));
 	buf_adds(&ev, "; ");
 	st = worse(st, servers_agree(fl, offsetof(struct ffacts, cluster_ca),
 	    "server-ca.crt sha256", &ev));
 	for (size_t i = 0; st == ST_PASS && i < fl->n; i++) {
 		const struct fnode *nd = &fl->nodes[i];
 
-		if (is_server(nd) && strcmp(nd->f.token_ca, nd->f.cluster_ca)) {
+		if (is_server(nd) && nd->f.token_ca && strcmp(nd->f.token_ca, nd->f.cluster_ca)) {
 			buf_addf(&ev, "; on %s the token pins a CA other than its server-ca.crt",
 			    nd->name);
 			st = ST_FAIL;
