@@ -62,6 +62,22 @@ test_expect_success 'a server on another datastore endpoint (password never show
 	! grep -q Sup3rS3cret ds.json
 '
 
+test_expect_success 'no datastore-cafile on any server: agreement on none; unreadable: error' '
+	server s10 && server s11 &&
+	for s in s10 s11; do
+		sed -i "/^datastore-cafile:/d" $s/etc/rancher/k3s/config.yaml && audit $s $s.json || exit 1
+	done &&
+	jq -e ".cluster.datastore_cafile == null and .cluster.datastore_ca_sha256 == null" s10.json &&
+	k3sguard report merge --format json s10.json s11.json >nc.json || test $? -eq 1 &&
+	test "$(cross nc.json cluster.datastore-shared)" = pass &&
+	expect_code 1 k3sguard report merge --format json s1.json s10.json >nc2.json &&
+	test "$(cross nc2.json cluster.datastore-shared)" = fail &&
+	server s12 && rm s12/etc/rancher/k3s/etcd/ca.crt && audit s12 s12.json &&
+	jq -e ".cluster.datastore_cafile != null and .cluster.datastore_ca_sha256 == null" s12.json &&
+	expect_code 2 k3sguard report merge --format json s1.json s12.json >nc3.json &&
+	test "$(cross nc3.json cluster.datastore-shared)" = error
+'
+
 test_expect_success 'a server whose token pins another CA: token-ca fails' '
 	server s4 &&
 	sed -i "s/^K10[0-9a-f]\{64\}/K10$(printf %064d 7)/" s4/var/lib/rancher/k3s/server/token &&

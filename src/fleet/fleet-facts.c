@@ -9,6 +9,8 @@
  *                        (user:password@, ?query) cut off; [] when unset
  *   datastore_ca_sha256  sha256 of --datastore-cafile (external), or of
  *                        server/tls/etcd/server-ca.crt (embedded etcd)
+ *   datastore_cafile     --datastore-cafile (external), else null: tells "no
+ *                        CA configured" from "CA file unreadable"
  *   cluster_ca_sha256    sha256 of server/tls/server-ca.crt: the hash a
  *                        secure token pins (K3s pkg/clientaccess/token.go,
  *                        hashCA: sha256 of the cacerts bytes)
@@ -203,6 +205,7 @@ fleet_facts_json(const struct node *n)
 		jset(o, "datastore_ca_sha256", file_sha256(cafile));
 	else
 		jset(o, "datastore_ca_sha256", json_null());
+	jset(o, "datastore_cafile", jstr(n->datastore == DS_EMBEDDED_ETCD ? NULL : cafile));
 	jset(o, "cluster_ca_sha256", n->role == ROLE_AGENT ? json_null() :
 	    file_sha256(node_data_path(n, "server/tls/server-ca.crt")));
 	token_facts(n, o);

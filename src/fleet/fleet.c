@@ -68,6 +68,10 @@ facts_read(struct ffacts *f, json_t *c)
 	ep = json_object_get(c, "datastore_endpoints");
 	f->endpoints = json_is_array(ep) ? endpoints_of(ep) : NULL;
 	f->ds_ca = jdup(c, "datastore_ca_sha256");
+	/* an external datastore with no CA file named: known, not unknown */
+	if (!f->ds_ca && json_is_null(json_object_get(c, "datastore_cafile")) &&
+	    json_is_array(ep) && json_array_size(ep) > 0)
+		f->ds_ca = xstrdup("none (no datastore-cafile)");
 	f->cluster_ca = jdup(c, "cluster_ca_sha256");
 	f->token_form = jdup(c, "token_form");
 	f->token_ca = jdup(c, "token_ca_hash");

@@ -26,7 +26,7 @@
 struct ffacts {
 	int present;		/* the report has a "cluster" object */
 	char *endpoints;	/* sorted, comma-joined; "" when none set */
-	char *ds_ca;
+	char *ds_ca;		/* "none (no datastore-cafile)" when not set */
 	char *cluster_ca;
 	char *token_form;
 	char *token_ca;
