@@ -20,10 +20,13 @@ static const char usage[] =
 "                       (default: any failure)\n"
 "  --strategy ID        audit only etcd, server-token, agent-token, manifests,\n"
 "                       traefik or updates (repeatable, or comma-separated)\n"
+"  -o, --output FILE    write the report to FILE (atomically), not stdout\n"
+"  --findings-exit-zero exit 0, not 1, when checks failed (errors still exit 2);\n"
+"                       for a Kubernetes init container (contrib/kubernetes)\n"
 "\n"
 "exit: 0 no failure, 1 failures, 2 something could not be checked, 64 usage\n";
 
-enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_FAIL_ON, OPT_STRATEGY, OPT_LIST_CHECKS };
+enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_FAIL_ON, OPT_STRATEGY, OPT_LIST_CHECKS, OPT_EXIT_ZERO };
 
 /* Add the strategies named in a comma-separated list to *mask. */
 static void
@@ -58,6 +61,28 @@ list_checks(void)
 	return EXIT_OK;
 }
 
+/* Render to stdout, or into memory then FILE atomically (no partial file). */
+static int
+audit_write(const struct report_format *fmt, const struct report *rp, const char *output)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+	int ret;
+
+	if (!output)
+		return fmt->render(rp, stdout);
+	if (!(m = open_memstream(&text, &len)))
+		fatal("out of memory");
+	ret = fmt->render(rp, m);
+	if (fclose(m) == EOF)
+		ret = error_errno("cannot render the report");
+	if (ret == 0)
+		ret = file_write_atomic(output, text, len, 0644);
+	free(text);
+	return ret;
+}
+
 int cmd_audit(int argc, char **argv);
 
 int
@@ -69,17 +94,21 @@ cmd_audit(int argc, char **argv)
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "strategy", required_argument, NULL, OPT_STRATEGY },
 		{ "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
+		{ "output", required_argument, NULL, 'o' },
+		{ "findings-exit-zero", no_argument, NULL, OPT_EXIT_ZERO },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct report_format *fmt = report_format_find("text");
 	enum severity fail_on = SEV_LOW;
 	unsigned mask = 0;
+	const char *output = NULL;
+	int exit_zero = 0;
 	struct node n;
 	struct report rp;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
 			continue;
 		switch (c) {
@@ -97,6 +126,12 @@ cmd_audit(int argc, char **argv)
 			break;
 		case OPT_LIST_CHECKS:
 			return list_checks();
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_EXIT_ZERO:
+			exit_zero = 1;
+			break;
 		case 'h':
 			print_usage_exit(usage);
 		default:
@@ -120,8 +155,10 @@ cmd_audit(int argc, char **argv)
 	}
 	if (rp.count[ST_ERROR] || n.nerrors)
 		ret = EXIT_ERROR;
-	if (fmt->render(&rp, stdout) < 0)
+	if (audit_write(fmt, &rp, output) < 0)
 		ret = EXIT_ERROR;
+	if (exit_zero && ret == EXIT_FINDINGS)
+		ret = EXIT_OK;
 	report_free(&rp);
 	node_free(&n);
 	return ret;

@@ -4,6 +4,7 @@
  * k3sguard-report-format: json | one JSON document (schema: docs/audit.schema.json)
  */
 #include "core/k3sguard.h"
+#include "fleet/fleet.h"
 #include "report/escape.h"
 #include "report/report.h"
 
@@ -135,6 +136,8 @@ report_json(const struct report *rp, FILE *out)
 		push(errs, e);
 	}
 	set(doc, "errors", errs);
+	/* the facts only a comparison across nodes judges (report merge) */
+	set(doc, "cluster", fleet_facts_json(n));
 	if (json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
 		ret = error("cannot write the JSON report");
 	fputc('\n', out);
