@@ -49,6 +49,7 @@ $(B)/commands.inc: $(CMD_SRCS) scripts/gen-commands.sh | $(B)/.dir
 	sh scripts/gen-commands.sh $$(grep -l 'k3sguard-command:' $(CMD_SRCS)) > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/%.o: src/%.c $(GEN_HDRS) | $(B)/.dir
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(B)/obj/main.o: src/main.c $(B)/commands.inc $(GEN_HDRS) | $(B)/.dir
