@@ -703,7 +703,8 @@ start_file(struct worker *w, const char *arg, const char *shown, int gated)
 
 	if (pfd < 0)
 		return error_errno("cannot scan '%s'", shown);
-	scan_file(w, pfd, base, shown, scan_path_context(shown));
+	/* the scan root is the file's directory: only its own name counts */
+	scan_file(w, pfd, base, shown, scan_path_context(base));
 	close(pfd);
 	return 0;
 }
@@ -726,7 +727,12 @@ start_path(struct worker *w, const char *arg)
 		warning("not following symlink '%s'", p.s);
 		w->st.symlinks++;
 	} else if (S_ISDIR(st.st_mode)) {
-		push_job(new_job(p.s, scan_path_context(p.s), gated));
+		/*
+		 * The root itself gives no context: where a checkout sits
+		 * (~/src/k3s-infra/...) says nothing about its files.  Names
+		 * below it do (scan_path_context() on each component).
+		 */
+		push_job(new_job(p.s, 0, gated));
 	} else if (S_ISREG(st.st_mode)) {
 		rc = start_file(w, arg, p.s, gated);
 	} else {
