@@ -25,6 +25,7 @@
 #include "report/escape.h"
 #include "scan/scan.h"
 #include "scan/scan-allow.h"
+#include "scan/scan-git.h"
 #include "scan/scan-report.h"
 
 #include <dirent.h>
@@ -60,7 +61,8 @@ struct worker {
 };
 
 static const char usage[] =
-"usage: k3sguard scan [--format text|json|sarif] [--exclude GLOB]... [-j N] [PATH...]\n"
+"usage: k3sguard scan [--format text|json|sarif] [--exclude GLOB]... [--baseline FILE]\n"
+"                     [--write-baseline FILE] [-j N] [PATH... | --git [RANGE]]\n"
 "\n"
 "Find hard-coded K3s tokens in files and trees (default: the current directory):\n"
 "secure-form tokens (K10<CA hash>::server:..., ::node:..., bootstrap tokens)\n"
@@ -77,6 +79,9 @@ static const char usage[] =
 "  --write-baseline FILE\n"
 "                   write the findings (rule, secret fingerprint, path below\n"
 "                   the scan root; no secret) to FILE as a baseline\n"
+"  --git [RANGE]    scan every blob of the history of the current directory's\n"
+"                   repository (RANGE: a revision or A..B; default: all refs),\n"
+"                   each finding once, with the commit that introduced it\n"
 "  -j, --jobs N     worker threads (default: online CPUs)\n"
 "\n"
 "Allowing: a 'k3sguard:allow <reason>' comment on the line or the line above,\n"
@@ -247,6 +252,7 @@ add_finding(struct worker *w, const char *path, const struct scan_hit *h,
 	f->rel = f->path;
 	f->supp_kind = NULL;
 	f->justification = NULL;
+	f->commit[0] = '\0';
 }
 
 /* Characters (code points) in [s, e): UTF-8 continuation bytes do not count. */
@@ -600,6 +606,108 @@ start_path(struct worker *w, const char *arg)
 	return rc;
 }
 
+static struct scan_hit *
+new_hit_slot(struct scan_hits *h)
+{
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 16, bytes;
+
+		if (size_mul(cap, sizeof(*h->v), &bytes) < 0)
+			fatal("out of memory");
+		h->v = xrealloc(h->v, bytes);
+		h->cap = cap;
+	}
+	return &h->v[h->n++];
+}
+
+/* ---- scan --git --------------------------------------------------------- */
+
+static void
+git_blob_hits(void *arg, const char *commit, const char *path, const char *data,
+    size_t len, const struct scan_hits *hits)
+{
+	struct worker *w = arg;
+	size_t first = w->nfound;
+
+	w->hits.n = 0;
+	for (size_t i = 0; i < hits->n; i++)
+		*new_hit_slot(&w->hits) = hits->v[i];
+	locate(w, path, data, len);
+	for (size_t i = first; i < w->nfound; i++)
+		snprintf(w->found[i].commit, sizeof(w->found[i].commit), "%s", commit);
+}
+
+static int
+seq_key_cmp(const void *a, const void *b)
+{
+	const struct finding *x = *(const struct finding *const *)a;
+	const struct finding *y = *(const struct finding *const *)b;
+	int c = strcmp(x->path, y->path);
+
+	if (c)
+		return c;
+	if (x->hit.rule != y->hit.rule)
+		return x->hit.rule < y->hit.rule ? -1 : 1;
+	if ((c = strcmp(x->hit.fingerprint, y->hit.fingerprint)))
+		return c;
+	return x < y ? -1 : x > y;	/* walk order: the oldest commit first */
+}
+
+/*
+ * One finding per (path, rule, secret): the one of the oldest commit.  A
+ * later version of the file that keeps the token is a new blob with the
+ * same finding.
+ */
+static void
+git_dedupe(struct worker *w)
+{
+	struct finding **idx;
+	unsigned char *drop;
+	size_t k = 0;
+
+	if (w->nfound < 2)
+		return;
+	idx = xcalloc(w->nfound, sizeof(*idx));
+	drop = xcalloc(w->nfound, 1);
+	for (size_t i = 0; i < w->nfound; i++)
+		idx[i] = &w->found[i];
+	qsort(idx, w->nfound, sizeof(*idx), seq_key_cmp);
+	for (size_t i = 1; i < w->nfound; i++) {
+		const struct finding *x = idx[i - 1], *y = idx[i];
+
+		if (!strcmp(x->path, y->path) && x->hit.rule == y->hit.rule &&
+		    !strcmp(x->hit.fingerprint, y->hit.fingerprint))
+			drop[y - w->found] = 1;
+	}
+	for (size_t i = 0; i < w->nfound; i++) {
+		if (drop[i]) {
+			free(w->found[i].path);
+			free(w->found[i].justification);
+			continue;
+		}
+		w->found[k++] = w->found[i];
+	}
+	w->nfound = k;
+	free(idx);
+	free(drop);
+}
+
+static int
+start_git(struct worker *w, const char *range)
+{
+	struct scan_git_stats gs = { 0 };
+	int rc;
+
+	if (load_ignore(".", 0, &add_root("", 0, 0)->ig) < 0)
+		return -1;
+	rc = scan_git(".", range, git_blob_hits, w, &gs);
+	git_dedupe(w);
+	w->st.files = gs.blobs - gs.binary;
+	w->st.bytes = gs.bytes;
+	w->st.binary = gs.binary;
+	return rc;
+}
+
 /* The root a finding was found under: the longest prefix of its path. */
 static const struct scan_root *
 root_of(const char *path)
@@ -705,13 +813,14 @@ release_roots(void)
 int
 cmd_scan(int argc, char **argv)
 {
-	enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_EXCLUDE, OPT_BASELINE, OPT_WRITE_BASELINE };
+	enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_EXCLUDE, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_GIT };
 	static const struct option longopts[] = {
 		GLOBAL_LONG_OPTIONS,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
+		{ "git", no_argument, NULL, OPT_GIT },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -723,7 +832,7 @@ cmd_scan(int argc, char **argv)
 	enum out_format fmt = FMT_TEXT;
 	long long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nall = 0, nw;
-	int c, bad = 0, ret;
+	int c, bad = 0, ret, git = 0;
 	const char *const *paths, *baseline_file = NULL, *write_file = NULL;
 	struct scan_baseline bl = { 0 };
 	char *srcroot;
@@ -749,6 +858,9 @@ cmd_scan(int argc, char **argv)
 			break;
 		case OPT_WRITE_BASELINE:
 			write_file = optarg;
+			break;
+		case OPT_GIT:
+			git = 1;
 			break;
 		case 'j':
 			if (parse_num(optarg, 1, MAX_WORKERS, &jobs) < 0)
@@ -776,7 +888,14 @@ cmd_scan(int argc, char **argv)
 	}
 	nw = (size_t)jobs;
 	ws = xcalloc(nw, sizeof(*ws));
+	if (git && argc - optind > 1)
+		usage_error("--git takes at most one RANGE (the repository is the current directory's)");
 	paths = optind < argc ? (const char *const *)argv + optind : dot;
+	if (git) {
+		if (start_git(&ws[0], optind < argc ? argv[optind] : NULL) < 0)
+			bad = 1;
+		paths = dot + 1;	/* no tree walk */
+	}
 	for (; *paths; paths++)
 		if (start_path(&ws[0], *paths) < 0)
 			bad = 1;

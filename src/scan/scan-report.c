@@ -52,9 +52,12 @@ print_text(const struct finding *f, size_t n, const struct stats *st)
 		if (f[i].supp_kind)
 			continue;
 		shown++;
-		printf("%s:%zu:%zu: %s %s: %s\n", esc_ring(&r, f[i].path), f[i].line, f[i].col,
+		printf("%s:%zu:%zu: %s %s: %s", esc_ring(&r, f[i].path), f[i].line, f[i].col,
 		    sev_name(f[i].hit.severity), scan_rules[f[i].hit.rule].id,
 		    esc_ring(&r, f[i].hit.desc));
+		if (f[i].commit[0])
+			printf(" [commit %.12s]", f[i].commit);
+		putchar('\n');
 	}
 	esc_ring_release(&r);
 	printf("scanned %llu files (%llu bytes), skipped %llu binary, %llu symlinks, "
@@ -135,6 +138,8 @@ print_json(const struct finding *f, size_t n, const struct stats *st)
 		json_object_set_new(o, "fingerprint", json_string(f[i].hit.fingerprint));
 		finding_location_fp(&f[i], lfp);
 		json_object_set_new(o, "location_fingerprint", json_string(lfp));
+		if (f[i].commit[0])
+			json_object_set_new(o, "commit", json_string(f[i].commit));
 		if (f[i].supp_kind)
 			json_object_set_new(o, "suppressed", json_pack("{s:s,s:o}", "kind",
 			    f[i].supp_kind, "justification", jstr(f[i].justification)));
@@ -250,6 +255,8 @@ print_sarif(const struct finding *f, size_t n, int ok, const char *srcroot)
 			json_object_set_new(o, "suppressions", json_pack("[{s:s,s:o}]", "kind",
 			    f[i].supp_kind, "justification", jstr(f[i].justification)));
 		json_object_set_new(props, "severity", json_string(sev_name(f[i].hit.severity)));
+		if (f[i].commit[0])
+			json_object_set_new(props, "commit", json_string(f[i].commit));
 		json_object_set_new(o, "properties", props);
 		json_array_append_new(results, o);
 	}

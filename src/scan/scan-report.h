@@ -23,6 +23,7 @@ struct finding {
 	struct scan_hit hit;
 	const char *supp_kind;		/* NULL, "inSource" or "external" */
 	char *justification;		/* why it is suppressed */
+	char commit[41];		/* scan --git: the commit that introduced it, or "" */
 };
 
 struct stats {
