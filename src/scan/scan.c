@@ -890,6 +890,23 @@ at_datastore(const char *buf, const char *p, const char *end, struct scan_hits *
 /* Schemes of the SQL datastores K3s takes (kine): mysql, postgres. */
 static const char *const db_schemes[] = { "mysql", "postgres", "postgresql", "pgsql" };
 
+/*
+ * Whose URL it is, from the line before it: one that names the datastore
+ * or K3s (DATASTORE=, datastore :=, --datastore-endpoint, INSTALL_K3S_EXEC)
+ * or a bare URL (a command, a list item, prose) is K3s's; one assigned to
+ * another key (DATABASE_URL: in a K3s playbook) belongs to another service.
+ */
+static int
+datastore_url_line(const char *ls, const char *s)
+{
+	if (ci_find(ls, s, "datastore") || ci_find(ls, s, "k3s"))
+		return 1;
+	for (const char *q = ls; q < s; q++)
+		if (*q == '=' || (*q == ':' && q + 1 < s && is_blank(q[1])))
+			return 0;
+	return 1;
+}
+
 /* p points at "://": a datastore URL with a password, wherever it is. */
 static const char *
 at_url(const char *buf, const char *p, const char *end, struct scan_hits *out)
@@ -903,6 +920,8 @@ at_url(const char *buf, const char *p, const char *end, struct scan_hits *out)
 		if (ci_eq(s, (size_t)(p - s), db_schemes[i]))
 			break;
 	if (i == ARRAY_SIZE(db_schemes) || (s > buf && is_alnum((unsigned char)s[-1])))
+		return p + 3;
+	if (!datastore_url_line(line_start(buf, s), s))
 		return p + 3;
 	for (e = p + 3; e < end && !is_cred_stop((unsigned char)*e); e++)
 		;
