@@ -723,7 +723,9 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
 	le = line_end(we, end);
 
 	if (eq(ws, wn, "K3S_TOKEN") || eq(ws, wn, "K3S_AGENT_TOKEN")) {
-		if (!(q = after_key(ws, we, ls, le, "=:"))) {
+		struct scan_value sv = { 0 };
+
+		if (!(q = key_sep(ws, we, ls, le, &sv))) {
 			/* Dockerfile: ENV K3S_TOKEN value */
 			const char *s = skip_blanks(ls, le);
 
@@ -732,8 +734,14 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
 				return we;
 			q = skip_blanks(we, le);
 		}
-		if (parse_value(q, le, &v, &n) == 0)
-			add_value(out, buf, v, n, le, SCAN_ENV);
+		if (parse_value(q, le, &v, &n) == 0) {
+			sv.v = v;
+			sv.n = n;
+			sv.le = le;
+			sv.quoted = v > q;
+			if (!scan_value_is_code(&sv))
+				add_value(out, buf, v, n, le, SCAN_ENV);
+		}
 		return we;
 	}
 	for (i = 0; i < ARRAY_SIZE(token_flags); i++) {
