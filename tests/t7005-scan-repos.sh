@@ -7,6 +7,7 @@
 
 FIX=$TOP/tests/fixtures/scan-repos
 BENCH=$TOP/bench/scan-repos
+cd "$TMP"
 
 test_expect_success 'every repository of repos.tsv is kept with its license' '
 	grep -v "^#" "$BENCH/repos.tsv" >repos &&
