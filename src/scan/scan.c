@@ -238,7 +238,7 @@ is_comment_line(const char *ls, const char *le)
 static const char *const placeholder_words[] = {
 	"xxx", "...", "\xe2\x80\xa6", "changeme", "change_me", "change-me", "placeholder",
 	"redacted", "example", "your-", "your_", "yourtoken", "<", ">", "${", "$(", "{{", "}}",
-	"%{", "lookup(",
+	"%{", "#{", "lookup(",
 };
 
 static const char *const placeholder_values[] = {
