@@ -65,6 +65,12 @@ test_expect_success 'a RANGE limits the commits' '
 	grep -q "1 finding$" ../one.txt
 '
 
+test_expect_success '--exclude applies to the paths of the history' '
+	cd repo &&
+	expect_code 1 k3sguard scan --git --exclude "*.env" --exclude "roles/*" >../ex.txt &&
+	! grep -q "b.env\|roles/" ../ex.txt && grep -q "^side.yml:1" ../ex.txt
+'
+
 test_expect_success 'SARIF of a history validates and carries the commit' '
 	cd repo &&
 	expect_code 1 k3sguard scan --git --format sarif >../h.sarif &&

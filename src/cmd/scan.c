@@ -628,7 +628,12 @@ git_blob_hits(void *arg, const char *commit, const char *path, const char *data,
 {
 	struct worker *w = arg;
 	size_t first = w->nfound;
+	const char *base = strrchr(path, '/');
 
+	if (nexcludes && excluded(base ? base + 1 : path, path)) {
+		w->st.excluded++;
+		return;
+	}
 	w->hits.n = 0;
 	for (size_t i = 0; i < hits->n; i++)
 		*new_hit_slot(&w->hits) = hits->v[i];
@@ -704,7 +709,7 @@ start_git(struct worker *w, const char *range)
 	git_dedupe(w);
 	w->st.files = gs.blobs - gs.binary;
 	w->st.bytes = gs.bytes;
-	w->st.binary = gs.binary;
+	w->st.binary = gs.binary;	/* --exclude: only blobs with hits are matched */
 	return rc;
 }
 
