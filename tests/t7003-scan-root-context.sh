@@ -47,6 +47,17 @@ test_expect_success 'a name below the root still gives context' '
 	findings <d.json | grep -q "^sub/roles/k3s/vars.yml:1:8:k3s-token-config$"
 '
 
+test_expect_success 'K3s by path only: a nested token belongs to its parent block' '
+	mkdir -p blk/roles/k3s/defaults &&
+	printf "cloudflare:\n  account: x\n  token: cfTok3nValue1\nslack:\n  - token: slTok3nValue2\n" >blk/roles/k3s/defaults/other.yml &&
+	printf "token: topTok3nValue3\nserver_config:\n  token: srvTok3nValue4\n" >blk/roles/k3s/defaults/main.yml &&
+	expect_code 1 k3sguard scan --format json blk >blk.json &&
+	findings <blk.json >blk.got &&
+	printf "%s\n" "blk/roles/k3s/defaults/main.yml:1:8:k3s-token-config" \
+	    "blk/roles/k3s/defaults/main.yml:3:10:k3s-token-config" >blk.want &&
+	diff -u blk.want blk.got
+'
+
 test_expect_success 'a single file: only its own name counts' '
 	mkdir -p k3s-dir && printf "token: s3cr3tvalue42\n" >k3s-dir/vars.yml &&
 	k3sguard scan k3s-dir/vars.yml &&

@@ -671,13 +671,56 @@ past_annotation(const char *q, const char *le, struct scan_value *sv)
 }
 
 /*
+ * In a file that is K3s's only by its path (the text never says k3s), a
+ * nested "token:" belongs to its parent block: K3s's own config keeps the
+ * token at the top level, while "cloudflare:\n  token: ..." in a K3s role
+ * is another service's.  1 when the key at ws is at the top level or its
+ * parent key names K3s or a generic variables block.
+ */
+static int
+k3s_block(const char *buf, const char *ls, const char *ws)
+{
+	static const char *const parts[] = {
+		"k3s", "rancher", "cluster", "server", "agent", "node", "config",
+	};
+	static const char *const whole[] = { "vars", "all", "global", "defaults", "env" };
+	size_t indent = (size_t)(ws - ls);
+	const char *p = ls;
+
+	for (const char *q = ls; q < ws && (is_blank(*q) || *q == '-' || *q == '"' || *q == '\''); q++)
+		if (*q == '-')
+			indent = (size_t)(q - ls);	/* a list item sits at its dash */
+	if (ws == ls || indent == 0)
+		return 1;
+	for (int lines = 0; p > buf && lines < 500; lines++) {
+		const char *pe = p - 1, *pl = line_start(buf, pe), *k, *ke;
+
+		p = pl;
+		for (k = pl; k < pe && is_blank(*k); k++)
+			;
+		if (k == pe || *k == '#' || (size_t)(k - pl) >= indent)
+			continue;
+		for (ke = k; ke < pe && *ke != ':' && !is_blank(*ke); ke++)
+			;
+		for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+			if (ci_find(k, ke, parts[i]))
+				return 1;
+		for (size_t i = 0; i < ARRAY_SIZE(whole); i++)
+			if (ci_eq(k, (size_t)(ke - k), whole[i]))
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * A key at [ws, we) named for a K3s token (scan_token_name()): its value,
  * when it is a literal.  Names without "k3s" must stand where a key or a
  * declaration stands; none may sit inside a {{ }} template expression.
  */
 static void
 config_value(struct scan_hits *out, const char *buf, const char *ws, const char *we,
-    const char *ls, const char *le)
+    const char *ls, const char *le, int path_only)
 {
 	struct scan_value sv = { 0 };
 	const char *q, *v;
@@ -687,6 +730,8 @@ config_value(struct scan_hits *out, const char *buf, const char *ws, const char 
 	if (!scan_token_name(ws, (size_t)(we - ws), &k3s_named))
 		return;
 	if (!k3s_named && !decl_position(ws, ls))
+		return;
+	if (path_only && !k3s_named && !k3s_block(buf, ls, ws))
 		return;
 	if (scan_in_template(ls, ws) || !(q = key_sep(ws, we, ls, le, &sv)))
 		return;
@@ -705,7 +750,7 @@ config_value(struct scan_hits *out, const char *buf, const char *ws, const char 
 
 /* p points at "token" (any case). */
 static const char *
-at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
+at_token(const char *buf, const char *p, const char *end, struct scan_hits *out, int path_only)
 {
 	const char *ws = p, *we = p + 5, *ls, *le, *q, *v;
 	size_t n, wn, i;
@@ -751,7 +796,7 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
 			return we;
 		}
 	}
-	config_value(out, buf, ws, we, ls, le);
+	config_value(out, buf, ws, we, ls, le, path_only);
 	return we;
 }
 
@@ -953,7 +998,7 @@ scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out
 {
 	const char *end = buf + len, *p = buf;
 	size_t first = out->n, i, j;
-	int ctx = path_context;
+	int ctx = path_context, text_ctx = 0;
 
 	/* pass 1: "K10" starts a secure token; "k3s" in any case gives context */
 	while ((p = pair_find(p, end, 'K', 'k', '1', '3'))) {
@@ -965,12 +1010,12 @@ scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out
 			continue;
 		}
 		if (p + 2 < end && lc((unsigned char)p[2]) == 's')
-			ctx = 1;
+			ctx = text_ctx = 1;
 		p++;
 	}
 	if (ctx) {
 		for (p = buf; (p = pair_find(p, end, 't', 'T', 'o', 'O'));)
-			p = (end - p >= 5 && ci_eq(p, 5, "token")) ? at_token(buf, p, end, out) : p + 1;
+			p = (end - p >= 5 && ci_eq(p, 5, "token")) ? at_token(buf, p, end, out, !text_ctx) : p + 1;
 		for (p = buf; (p = pair_find(p, end, '-', '-', 't', 't'));)
 			p = at_short_flag(buf, p, end, out);
 		for (p = buf; (p = pair_find(p, end, 'd', 'D', 'a', 'A'));)
