@@ -12,7 +12,8 @@
  *    followed by an operator, a ',' or a ')': code;
  *  - nil, null, None, undefined: no value;
  *  - a key inside a {{ ... }} template expression on its line.
- * Invariant: reads only [ls, le); keeps nothing.
+ * Placeholders (scan_is_placeholder()) live here too.
+ * Invariant: reads only the value or line it is given; keeps nothing.
  */
 #include "core/k3sguard.h"
 #include "scan/scan.h"
@@ -33,6 +34,90 @@ static int
 is_ident(int c)
 {
 	return is_ident0(c) || (c >= '0' && c <= '9');
+}
+
+/* case-insensitive: s[0..n) equals the lowercase word w */
+static int
+ci_eq(const char *s, size_t n, const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < n && w[i]; i++)
+		if (lc((unsigned char)s[i]) != w[i])
+			return 0;
+	return i == n && !w[i];
+}
+
+static const char *
+ci_memmem(const char *s, size_t n, const char *w)
+{
+	size_t m = strlen(w);
+
+	for (size_t i = 0; i + m <= n; i++)
+		if (lc((unsigned char)s[i]) == w[0] && ci_eq(s + i, m, w))
+			return s + i;
+	return NULL;
+}
+
+/* ---- placeholders ------------------------------------------------------ */
+
+static const char *const placeholder_words[] = {
+	"xxx", "...", "\xe2\x80\xa6", "changeme", "change_me", "change-me", "placeholder",
+	"redacted", "example", "your-", "your_", "yourtoken", "<", ">", "${", "$(", "{{", "}}",
+	"%{", "#{", "lookup(",
+};
+
+static const char *const placeholder_values[] = {
+	"true", "false", "null", "none", "~", "|", ">", "|-", ">-", "|+", ">+", "-",
+};
+
+static const char *const reference_prefixes[] = {
+	"var.", "local.", "module.", "data.", "each.", "self.", "random_",
+};
+
+int
+scan_is_placeholder(const char *v, size_t n)
+{
+	size_t i;
+	int upper_name = 1, has_us = 0, has_digit = 0;
+
+	if (n == 0)
+		return 1;
+	switch (v[0]) {
+	case '<': case '$': case '{': case '%': case '!': case '*': case '[':
+		return 1;
+	}
+	for (i = 0; i < ARRAY_SIZE(placeholder_values); i++)
+		if (ci_eq(v, n, placeholder_values[i]))
+			return 1;
+	for (i = 0; i < ARRAY_SIZE(placeholder_words); i++)
+		if (ci_memmem(v, n, placeholder_words[i]))
+			return 1;
+	for (i = 0; i < ARRAY_SIZE(reference_prefixes); i++) {
+		size_t m = strlen(reference_prefixes[i]);
+
+		if (n > m && !memcmp(v, reference_prefixes[i], m))
+			return 1;
+	}
+	/* one character repeated: "****", "0000000000" */
+	for (i = 1; i < n && v[i] == v[0]; i++)
+		;
+	if (i == n)
+		return 1;
+	/* a variable's name: TOKEN, K3S_TOKEN, NODE_TOKEN */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '_')
+			has_us = 1;
+		else if (c >= '0' && c <= '9')
+			has_digit = 1;
+		else if (!(c >= 'A' && c <= 'Z'))
+			upper_name = 0;
+	}
+	if (upper_name && (has_us || !has_digit) && v[0] >= 'A' && v[0] <= 'Z')
+		return 1;
+	return 0;
 }
 
 /* [a-z0-9]{6}.[a-z0-9]{16}: kubeadm's bootstrap token form, a literal */

@@ -233,67 +233,6 @@ is_comment_line(const char *ls, const char *le)
 	return ls < le && (*ls == '#' || *ls == ';' || (*ls == '/' && ls + 1 < le && ls[1] == '/'));
 }
 
-/* ---- placeholders ------------------------------------------------------ */
-
-static const char *const placeholder_words[] = {
-	"xxx", "...", "\xe2\x80\xa6", "changeme", "change_me", "change-me", "placeholder",
-	"redacted", "example", "your-", "your_", "yourtoken", "<", ">", "${", "$(", "{{", "}}",
-	"%{", "#{", "lookup(",
-};
-
-static const char *const placeholder_values[] = {
-	"true", "false", "null", "none", "~", "|", ">", "|-", ">-", "|+", ">+", "-",
-};
-
-static const char *const reference_prefixes[] = {
-	"var.", "local.", "module.", "data.", "each.", "self.", "random_",
-};
-
-int
-scan_is_placeholder(const char *v, size_t n)
-{
-	size_t i;
-	int upper_name = 1, has_us = 0, has_digit = 0;
-
-	if (n == 0)
-		return 1;
-	switch (v[0]) {
-	case '<': case '$': case '{': case '%': case '!': case '*': case '[':
-		return 1;
-	}
-	for (i = 0; i < ARRAY_SIZE(placeholder_values); i++)
-		if (ci_eq(v, n, placeholder_values[i]))
-			return 1;
-	for (i = 0; i < ARRAY_SIZE(placeholder_words); i++)
-		if (ci_memmem(v, n, placeholder_words[i]))
-			return 1;
-	for (i = 0; i < ARRAY_SIZE(reference_prefixes); i++) {
-		size_t m = strlen(reference_prefixes[i]);
-
-		if (n > m && !memcmp(v, reference_prefixes[i], m))
-			return 1;
-	}
-	/* one character repeated: "****", "0000000000" */
-	for (i = 1; i < n && v[i] == v[0]; i++)
-		;
-	if (i == n)
-		return 1;
-	/* a variable's name: TOKEN, K3S_TOKEN, NODE_TOKEN */
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c == '_')
-			has_us = 1;
-		else if (c >= '0' && c <= '9')
-			has_digit = 1;
-		else if (!(c >= 'A' && c <= 'Z'))
-			upper_name = 0;
-	}
-	if (upper_name && (has_us || !has_digit) && v[0] >= 'A' && v[0] <= 'Z')
-		return 1;
-	return 0;
-}
-
 int
 scan_path_context(const char *path)
 {
