@@ -6,7 +6,8 @@
 #                           on the labeled files (copied into DIR/labeled)
 #   fetch.sh DIR --refresh  also copy the labeled files and LICENSE files
 #                           over tests/fixtures/scan-repos (to update it)
-# B (build dir, default build) says where k3sguard is.
+# B (build dir, default build) says where k3sguard is; GIT_URL_PREFIX (default
+# https://github.com/) where the repositories are cloned from (a mirror).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -14,13 +15,14 @@ B=${B:-build}
 case $B in /*) ;; *) B=$top/$B ;; esac
 [ $# -ge 1 ] || { echo "usage: fetch.sh DIR [--refresh]" >&2; exit 64; }
 dir=$1
+prefix=${GIT_URL_PREFIX:-https://github.com/}
 refresh=${2:-}
 mkdir -p "$dir"
 grep -v '^#' "$here/repos.tsv" | while IFS=$'\t' read -r name repo commit kind license; do
 	co=$dir/checkouts/$name
 	if [ ! -d "$co/.git" ]; then
 		git init -q "$co"
-		git -C "$co" remote add origin "https://github.com/$repo.git"
+		git -C "$co" remote add origin "$prefix$repo.git"
 	fi
 	git -C "$co" fetch -q --depth 1 origin "$commit"
 	git -C "$co" checkout -q --detach "$commit"
