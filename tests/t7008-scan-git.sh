@@ -83,6 +83,18 @@ test_expect_success 'SARIF of a history validates and carries the commit' '
 	PYEOF
 '
 
+test_expect_success 'from a subdirectory: paths and %SRCROOT% are the work tree'"'"'s' '
+	cd repo/roles &&
+	expect_code 1 k3sguard scan --git --format sarif >../../sub.sarif &&
+	"$PY" - ../../sub.sarif "$TMP/repo/" <<-\PYEOF
+	import json, sys
+	run = json.load(open(sys.argv[1]))["runs"][0]
+	assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file://" + sys.argv[2], run["originalUriBaseIds"]
+	uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"])
+	assert uris == ["b.env", "roles/k3s/a.yml", "side.yml"], uris
+	PYEOF
+'
+
 test_expect_success 'a baseline written from history is honoured' '
 	cd repo &&
 	expect_code 1 k3sguard scan --git --write-baseline ../hb.json >/dev/null &&

@@ -108,6 +108,7 @@ struct scan_root {
 };
 static struct scan_root *roots;
 static size_t nroots;
+static char *git_workdir;	/* scan --git: the repository's work tree */
 static const char **excludes;
 static size_t nexcludes;
 static int have_path_excludes;
@@ -707,6 +708,7 @@ start_git(struct worker *w, const char *range)
 		return -1;
 	rc = scan_git(".", range, git_blob_hits, w, &gs);
 	git_dedupe(w);
+	git_workdir = gs.workdir;	/* paths are relative to it: SARIF's %SRCROOT% */
 	w->st.files = gs.blobs - gs.binary;
 	w->st.bytes = gs.bytes;
 	w->st.binary = gs.binary;	/* --exclude: only blobs with hits are matched */
@@ -765,14 +767,15 @@ sarif_srcroot(void)
 {
 	struct buf b = BUF_INIT;
 	int any = 0;
+	const char *dir = git_workdir ? git_workdir : nroots == 1 ? roots[0].prefix : "";
 
 	for (size_t i = 0; i < nroots; i++)
 		any |= roots[i].absolute;
-	if (!any)
+	if (!any && !git_workdir)
 		return NULL;
 	buf_adds(&b, "file://");
 	if (nroots == 1) {
-		for (const unsigned char *p = (const unsigned char *)roots[0].prefix; *p; p++) {
+		for (const unsigned char *p = (const unsigned char *)dir; *p; p++) {
 			if (isalnum(*p) || strchr("-._~/", *p))
 				buf_addch(&b, (char)*p);
 			else
@@ -963,6 +966,8 @@ cmd_scan(int argc, char **argv)
 	}
 	ret = bad ? EXIT_ERROR : nshown ? EXIT_FINDINGS : EXIT_OK;
 	free(srcroot);
+	free(git_workdir);
+	git_workdir = NULL;
 	scan_findings_free(all, nall);
 	release_roots();
 	free(ws);

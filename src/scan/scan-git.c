@@ -236,6 +236,8 @@ scan_git(const char *repo, const char *range, scan_git_fn fn, void *arg,
 		rc = git_fail("cannot walk the history");
 		goto out;
 	}
+	if (git_repository_workdir(w.repo))
+		st->workdir = xstrdup(git_repository_workdir(w.repo));
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
 	if (push_range(walk, w.repo, range) == 0)
 		rc = walk_commits(&w, walk);

@@ -17,6 +17,7 @@
 
 struct scan_git_stats {
 	unsigned long long commits, blobs, bytes, binary;
+	char *workdir;		/* the repository's work tree (malloc'd), NULL when bare */
 };
 
 /* Called for each blob with hits: the commit (hex), the path in its tree, the blob. */
