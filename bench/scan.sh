@@ -5,14 +5,16 @@
 # system text with planted K3s tokens), in one hyperfine run; prints the
 # ratios.  rg and grep search only the secure-form regex; k3sguard applies
 # its whole rule set.  Not a test: `make bench`.
-#   BENCH_DIR  where the tree is built and kept (default $B/bench-scan)
+#   BENCH_DIR  where the tree is built and kept (default $B/k3s-bench-scan:
+#              a directory named for K3s, since where a tree sits must not
+#              change what or how fast it is scanned; issue 15)
 #   RUNS       hyperfine runs per command (default 10)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${B:-build}
 case $B in /*) ;; *) B=$top/$B ;; esac
 K3SGUARD=$B/k3sguard
-DIR=${BENCH_DIR:-$B/bench-scan}
+DIR=${BENCH_DIR:-$B/k3s-bench-scan}
 RUNS=${RUNS:-10}
 RE='K10[0-9a-f]{64}::[a-z0-9]+:[A-Za-z0-9._-]+'
 MIN_BYTES=$((300 * 1000 * 1000))

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 cd "$TMP" || exit 1
-PKG_LIBS=$(pkg-config --libs openssl libcurl yaml-0.1 jansson libprotobuf-c sqlite3)
+PKG_LIBS=$(pkg-config --libs openssl libcurl yaml-0.1 jansson libprotobuf-c sqlite3 libgit2)
 # the objects' own compiler and link flags (make sanitize: clang, ASan+UBSan)
 CFLAGS="-std=c11 -D_GNU_SOURCE -I$TOP/src -I$B ${LAYERS_LDFLAGS:-}"
 CC=${CC:-cc}

@@ -54,11 +54,20 @@ test_expect_success 'results match the corpus: rule, line, column, relative uri'
 	sort "$FIX/expected-pos.txt" >want && sort got >got.s && diff -u want got.s
 '
 
-test_expect_success 'absolute paths become file:// URIs, odd characters are percent-encoded' '
+test_expect_success 'an absolute root: %SRCROOT%-relative URIs, the root in originalUriBaseIds' '
 	mkdir -p "odd dir" && cp pos/Dockerfile "odd dir/Docker file#1" &&
 	expect_code 1 k3sguard scan --format sarif "$TMP/odd dir" >abs.sarif &&
 	validate abs.sarif &&
-	grep -q "\"uri\": \"file://$TMP/odd%20dir/Docker%20file%231\"" abs.sarif
+	grep -q "\"uri\": \"Docker%20file%231\"" abs.sarif &&
+	"$PY" - abs.sarif "$TMP" <<-\PYEOF
+	import json, sys
+	run = json.load(open(sys.argv[1]))["runs"][0]
+	base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+	assert base == "file://" + sys.argv[2] + "/odd%20dir/", base
+	for r in run["results"]:
+	    a = r["locations"][0]["physicalLocation"]["artifactLocation"]
+	    assert a["uriBaseId"] == "%SRCROOT%" and not a["uri"].startswith("/"), a
+	PYEOF
 '
 
 test_expect_success 'executionSuccessful is false when a path could not be scanned' '

@@ -24,6 +24,9 @@
 #include "cmd/cmd.h"
 #include "report/escape.h"
 #include "scan/scan.h"
+#include "scan/scan-allow.h"
+#include "scan/scan-git.h"
+#include "scan/scan-report.h"
 
 #include <dirent.h>
 #include <fnmatch.h>
@@ -37,12 +40,6 @@
 #define MAX_WORKERS	64
 
 
-struct finding {
-	char *path;
-	size_t line, col, end_col;
-	struct scan_hit hit;
-};
-
 struct job {
 	struct job *next;
 	char *dir;		/* directory (a DIR job) or the files' directory */
@@ -50,10 +47,6 @@ struct job {
 	size_t nnames;
 	int dir_ctx;		/* the directory's path has K3s context */
 	int gated;		/* dir is a node path shown under --root: open it through the gate */
-};
-
-struct stats {
-	unsigned long long files, bytes, binary, symlinks, excluded, errors;
 };
 
 struct worker {
@@ -68,7 +61,8 @@ struct worker {
 };
 
 static const char usage[] =
-"usage: k3sguard scan [--format text|json|sarif] [--exclude GLOB]... [-j N] [PATH...]\n"
+"usage: k3sguard scan [--format text|json|sarif] [--exclude GLOB]... [--baseline FILE]\n"
+"                     [--write-baseline FILE] [-j N] [PATH... | --git [RANGE]]\n"
 "\n"
 "Find hard-coded K3s tokens in files and trees (default: the current directory):\n"
 "secure-form tokens (K10<CA hash>::server:..., ::node:..., bootstrap tokens)\n"
@@ -80,7 +74,20 @@ static const char usage[] =
 "  --format FMT     text (default), json, or sarif (SARIF 2.1.0)\n"
 "  --exclude GLOB   skip entries whose name matches GLOB (a GLOB with '/'\n"
 "                   is matched against the path); may be repeated\n"
+"  --baseline FILE  report only findings not in FILE (written by\n"
+"                   --write-baseline); the others are suppressed\n"
+"  --write-baseline FILE\n"
+"                   write the findings (rule, secret fingerprint, path below\n"
+"                   the scan root; no secret) to FILE as a baseline\n"
+"  --git [RANGE]    scan every blob of the history of the current directory's\n"
+"                   repository (RANGE: a revision or A..B; default: all refs),\n"
+"                   each finding once, with the commit that introduced it\n"
 "  -j, --jobs N     worker threads (default: online CPUs)\n"
+"\n"
+"Allowing: a 'k3sguard:allow <reason>' comment on the line or the line above,\n"
+"and path patterns in a .k3sguardignore at the scan root, suppress findings;\n"
+"suppressed findings are left out of the text list and the exit code and\n"
+"shown in JSON and SARIF (as suppressions).\n"
 "\n"
 "exit: 0 nothing found, 1 findings, 2 a path could not be read, 64 usage\n";
 
@@ -92,6 +99,16 @@ static struct {
 } q = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0 };
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A path given on the command line: findings below it are shown relative to it. */
+struct scan_root {
+	char *prefix;			/* as shown; a file's directory for a file argument */
+	int absolute;			/* a node path */
+	struct scan_ignore ig;		/* its .k3sguardignore */
+};
+static struct scan_root *roots;
+static size_t nroots;
+static char *git_workdir;	/* scan --git: the repository's work tree */
 static const char **excludes;
 static size_t nexcludes;
 static int have_path_excludes;
@@ -233,6 +250,10 @@ add_finding(struct worker *w, const char *path, const struct scan_hit *h,
 	f->col = col;
 	f->end_col = end_col;
 	f->hit = *h;
+	f->rel = f->path;
+	f->supp_kind = NULL;
+	f->justification = NULL;
+	f->commit[0] = '\0';
 }
 
 /* Characters (code points) in [s, e): UTF-8 continuation bytes do not count. */
@@ -249,7 +270,7 @@ chars(const char *s, const char *e)
 
 /* Turn the hits of one buffer into findings with line and column. */
 static void
-locate(struct worker *w, const char *path, const char *data)
+locate(struct worker *w, const char *path, const char *data, size_t len)
 {
 	const char *pos = data, *ls = data;
 	size_t line = 1;
@@ -266,6 +287,9 @@ locate(struct worker *w, const char *path, const char *data)
 		pos = at;
 		col = chars(ls, at) + 1;
 		add_finding(w, path, h, line, col, col + chars(at, at + h->len));
+		w->found[w->nfound - 1].justification = scan_allow_inline(data, len, h->off);
+		if (w->found[w->nfound - 1].justification)
+			w->found[w->nfound - 1].supp_kind = "inSource";
 	}
 }
 
@@ -336,7 +360,7 @@ scan_file(struct worker *w, int dirfd, const char *name, const char *path, int c
 	w->hits.n = 0;
 	scan_buffer(data, len, ctx || scan_path_context(name), &w->hits);
 	if (w->hits.n) {
-		locate(w, path, data);
+		locate(w, path, data, len);
 		if (!map)
 			explicit_bzero(w->rbuf, len);
 	}
@@ -492,204 +516,6 @@ worker_main(void *arg)
 
 /* ---- output ------------------------------------------------------------ */
 
-static const char *
-sev_name(enum scan_severity s)
-{
-	return s == SCAN_CRITICAL ? "critical" : "high";
-}
-
-static int
-finding_cmp(const void *a, const void *b)
-{
-	const struct finding *x = a, *y = b;
-	int c = strcmp(x->path, y->path);
-
-	if (c)
-		return c;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->col < y->col ? -1 : x->col > y->col;
-}
-
-/*
- * Output escaping, one place per format: file names and the text of a hit
- * (a datastore URL's scheme comes from the file) go through escape.h, as
- * text for the terminal, as valid UTF-8 for jansson.
- */
-static void
-print_text(const struct finding *f, size_t n, const struct stats *st)
-{
-	struct esc_ring r;
-
-	esc_ring_init(&r, ESC_TEXT);
-	for (size_t i = 0; i < n; i++)
-		printf("%s:%zu:%zu: %s %s: %s\n", esc_ring(&r, f[i].path), f[i].line, f[i].col,
-		    sev_name(f[i].hit.severity), scan_rules[f[i].hit.rule].id,
-		    esc_ring(&r, f[i].hit.desc));
-	esc_ring_release(&r);
-	printf("scanned %llu files (%llu bytes), skipped %llu binary, %llu symlinks, "
-	    "%llu excluded: %zu finding%s\n", st->files, st->bytes, st->binary,
-	    st->symlinks, st->excluded, n, n == 1 ? "" : "s");
-}
-
-static json_t *
-jstr(const char *s)
-{
-	struct buf b = BUF_INIT;
-	json_t *v;
-
-	esc_add(&b, s, ESC_UTF8);	/* json_string() refuses invalid UTF-8 */
-	v = json_string(b.s);
-	buf_release(&b);
-	if (!v)
-		fatal("out of memory");
-	return v;
-}
-
-static int
-dump_json(json_t *root)
-{
-	int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	putchar('\n');
-	json_decref(root);
-	return rc;
-}
-
-static int
-print_json(const struct finding *f, size_t n, const struct stats *st)
-{
-	json_t *root = json_object(), *arr = json_array(), *s = json_object();
-
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "file", jstr(f[i].path));
-		json_object_set_new(o, "line", json_integer((json_int_t)f[i].line));
-		json_object_set_new(o, "column", json_integer((json_int_t)f[i].col));
-		json_object_set_new(o, "end_column", json_integer((json_int_t)f[i].end_col));
-		json_object_set_new(o, "rule", json_string(scan_rules[f[i].hit.rule].id));
-		json_object_set_new(o, "severity", json_string(sev_name(f[i].hit.severity)));
-		json_object_set_new(o, "value", jstr(f[i].hit.desc));
-		json_object_set_new(o, "fingerprint", json_string(f[i].hit.fingerprint));
-		json_array_append_new(arr, o);
-	}
-	json_object_set_new(s, "files", json_integer((json_int_t)st->files));
-	json_object_set_new(s, "bytes", json_integer((json_int_t)st->bytes));
-	json_object_set_new(s, "binary_skipped", json_integer((json_int_t)st->binary));
-	json_object_set_new(s, "symlinks_skipped", json_integer((json_int_t)st->symlinks));
-	json_object_set_new(s, "excluded", json_integer((json_int_t)st->excluded));
-	json_object_set_new(s, "errors", json_integer((json_int_t)st->errors));
-	json_object_set_new(root, "findings", arr);
-	json_object_set_new(root, "stats", s);
-	return dump_json(root);
-}
-
-/* RFC 3986: keep unreserved characters and '/', percent-encode the rest. */
-static void
-uri_encode(struct buf *b, const char *path)
-{
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if (isalnum(*p) || strchr("-._~/", *p))
-			buf_addch(b, (char)*p);
-		else
-			buf_addf(b, "%%%02X", *p);
-	}
-}
-
-static json_t *
-text_obj(const char *s)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "text", jstr(s));
-	return o;
-}
-
-static int
-print_sarif(const struct finding *f, size_t n, int ok)
-{
-	json_t *root = json_object(), *run = json_object(), *driver = json_object();
-	json_t *tool = json_object(), *rules = json_array(), *results = json_array();
-	json_t *inv = json_object();
-	struct buf b = BUF_INIT;
-
-	for (int r = 0; r < SCAN_NRULES; r++) {
-		const struct scan_rule_info *ri = &scan_rules[r];
-		json_t *o = json_object(), *conf = json_object(), *props = json_object();
-		json_t *tags = json_array();
-
-		json_object_set_new(o, "id", json_string(ri->id));
-		json_object_set_new(o, "name", json_string(ri->name));
-		json_object_set_new(o, "shortDescription", text_obj(ri->summary));
-		json_object_set_new(o, "fullDescription", text_obj(ri->summary));
-		json_object_set_new(o, "help", text_obj(ri->help));
-		json_object_set_new(conf, "level", json_string("error"));
-		json_object_set_new(o, "defaultConfiguration", conf);
-		json_array_append_new(tags, json_string("security"));
-		json_array_append_new(tags, json_string("secret"));
-		json_object_set_new(props, "tags", tags);
-		/* GitHub code scanning reads this to rank security results */
-		json_object_set_new(props, "security-severity",
-		    json_string(ri->severity == SCAN_CRITICAL ? "9.5" : "8.0"));
-		json_object_set_new(o, "properties", props);
-		json_array_append_new(rules, o);
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_object(), *loc = json_object(), *phys = json_object();
-		json_t *art = json_object(), *reg = json_object(), *locs = json_array();
-		json_t *fps = json_object(), *props = json_object();
-		const char *p = f[i].path;
-
-		json_object_set_new(o, "ruleId", json_string(scan_rules[f[i].hit.rule].id));
-		json_object_set_new(o, "ruleIndex", json_integer(f[i].hit.rule));
-		json_object_set_new(o, "level", json_string("error"));
-		buf_reset(&b);
-		buf_addf(&b, "%s: %s", scan_rules[f[i].hit.rule].summary, f[i].hit.desc);
-		json_object_set_new(o, "message", text_obj(b.s));
-		buf_reset(&b);
-		while (p[0] == '.' && p[1] == '/')
-			p += 2;
-		if (*p == '/') {
-			buf_adds(&b, "file://");
-			uri_encode(&b, p);
-		} else {
-			uri_encode(&b, p);
-			json_object_set_new(art, "uriBaseId", json_string("%SRCROOT%"));
-		}
-		json_object_set_new(art, "uri", json_string(b.s));
-		json_object_set_new(phys, "artifactLocation", art);
-		json_object_set_new(reg, "startLine", json_integer((json_int_t)f[i].line));
-		json_object_set_new(reg, "startColumn", json_integer((json_int_t)f[i].col));
-		json_object_set_new(reg, "endColumn", json_integer((json_int_t)f[i].end_col));
-		json_object_set_new(phys, "region", reg);
-		json_object_set_new(loc, "physicalLocation", phys);
-		json_array_append_new(locs, loc);
-		json_object_set_new(o, "locations", locs);
-		json_object_set_new(fps, "k3sguardTokenFingerprint/v1",
-		    json_string(f[i].hit.fingerprint));
-		json_object_set_new(o, "partialFingerprints", fps);
-		json_object_set_new(props, "severity", json_string(sev_name(f[i].hit.severity)));
-		json_object_set_new(o, "properties", props);
-		json_array_append_new(results, o);
-	}
-	buf_release(&b);
-	json_object_set_new(driver, "name", json_string("k3sguard"));
-	json_object_set_new(driver, "version", json_string(K3SGUARD_VERSION));
-	json_object_set_new(driver, "rules", rules);
-	json_object_set_new(tool, "driver", driver);
-	json_object_set_new(run, "tool", tool);
-	json_object_set_new(inv, "executionSuccessful", json_boolean(ok));
-	json_object_set_new(run, "invocations", json_pack("[o]", inv));
-	json_object_set_new(run, "columnKind", json_string("unicodeCodePoints"));
-	json_object_set_new(run, "results", results);
-	json_object_set_new(root, "$schema", json_string(
-	    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"));
-	json_object_set_new(root, "version", json_string("2.1.0"));
-	json_object_set_new(root, "runs", json_pack("[o]", run));
-	return dump_json(root);
-}
-
 /* ---- the command ------------------------------------------------------- */
 
 int cmd_scan(int argc, char **argv);
@@ -703,9 +529,44 @@ start_file(struct worker *w, const char *arg, const char *shown, int gated)
 
 	if (pfd < 0)
 		return error_errno("cannot scan '%s'", shown);
-	scan_file(w, pfd, base, shown, scan_path_context(shown));
+	/* the scan root is the file's directory: only its own name counts */
+	scan_file(w, pfd, base, shown, scan_path_context(base));
 	close(pfd);
 	return 0;
+}
+
+/* Read DIR/.k3sguardignore when there is one (a node path through the gate). */
+static int
+load_ignore(const char *dir, int gated, struct scan_ignore *ig)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	struct stat st;
+	int rc = 0;
+
+	join_path(&path, dir, SCAN_IGNORE_FILE);
+	if ((gated ? gate_lstat(path.s, &st) : path_lstat(path.s, &st)) == 0) {
+		if ((gated ? gate_read(path.s, 1u << 20, &text, NULL) :
+		    file_read(path.s, 1u << 20, &text, NULL)) < 0)
+			rc = -1;
+		else
+			scan_ignore_parse(text.s, text.len, ig);
+	}
+	buf_release(&path);
+	buf_release(&text);
+	return rc;
+}
+
+static struct scan_root *
+add_root(const char *prefix, size_t n, int absolute)
+{
+	struct scan_root *r;
+
+	roots = xrealloc(roots, (nroots + 1) * sizeof(*roots));
+	r = &roots[nroots++];
+	memset(r, 0, sizeof(*r));
+	r->prefix = xstrndup(prefix, n);
+	r->absolute = absolute;
+	return r;
 }
 
 /*
@@ -726,8 +587,18 @@ start_path(struct worker *w, const char *arg)
 		warning("not following symlink '%s'", p.s);
 		w->st.symlinks++;
 	} else if (S_ISDIR(st.st_mode)) {
-		push_job(new_job(p.s, scan_path_context(p.s), gated));
+		/*
+		 * The root itself gives no context: where a checkout sits
+		 * (~/src/k3s-infra/...) says nothing about its files.  Names
+		 * below it do (scan_path_context() on each component).
+		 */
+		if (load_ignore(arg, gated, &add_root(p.s, p.len, gated)->ig) < 0)
+			rc = -1;
+		push_job(new_job(p.s, 0, gated));
 	} else if (S_ISREG(st.st_mode)) {
+		const char *sl = strrchr(p.s, '/');
+
+		add_root(p.s, sl ? (size_t)(sl - p.s) : 0, gated);
 		rc = start_file(w, arg, p.s, gated);
 	} else {
 		rc = error("cannot scan '%s': %s", p.s, type_str(st.st_mode));
@@ -736,14 +607,228 @@ start_path(struct worker *w, const char *arg)
 	return rc;
 }
 
+static struct scan_hit *
+new_hit_slot(struct scan_hits *h)
+{
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 16, bytes;
+
+		if (size_mul(cap, sizeof(*h->v), &bytes) < 0)
+			fatal("out of memory");
+		h->v = xrealloc(h->v, bytes);
+		h->cap = cap;
+	}
+	return &h->v[h->n++];
+}
+
+/* ---- scan --git --------------------------------------------------------- */
+
+static void
+git_blob_hits(void *arg, const char *commit, const char *path, const char *data,
+    size_t len, const struct scan_hits *hits)
+{
+	struct worker *w = arg;
+	size_t first = w->nfound;
+	const char *base = strrchr(path, '/');
+
+	if (nexcludes && excluded(base ? base + 1 : path, path)) {
+		w->st.excluded++;
+		return;
+	}
+	w->hits.n = 0;
+	for (size_t i = 0; i < hits->n; i++)
+		*new_hit_slot(&w->hits) = hits->v[i];
+	locate(w, path, data, len);
+	for (size_t i = first; i < w->nfound; i++)
+		snprintf(w->found[i].commit, sizeof(w->found[i].commit), "%s", commit);
+}
+
+static int
+seq_key_cmp(const void *a, const void *b)
+{
+	const struct finding *x = *(const struct finding *const *)a;
+	const struct finding *y = *(const struct finding *const *)b;
+	int c = strcmp(x->path, y->path);
+
+	if (c)
+		return c;
+	if (x->hit.rule != y->hit.rule)
+		return x->hit.rule < y->hit.rule ? -1 : 1;
+	if ((c = strcmp(x->hit.fingerprint, y->hit.fingerprint)))
+		return c;
+	return x < y ? -1 : x > y;	/* walk order: the oldest commit first */
+}
+
+/*
+ * One finding per (path, rule, secret): the one of the oldest commit.  A
+ * later version of the file that keeps the token is a new blob with the
+ * same finding.
+ */
+static void
+git_dedupe(struct worker *w)
+{
+	struct finding **idx;
+	unsigned char *drop;
+	size_t k = 0;
+
+	if (w->nfound < 2)
+		return;
+	idx = xcalloc(w->nfound, sizeof(*idx));
+	drop = xcalloc(w->nfound, 1);
+	for (size_t i = 0; i < w->nfound; i++)
+		idx[i] = &w->found[i];
+	qsort(idx, w->nfound, sizeof(*idx), seq_key_cmp);
+	for (size_t i = 1; i < w->nfound; i++) {
+		const struct finding *x = idx[i - 1], *y = idx[i];
+
+		if (!strcmp(x->path, y->path) && x->hit.rule == y->hit.rule &&
+		    !strcmp(x->hit.fingerprint, y->hit.fingerprint))
+			drop[y - w->found] = 1;
+	}
+	for (size_t i = 0; i < w->nfound; i++) {
+		if (drop[i]) {
+			free(w->found[i].path);
+			free(w->found[i].justification);
+			continue;
+		}
+		w->found[k++] = w->found[i];
+	}
+	w->nfound = k;
+	free(idx);
+	free(drop);
+}
+
+static int
+start_git(struct worker *w, const char *range)
+{
+	struct scan_git_stats gs = { 0 };
+	int rc;
+
+	if (load_ignore(".", 0, &add_root("", 0, 0)->ig) < 0)
+		return -1;
+	rc = scan_git(".", range, git_blob_hits, w, &gs);
+	git_dedupe(w);
+	git_workdir = gs.workdir;	/* paths are relative to it: SARIF's %SRCROOT% */
+	w->st.files = gs.blobs - gs.binary;
+	w->st.bytes = gs.bytes;
+	w->st.binary = gs.binary;	/* --exclude: only blobs with hits are matched */
+	return rc;
+}
+
+/* The root a finding was found under: the longest prefix of its path. */
+static const struct scan_root *
+root_of(const char *path)
+{
+	const struct scan_root *best = NULL;
+	size_t bl = 0;
+
+	for (size_t i = 0; i < nroots; i++) {
+		size_t n = strlen(roots[i].prefix);
+
+		if ((n == 0 || (!strncmp(path, roots[i].prefix, n) && path[n] == '/')) &&
+		    (!best || n > bl)) {
+			best = &roots[i];
+			bl = n;
+		}
+	}
+	return best;
+}
+
+/*
+ * Each finding's path below its root, then what the ignore file and the
+ * baseline allow (an inline allow was seen when the file was read).
+ */
+static void
+apply_allows(struct finding *f, size_t n, const struct scan_baseline *bl)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct scan_root *r = root_of(f[i].path);
+		size_t pl = r ? strlen(r->prefix) : 0;
+
+		f[i].rel = f[i].path + (pl ? pl + 1 : 0);
+		while (f[i].rel[0] == '.' && f[i].rel[1] == '/')
+			f[i].rel += 2;
+		if (f[i].supp_kind)
+			continue;
+		if (r && scan_ignore_match(&r->ig, f[i].rel)) {
+			f[i].supp_kind = "external";
+			f[i].justification = xstrdup("path listed in " SCAN_IGNORE_FILE);
+		} else if (scan_baseline_has(bl, scan_rules[f[i].hit.rule].id,
+		    f[i].hit.fingerprint, f[i].rel)) {
+			f[i].supp_kind = "external";
+			f[i].justification = xstrdup("in the baseline");
+		}
+	}
+}
+
+/* SARIF's %SRCROOT%: the one absolute root, "/" for several, NULL for relative ones. */
+static char *
+sarif_srcroot(void)
+{
+	struct buf b = BUF_INIT;
+	int any = 0;
+	const char *dir = git_workdir ? git_workdir : nroots == 1 ? roots[0].prefix : "";
+
+	for (size_t i = 0; i < nroots; i++)
+		any |= roots[i].absolute;
+	if (!any && !git_workdir)
+		return NULL;
+	buf_adds(&b, "file://");
+	if (nroots == 1) {
+		for (const unsigned char *p = (const unsigned char *)dir; *p; p++) {
+			if (isalnum(*p) || strchr("-._~/", *p))
+				buf_addch(&b, (char)*p);
+			else
+				buf_addf(&b, "%%%02X", *p);
+		}
+	}
+	if (b.s[b.len - 1] != '/')
+		buf_addch(&b, '/');
+	return b.s;
+}
+
+static int
+write_baseline(const char *file, const struct finding *f, size_t n)
+{
+	struct finding *keep = xcalloc(n ? n : 1, sizeof(*keep));
+	size_t k = 0;
+	char *text;
+	int rc;
+
+	/* inline allows and ignored paths are allowed already: not in the baseline */
+	for (size_t i = 0; i < n; i++)
+		if (!f[i].supp_kind || !strcmp(f[i].justification, "in the baseline"))
+			keep[k++] = f[i];
+	text = scan_baseline_render(keep, k);
+	rc = file_write_atomic(file, text, strlen(text), 0644);
+	free(text);
+	free(keep);
+	return rc;
+}
+
+static void
+release_roots(void)
+{
+	for (size_t i = 0; i < nroots; i++) {
+		free(roots[i].prefix);
+		scan_ignore_release(&roots[i].ig);
+	}
+	free(roots);
+	roots = NULL;
+	nroots = 0;
+}
+
 int
 cmd_scan(int argc, char **argv)
 {
-	enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_EXCLUDE };
+	enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_EXCLUDE, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_GIT };
 	static const struct option longopts[] = {
 		GLOBAL_LONG_OPTIONS,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+		{ "baseline", required_argument, NULL, OPT_BASELINE },
+		{ "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
+		{ "git", no_argument, NULL, OPT_GIT },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -755,8 +840,11 @@ cmd_scan(int argc, char **argv)
 	enum out_format fmt = FMT_TEXT;
 	long long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nall = 0, nw;
-	int c, bad = 0, ret;
-	const char *const *paths;
+	int c, bad = 0, ret, git = 0;
+	const char *const *paths, *baseline_file = NULL, *write_file = NULL;
+	struct scan_baseline bl = { 0 };
+	char *srcroot;
+	size_t nshown = 0;
 
 	root_prefix_len = strlen(root_path("/")) - 1;
 
@@ -773,6 +861,15 @@ cmd_scan(int argc, char **argv)
 			if (strchr(optarg, '/'))
 				have_path_excludes = 1;
 			break;
+		case OPT_BASELINE:
+			baseline_file = optarg;
+			break;
+		case OPT_WRITE_BASELINE:
+			write_file = optarg;
+			break;
+		case OPT_GIT:
+			git = 1;
+			break;
 		case 'j':
 			if (parse_num(optarg, 1, MAX_WORKERS, &jobs) < 0)
 				usage_error("-j: '%s' is not a number from 1 to %d", optarg, MAX_WORKERS);
@@ -787,9 +884,26 @@ cmd_scan(int argc, char **argv)
 		jobs = 1;
 	if (jobs > MAX_WORKERS)
 		jobs = MAX_WORKERS;
+	if (baseline_file) {
+		struct buf text = BUF_INIT;
+
+		if (file_read(baseline_file, 64u << 20, &text, NULL) < 0 ||
+		    scan_baseline_parse(text.s, text.len, baseline_file, &bl) < 0) {
+			buf_release(&text);
+			return EXIT_ERROR;
+		}
+		buf_release(&text);
+	}
 	nw = (size_t)jobs;
 	ws = xcalloc(nw, sizeof(*ws));
+	if (git && argc - optind > 1)
+		usage_error("--git takes at most one RANGE (the repository is the current directory's)");
 	paths = optind < argc ? (const char *const *)argv + optind : dot;
+	if (git) {
+		if (start_git(&ws[0], optind < argc ? argv[optind] : NULL) < 0)
+			bad = 1;
+		paths = dot + 1;	/* no tree walk */
+	}
 	for (; *paths; paths++)
 		if (start_path(&ws[0], *paths) < 0)
 			bad = 1;
@@ -828,6 +942,13 @@ cmd_scan(int argc, char **argv)
 	}
 	if (st.errors)
 		bad = 1;
+	apply_allows(all, nall, &bl);
+	scan_baseline_release(&bl);
+	if (write_file && write_baseline(write_file, all, nall) < 0)
+		bad = 1;
+	for (size_t i = 0; i < nall; i++)
+		nshown += !all[i].supp_kind;
+	srcroot = sarif_srcroot();
 	switch (fmt) {
 	case FMT_TEXT:
 		print_text(all, nall, &st);
@@ -837,16 +958,18 @@ cmd_scan(int argc, char **argv)
 			bad = 1;
 		break;
 	case FMT_SARIF:
-		if (print_sarif(all, nall, !bad) < 0)
+		if (print_sarif(all, nall, !bad, srcroot) < 0)
 			bad = 1;
 		break;
 	default:
 		break;	/* format_arg() allowed only the three above */
 	}
-	ret = bad ? EXIT_ERROR : nall ? EXIT_FINDINGS : EXIT_OK;
-	for (size_t i = 0; i < nall; i++)
-		free(all[i].path);
-	free(all);
+	ret = bad ? EXIT_ERROR : nshown ? EXIT_FINDINGS : EXIT_OK;
+	free(srcroot);
+	free(git_workdir);
+	git_workdir = NULL;
+	scan_findings_free(all, nall);
+	release_roots();
 	free(ws);
 	free(excludes);
 	excludes = NULL;

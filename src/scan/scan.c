@@ -233,67 +233,6 @@ is_comment_line(const char *ls, const char *le)
 	return ls < le && (*ls == '#' || *ls == ';' || (*ls == '/' && ls + 1 < le && ls[1] == '/'));
 }
 
-/* ---- placeholders ------------------------------------------------------ */
-
-static const char *const placeholder_words[] = {
-	"xxx", "...", "\xe2\x80\xa6", "changeme", "change_me", "change-me", "placeholder",
-	"redacted", "example", "your-", "your_", "yourtoken", "<", ">", "${", "$(", "{{", "}}",
-	"%{", "lookup(",
-};
-
-static const char *const placeholder_values[] = {
-	"true", "false", "null", "none", "~", "|", ">", "|-", ">-", "|+", ">+", "-",
-};
-
-static const char *const reference_prefixes[] = {
-	"var.", "local.", "module.", "data.", "each.", "self.", "random_",
-};
-
-int
-scan_is_placeholder(const char *v, size_t n)
-{
-	size_t i;
-	int upper_name = 1, has_us = 0, has_digit = 0;
-
-	if (n == 0)
-		return 1;
-	switch (v[0]) {
-	case '<': case '$': case '{': case '%': case '!': case '*': case '[':
-		return 1;
-	}
-	for (i = 0; i < ARRAY_SIZE(placeholder_values); i++)
-		if (ci_eq(v, n, placeholder_values[i]))
-			return 1;
-	for (i = 0; i < ARRAY_SIZE(placeholder_words); i++)
-		if (ci_memmem(v, n, placeholder_words[i]))
-			return 1;
-	for (i = 0; i < ARRAY_SIZE(reference_prefixes); i++) {
-		size_t m = strlen(reference_prefixes[i]);
-
-		if (n > m && !memcmp(v, reference_prefixes[i], m))
-			return 1;
-	}
-	/* one character repeated: "****", "0000000000" */
-	for (i = 1; i < n && v[i] == v[0]; i++)
-		;
-	if (i == n)
-		return 1;
-	/* a variable's name: TOKEN, K3S_TOKEN, NODE_TOKEN */
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c == '_')
-			has_us = 1;
-		else if (c >= '0' && c <= '9')
-			has_digit = 1;
-		else if (!(c >= 'A' && c <= 'Z'))
-			upper_name = 0;
-	}
-	if (upper_name && (has_us || !has_digit) && v[0] >= 'A' && v[0] <= 'Z')
-		return 1;
-	return 0;
-}
-
 int
 scan_path_context(const char *path)
 {
@@ -578,19 +517,179 @@ key_position(const char *ws, const char *ls)
 	return q == ls || q[-1] == '{' || q[-1] == ',';
 }
 
-static const char *const config_keys[] = {
-	"token", "agent-token", "agent_token",
-};
-static const char *const named_config_keys[] = {
-	"k3s_token", "k3s-token", "k3s_agent_token", "k3s-agent-token",
-};
 static const char *const token_flags[] = {
 	"--token", "--agent-token", "--new-token",
 };
 
+/*
+ * A declaration before the key at ws: "export ", "const ", "let ", "var ",
+ * "local ", "readonly ", Ruby's '@'/'@@' or PHP's '$' sigil are skipped,
+ * then key_position() decides.
+ */
+static int
+decl_position(const char *ws, const char *ls)
+{
+	static const char *const kw[] = {
+		"export", "const", "let", "var", "local", "readonly", "declare", "set",
+	};
+	const char *q = ws, *k;
+
+	while (q > ls && q[-1] == '@')
+		q--;
+	if (q < ws)
+		return key_position(q, ls);
+	k = q;
+	while (k > ls && is_blank(k[-1]))
+		k--;
+	if (k == q)
+		return key_position(ws, ls);
+	for (size_t i = 0; i < ARRAY_SIZE(kw); i++) {
+		size_t m = strlen(kw[i]);
+
+		if ((size_t)(k - ls) >= m && !memcmp(k - m, kw[i], m) &&
+		    (k - m == ls || is_blank(k[-(ptrdiff_t)m - 1])))
+			return key_position(k - m, ls);
+	}
+	return key_position(ws, ls);
+}
+
+/*
+ * The separator after a key at [ws, we): ':', '=', ':=', '=>' (with an
+ * optional type annotation "name : Type = value" in Crystal/TS).  Fills
+ * the provenance flags of sv; returns where the value starts, or NULL.
+ */
+static const char *
+key_sep(const char *ws, const char *we, const char *ls, const char *le, struct scan_value *sv)
+{
+	const char *q = we;
+
+	if (q < le && (*q == '"' || *q == '\'' || *q == '`') && ws > ls && ws[-1] == *q) {
+		sv->key_quoted = 1;
+		q++;
+	}
+	if (q < le && *q == '?')
+		q++;			/* TS optional field */
+	q = skip_blanks(q, le);
+	if (q >= le)
+		return NULL;
+	if (*q == ':' && q + 1 < le && q[1] == '=') {
+		sv->spaced_eq = 1;
+		return skip_blanks(q + 2, le);
+	}
+	if (*q == '=' && q + 1 < le && q[1] == '>') {
+		sv->spaced_eq = 1;
+		return skip_blanks(q + 2, le);
+	}
+	if (*q == '=') {
+		if (q + 1 < le && q[1] == '=')
+			return NULL;	/* a comparison */
+		sv->spaced_eq = q > we && is_blank(q[-1]);
+		return skip_blanks(q + 1, le);
+	}
+	if (*q != ':')
+		return NULL;
+	return skip_blanks(q + 1, le);
+}
+
+/* A type annotation "name : Type = value": the value after the '='. */
+static const char *
+past_annotation(const char *q, const char *le, struct scan_value *sv)
+{
+	const char *t = q;
+
+	while (t < le && (is_keych((unsigned char)*t) || strchr("?.<>[]|:", *t)))
+		t++;
+	if (t == q)
+		return q;
+	t = skip_blanks(t, le);
+	if (t < le && *t == '=' && (t + 1 == le || t[1] != '=')) {
+		sv->spaced_eq = 1;
+		return skip_blanks(t + 1, le);
+	}
+	return q;
+}
+
+/*
+ * In a file that is K3s's only by its path (the text never says k3s), a
+ * nested "token:" belongs to its parent block: K3s's own config keeps the
+ * token at the top level, while "cloudflare:\n  token: ..." in a K3s role
+ * is another service's.  1 when the key at ws is at the top level or its
+ * parent key names K3s or a generic variables block.
+ */
+static int
+k3s_block(const char *buf, const char *ls, const char *ws)
+{
+	static const char *const parts[] = {
+		"k3s", "rancher", "cluster", "server", "agent", "node", "config",
+	};
+	static const char *const whole[] = { "vars", "all", "global", "defaults", "env" };
+	size_t indent = (size_t)(ws - ls);
+	const char *p = ls;
+
+	for (const char *q = ls; q < ws && (is_blank(*q) || *q == '-' || *q == '"' || *q == '\''); q++)
+		if (*q == '-')
+			indent = (size_t)(q - ls);	/* a list item sits at its dash */
+	if (ws == ls || indent == 0)
+		return 1;
+	for (int lines = 0; p > buf && lines < 500; lines++) {
+		const char *pe = p - 1, *pl = line_start(buf, pe), *k, *ke;
+
+		p = pl;
+		for (k = pl; k < pe && is_blank(*k); k++)
+			;
+		if (k == pe || *k == '#' || (size_t)(k - pl) >= indent)
+			continue;
+		for (ke = k; ke < pe && *ke != ':' && !is_blank(*ke); ke++)
+			;
+		for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+			if (ci_find(k, ke, parts[i]))
+				return 1;
+		for (size_t i = 0; i < ARRAY_SIZE(whole); i++)
+			if (ci_eq(k, (size_t)(ke - k), whole[i]))
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * A key at [ws, we) named for a K3s token (scan_token_name()): its value,
+ * when it is a literal.  Names without "k3s" must stand where a key or a
+ * declaration stands; none may sit inside a {{ }} template expression.
+ */
+static void
+config_value(struct scan_hits *out, const char *buf, const char *ws, const char *we,
+    const char *ls, const char *le, int path_only)
+{
+	struct scan_value sv = { 0 };
+	const char *q, *v;
+	size_t n;
+	int k3s_named;
+
+	if (!scan_token_name(ws, (size_t)(we - ws), &k3s_named))
+		return;
+	if (!k3s_named && !decl_position(ws, ls))
+		return;
+	if (path_only && !k3s_named && !k3s_block(buf, ls, ws))
+		return;
+	if (scan_in_template(ls, ws) || !(q = key_sep(ws, we, ls, le, &sv)))
+		return;
+	if (q < le && *q != '"' && *q != '\'' && we < le && !sv.spaced_eq)
+		q = past_annotation(q, le, &sv);
+	if (parse_value(q, le, &v, &n) < 0)
+		return;
+	sv.v = v;
+	sv.n = n;
+	sv.le = le;
+	sv.quoted = v > q;
+	if (scan_value_is_code(&sv))
+		return;
+	add_value(out, buf, v, n, le, SCAN_CONFIG);
+}
+
 /* p points at "token" (any case). */
 static const char *
-at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
+at_token(const char *buf, const char *p, const char *end, struct scan_hits *out, int path_only)
 {
 	const char *ws = p, *we = p + 5, *ls, *le, *q, *v;
 	size_t n, wn, i;
@@ -608,7 +707,9 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
 	le = line_end(we, end);
 
 	if (eq(ws, wn, "K3S_TOKEN") || eq(ws, wn, "K3S_AGENT_TOKEN")) {
-		if (!(q = after_key(ws, we, ls, le, "=:"))) {
+		struct scan_value sv = { 0 };
+
+		if (!(q = key_sep(ws, we, ls, le, &sv))) {
 			/* Dockerfile: ENV K3S_TOKEN value */
 			const char *s = skip_blanks(ls, le);
 
@@ -617,8 +718,14 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
 				return we;
 			q = skip_blanks(we, le);
 		}
-		if (parse_value(q, le, &v, &n) == 0)
-			add_value(out, buf, v, n, le, SCAN_ENV);
+		if (parse_value(q, le, &v, &n) == 0) {
+			sv.v = v;
+			sv.n = n;
+			sv.le = le;
+			sv.quoted = v > q;
+			if (!scan_value_is_code(&sv))
+				add_value(out, buf, v, n, le, SCAN_ENV);
+		}
 		return we;
 	}
 	for (i = 0; i < ARRAY_SIZE(token_flags); i++) {
@@ -628,22 +735,7 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out)
 			return we;
 		}
 	}
-	for (i = 0; i < ARRAY_SIZE(named_config_keys); i++) {
-		if (ci_eq(ws, wn, named_config_keys[i])) {
-			if ((q = after_key(ws, we, ls, le, ":=")) &&
-			    parse_value(q, le, &v, &n) == 0)
-				add_value(out, buf, v, n, le, SCAN_CONFIG);
-			return we;
-		}
-	}
-	for (i = 0; i < ARRAY_SIZE(config_keys); i++) {
-		if (eq(ws, wn, config_keys[i])) {
-			if (key_position(ws, ls) && (q = after_key(ws, we, ls, le, ":=")) &&
-			    parse_value(q, le, &v, &n) == 0)
-				add_value(out, buf, v, n, le, SCAN_CONFIG);
-			return we;
-		}
-	}
+	config_value(out, buf, ws, we, ls, le, path_only);
 	return we;
 }
 
@@ -677,6 +769,41 @@ scheme_ok(const char *v, size_t n)
 	return 1;
 }
 
+/*
+ * A documentation endpoint: the password or the host is a word that names
+ * the field (postgres://username:password@hostname:port/db).
+ */
+static int
+doc_endpoint(const char *pw, size_t pn, const char *host, const char *ve)
+{
+	static const char *const pw_words[] = {
+		"password", "passwd", "pass", "pwd", "secret", "mypassword", "yourpassword",
+	};
+	static const char *const host_words[] = {
+		"hostname", "host", "dbhost", "db-host", "db_host", "server", "address",
+	};
+	const char *h = host, *he;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(pw_words); i++)
+		if (ci_eq(pw, pn, pw_words[i]))
+			return 1;
+	if (ve - h > 4 && !memcmp(h, "tcp(", 4))
+		h += 4;
+	for (he = h; he < ve && *he != ':' && *he != '/' && *he != ')'; he++)
+		;
+	/* a port that is a word: ":port" */
+	if (he < ve && *he == ':' && he + 1 < ve && isalpha((unsigned char)he[1]))
+		return 1;
+	/* a host that is a word, without a port number ("@host/db") */
+	if (he < ve && *he == ':')
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(host_words); i++)
+		if (ci_eq(h, (size_t)(he - h), host_words[i]))
+			return 1;
+	return 0;
+}
+
 /* The password of scheme://user:password@host..., or nothing. */
 static void
 endpoint_password(struct scan_hits *out, const char *buf, const char *v, size_t n)
@@ -699,7 +826,7 @@ endpoint_password(struct scan_hits *out, const char *buf, const char *v, size_t 
 	if (!at || !(colon = memchr(u, ':', (size_t)(at - u))))
 		return;
 	pn = (size_t)(at - colon - 1);
-	if (scan_is_placeholder(colon + 1, pn))
+	if (scan_is_placeholder(colon + 1, pn) || doc_endpoint(colon + 1, pn, at + 1, ve))
 		return;
 	hit = new_hit(out);
 	hit->off = (size_t)(colon + 1 - buf);
@@ -752,6 +879,48 @@ at_datastore(const char *buf, const char *p, const char *end, struct scan_hits *
 	return we;
 }
 
+/* Schemes of the SQL datastores K3s takes (kine): mysql, postgres. */
+static const char *const db_schemes[] = { "mysql", "postgres", "postgresql", "pgsql" };
+
+/*
+ * Whose URL it is, from the line before it: one that names the datastore
+ * or K3s (DATASTORE=, datastore :=, --datastore-endpoint, INSTALL_K3S_EXEC)
+ * or a bare URL (a command, a list item, prose) is K3s's; one assigned to
+ * another key (DATABASE_URL: in a K3s playbook) belongs to another service.
+ */
+static int
+datastore_url_line(const char *ls, const char *s)
+{
+	if (ci_find(ls, s, "datastore") || ci_find(ls, s, "k3s"))
+		return 1;
+	for (const char *q = ls; q < s; q++)
+		if (*q == '=' || (*q == ':' && q + 1 < s && is_blank(q[1])))
+			return 0;
+	return 1;
+}
+
+/* p points at "://": a datastore URL with a password, wherever it is. */
+static const char *
+at_url(const char *buf, const char *p, const char *end, struct scan_hits *out)
+{
+	const char *s = p, *e;
+	size_t i;
+
+	while (s > buf && isalpha((unsigned char)s[-1]))
+		s--;
+	for (i = 0; i < ARRAY_SIZE(db_schemes); i++)
+		if (ci_eq(s, (size_t)(p - s), db_schemes[i]))
+			break;
+	if (i == ARRAY_SIZE(db_schemes) || (s > buf && is_alnum((unsigned char)s[-1])))
+		return p + 3;
+	if (!datastore_url_line(line_start(buf, s), s))
+		return p + 3;
+	for (e = p + 3; e < end && !is_cred_stop((unsigned char)*e); e++)
+		;
+	endpoint_password(out, buf, s, (size_t)(e - s));
+	return e;
+}
+
 static int
 hit_cmp(const void *a, const void *b)
 {
@@ -768,7 +937,7 @@ scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out
 {
 	const char *end = buf + len, *p = buf;
 	size_t first = out->n, i, j;
-	int ctx = path_context;
+	int ctx = path_context, text_ctx = 0;
 
 	/* pass 1: "K10" starts a secure token; "k3s" in any case gives context */
 	while ((p = pair_find(p, end, 'K', 'k', '1', '3'))) {
@@ -780,17 +949,19 @@ scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out
 			continue;
 		}
 		if (p + 2 < end && lc((unsigned char)p[2]) == 's')
-			ctx = 1;
+			ctx = text_ctx = 1;
 		p++;
 	}
 	if (ctx) {
 		for (p = buf; (p = pair_find(p, end, 't', 'T', 'o', 'O'));)
-			p = (end - p >= 5 && ci_eq(p, 5, "token")) ? at_token(buf, p, end, out) : p + 1;
+			p = (end - p >= 5 && ci_eq(p, 5, "token")) ? at_token(buf, p, end, out, !text_ctx) : p + 1;
 		for (p = buf; (p = pair_find(p, end, '-', '-', 't', 't'));)
 			p = at_short_flag(buf, p, end, out);
 		for (p = buf; (p = pair_find(p, end, 'd', 'D', 'a', 'A'));)
 			p = (end - p >= 9 && ci_eq(p, 9, "datastore")) ?
 			    at_datastore(buf, p, end, out) : p + 1;
+		for (p = buf; (p = pair_find(p, end, ':', ':', '/', '/'));)
+			p = (end - p >= 3 && p[2] == '/') ? at_url(buf, p, end, out) : p + 1;
 	}
 	if (out->n - first < 2)
 		return;

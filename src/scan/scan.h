@@ -71,4 +71,27 @@ int scan_is_placeholder(const char *v, size_t n);
 
 void scan_hits_release(struct scan_hits *h);
 
+/* ---- value provenance (scan-value.c), used by the rules ---- */
+
+struct scan_value {
+	const char *v;		/* the value, without quotes */
+	size_t n;
+	const char *le;		/* end of its line */
+	int quoted;		/* written as a string literal */
+	int spaced_eq;		/* after " = ", ":=" or "=>" */
+	int key_quoted;		/* after a quoted key ("token": ...) */
+};
+
+/* 1 when the value is code (a call, identifier, field, nil), not a literal. */
+int scan_value_is_code(const struct scan_value *sv);
+
+/* 1 when p on the line starting at ls is inside a {{ ... }} expression. */
+int scan_in_template(const char *ls, const char *p);
+
+/*
+ * 1 when the identifier s[0..n) names a K3s token (token, cluster_token,
+ * k3s_control_token, agentToken, ...); *k3s_named: "k3s" is in the name.
+ */
+int scan_token_name(const char *s, size_t n, int *k3s_named);
+
 #endif
