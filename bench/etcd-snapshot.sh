@@ -14,7 +14,7 @@
 #     one member.  Target <= 1.0x.
 # Not a test: `make bench`.
 #   RUNS  hyperfine runs per command (default 5)
-#   MB    1 MB values to put (default 71: a snapshot of about 95 MB, bbolt's
+#   MB    1 MB values to put (default 75: a snapshot of 90-100 MB, bbolt's
 #         pages and free list included)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +22,7 @@ B=${B:-build}
 case $B in /*) ;; *) B=$top/$B ;; esac
 K3SGUARD=$B/k3sguard
 RUNS=${RUNS:-5}
-MB=${MB:-71}
+MB=${MB:-75}
 export TOP=$top B K3SGUARD
 
 for t in hyperfine etcd etcdctl python3 curl sha256sum; do
