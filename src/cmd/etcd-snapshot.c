@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * etcd-snapshot.c: `k3sguard etcd snapshot save|ls|verify|prune|restore|
- * schedule`: options into the structs of etcd/etcd-snapshot.h; the work is
+ * etcd-snapshot.c: `k3sguard etcd snapshot save|ls|verify|export|prune|
+ * restore|schedule`: options into the structs of etcd/etcd-snapshot.h; the work is
  * etcd_snapshot_*() in src/etcd/.
  */
 #include "core/k3sguard.h"
@@ -16,7 +16,7 @@
 enum {
 	OPT_DIR = OPT_ETCD_SUB_FIRST, OPT_NAME, OPT_FORMAT, OPT_KEEP, OPT_KEEP_DAYS, OPT_DRY_RUN,
 	OPT_MEMBER, OPT_DATA_DIR_BASE, OPT_TOKEN, OPT_ETCDCTL, OPT_ON_CALENDAR,
-	OPT_UNIT_DIR, OPT_K3SGUARD_BIN
+	OPT_UNIT_DIR, OPT_K3SGUARD_BIN, OPT_FORCE
 };
 
 
@@ -44,6 +44,15 @@ static const char verify_usage[] =
 "  Decrypt to nowhere and check every chunk's tag and position, the final\n"
 "  chunk, etcd's sha256 trailer, the bbolt meta pages, and the sidecar.\n"
 "  Exit 0 good, 1 bad (the message says what), 2 could not check.\n";
+
+static const char export_usage[] =
+"usage: k3sguard etcd snapshot export FILE.ksnap OUT.db [--force] [--dry-run]\n"
+"  Decrypt and verify FILE (as verify does) into OUT: the plain snapshot\n"
+"  `etcdctl snapshot save` writes (bbolt database and its sha256), which\n"
+"  etcdctl snapshot status/restore and etcdutl read.  OUT is written 0600\n"
+"  through a temp file renamed into place only when every check passed; an\n"
+"  existing OUT is refused unless --force.  The plaintext holds every secret\n"
+"  in etcd (K3s's bootstrap data, Secrets): keep it as safe as the key.\n";
 
 static const char ls_usage[] =
 "usage: k3sguard etcd snapshot ls [--dir DIR] [--format text|json]\n";
@@ -118,6 +127,38 @@ snapshot_verify(int argc, char **argv)
 	if (optind + 1 != argc)
 		usage_error("etcd snapshot verify needs exactly one FILE");
 	return etcd_snapshot_verify(argv[optind]);
+}
+
+static int
+snapshot_export(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct snap_export_opts o = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (global_option(c, optarg))
+			continue;
+		switch (c) {
+		case OPT_FORCE: o.force = 1; break;
+		case OPT_DRY_RUN: o.dry_run = 1; break;
+		case 'h': print_usage_exit(export_usage);
+		default: bad_option(export_usage);
+		}
+	}
+	if (optind + 2 != argc)
+		usage_error("etcd snapshot export needs FILE.ksnap and OUT.db");
+	o.file = argv[optind];
+	o.out = argv[optind + 1];
+	if (!*o.out)
+		usage_error("etcd snapshot export: OUT is empty");
+	return etcd_snapshot_export(&o);
 }
 
 static int
@@ -304,6 +345,7 @@ snapshot_schedule(int argc, char **argv)
 
 static const struct subcmd snapshot_verbs[] = {
 	{ "save", snapshot_save, "stream, encrypt, verify, failover" },
+	{ "export", snapshot_export, "decrypt and verify into a plain etcd snapshot" },
 	{ "ls", snapshot_ls, "list snapshots with their sidecars" },
 	{ "verify", snapshot_verify, "decrypt to nowhere: tags, trailer, bbolt" },
 	{ "prune", snapshot_prune, "keep N (and D days), never the newest verified" },

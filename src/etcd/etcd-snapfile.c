@@ -11,6 +11,10 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+
 static const char magic[8] = { 'K', '3', 'S', 'G', 'S', 'N', 'P', '1' };
 static const char kdf_label[] = "k3sguard etcd snapshot key v1";
 static const char check_label[] = "k3sguard etcd snapshot key check";
@@ -61,15 +65,93 @@ nonce_for(unsigned char nonce[12], uint64_t counter, int final)
 		nonce[4 + i] = (unsigned char)(counter >> (56 - 8 * i));
 }
 
+/* the writer thread's lock and condition (one condition: both sides wait on it) */
+struct snap_pipe {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+/* start the disk's write-back every this many bytes (the fsync then waits less) */
+#define SNAP_FLUSH_EVERY	(8u << 20)
+
+static int
+seal(struct snap_writer *w, const struct snap_slot *sl)
+{
+	EVP_CIPHER_CTX *ctx = w->ctx;
+	unsigned char nonce[12], aad[SNAP_HDR_LEN + 4];
+	size_t n = 4 + sl->len + SNAP_TAG_LEN;
+	int outl = 0, fl = 0;
+
+	nonce_for(nonce, w->counter, sl->final);
+	put32(w->out, (uint32_t)sl->len);
+	memcpy(aad, w->hdr, SNAP_HDR_LEN);
+	memcpy(aad + SNAP_HDR_LEN, w->out, 4);
+	if (!EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, w->key, nonce) ||
+	    !EVP_EncryptUpdate(ctx, NULL, &outl, aad, sizeof(aad)) ||
+	    !EVP_EncryptUpdate(ctx, w->out + 4, &outl, sl->plain, (int)sl->len) ||
+	    !EVP_EncryptFinal_ex(ctx, w->out + 4 + outl, &fl) ||
+	    !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SNAP_TAG_LEN,
+	    w->out + 4 + sl->len))
+		return -1;
+	if (write_all(w->fd, w->out, n) < 0)
+		return errno ? errno : EIO;
+	w->counter++;
+	w->written += n;
+	if (w->written - w->flushed >= SNAP_FLUSH_EVERY) {
+		/* a hint: the final fsync is what makes the file durable */
+		(void)sync_file_range(w->fd, (off_t)(SNAP_HDR_LEN + w->flushed),
+		    (off_t)(w->written - w->flushed), SYNC_FILE_RANGE_WRITE);
+		w->flushed = w->written;
+	}
+	return 0;
+}
+
+/* The writer thread: hook, seal and write each queued chunk in order. */
+static void *
+writer_main(void *arg)
+{
+	struct snap_writer *w = arg;
+	struct snap_pipe *pp = w->pipe;
+
+	pthread_mutex_lock(&pp->mu);
+	for (;;) {
+		while (w->count == 0 && !w->stop)
+			pthread_cond_wait(&pp->cv, &pp->mu);
+		if (w->stop == 2 || (w->count == 0 && w->stop))
+			break;
+		struct snap_slot *sl = &w->slot[w->head];
+		int err = w->err;
+
+		pthread_mutex_unlock(&pp->mu);
+		if (!err) {
+			if (w->hook)
+				w->hook(w->hook_arg, sl->plain, sl->len);
+			err = seal(w, sl);
+		}
+		pthread_mutex_lock(&pp->mu);
+		if (err && !w->err)
+			w->err = err;
+		w->head = (w->head + 1) % SNAP_QUEUE;
+		w->count--;
+		pthread_cond_broadcast(&pp->cv);
+	}
+	pthread_mutex_unlock(&pp->mu);
+	return NULL;
+}
+
 int
 snap_writer_start(struct snap_writer *w, int fd, const char *name,
     const unsigned char master[SNAP_KEY_LEN], uint32_t key_version)
 {
+	struct snap_pipe *pp;
+
 	memset(w, 0, sizeof(*w));
 	w->fd = fd;
 	w->name = name;
 	w->key = secret_alloc(SNAP_KEY_LEN);
-	w->plain = secret_alloc(SNAP_CHUNK);
+	for (size_t i = 0; i < SNAP_QUEUE; i++)
+		w->slot[i].plain = secret_alloc(SNAP_CHUNK);
 	w->out = xmalloc(4 + SNAP_CHUNK + SNAP_TAG_LEN);
 	if (!(w->ctx = EVP_CIPHER_CTX_new()))
 		fatal("out of memory");
@@ -84,32 +166,51 @@ snap_writer_start(struct snap_writer *w, int fd, const char *name,
 		return -1;
 	if (write_all(fd, w->hdr, SNAP_HDR_LEN) < 0)
 		return error_errno("cannot write '%s'", name);
+	pp = xcalloc(1, sizeof(*pp));
+	pthread_mutex_init(&pp->mu, NULL);
+	pthread_cond_init(&pp->cv, NULL);
+	w->pipe = pp;
+	if ((errno = pthread_create(&pp->thread, NULL, writer_main, w)) != 0) {
+		w->pipe = NULL;
+		pthread_cond_destroy(&pp->cv);
+		pthread_mutex_destroy(&pp->mu);
+		free(pp);
+		return error_errno("snapshot: cannot start the writer thread");
+	}
 	return 0;
 }
 
+/* The writer thread's error as a message: -1. */
 static int
-seal(struct snap_writer *w, int final)
+writer_error(const struct snap_writer *w, int err)
 {
-	EVP_CIPHER_CTX *ctx = w->ctx;
-	unsigned char nonce[12], aad[SNAP_HDR_LEN + 4];
-	int outl = 0, fl = 0;
-
-	nonce_for(nonce, w->counter, final);
-	put32(w->out, (uint32_t)w->len);
-	memcpy(aad, w->hdr, SNAP_HDR_LEN);
-	memcpy(aad + SNAP_HDR_LEN, w->out, 4);
-	if (!EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, w->key, nonce) ||
-	    !EVP_EncryptUpdate(ctx, NULL, &outl, aad, sizeof(aad)) ||
-	    !EVP_EncryptUpdate(ctx, w->out + 4, &outl, w->plain, (int)w->len) ||
-	    !EVP_EncryptFinal_ex(ctx, w->out + 4 + outl, &fl) ||
-	    !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SNAP_TAG_LEN,
-	    w->out + 4 + w->len))
+	if (err < 0)
 		return error("snapshot: encryption failed");
-	if (write_all(w->fd, w->out, 4 + w->len + SNAP_TAG_LEN) < 0)
-		return error_errno("cannot write '%s'", w->name);
-	w->counter++;
-	w->len = 0;
-	return 0;
+	errno = err;
+	return error_errno("cannot write '%s'", w->name);
+}
+
+/*
+ * Queue the chunk being filled (final or not) and wait for a free slot
+ * (final: for the queue to drain).  -1 after error() when the writer failed.
+ */
+static int
+enqueue(struct snap_writer *w, int final)
+{
+	struct snap_pipe *pp = w->pipe;
+	int err;
+
+	pthread_mutex_lock(&pp->mu);
+	w->slot[w->fill].final = final;
+	w->count++;
+	w->fill = (w->fill + 1) % SNAP_QUEUE;
+	pthread_cond_broadcast(&pp->cv);
+	while (final ? w->count > 0 : w->count == SNAP_QUEUE)
+		pthread_cond_wait(&pp->cv, &pp->mu);
+	w->slot[w->fill].len = 0;	/* no longer queued: the writer is done with it */
+	err = w->err;
+	pthread_mutex_unlock(&pp->mu);
+	return err ? writer_error(w, err) : 0;
 }
 
 int
@@ -117,36 +218,49 @@ snap_write(struct snap_writer *w, const void *data, size_t n)
 {
 	const unsigned char *p = data;
 
+	/* slot[fill] is not queued: this thread alone touches it, no lock */
 	while (n > 0) {
-		size_t take = SNAP_CHUNK - w->len;
+		struct snap_slot *sl = &w->slot[w->fill];
+		size_t take = SNAP_CHUNK - sl->len;
 
 		if (take > n)
 			take = n;
-		memcpy(w->plain + w->len, p, take);
-		w->len += take;
+		memcpy(sl->plain + sl->len, p, take);
+		sl->len += take;
 		w->total += take;
 		p += take;
 		n -= take;
-		/* a full chunk is sealed only when more follows: the last is final */
-		if (w->len == SNAP_CHUNK && n > 0 && seal(w, 0) < 0)
+		/* every full chunk goes as it is; the final one (maybe empty) at finish */
+		if (sl->len == SNAP_CHUNK && enqueue(w, 0) < 0)
 			return -1;
 	}
-	if (w->len == SNAP_CHUNK)
-		return seal(w, 0);
 	return 0;
 }
 
 int
 snap_writer_finish(struct snap_writer *w)
 {
-	return seal(w, 1);
+	return enqueue(w, 1);
 }
 
 void
 snap_writer_free(struct snap_writer *w)
 {
+	struct snap_pipe *pp = w->pipe;
+
+	if (pp) {
+		pthread_mutex_lock(&pp->mu);
+		w->stop = 2;
+		pthread_cond_broadcast(&pp->cv);
+		pthread_mutex_unlock(&pp->mu);
+		pthread_join(pp->thread, NULL);
+		pthread_cond_destroy(&pp->cv);
+		pthread_mutex_destroy(&pp->mu);
+		free(pp);
+	}
 	secret_free(w->key, SNAP_KEY_LEN);
-	secret_free(w->plain, SNAP_CHUNK);
+	for (size_t i = 0; i < SNAP_QUEUE; i++)
+		secret_free(w->slot[i].plain, SNAP_CHUNK);
 	free(w->out);
 	EVP_CIPHER_CTX_free(w->ctx);
 	memset(w, 0, sizeof(*w));

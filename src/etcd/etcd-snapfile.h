@@ -30,25 +30,54 @@
 #define SNAP_KEY_LEN	32
 #define SNAP_TAG_LEN	16
 
+/*
+ * The writer is a pipeline: the caller's thread (receiving from etcd)
+ * copies plaintext into one of SNAP_QUEUE chunk buffers (secret memory:
+ * locked, wiped); a writer thread runs the hook (the sha256 of the
+ * trailer check), seals and writes each full chunk in order, and starts
+ * the disk's write-back as it goes so the final fsync has little left.
+ * Errors of the writer thread surface at the next snap_write or at
+ * snap_writer_finish, which drains the queue.
+ */
+#define SNAP_QUEUE	3
+
+struct snap_slot {
+	unsigned char *plain;		/* one chunk, secret memory */
+	size_t len;
+	int final;
+};
+
 struct snap_writer {
 	int fd;
 	const char *name;		/* for messages */
 	unsigned char hdr[SNAP_HDR_LEN];
 	unsigned char *key;		/* file key, secret memory */
-	unsigned char *plain;		/* one chunk, secret memory */
-	size_t len;			/* bytes in plain */
 	unsigned char *out;		/* 4 + chunk + tag */
 	uint64_t counter;
-	uint64_t total;			/* plaintext bytes written */
+	uint64_t total;			/* plaintext bytes taken */
+	uint64_t written, flushed;	/* file bytes written, handed to write-back */
 	void *ctx;			/* EVP_CIPHER_CTX */
+	/* called by the writer thread with every chunk's plaintext, in order */
+	void (*hook)(void *arg, const unsigned char *p, size_t n);
+	void *hook_arg;
+	struct snap_slot slot[SNAP_QUEUE];
+	size_t head, count;		/* queued: slot[head .. head+count), ring */
+	size_t fill;			/* the slot being filled (head + count) */
+	void *pipe;			/* thread, lock, condition (etcd-snapfile.c) */
+	int stop;			/* 1: drain and end, 2: discard and end */
+	int err;			/* writer thread: 0, or errno (-1: encryption) */
 };
 
-/* Start a file on fd (at offset 0, empty): writes the header. */
+/*
+ * Start a file on fd (at offset 0, empty): writes the header and starts
+ * the writer thread.  Set hook/hook_arg before the first snap_write.
+ */
 int snap_writer_start(struct snap_writer *w, int fd, const char *name,
     const unsigned char master[SNAP_KEY_LEN], uint32_t key_version);
 int snap_write(struct snap_writer *w, const void *data, size_t n);
-/* Write the final chunk.  The caller fsyncs and renames. */
+/* Write the final chunk and wait for the writer.  The caller fsyncs and renames. */
 int snap_writer_finish(struct snap_writer *w);
+/* Stop the writer (discarding what is queued) and wipe everything. */
 void snap_writer_free(struct snap_writer *w);
 
 /* Read and check a header: its key version.  -1 (error()) when not ours. */

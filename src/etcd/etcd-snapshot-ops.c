@@ -5,6 +5,8 @@
  * verify decrypts to nowhere: every chunk's tag, the chunk order, the
  * final chunk, etcd's sha256 trailer against the database, the bbolt meta
  * pages (what `etcdctl snapshot status` reads), and the sidecar's sha256.
+ * export decrypts and verifies into a temp file renamed over OUT (0600)
+ * only when every check passed: the plain snapshot etcdctl/etcdutl read.
  * restore decrypts into a private temp file (0600 in a 0700 directory
  * under the data-dir base), runs `etcdctl snapshot restore` (etcd 3.4 has
  * no etcdutl) for every member into a temp data dir, renames each into
@@ -164,29 +166,39 @@ load_sidecar(const char *snap)
 	return j;
 }
 
+/*
+ * The sidecar of file (if any) against the database sha256 hex: 1 it
+ * matches, 0 there is none, -1 after error() when it differs.
+ */
+static int
+sidecar_check(const char *file, const char *hex)
+{
+	json_t *side = load_sidecar(file);
+	const char *want;
+	int r = 1;
+
+	if (!side)
+		return 0;
+	want = json_string_value(json_object_get(side, "db_sha256"));
+	if (!want || strcmp(want, hex))
+		r = error("'%s': the database sha256 differs from the sidecar's (%s)",
+		    file, want ? want : "none");
+	json_decref(side);
+	return r;
+}
+
 int
 etcd_snapshot_verify(const char *file)
 {
 	uint64_t size = 0;
 	char hex[65];
-	int op = 0;
+	int op = 0, side;
 	uint32_t kv = 0;
-	json_t *side;
 
 	if (verify_file(file, NULL, NULL, &size, hex, &op, &kv) < 0)
 		return op ? EXIT_ERROR : EXIT_FINDINGS;
-	side = load_sidecar(file);
-	if (side) {
-		const char *want = json_string_value(json_object_get(side, "db_sha256"));
-
-		if (!want || strcmp(want, hex)) {
-			error("'%s': the database sha256 differs from the sidecar's (%s)",
-			    file, want ? want : "none");
-			json_decref(side);
-			return EXIT_FINDINGS;
-		}
-		json_decref(side);
-	}
+	if ((side = sidecar_check(file, hex)) < 0)
+		return EXIT_FINDINGS;
 	printf("ok %s: %llu bytes, every chunk authentic and in order, sha256 %s "
 	    "matches etcd's trailer%s, bbolt database, key version %lu\n", file,
 	    (unsigned long long)size, hex, side ? " and the sidecar" : "",
@@ -598,6 +610,81 @@ out:
 	buf_release(&tmpdir);
 	buf_release(&plain);
 	return ret;
+}
+
+/* ---- export: the plain etcd snapshot, for etcdctl/etcdutl ---- */
+
+/* out must not exist unless force: 0, or -1 after error(). */
+static int
+export_target_ok(const struct snap_export_opts *opt)
+{
+	struct stat st;
+
+	if (path_lstat(opt->out, &st) < 0)
+		return 0;
+	if (!S_ISREG(st.st_mode))
+		return error("'%s' exists and is not a regular file", opt->out);
+	if (!opt->force)
+		return error("'%s' exists (--force replaces it)", opt->out);
+	return 0;
+}
+
+/*
+ * Decrypt and verify into a temp file beside out; renamed over out (0600,
+ * fsynced) only when every check passed, removed otherwise.
+ */
+static int
+export_write(const struct snap_export_opts *opt, uint64_t *size, char hex[65], int *op)
+{
+	struct gate_atomic a;
+	const char *base;
+	uint32_t kv = 0;
+	int dirfd;
+
+	if ((dirfd = file_open_parent(opt->out, &base)) < 0) {
+		*op = 1;
+		return error_errno("cannot open the directory of '%s'", opt->out);
+	}
+	if (gate_atomic_begin_at(&a, dirfd, base, opt->out, 0600) < 0) {
+		*op = 1;
+		return -1;
+	}
+	if (verify_file(opt->file, write_fd_sink, &a.fd, size, hex, op, &kv) < 0 ||
+	    sidecar_check(opt->file, hex) < 0) {
+		gate_atomic_abort(&a);
+		return -1;
+	}
+	if (gate_atomic_commit(&a) < 0) {
+		*op = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+etcd_snapshot_export(const struct snap_export_opts *opt)
+{
+	uint64_t size = 0;
+	uint32_t kv = 0;
+	char hex[65];
+	int op = 0;
+
+	if (export_target_ok(opt) < 0)
+		return EXIT_ERROR;
+	if (opt->dry_run) {
+		if (verify_file(opt->file, NULL, NULL, &size, hex, &op, &kv) < 0)
+			return op ? EXIT_ERROR : EXIT_FINDINGS;
+		if (sidecar_check(opt->file, hex) < 0)
+			return EXIT_FINDINGS;
+		printf("verified %s (%llu bytes, sha256 %s)\nwould write %s (0600)\n",
+		    opt->file, (unsigned long long)size, hex, opt->out);
+		return EXIT_OK;
+	}
+	if (export_write(opt, &size, hex, &op) < 0)
+		return op ? EXIT_ERROR : EXIT_FINDINGS;
+	printf("exported %s to %s: %llu bytes, a plain etcd snapshot (bbolt database "
+	    "and its sha256 %s)\n", opt->file, opt->out, (unsigned long long)size, hex);
+	return EXIT_OK;
 }
 
 /* ---- schedule: a systemd service + timer ---- */

@@ -65,6 +65,13 @@ struct snap_restore_opts {
 };
 int etcd_snapshot_restore(const struct snap_restore_opts *o);
 
+/* `snapshot export FILE OUT`: both local paths. */
+struct snap_export_opts {
+	const char *file, *out;
+	int force, dry_run;
+};
+int etcd_snapshot_export(const struct snap_export_opts *o);
+
 struct snap_schedule_opts {
 	const char *cal, *dir, *bin;	/* go into the unit: plain text, absolute paths */
 	const char *unit_dir;		/* a node path */

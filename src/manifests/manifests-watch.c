@@ -25,6 +25,7 @@
 #include "manifests/manifests-ops.h"
 
 #include <dirent.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
@@ -38,16 +39,21 @@
 			 IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | \
 			 IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 
-/* The last state seen of one path (and whether a check is due). */
+/*
+ * The last state seen of one path (and whether a check is due).  One
+ * allocation with the path; the entry is kept only while it differs from
+ * the baseline (NULL: as the baseline's, or absent), so 10,000 quiet files
+ * cost about 64 bytes each.
+ */
 struct wstate {
 	struct wstate *next;
-	char *path;
-	int known;		/* observed at least once */
-	int present;
-	struct mentry e;
-	int dirty;		/* 1 check now, 2 check at due */
+	struct mentry *e;	/* present and drifted: what was seen */
 	long long due;		/* ms, for dirty == 2 */
-	int drifted;		/* last check differed from the baseline */
+	unsigned char known;	/* observed at least once */
+	unsigned char present;
+	unsigned char dirty;	/* 1 check now, 2 check at due */
+	unsigned char drifted;	/* last check differed from the baseline */
+	char path[];
 };
 
 struct watch {
@@ -134,8 +140,8 @@ state_get(struct watch *w, const char *path, int create)
 		w->tab = nt;
 		w->ntab = nn;
 	}
-	s = xcalloc(1, sizeof(*s));
-	s->path = xstrdup(path);
+	s = xcalloc(1, sizeof(*s) + strlen(path) + 1);
+	memcpy(s->path, path, strlen(path) + 1);
 	s->next = w->tab[h & (w->ntab - 1)];
 	w->tab[h & (w->ntab - 1)] = s;
 	w->nstate++;
@@ -148,6 +154,17 @@ entry_clear(struct mentry *e)
 	free(e->target);
 	free(e->err);
 	e->target = e->err = NULL;
+}
+
+/* Forget the entry a state kept. */
+static void
+state_drop_entry(struct wstate *s)
+{
+	if (s->e) {
+		entry_clear(s->e);
+		free(s->e);
+		s->e = NULL;
+	}
 }
 
 static void
@@ -496,27 +513,27 @@ static void
 observe(struct watch *w, const char *rel, int present, struct mentry *cur, int depth)
 {
 	struct wstate *s = state_get(w, rel, 1);
-	const struct mentry *b;
+	const struct mentry *b, *last;
 	unsigned what;
 	json_t *a;
 	struct buf detail = BUF_INIT;
 	const char *act = NULL;
 
+	b = mtree_find(&w->bl.tree, rel);
+	last = s->e ? s->e : b;	/* no entry kept: it was as the baseline's */
 	if (s->known && s->present == present &&
-	    (!present || !mentry_compare(&s->e, cur)))
+	    (!present || (last && !mentry_compare(last, cur))))
 		return;	/* nothing new */
-	entry_clear(&s->e);
+	state_drop_entry(s);
 	s->known = 1;
 	s->present = present;
-	if (present) {
-		s->e = *cur;
-		s->e.path = s->path;
+	what = mentry_compare(b, present ? cur : NULL);
+	if (present && what) {
+		s->e = xmalloc(sizeof(*s->e));
+		*s->e = *cur;
+		s->e->path = s->path;
 		cur->target = cur->err = NULL;	/* moved into s->e */
-	} else {
-		memset(&s->e, 0, sizeof(s->e));
 	}
-	b = mtree_find(&w->bl.tree, rel);
-	what = mentry_compare(b, present ? &s->e : NULL);
 	if (!what) {
 		if (s->drifted)
 			info(w, "resolved", "'%s' matches the baseline again", rel);
@@ -528,7 +545,7 @@ observe(struct watch *w, const char *rel, int present, struct mentry *cur, int d
 		struct buf wb = BUF_INIT;
 		json_t *chg = json_array();
 		char *p, *tok, *save = NULL;
-		int applied = present && S_ISREG(s->e.mode) &&
+		int applied = present && S_ISREG(s->e->mode) &&
 		    manifests_k3s_applies(rel, NULL);
 
 		if (!present && b && S_ISREG(b->mode) && manifests_k3s_applies(rel, NULL))
@@ -541,7 +558,7 @@ observe(struct watch *w, const char *rel, int present, struct mentry *cur, int d
 		json_object_set_new(a, "change", chg);
 		json_object_set_new(a, "packaged", json_boolean(manifests_is_packaged(rel)));
 		json_object_set_new(a, "applied_by_k3s", json_boolean(applied));
-		add_entry_fields(a, b, present ? &s->e : NULL);
+		add_entry_fields(a, b, present ? s->e : NULL);
 		buf_release(&wb);
 	}
 	/* alert first: the enforcement that follows costs an fsync */
@@ -778,6 +795,8 @@ full_rescan(struct watch *w)
 		quiet_errors--;
 		observe_scan(w, &t);
 		mtree_free(&t);
+		/* the scan's transient memory goes back to the system: idle is small */
+		malloc_trim(0);
 	} else {
 		quiet_errors--;
 		w->rescan = 1;	/* try again on the next round */
@@ -983,8 +1002,7 @@ watch_free(struct watch *w)
 
 		for (s = w->tab[i]; s; s = nx) {
 			nx = s->next;
-			entry_clear(&s->e);
-			free(s->path);
+			state_drop_entry(s);
 			free(s);
 		}
 	}
@@ -1105,6 +1123,11 @@ manifests_watch(const struct mwatch_opts *o)
 	struct watch w;
 	int sfd, ret;
 
+	/*
+	 * One malloc arena: the scan's hashing threads would otherwise each
+	 * keep an arena of freed memory for as long as the watch runs.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	watch_init(&w, o);
 	if ((sfd = signals_open()) < 0) {
 		watch_free(&w);
