@@ -413,8 +413,8 @@ read_files(struct node *n)
 
 /* ---- data dir, role, datastore ---- */
 
-static char *
-host_abs(const char *p)
+char *
+node_host_abs(const char *p)
 {
 	struct buf b = BUF_INIT;
 
@@ -484,30 +484,15 @@ find_datastore(struct node *n)
 /* ---- node_load ---- */
 
 /*
- * Env files (lowest), then unit flags; then the config file they name:
- * --config in the unit beats K3S_CONFIG_FILE; both name the file.
+ * Env files (lowest), then unit flags; then the config file they name
+ * (node-config.c: K3S_CONFIG_FILE beats --config, as K3s decides it).
  */
 void
 merge_units_env(struct node *n, struct merge *m)
 {
-	struct mopt *c = NULL;
-	struct vlist *l = NULL;
-	const char *cfg;
-
 	merge_env(n, m);
 	merge_units(n, m);
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->o[i].name, "config"))
-			c = &m->o[i];
-	if (c)
-		l = c->cli.n ? &c->cli : &c->env;
-	if (l && l->n && *l->v[l->n - 1].value) {
-		cfg = l->v[l->n - 1].value;
-		n->config_explicit = 1;
-	} else {
-		cfg = "/etc/rancher/k3s/config.yaml";
-	}
-	n->config_path = host_abs(cfg);
+	find_config_file(n, m);
 }
 
 int
@@ -527,7 +512,7 @@ node_load(struct node *n)
 	if (!S_ISDIR(st.st_mode))
 		return error("node root '%s' is not a directory", root);
 	n->root = xstrdup(root);
-	n->k3s_bin = host_abs(gopt.k3s_bin && *gopt.k3s_bin ? gopt.k3s_bin
+	n->k3s_bin = node_host_abs(gopt.k3s_bin && *gopt.k3s_bin ? gopt.k3s_bin
 	    : "/usr/local/bin/k3s");
 
 	node_read_units(n);
@@ -537,9 +522,9 @@ node_load(struct node *n)
 	merge_finish(n, &m);
 
 	if (gopt.data_dir && *gopt.data_dir)
-		n->data_dir = host_abs(gopt.data_dir);
+		n->data_dir = node_host_abs(gopt.data_dir);
 	else if (node_get(n, "data-dir") && *node_get(n, "data-dir"))
-		n->data_dir = host_abs(node_get(n, "data-dir"));
+		n->data_dir = node_host_abs(node_get(n, "data-dir"));
 	else
 		n->data_dir = xstrdup(DEFAULT_DATA_DIR);
 

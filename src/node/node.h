@@ -158,6 +158,8 @@ struct node {
 	/* additions (node engineer) */
 	char *config_path;	/* host path of the main K3s config file */
 	int config_explicit;	/* named by --config / K3S_CONFIG_FILE */
+	int config_none;	/* "--config" ends the command line: K3s reads
+				 * no config file at all */
 	char **strs;		/* owned strings that origins point at */
 	size_t nstrs;
 };

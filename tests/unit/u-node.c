@@ -477,7 +477,8 @@ test_bad_sources(void)
 	for (size_t i = 0; i < n.nerrors; i++) {
 		CHECK(strchr(n.errors[i].msg, '\n') == NULL);
 		if (strstr(n.errors[i].msg, "20-loop"))
-			CHECK(strstr(n.errors[i].msg, "symlink") != NULL);
+			/* K3s: os.ReadFile follows the link (here inside the root: to nothing) */
+			CHECK(strstr(n.errors[i].msg, "cannot open") != NULL);
 	}
 	node_free(&n);
 	buf_release(&p);
