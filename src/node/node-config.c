@@ -170,7 +170,7 @@ read_config(struct node *n, struct merge *m, const char *host, enum source_kind 
 	int fd, ret = -1;
 
 	quiet_errors++;
-	fd = gate_open(host, O_RDONLY | O_CLOEXEC);
+	fd = gate_open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK);	/* a FIFO must not block */
 	if (fd < 0) {
 		error_errno("cannot open '%s'", host);
 	} else {
