@@ -894,7 +894,7 @@ node_read_envfiles(struct node *n)
 
 static void
 add_env_value(struct node *n, struct merge *m, const char *name, const char *value,
-    const char *file, int line, int effective)
+    const char *file, int line, int effective, enum node_role role)
 {
 	struct buf scratch = BUF_INIT;
 	const char *opt = k3s_env_to_opt(name, &scratch);
@@ -907,7 +907,8 @@ add_env_value(struct node *n, struct merge *m, const char *name, const char *val
 	}
 	mo = merge_get(m, opt);
 	vlist_add(&mo->seen, value, &o);
-	if (effective) {
+	/* K3s: only the flags of this command that declare NAME read it */
+	if (effective && k3s_env_read(name, role)) {
 		if (!k3s_opt_is_list(opt))
 			vlist_clear(&mo->env);
 		vlist_add(&mo->env, value, &o);
@@ -944,7 +945,7 @@ merge_env(struct node *n, struct merge *m)
 		/* systemd: EnvironmentFile= overrides Environment=, so these first */
 		for (size_t j = 0; j < u->n_env; j++)
 			add_env_value(n, m, u->env[j].name, u->env[j].value, u->path,
-			    u->env[j].line, u->active);
+			    u->env[j].line, u->active, u->role);
 	}
 	if (act) {
 		/* in the order the active unit lists them; later files win */
@@ -958,7 +959,7 @@ merge_env(struct node *n, struct merge *m)
 					continue;
 				for (size_t v = 0; v < e->n; v++)
 					add_env_value(n, m, e->vars[v].name, e->vars[v].value,
-					    e->path, e->vars[v].line, 1);
+					    e->path, e->vars[v].line, 1, act->role);
 			}
 		}
 	}
@@ -969,7 +970,7 @@ merge_env(struct node *n, struct merge *m)
 			continue;	/* done above */
 		for (size_t v = 0; v < e->n; v++)
 			add_env_value(n, m, e->vars[v].name, e->vars[v].value, e->path,
-			    e->vars[v].line, !act);
+			    e->vars[v].line, !act, ROLE_UNKNOWN);
 	}
 }
 

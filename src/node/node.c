@@ -448,37 +448,105 @@ find_role(struct node *n)
 		n->role = ROLE_AGENT;
 }
 
+/*
+ * K3s: kine pkg/endpoint/endpoint.go ParseStorageEndpoint() and
+ * networkAndAddress(): the scheme is what comes before "://"; none at all
+ * (no "://") is SQLite; http and https are etcd; mysql, postgres, sqlite,
+ * nats and dqlite are kine backends; anything else is "storage backend is
+ * not defined" (K3s does not start): unknown.
+ */
 static enum datastore
 endpoint_kind(const char *ep)
 {
-	static const char *const sql[] = {
-		"mysql://", "postgres://", "postgresql://", "sqlite://", "nats://",
-	};
+	static const char *const sql[] = { "mysql", "postgres", "postgresql", "nats" };
+	const char *sep = strstr(ep, "://");
+	size_t len;
 
-	while (*ep == ' ')
-		ep++;
-	if (!strncasecmp(ep, "https://", 8) || !strncasecmp(ep, "http://", 7))
+	if (!sep)
+		return DS_SQLITE;
+	len = (size_t)(sep - ep);
+	if ((len == 4 && !strncmp(ep, "http", 4)) || (len == 5 && !strncmp(ep, "https", 5)))
 		return DS_EXTERNAL_ETCD;
+	if (len == 6 && !strncmp(ep, "sqlite", 6))
+		return DS_SQLITE;
 	for (size_t i = 0; i < ARRAY_SIZE(sql); i++)
-		if (!strncasecmp(ep, sql[i], strlen(sql[i])))
+		if (len == strlen(sql[i]) && !strncmp(ep, sql[i], len))
 			return DS_EXTERNAL_SQL;
 	return DS_UNKNOWN;
 }
 
+/*
+ * K3s: pkg/etcd/etcd.go IsInitialized(): os.Stat of
+ * <data-dir>/server/db/etcd/member/wal is a directory.  1, 0, or -1 when it
+ * cannot be examined (K3s then fails: "invalid state for wal directory").
+ */
+static int
+etcd_initialized(const struct node *n)
+{
+	struct stat st;
+	int ret;
+
+	quiet_errors++;
+	ret = gate_stat(node_data_path(n, "server/db/etcd/member/wal"), &st);
+	quiet_errors--;
+	if (ret == 0)
+		return S_ISDIR(st.st_mode);
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+}
+
+/*
+ * K3s: pkg/cluster/managed.go assignManagedDriver(), in its order:
+ *  1. an initialized embedded etcd on disk is used, whatever
+ *     datastore-endpoint says (an endpoint added later is ignored);
+ *  2. a datastore-endpoint whose text before the first ':' is "etcd"
+ *     selects the embedded etcd;
+ *  3. no datastore-endpoint and cluster-init, or a token (token or
+ *     token-file) and a server URL (joining): the embedded etcd;
+ *  4. otherwise no managed database: kine with datastore-endpoint
+ *     (endpoint_kind()), SQLite when it is empty.
+ * Agents have no datastore.
+ */
 static void
 find_datastore(struct node *n)
 {
 	const char *ep = node_get(n, "datastore-endpoint");
-	const struct node_file *etcd = node_file(n, "server/db/etcd");
+	const char *tok = node_get(n, "token"), *tokf = node_get(n, "token-file");
+	const char *url = node_get(n, "server");
+	int init;
 
-	if (ep && *ep)
-		n->datastore = endpoint_kind(ep);
-	else if (node_opt_true(n, "cluster-init") || (etcd && etcd->exists == 1))
+	if (!ep)
+		ep = "";
+	if (n->role == ROLE_AGENT) {
+		n->datastore = DS_UNKNOWN;	/* agents have none */
+		n->datastore_why = "agent: no datastore";
+		return;
+	}
+	init = etcd_initialized(n);
+	if (init < 0) {
+		n->datastore = DS_UNKNOWN;
+		n->datastore_why = "server/db/etcd/member/wal could not be examined";
+	} else if (init) {
 		n->datastore = DS_EMBEDDED_ETCD;
-	else if (n->role != ROLE_SERVER)
-		n->datastore = DS_UNKNOWN;	/* agents have none; unknown: do not guess */
-	else
-		n->datastore = DS_SQLITE;
+		n->datastore_why = *ep ? "server/db/etcd/member/wal exists: K3s uses the "
+		    "initialized embedded etcd and ignores datastore-endpoint" :
+		    "server/db/etcd/member/wal exists (initialized embedded etcd)";
+	} else if (!strncmp(ep, "etcd", 4) && (ep[4] == '\0' || ep[4] == ':')) {
+		n->datastore = DS_EMBEDDED_ETCD;
+		n->datastore_why = "datastore-endpoint names the embedded etcd driver";
+	} else if (!*ep && (node_opt_true(n, "cluster-init") ||
+	    (((tok && *tok) || (tokf && *tokf)) && url && *url))) {
+		n->datastore = DS_EMBEDDED_ETCD;
+		n->datastore_why = node_opt_true(n, "cluster-init") ? "cluster-init" :
+		    "joins a server (token and server URL, no datastore-endpoint)";
+	} else if (n->role != ROLE_SERVER && !*ep) {
+		n->datastore = DS_UNKNOWN;	/* unknown role: do not guess */
+		n->datastore_why = "role unknown";
+	} else {
+		n->datastore = endpoint_kind(ep);
+		n->datastore_why = !*ep ? "no datastore-endpoint: kine with SQLite" :
+		    n->datastore == DS_UNKNOWN ? "datastore-endpoint scheme kine does not know" :
+		    "datastore-endpoint (kine)";
+	}
 }
 
 /* ---- node_load ---- */
@@ -790,41 +858,98 @@ k3s_opt_is_secret(const char *name)
 	const char *opt = name;
 	int ret;
 
-	if (starts_with(name, "K3S_", NULL) && !(opt = k3s_env_to_opt(name, &scratch)))
+	if (!(opt = k3s_env_to_opt(name, &scratch)))
 		opt = name;
 	ret = in_list(opt, secrets, ARRAY_SIZE(secrets));
 	buf_release(&scratch);
 	return ret;
 }
 
+/*
+ * The environment variables K3s reads, and the flag each one sets: the
+ * EnvVar (urfave/cli v1) / Sources: cli.EnvVars (v3) declarations of
+ * K3s: pkg/cli/cmds/server.go ServerFlags (read at commit 005499a),
+ * pkg/cli/cmds/agent.go NewAgentCommand() and its shared flag variables
+ * (the version with VPNAuth/DisableAgentLBFlag), pkg/cli/cmds/config.go
+ * ConfigFlag, pkg/cli/cmds/log.go / root.go DebugFlag.  The log flags (v,
+ * vmodule, log, alsologtostderr) declare none.  Transcribed from those
+ * declarations by reading them (no K3s checkout here to run a generator
+ * on); docs/k3s-fidelity.md row 2.  Nothing else is read: K3S_DISABLE,
+ * K3S_NODE_IP, K3S_X_Y in general set no flag.
+ */
+#define ENV_SERVER	1	/* k3s server reads it */
+#define ENV_AGENT	2	/* k3s agent reads it */
+#define ENV_OLD		4	/* only older K3s (see the row) */
+static const struct k3s_env {
+	const char *env, *opt;
+	int where;
+} k3s_envs[] = {
+	{ "K3S_CONFIG_FILE", "config", ENV_SERVER | ENV_AGENT },
+	{ "K3S_DEBUG", "debug", ENV_SERVER | ENV_AGENT },
+	{ "K3S_TOKEN", "token", ENV_SERVER | ENV_AGENT },
+	{ "K3S_TOKEN_FILE", "token-file", ENV_SERVER | ENV_AGENT },
+	{ "K3S_URL", "server", ENV_SERVER | ENV_AGENT },
+	{ "K3S_NODE_NAME", "node-name", ENV_SERVER | ENV_AGENT },
+	{ "K3S_RESOLV_CONF", "resolv-conf", ENV_SERVER | ENV_AGENT },
+	{ "K3S_SELINUX", "selinux", ENV_SERVER | ENV_AGENT },
+	{ "K3S_LB_SERVER_PORT", "lb-server-port", ENV_SERVER | ENV_AGENT },
+	{ "K3S_VPN_AUTH", "vpn-auth", ENV_SERVER | ENV_AGENT },
+	{ "K3S_VPN_AUTH_FILE", "vpn-auth-file", ENV_SERVER | ENV_AGENT },
+	/* agent.go: the agent's own data-dir flag; server.go DataDirFlag has none */
+	{ "K3S_DATA_DIR", "data-dir", ENV_AGENT },
+	{ "K3S_AGENT_TOKEN", "agent-token", ENV_SERVER },
+	{ "K3S_AGENT_TOKEN_FILE", "agent-token-file", ENV_SERVER },
+	{ "K3S_KUBECONFIG_OUTPUT", "write-kubeconfig", ENV_SERVER },
+	{ "K3S_KUBECONFIG_MODE", "write-kubeconfig-mode", ENV_SERVER },
+	{ "K3S_KUBECONFIG_GROUP", "write-kubeconfig-group", ENV_SERVER },
+	{ "K3S_CLUSTER_INIT", "cluster-init", ENV_SERVER },
+	{ "K3S_CLUSTER_RESET", "cluster-reset", ENV_SERVER },
+	{ "K3S_DATASTORE_ENDPOINT", "datastore-endpoint", ENV_SERVER },
+	{ "K3S_DATASTORE_CAFILE", "datastore-cafile", ENV_SERVER },
+	{ "K3S_DATASTORE_CERTFILE", "datastore-certfile", ENV_SERVER },
+	{ "K3S_DATASTORE_KEYFILE", "datastore-keyfile", ENV_SERVER },
+	{ "K3S_SYSTEM_DEFAULT_REGISTRY", "system-default-registry", ENV_SERVER },
+	{ "AWS_ACCESS_KEY_ID", "etcd-s3-access-key", ENV_SERVER },
+	{ "AWS_SECRET_ACCESS_KEY", "etcd-s3-secret-key", ENV_SERVER },
+	/*
+	 * cluster-secret (deprecated alias of --token): server.go at 4dcfdfb
+	 * and agent.go at eaaf1f8 declare it; server.go at 005499a does not.
+	 * Kept as "token" so a plain-text value is still found, never
+	 * effective.
+	 */
+	{ "K3S_CLUSTER_SECRET", "token", ENV_SERVER | ENV_AGENT | ENV_OLD },
+};
+
+static const struct k3s_env *
+k3s_env_find(const char *env)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(k3s_envs); i++)
+		if (!strcmp(env, k3s_envs[i].env))
+			return &k3s_envs[i];
+	return NULL;
+}
+
 const char *
 k3s_env_to_opt(const char *env, struct buf *scratch)
 {
-	static const struct { const char *env, *opt; } special[] = {
-		{ "K3S_URL", "server" },
-		{ "K3S_CLUSTER_SECRET", "token" },	/* old alias of --token */
-		{ "K3S_KUBECONFIG_MODE", "write-kubeconfig-mode" },
-		{ "K3S_KUBECONFIG_OUTPUT", "write-kubeconfig" },
-		{ "K3S_KUBECONFIG_GROUP", "write-kubeconfig-group" },
-		{ "K3S_CONFIG_FILE", "config" },
-	};
-	const char *rest;
+	const struct k3s_env *e = k3s_env_find(env);
 
-	if (!starts_with(env, "K3S_", &rest) || !*rest)
-		return NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(special); i++)
-		if (!strcmp(env, special[i].env))
-			return special[i].opt;
-	buf_reset(scratch);
-	for (const char *p = rest; *p; p++) {
-		if (*p == '_')
-			buf_addch(scratch, '-');
-		else if (isupper((unsigned char)*p) || isdigit((unsigned char)*p))
-			buf_addch(scratch, tolower((unsigned char)*p));
-		else
-			return NULL;	/* not a name K3s uses */
-	}
-	return scratch->s;
+	(void)scratch;
+	return e ? e->opt : NULL;
+}
+
+int
+k3s_env_read(const char *env, enum node_role role)
+{
+	const struct k3s_env *e = k3s_env_find(env);
+
+	if (!e || (e->where & ENV_OLD))
+		return 0;
+	if (role == ROLE_SERVER)
+		return (e->where & ENV_SERVER) != 0;
+	if (role == ROLE_AGENT)
+		return (e->where & ENV_AGENT) != 0;
+	return 1;	/* command unknown: either reads it */
 }
 
 int
@@ -919,7 +1044,7 @@ node_describe_value(const char *name, const char *value, struct buf *out)
 	struct buf scratch = BUF_INIT;
 	const char *opt = name;
 
-	if (starts_with(name, "K3S_", NULL) && !(opt = k3s_env_to_opt(name, &scratch)))
+	if (!(opt = k3s_env_to_opt(name, &scratch)))
 		opt = name;
 	if (!value) {
 		buf_adds(out, "(none)");

@@ -39,7 +39,7 @@ enum node_role { ROLE_UNKNOWN, ROLE_SERVER, ROLE_AGENT };
 enum datastore {
 	DS_UNKNOWN,
 	DS_SQLITE,		/* embedded kine + sqlite (K3s default, servers only) */
-	DS_EMBEDDED_ETCD,	/* cluster-init, or server/db/etcd exists */
+	DS_EMBEDDED_ETCD,	/* K3s: pkg/cluster/managed.go assignManagedDriver() */
 	DS_EXTERNAL_ETCD,	/* datastore-endpoint http(s)://... */
 	DS_EXTERNAL_SQL		/* datastore-endpoint mysql://, postgres://, ... */
 };
@@ -158,6 +158,7 @@ struct node {
 	/* additions (node engineer) */
 	char *config_path;	/* host path of the main K3s config file */
 	int config_explicit;	/* named by --config / K3S_CONFIG_FILE */
+	const char *datastore_why;	/* static text: which K3s branch chose it */
 	int config_none;	/* "--config" ends the command line: K3s reads
 				 * no config file at all */
 	char **strs;		/* owned strings that origins point at */
@@ -200,10 +201,14 @@ const char *source_kind_name(enum source_kind k);
 const char *origin_str(const struct origin *o);
 
 /*
- * K3s's name for an environment variable, or NULL when it is not one of
- * K3s's: K3S_URL -> "server", K3S_TOKEN -> "token", K3S_X_Y -> "x-y".
+ * The flag an environment variable K3s reads sets (K3S_URL -> "server",
+ * AWS_SECRET_ACCESS_KEY -> "etcd-s3-secret-key"), or NULL when no K3s flag
+ * declares it (K3S_DISABLE, K3S_X_Y in general): a table from K3s's EnvVar
+ * declarations, not a pattern.  scratch is unused (kept for callers).
  */
 const char *k3s_env_to_opt(const char *env, struct buf *scratch);
+/* 1 when K3s's command for role (server, agent; unknown: either) reads env now. */
+int k3s_env_read(const char *env, enum node_role role);
 
 /* 1 when K3s repeats the option (tls-san, kubelet-arg, disable, ...). */
 int k3s_opt_is_list(const char *name);
