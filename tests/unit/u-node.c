@@ -400,8 +400,13 @@ test_datastore_kinds(void)
 		{ "datastore-endpoint: http://e1:2379\n", DS_EXTERNAL_ETCD },
 		{ "datastore-endpoint: mysql://u:p@tcp(db:3306)/k3s\n", DS_EXTERNAL_SQL },
 		{ "datastore-endpoint: postgres://u:p@db:5432/k3s\n", DS_EXTERNAL_SQL },
-		{ "datastore-endpoint: sqlite:///var/lib/x.db\n", DS_EXTERNAL_SQL },
-		{ "datastore-endpoint: weird\n", DS_UNKNOWN },
+		/* K3s: kine pkg/endpoint/endpoint.go ParseStorageEndpoint() */
+		{ "datastore-endpoint: sqlite:///var/lib/x.db\n", DS_SQLITE },
+		{ "datastore-endpoint: weird\n", DS_SQLITE },	/* no "://" */
+		{ "datastore-endpoint: weird://x\n", DS_UNKNOWN },
+		/* K3s: pkg/cluster/managed.go assignManagedDriver() */
+		{ "datastore-endpoint: etcd\n", DS_EMBEDDED_ETCD },
+		{ "server: https://s:6443\ntoken: t\n", DS_EMBEDDED_ETCD },
 	};
 	struct node n;
 
@@ -416,8 +421,15 @@ test_datastore_kinds(void)
 		CHECK(n.role == ROLE_SERVER);
 		node_free(&n);
 	}
+	/* K3s: pkg/etcd IsInitialized(): member/wal, not db/etcd alone */
 	fresh_root();
 	mkd("/var/lib/rancher/k3s/server/db/etcd");
+	CHECK(load(&n) == 0);
+	CHECK(n.datastore == DS_SQLITE);
+	node_free(&n);
+	fresh_root();
+	mkd("/var/lib/rancher/k3s/server/db/etcd/member/wal");
+	put("/etc/rancher/k3s/config.yaml", "datastore-endpoint: https://e1:2379\n", 0600);
 	CHECK(load(&n) == 0);
 	CHECK(n.datastore == DS_EMBEDDED_ETCD);
 	CHECK_STR(datastore_name(n.datastore), "embedded-etcd");
