@@ -18,11 +18,13 @@
  * with its origin (in precedence order: env, config files, units), so a
  * plain-text token in any of them can be found and pointed at.
  *
- * Which unit counts: k3s.service, else k3s-agent.service, else OpenRC's
- * /etc/init.d/k3s, else k3s-agent (struct unit.active).  Its
- * EnvironmentFile=/Environment= (OpenRC: /etc/rancher/k3s/<name>.env) are
- * the effective env; with no unit, every env file found is.  Values from
- * the other units and env files are still in seen.
+ * Which units: every one K3s's install.sh can write (k3s.service,
+ * k3s-agent.service, k3s-<INSTALL_K3S_NAME>.service, OpenRC /etc/init.d/k3s,
+ * k3s-agent, k3s-<name>); the enabled one runs (struct unit.active), else the
+ * first found in that order.  Its EnvironmentFile=/Environment= (OpenRC:
+ * /etc/rancher/k3s/<name>.env) are the effective env; with no unit, every
+ * env file found is.  Values from the other units and env files are still
+ * in seen.
  *
  * node_load() never fails for a bad source: the error is recorded against
  * that source (node_source_error()) and the checks that need it show
