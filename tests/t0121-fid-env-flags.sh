@@ -3,7 +3,7 @@
 # t0121: K3s reads an environment variable only for a flag that declares it
 # (EnvVar in K3s: pkg/cli/cmds/server.go ServerFlags, agent.go
 # NewAgentCommand(), config.go ConfigFlag, log.go DebugFlag).  The node
-# model's table is src/node/node.c k3s_envs[].
+# model's table is src/node/node-env.c k3s_envs[].
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lib-audit.sh"
 . "$TOP/tests/fixtures/fidelity/trees.sh"
