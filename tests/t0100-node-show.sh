@@ -15,7 +15,7 @@ test_expect_success 'node prints the merged model (text)' '
 	test ! -s err &&
 	grep -q "^role:        server$" out &&
 	grep -q "^k3s version: v1.32.11+k3s3$" out &&
-	grep -q "^datastore:   external-sql$" out &&
+	grep -q "^datastore:   external-sql (datastore-endpoint (kine))$" out &&
 	grep -q "^data dir:    /var/lib/rancher/k3s (default)$" out &&
 	grep -q "write-kubeconfig-mode = 0644  \[unit /etc/systemd/system/k3s.service:27\]" out &&
 	grep -q "node-name = node-from-dropin  \[drop-in /etc/rancher/k3s/config.yaml.d/20-name.yaml:1\]" out &&

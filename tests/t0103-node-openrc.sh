@@ -15,7 +15,7 @@ chmod 0600 "$R/etc/rancher/k3s/k3s-agent.env" "$R/etc/rancher/k3s/config.yaml"
 test_expect_success 'OpenRC agent: role, server from K3S_URL, no datastore' '
 	k3sguard --root "$R" node >out 2>err && test ! -s err &&
 	grep -q "^role:        agent$" out &&
-	grep -q "^datastore:   unknown$" out &&
+	grep -q "^datastore:   unknown (agent: no datastore)$" out &&
 	grep -q "^  server = https://10.0.0.10:6443  \[env /etc/rancher/k3s/k3s-agent.env:1\]" out &&
 	grep -q "/etc/init.d/k3s-agent (OpenRC, active, role agent" out
 '

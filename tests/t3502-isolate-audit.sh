@@ -3,7 +3,7 @@
 # t3502: the audit's etcd.firewall check reads the kernel's nftables rules of
 # an etcd host.  Each case runs in a fresh network namespace (its own, empty
 # ruleset), on a host whose K3s data dir makes the datastore embedded etcd
-# (--data-dir with server/db/etcd, as K3s lays it out).
+# (--data-dir with server/db/etcd/member/wal, as K3s lays it out).
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -17,7 +17,7 @@ if ! ip netns add "$P" 2>netns.err; then
 	test_done
 fi
 at_exit "ip netns del $P"
-mkdir -p k3s/server/db/etcd
+mkdir -p k3s/server/db/etcd/member/wal
 
 # firewall_result: the etcd.firewall result of an audit in the namespace
 firewall_result() {
@@ -61,7 +61,7 @@ test_expect_success 'a rule it cannot read keeps the verdict on the safe side' '
 
 test_expect_success 'under --root the kernel is not the node copy: skip' '
 	firewall_root=$(node_root fw) &&
-	mkdir -p "$firewall_root/var/lib/rancher/k3s/server/db/etcd" &&
+	mkdir -p "$firewall_root/var/lib/rancher/k3s/server/db/etcd/member/wal" &&
 	set +e; "$K3SGUARD" --root "$firewall_root" audit --strategy etcd --format json >audit.json; set -e &&
 	jq -r ".checks[] | select(.id == \"etcd.firewall\") | .status + \" \" + .evidence" audit.json >res &&
 	grep -q "^skip etcd runs on this node (K3s runs an embedded etcd member), and firewall rules are kernel state" res

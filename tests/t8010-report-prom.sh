@@ -57,7 +57,7 @@ test_expect_success 'manifests drift and snapshot age appear where the node has 
 	k3sguard --root "$H" audit --format prom >h3.prom || : &&
 	grep -q "^k3sguard_manifests_drift_entries 1$" h3.prom &&
 	E=$(node_root e default-server) &&
-	mkdir -p "$E/var/lib/rancher/k3s/server/db/etcd" "$E/var/lib/rancher/k3s/server/db/snapshots" &&
+	mkdir -p "$E/var/lib/rancher/k3s/server/db/etcd/member/wal" "$E/var/lib/rancher/k3s/server/db/snapshots" &&
 	touch -d "-30 hours" "$E/var/lib/rancher/k3s/server/db/snapshots/etcd-snapshot-node1-1700000000" &&
 	k3sguard --root "$E" audit --format prom >e.prom || : &&
 	promtool check metrics <e.prom &&

@@ -114,7 +114,9 @@ print_text(const struct node *n)
 	printf("k3s binary:  %s\n", n->k3s_bin);
 	printf("k3s version: %s\n", n->k3s_version ? n->k3s_version : "unknown");
 	printf("version from: %s\n", n->k3s_version_from);
-	printf("datastore:   %s\n", datastore_name(n->datastore));
+	printf("datastore:   %s%s%s%s\n", datastore_name(n->datastore),
+	    n->datastore_why ? " (" : "", n->datastore_why ? n->datastore_why : "",
+	    n->datastore_why ? ")" : "");
 	printf("config file: %s%s\n", n->config_path,
 	    n->config_explicit ? " (named by --config / K3S_CONFIG_FILE)" : "");
 
@@ -304,6 +306,8 @@ to_json(const struct node *n)
 	json_object_set_new(j, "k3s_version", jstr(n->k3s_version));
 	json_object_set_new(j, "k3s_version_from", jstr(n->k3s_version_from));
 	json_object_set_new(j, "datastore", json_string(datastore_name(n->datastore)));
+	json_object_set_new(j, "datastore_why",
+	    n->datastore_why ? json_string(n->datastore_why) : json_null());
 	json_object_set_new(j, "config_path", jstr(n->config_path));
 	json_object_set_new(j, "config_explicit", json_boolean(n->config_explicit));
 	a = json_array();

@@ -2,21 +2,27 @@
 /*
  * node-config.c: K3s's configuration files and their part of the merge.
  *
- * As K3s reads them: the config file (/etc/rancher/k3s/config.yaml, or the
- * one named by --config / K3S_CONFIG_FILE), then every file of
- * <config>.d/ whose name ends in .yaml or .yml (any case), in lexical
- * order.  A key in a later file replaces the earlier value; "key+:" appends
- * to it.  A value is a string (any scalar) or a list of strings.
+ * As K3s reads them (K3s: pkg/configfilearg/parser.go, defaultparser.go):
+ * the config file named by K3S_CONFIG_FILE (the environment wins), else by
+ * --config/-c on the command line, else /etc/rancher/k3s/config.yaml; then
+ * every entry of <config>.d/ that is not a directory and whose name ends in
+ * .yaml or .yml (any case), in byte order of the names.  A key in a later
+ * file replaces the earlier value; "key+:" appends to it.  A value is a
+ * string (any scalar) or a list of strings.
  *
- * Unlike K3s, a symlinked config file is refused (never followed): under
- * --root the node tree may be hostile, and a link can point anywhere.
- * Directories on the way are resolved inside the root (core/gate.h).
+ * Links are followed as K3s follows them, but only inside the root
+ * (core/gate.h resolves every component there): under --root the tree may
+ * be hostile, and an absolute link then names a file of the tree.
  */
 #include "core/k3sguard.h"
 #include "node/node.h"
 #include "node/node-int.h"
 #include "core/gate.h"
 #include "core/yamltree.h"
+#include "core/file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <dirent.h>
 
@@ -26,13 +32,14 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* K3s: pkg/agent/util HasSuffixI(name, ".yaml", ".yml"), as dotDFiles() calls it */
 static int
 is_yaml_name(const char *s)
 {
 	size_t n = strlen(s);
 
-	return (n > 5 && !strcasecmp(s + n - 5, ".yaml")) ||
-	    (n > 4 && !strcasecmp(s + n - 4, ".yml"));
+	return (n >= 5 && !strcasecmp(s + n - 5, ".yaml")) ||
+	    (n >= 4 && !strcasecmp(s + n - 4, ".yml"));
 }
 
 /* The number at s (a line number in a message), or 0. */
@@ -152,14 +159,24 @@ node_config_parse(struct node *n, struct merge *m, const char *host,
 	ydocs_free(&docs);
 }
 
+/*
+ * Read one config file as K3s's readConfigFileData() does (os.ReadFile:
+ * links followed, here inside the root).
+ */
 static void
 read_config(struct node *n, struct merge *m, const char *host, enum source_kind kind)
 {
 	struct buf data = BUF_INIT;
-	int ret;
+	int fd, ret = -1;
 
 	quiet_errors++;
-	ret = gate_read(host, CONFIG_MAX, &data, NULL);
+	fd = gate_open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK);	/* a FIFO must not block */
+	if (fd < 0) {
+		error_errno("cannot open '%s'", host);
+	} else {
+		ret = file_read_fd(fd, host, CONFIG_MAX, &data, NULL);
+		close(fd);
+	}
 	quiet_errors--;
 	if (ret < 0)
 		node_err_last(n, "config", host, 0);
@@ -168,41 +185,156 @@ read_config(struct node *n, struct merge *m, const char *host, enum source_kind 
 	buf_wipe(&data);
 }
 
+/* The config file named on the command line (the K3s command of u), or NULL. */
+static const char *
+config_flag(const struct unit *u, int *dangling)
+{
+	*dangling = 0;
+	for (size_t a = 1; a < u->argc; a++) {
+		const char *w = u->argv[a], *v;
+
+		if (!strcmp(w, "--config") || !strcmp(w, "-c")) {
+			if (a + 1 < u->argc)
+				return u->argv[a + 1];
+			/* K3s: "actually invalid": no config file is read */
+			*dangling = 1;
+			return NULL;
+		}
+		if (starts_with(w, "--config=", &v) || starts_with(w, "-c=", &v))
+			return v;
+	}
+	return NULL;
+}
+
+/*
+ * K3s: pkg/configfilearg/parser.go findConfigFileFlag() with
+ * defaultparser.go DefaultParser: a non-empty K3S_CONFIG_FILE in K3s's
+ * environment first; then the first "--config"/"-c" word of the command
+ * line (the next word is the file, even when it starts with '-'; as the
+ * last word, no file at all) or "--config=F"/"-c=F" (F may be empty: then
+ * no file either); else /etc/rancher/k3s/config.yaml.  Other spellings
+ * ("-config", "--c") do not name the file K3s reads.
+ */
+void
+find_config_file(struct node *n, struct merge *m)
+{
+	const struct unit *act = NULL;
+	struct mopt *c = NULL;
+	const char *cfg = NULL;
+	int dangling = 0;
+
+	for (size_t i = 0; i < n->nunits; i++)
+		if (n->units[i].active)
+			act = &n->units[i];
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->o[i].name, "config"))
+			c = &m->o[i];
+	if (c && c->env.n && *c->env.v[c->env.n - 1].value)
+		cfg = c->env.v[c->env.n - 1].value;
+	else if (act && (cfg = config_flag(act, &dangling)) && strchr(cfg, '$') &&
+	    !act->openrc && c && c->cli.n)
+		cfg = c->cli.v[c->cli.n - 1].value;	/* systemd expanded it */
+	if (cfg || dangling)
+		n->config_explicit = 1;
+	if (dangling) {
+		/* then urfave/cli refuses the command line: K3s does not start */
+		n->config_none = 1;
+		node_err(n, "config", act->exec_file, 0,
+		    "the K3s command line ends with '--config' and no file: K3s reads no "
+		    "config file and does not start (flag needs an argument)");
+	} else if (cfg && !*cfg) {
+		n->config_none = 1;	/* "-c=": K3s reads no config file */
+		cfg = NULL;
+	} else if (cfg && (!strncasecmp(cfg, "http://", 7) ||
+	    !strncasecmp(cfg, "https://", 8))) {
+		/* K3s: readConfigFileData() fetches it; we never do */
+		n->config_none = 1;
+		node_err(n, "config", NULL, 0,
+		    "K3s reads its configuration from a URL (K3S_CONFIG_FILE or --config); "
+		    "k3sguard does not fetch it, so K3s's options are not known");
+		cfg = NULL;
+	}
+	n->config_path = node_host_abs(cfg ? cfg : "/etc/rancher/k3s/config.yaml");
+}
+
+/*
+ * K3s: pkg/configfilearg/parser.go dotDFiles(): every entry of DIR that is
+ * not a directory (a link to one is not: reading it then fails) and whose
+ * name ends in .yaml/.yml in any case, in os.ReadDir's byte order.  0 (no
+ * directory: none), or -1 after an error (K3s then fails to start).
+ */
+static int
+dotd_files(struct node *n, const char *dir, char ***names, size_t *cnt)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (!(d = gate_opendir(dir))) {
+		if (errno == ENOENT)
+			return 0;
+		return node_err(n, "config", dir, 0,
+		    "cannot read '%s' (K3s cannot either, and does not start): %s", dir,
+		    strerror(errno));
+	}
+	while ((de = readdir(d))) {
+		int isdir = de->d_type == DT_DIR;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !is_yaml_name(de->d_name))
+			continue;
+		if (de->d_type == DT_UNKNOWN) {
+			struct buf p = BUF_INIT;
+			struct stat st;
+
+			buf_addf(&p, "%s/%s", dir, de->d_name);
+			isdir = gate_lstat(p.s, &st) == 0 && S_ISDIR(st.st_mode);
+			buf_release(&p);
+		}
+		if (isdir)
+			continue;
+		*names = node_grow(*names, *cnt, sizeof(**names));
+		(*names)[(*cnt)++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (*cnt)
+		qsort(*names, *cnt, sizeof(**names), cmp_str);
+	return 0;
+}
+
+/*
+ * K3s: pkg/configfilearg/parser.go readConfigFile(): the drop-ins are
+ * listed first; the config file (os.Stat: links followed) is read before
+ * them when it exists; a missing config file is fine when there is a
+ * drop-in.  Parse() ignores a missing default file; a missing file named
+ * by K3S_CONFIG_FILE/--config with no drop-in is recorded as an error
+ * (older K3s refuses to start then; newer K3s runs without the file).
+ */
 void
 merge_configs(struct node *n, struct merge *m)
 {
 	struct buf dir = BUF_INIT;
 	struct stat st;
-	DIR *d;
-	struct dirent *de;
 	char **names = NULL;
 	size_t cnt = 0;
+	int ret;
 
-	if (gate_lstat(n->config_path, &st) == 0)
-		read_config(n, m, n->config_path, SRC_CONFIG);
-	else if (errno != ENOENT || n->config_explicit)
-		node_err(n, "config", n->config_path, 0, "cannot read '%s'%s: %s",
-		    n->config_path, n->config_explicit ? " (named by --config)" : "",
-		    strerror(errno));
-
+	if (n->config_none)
+		return;
 	buf_addf(&dir, "%s.d", n->config_path);
-	if (!(d = gate_opendir(dir.s))) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			node_err(n, "config", dir.s, 0, "cannot open '%s': %s", dir.s,
-			    strerror(errno));
+	if (dotd_files(n, dir.s, &names, &cnt) < 0) {
 		buf_release(&dir);
 		return;
 	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !is_yaml_name(de->d_name) || de->d_type == DT_DIR)
-			continue;
-		names = node_grow(names, cnt, sizeof(*names));
-		names[cnt++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (cnt)
-		qsort(names, cnt, sizeof(*names), cmp_str);
+	quiet_errors++;
+	ret = gate_stat(n->config_path, &st);
+	quiet_errors--;
+	if (ret == 0)
+		read_config(n, m, n->config_path, SRC_CONFIG);
+	else if (errno != ENOENT || (n->config_explicit && !cnt))
+		node_err(n, "config", n->config_path, 0, "cannot read '%s'%s: %s",
+		    n->config_path,
+		    n->config_explicit ? " (named by K3S_CONFIG_FILE or --config)" : "",
+		    strerror(errno));
 	for (size_t i = 0; i < cnt; i++) {
 		struct buf p = BUF_INIT;
 

@@ -45,6 +45,9 @@ const char *node_intern(struct node *n, const char *s);
  */
 void *node_grow(void *p, size_t n, size_t size);
 
+/* p as an absolute host path (systemd runs K3s in /), no trailing '/' */
+char *node_host_abs(const char *p);
+
 struct mopt *merge_get(struct merge *m, const char *name);
 /* node.c: env files and unit flags into m, and n->config_path from them */
 void merge_units_env(struct node *n, struct merge *m);
@@ -93,6 +96,12 @@ void node_read_version(struct node *n);
 /* node-config.c: one config file's text (kind: SRC_CONFIG or SRC_DROPIN) */
 void node_config_parse(struct node *n, struct merge *m, const char *host,
     enum source_kind kind, const char *data, size_t len);
+/*
+ * n->config_path (and config_explicit, config_none) as K3s picks it:
+ * K3S_CONFIG_FILE of the active unit's environment, else --config/-c in
+ * its command line, else the default.
+ */
+void find_config_file(struct node *n, struct merge *m);
 /* the config file, then its .d drop-ins in name order */
 void merge_configs(struct node *n, struct merge *m);
 

@@ -714,16 +714,75 @@ out:
 	buf_release(&cmd);
 }
 
+/* Every name k3s-*<suffix> in dir but k3s-agent<suffix>, sorted. */
+static void
+read_named(struct node *n, const char *dir, const char *suffix,
+    void (*rd)(struct node *, const char *))
+{
+	struct buf agent = BUF_INIT;
+	size_t cnt;
+	char **names = list_dir(n, "unit", dir, "k3s-", suffix, &cnt);
+
+	buf_addf(&agent, "k3s-agent%s", suffix);
+	for (size_t i = 0; i < cnt; i++) {
+		if (strcmp(names[i], agent.s) && strlen(names[i]) > 4 + strlen(suffix))
+			rd(n, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	buf_release(&agent);
+}
+
+/* 1 when u is enabled: systemctl enable's / rc-update add's link exists. */
+static int
+unit_enabled(const struct unit *u)
+{
+	struct buf p = BUF_INIT;
+	struct stat st;
+	int ret;
+
+	if (u->openrc)
+		buf_addf(&p, "/etc/runlevels/default/%s", u->name);
+	else
+		buf_addf(&p, SYSTEMD_DIR "/multi-user.target.wants/%s", u->name);
+	quiet_errors++;
+	ret = gate_lstat(p.s, &st) == 0;
+	quiet_errors--;
+	buf_release(&p);
+	return ret;
+}
+
+/*
+ * Every unit and init script K3s's install.sh can write.  K3s: install.sh
+ * setup_env(): SYSTEM_NAME is k3s (server), k3s-agent (agent) or
+ * k3s-${INSTALL_K3S_NAME}; with systemd the unit is
+ * ${SYSTEMD_DIR}/${SYSTEM_NAME}.service (SYSTEMD_DIR /etc/systemd/system)
+ * with EnvironmentFile=-${SYSTEMD_DIR}/${SYSTEM_NAME}.service.env; with
+ * OpenRC /etc/init.d/${SYSTEM_NAME}, sourcing
+ * /etc/rancher/k3s/${SYSTEM_NAME}.env.  (INSTALL_K3S_SYSTEMD_DIR moves the
+ * systemd files elsewhere: not found here.)  Then systemctl enable / rc-update
+ * add: the enabled unit is the one that runs; with none enabled, the first
+ * found in the order below.
+ */
 void
 node_read_units(struct node *n)
 {
+	size_t act = 0;
+
 	read_systemd_unit(n, "k3s.service");
 	read_systemd_unit(n, "k3s-agent.service");
+	read_named(n, SYSTEMD_DIR, ".service", read_systemd_unit);
 	read_openrc(n, "k3s");
 	read_openrc(n, "k3s-agent");
-	/* the first unit found (in the order above) is the one that runs */
-	if (n->nunits)
-		n->units[0].active = 1;
+	read_named(n, "/etc/init.d", "", read_openrc);
+	if (!n->nunits)
+		return;
+	for (size_t i = 0; i < n->nunits; i++)
+		if (unit_enabled(&n->units[i])) {
+			act = i;
+			break;
+		}
+	n->units[act].active = 1;
 }
 
 /* ---- env files ---- */
@@ -894,7 +953,7 @@ node_read_envfiles(struct node *n)
 
 static void
 add_env_value(struct node *n, struct merge *m, const char *name, const char *value,
-    const char *file, int line, int effective)
+    const char *file, int line, int effective, enum node_role role)
 {
 	struct buf scratch = BUF_INIT;
 	const char *opt = k3s_env_to_opt(name, &scratch);
@@ -907,7 +966,8 @@ add_env_value(struct node *n, struct merge *m, const char *name, const char *val
 	}
 	mo = merge_get(m, opt);
 	vlist_add(&mo->seen, value, &o);
-	if (effective) {
+	/* K3s: only the flags of this command that declare NAME read it */
+	if (effective && k3s_env_read(name, role)) {
 		if (!k3s_opt_is_list(opt))
 			vlist_clear(&mo->env);
 		vlist_add(&mo->env, value, &o);
@@ -944,7 +1004,7 @@ merge_env(struct node *n, struct merge *m)
 		/* systemd: EnvironmentFile= overrides Environment=, so these first */
 		for (size_t j = 0; j < u->n_env; j++)
 			add_env_value(n, m, u->env[j].name, u->env[j].value, u->path,
-			    u->env[j].line, u->active);
+			    u->env[j].line, u->active, u->role);
 	}
 	if (act) {
 		/* in the order the active unit lists them; later files win */
@@ -958,7 +1018,7 @@ merge_env(struct node *n, struct merge *m)
 					continue;
 				for (size_t v = 0; v < e->n; v++)
 					add_env_value(n, m, e->vars[v].name, e->vars[v].value,
-					    e->path, e->vars[v].line, 1);
+					    e->path, e->vars[v].line, 1, act->role);
 			}
 		}
 	}
@@ -969,7 +1029,7 @@ merge_env(struct node *n, struct merge *m)
 			continue;	/* done above */
 		for (size_t v = 0; v < e->n; v++)
 			add_env_value(n, m, e->vars[v].name, e->vars[v].value, e->path,
-			    e->vars[v].line, !act);
+			    e->vars[v].line, !act, ROLE_UNKNOWN);
 	}
 }
 

@@ -413,8 +413,8 @@ read_files(struct node *n)
 
 /* ---- data dir, role, datastore ---- */
 
-static char *
-host_abs(const char *p)
+char *
+node_host_abs(const char *p)
 {
 	struct buf b = BUF_INIT;
 
@@ -448,66 +448,119 @@ find_role(struct node *n)
 		n->role = ROLE_AGENT;
 }
 
+/*
+ * K3s: kine pkg/endpoint/endpoint.go ParseStorageEndpoint() and
+ * networkAndAddress(): the scheme is what comes before "://"; none at all
+ * (no "://") is SQLite; http and https are etcd; mysql, postgres, sqlite,
+ * nats and dqlite are kine backends; anything else is "storage backend is
+ * not defined" (K3s does not start): unknown.
+ */
 static enum datastore
 endpoint_kind(const char *ep)
 {
-	static const char *const sql[] = {
-		"mysql://", "postgres://", "postgresql://", "sqlite://", "nats://",
-	};
+	static const char *const sql[] = { "mysql", "postgres", "postgresql", "nats" };
+	const char *sep = strstr(ep, "://");
+	size_t len;
 
-	while (*ep == ' ')
-		ep++;
-	if (!strncasecmp(ep, "https://", 8) || !strncasecmp(ep, "http://", 7))
+	if (!sep)
+		return DS_SQLITE;
+	len = (size_t)(sep - ep);
+	if ((len == 4 && !strncmp(ep, "http", 4)) || (len == 5 && !strncmp(ep, "https", 5)))
 		return DS_EXTERNAL_ETCD;
+	if (len == 6 && !strncmp(ep, "sqlite", 6))
+		return DS_SQLITE;
 	for (size_t i = 0; i < ARRAY_SIZE(sql); i++)
-		if (!strncasecmp(ep, sql[i], strlen(sql[i])))
+		if (len == strlen(sql[i]) && !strncmp(ep, sql[i], len))
 			return DS_EXTERNAL_SQL;
 	return DS_UNKNOWN;
 }
 
+/*
+ * K3s: pkg/etcd/etcd.go IsInitialized(): os.Stat of
+ * <data-dir>/server/db/etcd/member/wal is a directory.  1, 0, or -1 when it
+ * cannot be examined (K3s then fails: "invalid state for wal directory").
+ */
+static int
+etcd_initialized(const struct node *n)
+{
+	struct stat st;
+	int ret;
+
+	quiet_errors++;
+	ret = gate_stat(node_data_path(n, "server/db/etcd/member/wal"), &st);
+	quiet_errors--;
+	if (ret == 0)
+		return S_ISDIR(st.st_mode);
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+}
+
+/*
+ * K3s: pkg/cluster/managed.go assignManagedDriver(), in its order:
+ *  1. an initialized embedded etcd on disk is used, whatever
+ *     datastore-endpoint says (an endpoint added later is ignored);
+ *  2. a datastore-endpoint whose text before the first ':' is "etcd"
+ *     selects the embedded etcd;
+ *  3. no datastore-endpoint and cluster-init, or a token (token or
+ *     token-file) and a server URL (joining): the embedded etcd;
+ *  4. otherwise no managed database: kine with datastore-endpoint
+ *     (endpoint_kind()), SQLite when it is empty.
+ * Agents have no datastore.
+ */
 static void
 find_datastore(struct node *n)
 {
 	const char *ep = node_get(n, "datastore-endpoint");
-	const struct node_file *etcd = node_file(n, "server/db/etcd");
+	const char *tok = node_get(n, "token"), *tokf = node_get(n, "token-file");
+	const char *url = node_get(n, "server");
+	int init;
 
-	if (ep && *ep)
-		n->datastore = endpoint_kind(ep);
-	else if (node_opt_true(n, "cluster-init") || (etcd && etcd->exists == 1))
+	if (!ep)
+		ep = "";
+	if (n->role == ROLE_AGENT) {
+		n->datastore = DS_UNKNOWN;	/* agents have none */
+		n->datastore_why = "agent: no datastore";
+		return;
+	}
+	init = etcd_initialized(n);
+	if (init < 0) {
+		n->datastore = DS_UNKNOWN;
+		n->datastore_why = "server/db/etcd/member/wal could not be examined";
+	} else if (init) {
 		n->datastore = DS_EMBEDDED_ETCD;
-	else if (n->role != ROLE_SERVER)
-		n->datastore = DS_UNKNOWN;	/* agents have none; unknown: do not guess */
-	else
-		n->datastore = DS_SQLITE;
+		n->datastore_why = *ep ? "server/db/etcd/member/wal exists: K3s uses the "
+		    "initialized embedded etcd and ignores datastore-endpoint" :
+		    "server/db/etcd/member/wal exists (initialized embedded etcd)";
+	} else if (!strncmp(ep, "etcd", 4) && (ep[4] == '\0' || ep[4] == ':')) {
+		n->datastore = DS_EMBEDDED_ETCD;
+		n->datastore_why = "datastore-endpoint names the embedded etcd driver";
+	} else if (!*ep && (node_opt_true(n, "cluster-init") ||
+	    (((tok && *tok) || (tokf && *tokf)) && url && *url))) {
+		n->datastore = DS_EMBEDDED_ETCD;
+		n->datastore_why = node_opt_true(n, "cluster-init") ? "cluster-init" :
+		    "joins a server (token and server URL, no datastore-endpoint)";
+	} else if (n->role != ROLE_SERVER && !*ep) {
+		n->datastore = DS_UNKNOWN;	/* unknown role: do not guess */
+		n->datastore_why = "role unknown";
+	} else {
+		n->datastore = endpoint_kind(ep);
+		n->datastore_why = !*ep ? "no datastore-endpoint: kine with SQLite" :
+		    n->datastore == DS_UNKNOWN ? "datastore-endpoint scheme kine does not know" :
+		    "datastore-endpoint (kine)";
+	}
 }
 
 /* ---- node_load ---- */
 
 /*
- * Env files (lowest), then unit flags; then the config file they name:
- * --config in the unit beats K3S_CONFIG_FILE; both name the file.
+ * Env files (lowest), then unit flags; then the config file they name
+ * (node-config.c: K3S_CONFIG_FILE beats --config, as K3s decides it).
  */
 void
 merge_units_env(struct node *n, struct merge *m)
 {
-	struct mopt *c = NULL;
-	struct vlist *l = NULL;
-	const char *cfg;
-
 	merge_env(n, m);
 	merge_units(n, m);
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->o[i].name, "config"))
-			c = &m->o[i];
-	if (c)
-		l = c->cli.n ? &c->cli : &c->env;
-	if (l && l->n && *l->v[l->n - 1].value) {
-		cfg = l->v[l->n - 1].value;
-		n->config_explicit = 1;
-	} else {
-		cfg = "/etc/rancher/k3s/config.yaml";
-	}
-	n->config_path = host_abs(cfg);
+	find_config_file(n, m);
 }
 
 int
@@ -527,7 +580,7 @@ node_load(struct node *n)
 	if (!S_ISDIR(st.st_mode))
 		return error("node root '%s' is not a directory", root);
 	n->root = xstrdup(root);
-	n->k3s_bin = host_abs(gopt.k3s_bin && *gopt.k3s_bin ? gopt.k3s_bin
+	n->k3s_bin = node_host_abs(gopt.k3s_bin && *gopt.k3s_bin ? gopt.k3s_bin
 	    : "/usr/local/bin/k3s");
 
 	node_read_units(n);
@@ -537,9 +590,9 @@ node_load(struct node *n)
 	merge_finish(n, &m);
 
 	if (gopt.data_dir && *gopt.data_dir)
-		n->data_dir = host_abs(gopt.data_dir);
+		n->data_dir = node_host_abs(gopt.data_dir);
 	else if (node_get(n, "data-dir") && *node_get(n, "data-dir"))
-		n->data_dir = host_abs(node_get(n, "data-dir"));
+		n->data_dir = node_host_abs(node_get(n, "data-dir"));
 	else
 		n->data_dir = xstrdup(DEFAULT_DATA_DIR);
 
@@ -805,41 +858,11 @@ k3s_opt_is_secret(const char *name)
 	const char *opt = name;
 	int ret;
 
-	if (starts_with(name, "K3S_", NULL) && !(opt = k3s_env_to_opt(name, &scratch)))
+	if (!(opt = k3s_env_to_opt(name, &scratch)))
 		opt = name;
 	ret = in_list(opt, secrets, ARRAY_SIZE(secrets));
 	buf_release(&scratch);
 	return ret;
-}
-
-const char *
-k3s_env_to_opt(const char *env, struct buf *scratch)
-{
-	static const struct { const char *env, *opt; } special[] = {
-		{ "K3S_URL", "server" },
-		{ "K3S_CLUSTER_SECRET", "token" },	/* old alias of --token */
-		{ "K3S_KUBECONFIG_MODE", "write-kubeconfig-mode" },
-		{ "K3S_KUBECONFIG_OUTPUT", "write-kubeconfig" },
-		{ "K3S_KUBECONFIG_GROUP", "write-kubeconfig-group" },
-		{ "K3S_CONFIG_FILE", "config" },
-	};
-	const char *rest;
-
-	if (!starts_with(env, "K3S_", &rest) || !*rest)
-		return NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(special); i++)
-		if (!strcmp(env, special[i].env))
-			return special[i].opt;
-	buf_reset(scratch);
-	for (const char *p = rest; *p; p++) {
-		if (*p == '_')
-			buf_addch(scratch, '-');
-		else if (isupper((unsigned char)*p) || isdigit((unsigned char)*p))
-			buf_addch(scratch, tolower((unsigned char)*p));
-		else
-			return NULL;	/* not a name K3s uses */
-	}
-	return scratch->s;
 }
 
 int
@@ -934,7 +957,7 @@ node_describe_value(const char *name, const char *value, struct buf *out)
 	struct buf scratch = BUF_INIT;
 	const char *opt = name;
 
-	if (starts_with(name, "K3S_", NULL) && !(opt = k3s_env_to_opt(name, &scratch)))
+	if (!(opt = k3s_env_to_opt(name, &scratch)))
 		opt = name;
 	if (!value) {
 		buf_adds(out, "(none)");

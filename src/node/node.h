@@ -18,11 +18,13 @@
  * with its origin (in precedence order: env, config files, units), so a
  * plain-text token in any of them can be found and pointed at.
  *
- * Which unit counts: k3s.service, else k3s-agent.service, else OpenRC's
- * /etc/init.d/k3s, else k3s-agent (struct unit.active).  Its
- * EnvironmentFile=/Environment= (OpenRC: /etc/rancher/k3s/<name>.env) are
- * the effective env; with no unit, every env file found is.  Values from
- * the other units and env files are still in seen.
+ * Which units: every one K3s's install.sh can write (k3s.service,
+ * k3s-agent.service, k3s-<INSTALL_K3S_NAME>.service, OpenRC /etc/init.d/k3s,
+ * k3s-agent, k3s-<name>); the enabled one runs (struct unit.active), else the
+ * first found in that order.  Its EnvironmentFile=/Environment= (OpenRC:
+ * /etc/rancher/k3s/<name>.env) are the effective env; with no unit, every
+ * env file found is.  Values from the other units and env files are still
+ * in seen.
  *
  * node_load() never fails for a bad source: the error is recorded against
  * that source (node_source_error()) and the checks that need it show
@@ -39,7 +41,7 @@ enum node_role { ROLE_UNKNOWN, ROLE_SERVER, ROLE_AGENT };
 enum datastore {
 	DS_UNKNOWN,
 	DS_SQLITE,		/* embedded kine + sqlite (K3s default, servers only) */
-	DS_EMBEDDED_ETCD,	/* cluster-init, or server/db/etcd exists */
+	DS_EMBEDDED_ETCD,	/* K3s: pkg/cluster/managed.go assignManagedDriver() */
 	DS_EXTERNAL_ETCD,	/* datastore-endpoint http(s)://... */
 	DS_EXTERNAL_SQL		/* datastore-endpoint mysql://, postgres://, ... */
 };
@@ -158,6 +160,9 @@ struct node {
 	/* additions (node engineer) */
 	char *config_path;	/* host path of the main K3s config file */
 	int config_explicit;	/* named by --config / K3S_CONFIG_FILE */
+	const char *datastore_why;	/* static text: which K3s branch chose it */
+	int config_none;	/* "--config" ends the command line: K3s reads
+				 * no config file at all */
 	char **strs;		/* owned strings that origins point at */
 	size_t nstrs;
 };
@@ -198,10 +203,14 @@ const char *source_kind_name(enum source_kind k);
 const char *origin_str(const struct origin *o);
 
 /*
- * K3s's name for an environment variable, or NULL when it is not one of
- * K3s's: K3S_URL -> "server", K3S_TOKEN -> "token", K3S_X_Y -> "x-y".
+ * The flag an environment variable K3s reads sets (K3S_URL -> "server",
+ * AWS_SECRET_ACCESS_KEY -> "etcd-s3-secret-key"), or NULL when no K3s flag
+ * declares it (K3S_DISABLE, K3S_X_Y in general): a table from K3s's EnvVar
+ * declarations, not a pattern.  scratch is unused (kept for callers).
  */
 const char *k3s_env_to_opt(const char *env, struct buf *scratch);
+/* 1 when K3s's command for role (server, agent; unknown: either) reads env now. */
+int k3s_env_read(const char *env, enum node_role role);
 
 /* 1 when K3s repeats the option (tls-san, kubelet-arg, disable, ...). */
 int k3s_opt_is_list(const char *name);

@@ -35,20 +35,27 @@ token_is_bootstrap_shape(const char *s, size_t len)
 	    is_lower_alnum(s + 7, 16);
 }
 
-static int
-is_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
+/*
+ * K3s: pkg/clientaccess/token.go parseToken() (commit db5fc98):
+ *  - empty: "token must not be empty";
+ *  - without the "K10" prefix the whole text is the password (no user, no
+ *    CA hash), even when it holds ':';
+ *  - "K10" then, when "::" follows somewhere, the text before it is the CA
+ *    hash: empty is allowed (no pin), any other length but 64 is "invalid
+ *    token CA hash length"; its case is kept (K3s compares it with its own
+ *    lowercase hex, validateCACerts(), so an uppercase hash never matches);
+ *  - the rest is "user:password" split at the first ':', the password not
+ *    empty ("invalid token format" otherwise; "K10abc" is invalid).
+ * Also accepted after "K10<hash>::": a kubeadm bootstrap token
+ * (abcdef.0123456789abcdef), which newer K3s joins with (k3s token create).
+ * Ours also trims trailing white space (K3s's token files are trimmed) and
+ * refuses control characters.
+ */
 int
 token_parse(const char *s, size_t len, struct token_info *t)
 {
-	const char *creds = s, *colon;
-	size_t clen;
+	const char *creds = s, *colon, *sep = NULL;
+	size_t clen, hlen = 0;
 	char fp[65];
 
 	memset(t, 0, sizeof(*t));
@@ -59,30 +66,46 @@ token_parse(const char *s, size_t len, struct token_info *t)
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x21 || s[i] == 0x7f)
 			return -1;
-	if (len > 3 + 64 + 2 && !memcmp(s, "K10", 3) && is_hex(s + 3, 64) &&
-	    !memcmp(s + 67, "::", 2)) {
-		t->form = TOKEN_SECURE;
-		for (int i = 0; i < 64; i++)
-			t->ca_hash[i] = (char)tolower((unsigned char)s[3 + i]);
-		creds = s + 69;
+	t->form = TOKEN_SHORT;
+	if (len >= 3 && !memcmp(s, "K10", 3)) {
+		creds = s + 3;
+		for (size_t i = 3; i + 1 < len; i++)
+			if (s[i] == ':' && s[i + 1] == ':') {
+				sep = s + i;
+				break;
+			}
+		if (sep) {
+			hlen = (size_t)(sep - creds);
+			if (hlen && hlen != 64)
+				return t->form = TOKEN_INVALID, -1;
+			memcpy(t->ca_hash, creds, hlen);
+			t->ca_hash[hlen] = '\0';
+			creds = sep + 2;
+		}
+		if (hlen == 64)
+			t->form = TOKEN_SECURE;
+		clen = len - (size_t)(creds - s);
+		t->bootstrap = sep && token_is_bootstrap_shape(creds, clen);
+		colon = memchr(creds, ':', clen);
+		if (t->bootstrap) {
+			t->password = creds;
+			t->password_len = clen;
+		} else if (colon) {
+			size_t ulen = (size_t)(colon - creds);
+
+			if (ulen >= sizeof(t->user))
+				ulen = sizeof(t->user) - 1;	/* shown truncated */
+			memcpy(t->user, creds, ulen);
+			t->password = colon + 1;
+			t->password_len = clen - (size_t)(colon - creds) - 1;
+		}
+		if (!t->password_len)
+			return t->form = TOKEN_INVALID, -1;
 	} else {
-		t->form = TOKEN_SHORT;
+		t->bootstrap = token_is_bootstrap_shape(s, len);
+		t->password = s;
+		t->password_len = len;
 	}
-	clen = len - (size_t)(creds - s);
-	if (!clen)
-		return t->form = TOKEN_INVALID, -1;
-	t->bootstrap = token_is_bootstrap_shape(creds, clen);
-	colon = t->bootstrap ? NULL : memchr(creds, ':', clen);
-	if (colon && t->form == TOKEN_SECURE && (size_t)(colon - creds) < sizeof(t->user)) {
-		memcpy(t->user, creds, (size_t)(colon - creds));
-		t->password = colon + 1;
-		t->password_len = clen - (size_t)(colon - creds) - 1;
-	} else {
-		t->password = creds;
-		t->password_len = clen;
-	}
-	if (!t->password_len)
-		return t->form = TOKEN_INVALID, -1;
 	sha256_hex(t->password, t->password_len, fp);
 	memcpy(t->fingerprint, fp, 12);
 	t->fingerprint[12] = '\0';

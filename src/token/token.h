@@ -23,7 +23,8 @@ enum token_form { TOKEN_INVALID, TOKEN_SECURE, TOKEN_SHORT };
 struct token_info {
 	enum token_form form;
 	int bootstrap;		/* the credentials look like abcdef.0123456789abcdef */
-	char ca_hash[65];	/* secure form only, lowercase hex */
+	char ca_hash[65];	/* secure form only, as written (K3s compares it
+				 * exactly with its lowercase hex) */
 	char user[32];		/* "server", "node", or "" */
 	const char *password;	/* points into the parsed string */
 	size_t password_len;
