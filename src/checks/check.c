@@ -57,7 +57,7 @@ const struct strategy strategies[] = {
 const size_t nstrategies = ARRAY_SIZE(strategies);
 
 static const char *const severity_names[] = { "low", "medium", "high", "critical" };
-static const char *const status_names[] = { "pass", "fail", "warn", "skip", "error" };
+static const char *const status_names[] = { "pass", "fail", "warn", "skip", "error", "waived" };
 
 const char *
 severity_name(enum severity s)

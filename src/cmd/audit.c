@@ -14,16 +14,19 @@
 
 static const char usage[] =
 "usage: k3sguard audit [--format FORMAT] [--fail-on SEVERITY] [--strategy ID]...\n"
+"                      [--waivers FILE]\n"
 "\n"
 "  --format FORMAT      text (default), json, junit, html or prom\n"
 "  --fail-on SEVERITY   exit 1 only for failures at or above low|medium|high|critical\n"
 "                       (default: any failure)\n"
 "  --strategy ID        audit only etcd, server-token, agent-token, manifests,\n"
 "                       traefik or updates (repeatable, or comma-separated)\n"
+"  --waivers FILE       accepted findings (default /etc/k3sguard/waivers.yaml\n"
+"                       of the node): a waived check reports 'waived', not pass\n"
 "\n"
 "exit: 0 no failure, 1 failures, 2 something could not be checked, 64 usage\n";
 
-enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_FAIL_ON, OPT_STRATEGY, OPT_LIST_CHECKS };
+enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_FAIL_ON, OPT_STRATEGY, OPT_LIST_CHECKS, OPT_WAIVERS };
 
 /* Add the strategies named in a comma-separated list to *mask. */
 static void
@@ -69,11 +72,13 @@ cmd_audit(int argc, char **argv)
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "strategy", required_argument, NULL, OPT_STRATEGY },
 		{ "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
+		{ "waivers", required_argument, NULL, OPT_WAIVERS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct report_format *fmt = report_format_find("text");
 	enum severity fail_on = SEV_LOW;
+	const char *waivers = NULL;
 	unsigned mask = 0;
 	struct node n;
 	struct report rp;
@@ -95,6 +100,9 @@ cmd_audit(int argc, char **argv)
 		case OPT_STRATEGY:
 			parse_strategies(optarg, &mask);
 			break;
+		case OPT_WAIVERS:
+			waivers = optarg;
+			break;
 		case OPT_LIST_CHECKS:
 			return list_checks();
 		case 'h':
@@ -111,6 +119,7 @@ cmd_audit(int argc, char **argv)
 	if (node_load(&n) < 0)
 		return EXIT_ERROR;	/* the root is missing: the message is out */
 	report_build(&rp, &n, mask);
+	report_waive(&rp, waivers);
 	ret = EXIT_OK;
 	for (size_t i = 0; i < rp.nitems; i++) {
 		const struct report_item *it = &rp.items[i];

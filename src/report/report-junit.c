@@ -26,7 +26,7 @@ report_junit(const struct report *rp, FILE *out)
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out, "<testsuites name=\"k3sguard audit\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n",
-	    rp->nitems, fails, errs, rp->count[ST_SKIP]);
+	    rp->nitems, fails, errs, rp->count[ST_SKIP] + rp->count[ST_WAIVED]);
 	for (size_t si = 0; si < nstrategies; si++) {
 		const struct strategy *s = &strategies[si];
 		size_t c[NSTATUS] = { 0 }, total = 0;
@@ -39,7 +39,7 @@ report_junit(const struct report *rp, FILE *out)
 		fputs("  <testsuite name=\"", out);
 		xml(out, s->id);
 		fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n",
-		    total, c[ST_FAIL], c[ST_ERROR], c[ST_SKIP]);
+		    total, c[ST_FAIL], c[ST_ERROR], c[ST_SKIP] + c[ST_WAIVED]);
 		for (size_t i = 0; i < rp->nitems; i++) {
 			const struct report_item *it = &rp->items[i];
 			const char *tag = NULL;
@@ -59,6 +59,7 @@ report_junit(const struct report *rp, FILE *out)
 				tag = "error";
 				break;
 			case ST_SKIP:
+			case ST_WAIVED:
 				fputs("      <skipped message=\"", out);
 				xml(out, it->result.evidence.s);
 				fputs("\"/>\n", out);

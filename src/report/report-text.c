@@ -16,7 +16,7 @@
 #include "report/escape.h"
 #include "report/report.h"
 
-static const char *const status_upper[] = { "PASS", "FAIL", "WARN", "SKIP", "ERROR" };
+static const char *const status_upper[] = { "PASS", "FAIL", "WARN", "SKIP", "ERROR", "WAIVED" };
 
 static struct esc_ring ring;
 
@@ -70,7 +70,7 @@ report_text(const struct report *rp, FILE *out)
 
 			if (it->strategy != s)
 				continue;
-			fprintf(out, "  %-5s %-8s %s  %s\n", status_upper[it->result.status],
+			fprintf(out, "  %-6s %-8s %s  %s\n", status_upper[it->result.status],
 			    severity_name(it->check->severity), T(it->check->id),
 			    T(it->check->title));
 			fprintf(out, "        %s\n", T(it->result.evidence.s));
@@ -79,9 +79,9 @@ report_text(const struct report *rp, FILE *out)
 				fprintf(out, "        fix: %s\n", T(it->check->remediation));
 		}
 	}
-	fprintf(out, "\nsummary: %zu pass, %zu fail, %zu warn, %zu skip, %zu error\n",
+	fprintf(out, "\nsummary: %zu pass, %zu fail, %zu warn, %zu skip, %zu error, %zu waived\n",
 	    rp->count[ST_PASS], rp->count[ST_FAIL], rp->count[ST_WARN], rp->count[ST_SKIP],
-	    rp->count[ST_ERROR]);
+	    rp->count[ST_ERROR], rp->count[ST_WAIVED]);
 	esc_ring_release(&ring);
 	return 0;
 }

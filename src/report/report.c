@@ -94,6 +94,11 @@ report_fields(const struct report *rp, size_t si, struct phrases *impl, struct p
 		case ST_WARN:
 			phrase_add(miss, it->check->missing);
 			break;
+		case ST_WAIVED:
+			buf_reset(&b);
+			buf_addf(&b, "Accepted by a waiver (not verified): %s.", it->check->title);
+			phrase_add(miss, b.s);
+			break;
 		case ST_ERROR:
 			buf_reset(&b);
 			buf_addf(&b, "Not determined (error): %s.", it->check->title);

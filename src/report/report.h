@@ -62,6 +62,15 @@ void phrases_free(struct phrases *p);
 
 /* The node's datastore, role and version as words ("unknown" when NULL). */
 const char *report_node_version(const struct report *rp);
+/*
+ * Apply the waivers of file (a local path), or of the node's
+ * /etc/k3sguard/waivers.yaml when file is NULL (absent: none): a fail or
+ * warn of the check named (on a node whose name matches the glob) becomes
+ * waived, its evidence saying the reason, expiry and what it was.  An
+ * expired waiver is not applied, and says so (stderr and the evidence).
+ * A malformed file or an unknown check id is fatal (exit 2).
+ */
+void report_waive(struct report *rp, const char *file);
 
 struct report_format {
 	const char *name;
