@@ -79,6 +79,11 @@ void check_error(struct check_result *r, const char *fmt, ...) __attribute__((fo
 const char *severity_name(enum severity s);
 int severity_parse(const char *s, enum severity *out);
 const char *status_name(enum status s);
+/*
+ * 1 when 'k3sguard fix' has a rule for the check (src/cmd/fix.c rules[];
+ * t1120 keeps the two lists equal).
+ */
+int check_fixable(const char *id);
 
 /*
  * Additions (audit): running checks and helpers the check files share.

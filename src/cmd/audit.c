@@ -14,7 +14,8 @@
 
 static const char usage[] =
 "usage: k3sguard audit [--format FORMAT] [--fail-on SEVERITY] [--strategy ID]...\n"
-"                      [--waivers FILE]\n"
+"                      [--waivers FILE] [--diff OLD.json] [-o FILE] [--quiet]\n"
+"                      [--color auto|always|never]\n"
 "\n"
 "  --format FORMAT      text (default), json, junit, html or prom\n"
 "  --fail-on SEVERITY   exit 1 only for failures at or above low|medium|high|critical\n"
@@ -23,10 +24,17 @@ static const char usage[] =
 "                       traefik or updates (repeatable, or comma-separated)\n"
 "  --waivers FILE       accepted findings (default /etc/k3sguard/waivers.yaml\n"
 "                       of the node): a waived check reports 'waived', not pass\n"
+"  --diff OLD.json      list the failures new since OLD (an earlier --format json\n"
+"                       report) and those resolved (text, or json with --format json);\n"
+"                       exit 1 only when there is a new failure\n"
+"  -o, --output FILE    write the report to FILE (atomically, mode 0600)\n"
+"  --quiet              nothing on standard output: the exit status says it\n"
+"  --color WHEN         colour the text report: auto (a terminal, NO_COLOR unset),\n"
+"                       always or never\n"
 "\n"
 "exit: 0 no failure, 1 failures, 2 something could not be checked, 64 usage\n";
 
-enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_FAIL_ON, OPT_STRATEGY, OPT_LIST_CHECKS, OPT_WAIVERS };
+enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_FAIL_ON, OPT_STRATEGY, OPT_LIST_CHECKS, OPT_WAIVERS, OPT_DIFF, OPT_COLOR, OPT_QUIET };
 
 /* Add the strategies named in a comma-separated list to *mask. */
 static void
@@ -61,6 +69,45 @@ list_checks(void)
 	return EXIT_OK;
 }
 
+struct render_arg {
+	const struct report_format *fmt;
+	const struct report *rp;
+	const struct report_diff *d;
+};
+
+static int
+render_report(const void *arg, FILE *out)
+{
+	const struct render_arg *a = arg;
+
+	return a->fmt->render(a->rp, out);
+}
+
+static int
+render_diff(const void *arg, FILE *out)
+{
+	const struct render_arg *a = arg;
+
+	return report_diff_render(a->rp, a->d, !strcmp(a->fmt->name, "json"), out);
+}
+
+/* --diff: the exit is 1 for a new failure, 2 when anything errored, else 0. */
+static int
+audit_diff(const struct report *rp, const char *old, const struct report_format *fmt,
+    const struct report_output_opts *oo, int ret)
+{
+	struct report_diff d;
+
+	if (report_diff_load(rp, old, &d) < 0)
+		return EXIT_ERROR;
+	if (report_output(oo, render_diff, &(struct render_arg){ fmt, rp, &d }) < 0)
+		ret = EXIT_ERROR;
+	else if (ret != EXIT_ERROR)
+		ret = d.nadded ? EXIT_FINDINGS : EXIT_OK;
+	report_diff_free(&d);
+	return ret;
+}
+
 int cmd_audit(int argc, char **argv);
 
 int
@@ -73,18 +120,23 @@ cmd_audit(int argc, char **argv)
 		{ "strategy", required_argument, NULL, OPT_STRATEGY },
 		{ "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
 		{ "waivers", required_argument, NULL, OPT_WAIVERS },
+		{ "diff", required_argument, NULL, OPT_DIFF },
+		{ "output", required_argument, NULL, 'o' },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct report_format *fmt = report_format_find("text");
 	enum severity fail_on = SEV_LOW;
-	const char *waivers = NULL;
+	const char *waivers = NULL, *diff = NULL;
+	struct report_output_opts oo = { NULL, 0, COLOR_AUTO };
 	unsigned mask = 0;
 	struct node n;
 	struct report rp;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
 			continue;
 		switch (c) {
@@ -99,6 +151,19 @@ cmd_audit(int argc, char **argv)
 			break;
 		case OPT_STRATEGY:
 			parse_strategies(optarg, &mask);
+			break;
+		case OPT_DIFF:
+			diff = optarg;
+			break;
+		case 'o':
+			oo.file = optarg;
+			break;
+		case OPT_QUIET:
+			oo.quiet = 1;
+			break;
+		case OPT_COLOR:
+			if (report_color_choice(optarg, &oo.color) < 0)
+				usage_error("audit: --color '%s': expected auto, always or never", optarg);
 			break;
 		case OPT_WAIVERS:
 			waivers = optarg;
@@ -115,6 +180,8 @@ cmd_audit(int argc, char **argv)
 		usage_error("audit: unexpected argument '%s'", argv[optind]);
 	if (!fmt)
 		fatal("no text report format built in");
+	if (diff && strcmp(fmt->name, "text") && strcmp(fmt->name, "json"))
+		usage_error("audit: --diff renders text or json, not %s", fmt->name);
 
 	if (node_load(&n) < 0)
 		return EXIT_ERROR;	/* the root is missing: the message is out */
@@ -129,7 +196,10 @@ cmd_audit(int argc, char **argv)
 	}
 	if (rp.count[ST_ERROR] || n.nerrors)
 		ret = EXIT_ERROR;
-	if (fmt->render(&rp, stdout) < 0)
+	rp.color = !strcmp(fmt->name, "text") && report_color_on(oo.color, oo.file);
+	if (diff)
+		ret = audit_diff(&rp, diff, fmt, &oo, ret);
+	else if (report_output(&oo, render_report, &(struct render_arg){ fmt, &rp, NULL }) < 0)
 		ret = EXIT_ERROR;
 	report_free(&rp);
 	node_free(&n);

@@ -7,6 +7,8 @@
 #include "report/escape.h"
 #include "report/report.h"
 
+#include <time.h>
+
 #include <jansson.h>
 
 /* jansson aborts nothing: a NULL from it is out of memory */
@@ -65,6 +67,18 @@ phrases_json(const struct phrases *p)
 	return a;
 }
 
+/* Now as RFC 3339 in UTC: "2026-12-07T01:05:09Z". */
+static const char *
+rfc3339_now(char *b, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&now, &tm) || !strftime(b, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(b, len, "1970-01-01T00:00:00Z");
+	return b;
+}
+
 int
 report_json(const struct report *rp, FILE *out)
 {
@@ -72,10 +86,16 @@ report_json(const struct report *rp, FILE *out)
 	json_t *doc = chk(json_object()), *node = chk(json_object());
 	json_t *strats = chk(json_array()), *checks = chk(json_array());
 	json_t *sum = chk(json_object()), *errs = chk(json_array());
+	struct buf host = BUF_INIT;
+	char stamp[32];
 	int ret = 0;
 
 	set(doc, "tool", ustr("k3sguard"));
 	set(doc, "version", ustr(K3SGUARD_VERSION));
+	set(doc, "timestamp", ustr(rfc3339_now(stamp, sizeof(stamp))));
+	report_node_name(rp, &host);
+	set(doc, "host", ustr(host.s ? host.s : ""));
+	buf_release(&host);
 	set(node, "root", ustr(n->root ? n->root : "/"));
 	set(node, "role", ustr(role_name(n->role)));
 	set(node, "k3s_version", str_or_null(n->k3s_version));
@@ -120,6 +140,8 @@ report_json(const struct report *rp, FILE *out)
 		set(c, "title", ustr(it->check->title));
 		set(c, "evidence", ustr(it->result.evidence.s));
 		set(c, "remediation", ustr(it->check->remediation));
+		set(c, "fixable", json_boolean(check_fixable(it->check->id)));
+		set(c, "cis", chk(json_array()));	/* no check carries a CIS id yet */
 		push(checks, c);
 	}
 	set(doc, "checks", checks);

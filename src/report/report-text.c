@@ -18,6 +18,9 @@
 
 static const char *const status_upper[] = { "PASS", "FAIL", "WARN", "SKIP", "ERROR", "WAIVED" };
 
+/* SGR colours per status, when rp->color: green, red, yellow, blue, bold red, magenta. */
+static const char *const status_sgr[] = { "32", "31", "33", "34", "1;31", "35" };
+
 static struct esc_ring ring;
 
 /* The one escape of this renderer: s as text, for the current line. */
@@ -70,9 +73,15 @@ report_text(const struct report *rp, FILE *out)
 
 			if (it->strategy != s)
 				continue;
-			fprintf(out, "  %-6s %-8s %s  %s\n", status_upper[it->result.status],
-			    severity_name(it->check->severity), T(it->check->id),
-			    T(it->check->title));
+			if (rp->color)
+				fprintf(out, "  \033[%sm%-6s\033[0m %-8s %s  %s\n",
+				    status_sgr[it->result.status], status_upper[it->result.status],
+				    severity_name(it->check->severity), T(it->check->id),
+				    T(it->check->title));
+			else
+				fprintf(out, "  %-6s %-8s %s  %s\n", status_upper[it->result.status],
+				    severity_name(it->check->severity), T(it->check->id),
+				    T(it->check->title));
 			fprintf(out, "        %s\n", T(it->result.evidence.s));
 			if (it->result.status == ST_FAIL || it->result.status == ST_WARN ||
 			    it->result.status == ST_ERROR)

@@ -139,33 +139,6 @@ read_file_data(const char *path, int local, struct buf *data)
 	return 1;
 }
 
-/* The node's name: K3s's node-name, else the host name (of the root). */
-static void
-node_name(const struct report *rp, struct buf *out)
-{
-	const char *nn = node_get(rp->node, "node-name");
-	struct stat st;
-	char h[256];
-
-	buf_reset(out);
-	if (nn && nn[0]) {
-		buf_adds(out, nn);
-		return;
-	}
-	if (gate_root_is_host()) {
-		if (gethostname(h, sizeof(h) - 1) == 0) {
-			h[sizeof(h) - 1] = '\0';
-			buf_adds(out, h);
-		}
-		return;
-	}
-	if (gate_lstat("/etc/hostname", &st) < 0 || !S_ISREG(st.st_mode) ||
-	    gate_read("/etc/hostname", 256, out, &st) < 0)
-		buf_reset(out);	/* no name: only a waiver without nodes applies */
-	while (out->len && (out->s[out->len - 1] == '\n' || out->s[out->len - 1] == ' '))
-		out->s[--out->len] = '\0';
-}
-
 static long
 today(void)
 {
@@ -223,7 +196,7 @@ report_waive(struct report *rp, const char *file)
 		fatal("'%s': expected one mapping with the single key 'waivers' (a list)", shown);
 	if (list->type != Y_SEQ && !yis_null(list))
 		fatal("'%s' line %d: 'waivers' must be a list", shown, list->line);
-	node_name(rp, &name);
+	report_node_name(rp, &name);
 	for (size_t i = 0; list->type == Y_SEQ && i < list->n; i++) {
 		struct waiver w;
 
