@@ -14,8 +14,8 @@
 
 static const char usage[] =
 "usage: k3sguard audit [--format FORMAT] [--fail-on SEVERITY] [--strategy ID]...\n"
-"                      [--waivers FILE] [--diff OLD.json] [-o FILE] [--quiet]\n"
-"                      [--color auto|always|never]\n"
+"                      [--waivers FILE] [--diff OLD.json] [-o|--output FILE]\n"
+"                      [--quiet] [--color auto|always|never]\n"
 "\n"
 "  --format FORMAT      text (default), json, junit, html or prom\n"
 "  --fail-on SEVERITY   exit 1 only for failures at or above low|medium|high|critical\n"
