@@ -117,4 +117,29 @@ test_expect_success 'every long option of a command source is offered on its pat
 	if test -s missing; then cat missing; false; fi
 '
 
+test_expect_success 'the man page synopses are the binary'"'"'s (scripts/gen-commands.sh --man)' '
+	sh "$TOP/scripts/gen-commands.sh" --man "$K3SGUARD" >syn.roff &&
+	cmp syn.roff "$TOP/man/05-synopsis.roff" &&
+	cat "$TOP"/man/*.roff >page.roff &&
+	cmp page.roff "$TOP/k3sguard.1" &&
+	groff -man -Tutf8 -ww -z page.roff
+'
+
+test_expect_success 'every offered option and format is in the man synopsis of its path' '
+	while IFS="	" read -r p o; do
+		# the block of path p: from its .nf line to .fi
+		sed "s/\\\\-/-/g" "$TOP/man/05-synopsis.roff" |
+		awk -v p="\\&k3sguard $p " "index(\$0 \" \", p) == 1 { on = 1 } on { print } /^\\.fi/ { on = 0 }" >blk &&
+		{ test -s blk || { echo "no synopsis for $p"; exit 1; }; } &&
+		if [ "$o" = --help ]; then continue; fi &&
+		grep -q -- "$o\([^a-z0-9-]\|$\)" blk || { echo "$p: $o not in the man page"; exit 1; }
+	done <all.opts &&
+	while IFS="	" read -r p f; do
+		sed "s/\\\\-/-/g" "$TOP/man/05-synopsis.roff" |
+		awk -v p="\\&k3sguard $p " "index(\$0 \" \", p) == 1 { on = 1 } on { print } /^\\.fi/ { on = 0 }" |
+		grep "formats:" | grep -qw -- "$f" ||
+			{ echo "$p: format $f not in the man page"; exit 1; }
+	done <all.fmt
+'
+
 test_done
