@@ -108,6 +108,8 @@ for c in d[\"checks\"]:
 json.dump(d, open(\"s2.json\", \"w\"))" &&
 	expect_code 1 k3sguard --root s audit --diff s2.json --format json >d &&
 	$PY -c "import json; d=json.load(open(\"d\")); assert d[\"new\"] == [\"manifests.baseline\"] and d[\"resolved\"] == [], d" &&
+	expect_code 0 k3sguard --root s audit --strategy etcd --diff s.json >d &&
+	! grep -q "^resolved" d &&
 	echo "{}" >bad.json &&
 	expect_code 2 k3sguard --root s audit --diff bad.json >d 2>err && one_line err &&
 	grep -q "not a k3sguard audit JSON report" err &&

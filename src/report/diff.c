@@ -2,8 +2,9 @@
 /*
  * diff.c: audit --diff OLD.json (see report.h): new and resolved failures
  * between an earlier JSON report and this audit.  A failure is a check
- * with status fail; OLD is checked to be a k3sguard report (its tool,
- * checks with ids and statuses) before anything is compared.
+ * with status fail, resolved only when this audit ran it and it passes.
+ * OLD is checked to be a k3sguard report (its tool, checks with ids and
+ * statuses) before anything is compared.
  */
 #include "core/k3sguard.h"
 #include "report/escape.h"
@@ -36,12 +37,17 @@ old_failed(const json_t *checks, const char *id)
 	return 0;
 }
 
+/*
+ * 1 when this audit ran the check and it passes: a check this audit did
+ * not run (another --strategy, a check since removed), or one that now
+ * says skip, error, warn or waived, is not resolved.
+ */
 static int
-now_failed(const struct report *rp, const char *id)
+now_resolved(const struct report *rp, const char *id)
 {
 	for (size_t i = 0; i < rp->nitems; i++)
 		if (!strcmp(rp->items[i].check->id, id))
-			return rp->items[i].result.status == ST_FAIL;
+			return rp->items[i].result.status == ST_PASS;
 	return 0;
 }
 
@@ -99,7 +105,7 @@ report_diff_load(const struct report *rp, const char *old, struct report_diff *d
 		const char *id = json_string_value(json_object_get(c, "id"));
 
 		if (!strcmp(json_string_value(json_object_get(c, "status")), "fail") &&
-		    !now_failed(rp, id))
+		    now_resolved(rp, id))
 			add(&d->resolved, &d->nresolved, id);
 	}
 	json_decref(doc);
