@@ -108,7 +108,7 @@ test_expect_success 'prom: promtool accepts it, the drift from the check counts 
 	no_raw_control out.prom &&
 	grep -q "^k3sguard_manifests_baseline_valid 1$" out.prom &&
 	grep -q "^k3sguard_manifests_drift_entries 1$" out.prom &&
-	grep -q "^k3sguard_check_status{id=\"traefik.insecure-api\",strategy=\"traefik\",severity=\"high\"} 0$" out.prom
+	grep -q "^k3sguard_check_status{id=\"traefik.insecure-api\",strategy=\"traefik\",severity=\"high\",status=\"fail\"} 0$" out.prom
 '
 
 # scan shows a file's name and a datastore URL's scheme, both from the files

@@ -123,4 +123,17 @@ test_expect_success 'fix: the admin kubeconfig, cred files and keys become 0600 
 	check_field server-token.kubeconfig-mode evidence | grep -q "write-kubeconfig-mode 0644"
 '
 
+test_expect_success 'JSON: the credential checks carry their CIS K3s ids; the others none' '
+	R=$(node_root cis1) &&
+	{ k3sguard --root "$R" audit --format json >a.json || true; } &&
+	$PY - a.json <<-PYEOF
+	import json, sys
+	c = {x["id"]: x for x in json.load(open(sys.argv[1]))["checks"]}
+	assert c["server-token.cred-files"]["cis"] == ["1.1.13", "1.1.14", "1.1.15", "1.1.16", "1.1.17", "1.1.18"], c["server-token.cred-files"]
+	assert c["server-token.tls-keys"]["cis"] == ["1.1.19", "1.1.21"]
+	assert c["server-token.tls-keys"]["fixable"] is True
+	assert c["server-token.file-mode"]["cis"] == []
+	PYEOF
+'
+
 test_done

@@ -88,7 +88,7 @@ test_expect_success 'promtool test rules: our default-server metrics fire exactl
 		prom_series d.prom &&
 		printf "    alert_rule_test:\n      - eval_time: 5m\n        alertname: K3sguardCriticalCheckFailed\n        exp_alerts:\n" &&
 		while IFS="	" read -r id strategy; do
-			printf "          - exp_labels: {severity: critical, id: \"%s\", strategy: \"%s\"}\n" "$id" "$strategy" &&
+			printf "          - exp_labels: {severity: critical, id: \"%s\", strategy: \"%s\", status: fail}\n" "$id" "$strategy" &&
 			printf "            exp_annotations:\n" &&
 			printf "              summary: \"k3sguard: critical check %s fails on \"\n" "$id" &&
 			printf "              description: \"Run %sk3sguard audit --strategy %s%s on the node for the evidence and the fix.\"\n" "$Q" "$strategy" "$Q"

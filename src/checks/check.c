@@ -57,7 +57,7 @@ const struct strategy strategies[] = {
 const size_t nstrategies = ARRAY_SIZE(strategies);
 
 static const char *const severity_names[] = { "low", "medium", "high", "critical" };
-static const char *const status_names[] = { "pass", "fail", "warn", "skip", "error" };
+static const char *const status_names[] = { "pass", "fail", "warn", "skip", "error", "waived" };
 
 const char *
 severity_name(enum severity s)
@@ -75,6 +75,24 @@ severity_parse(const char *s, enum severity *out)
 		}
 	}
 	return -1;
+}
+
+static const char *const fixable_ids[] = {
+	"server-token.file-mode", "server-token.file-owner", "server-token.cred-mode",
+	"agent-token.agent-token-file", "agent-token.token-file", "agent-token.env-mode",
+	"agent-token.unit-mode", "etcd.key-mode", "manifests.dir-mode", "manifests.owner",
+	"manifests.file-mode", "agent-token.plaintext-env", "agent-token.plaintext-unit",
+	"agent-token.plaintext-config", "server-token.kubeconfig-mode", "server-token.cred-files",
+	"server-token.tls-keys",
+};
+
+int
+check_fixable(const char *id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fixable_ids); i++)
+		if (!strcmp(fixable_ids[i], id))
+			return 1;
+	return 0;
 }
 
 const char *

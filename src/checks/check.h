@@ -16,7 +16,8 @@
 #include "node/node.h"
 
 enum severity { SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
-enum status { ST_PASS, ST_FAIL, ST_WARN, ST_SKIP, ST_ERROR };
+/* ST_WAIVED: a fail or warn accepted by a waiver (report_waive); never a pass. */
+enum status { ST_PASS, ST_FAIL, ST_WARN, ST_SKIP, ST_ERROR, ST_WAIVED };
 
 struct check_result {
 	enum status status;
@@ -78,6 +79,11 @@ void check_error(struct check_result *r, const char *fmt, ...) __attribute__((fo
 const char *severity_name(enum severity s);
 int severity_parse(const char *s, enum severity *out);
 const char *status_name(enum status s);
+/*
+ * 1 when 'k3sguard fix' has a rule for the check (src/cmd/fix.c rules[];
+ * t1120 keeps the two lists equal).
+ */
+int check_fixable(const char *id);
 
 /*
  * Additions (audit): running checks and helpers the check files share.
@@ -186,6 +192,6 @@ typedef int (*manifest_cb)(void *ctx, const char *host_path, const struct stat *
 int manifests_walk(const struct node *n, manifest_cb cb, void *ctx, struct buf *err);
 
 /* status counts indexed by enum status */
-#define NSTATUS 5
+#define NSTATUS 6
 
 #endif

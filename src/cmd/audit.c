@@ -14,19 +14,30 @@
 
 static const char usage[] =
 "usage: k3sguard audit [--format FORMAT] [--fail-on SEVERITY] [--strategy ID]...\n"
+"                      [--waivers FILE] [--diff OLD.json] [-o|--output FILE]\n"
+"                      [--quiet] [--color auto|always|never] [--findings-exit-zero]\n"
 "\n"
 "  --format FORMAT      text (default), json, junit, html or prom\n"
 "  --fail-on SEVERITY   exit 1 only for failures at or above low|medium|high|critical\n"
 "                       (default: any failure)\n"
 "  --strategy ID        audit only etcd, server-token, agent-token, manifests,\n"
 "                       traefik or updates (repeatable, or comma-separated)\n"
-"  -o, --output FILE    write the report to FILE (atomically), not stdout\n"
+"  --waivers FILE       accepted findings (default /etc/k3sguard/waivers.yaml\n"
+"                       of the node): a waived check reports 'waived', not pass\n"
+"  --diff OLD.json      list the failures new since OLD (an earlier --format json\n"
+"                       report) and those resolved (text, or json with --format json);\n"
+"                       exit 1 only when there is a new failure\n"
+"  -o, --output FILE    write the report to FILE (atomically, mode 0600)\n"
+"  --quiet              nothing on standard output: the exit status says it\n"
+"  --color WHEN         colour the text report: auto (a terminal, NO_COLOR unset),\n"
+"                       always or never\n"
 "  --findings-exit-zero exit 0, not 1, when checks failed (errors still exit 2);\n"
 "                       for a Kubernetes init container (contrib/kubernetes)\n"
 "\n"
 "exit: 0 no failure, 1 failures, 2 something could not be checked, 64 usage\n";
 
-enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_FAIL_ON, OPT_STRATEGY, OPT_LIST_CHECKS, OPT_EXIT_ZERO };
+enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_FAIL_ON, OPT_STRATEGY, OPT_LIST_CHECKS, OPT_WAIVERS, OPT_DIFF, OPT_COLOR, OPT_QUIET,
+	OPT_EXIT_ZERO };
 
 /* Add the strategies named in a comma-separated list to *mask. */
 static void
@@ -61,25 +72,42 @@ list_checks(void)
 	return EXIT_OK;
 }
 
-/* Render to stdout, or into memory then FILE atomically (no partial file). */
-static int
-audit_write(const struct report_format *fmt, const struct report *rp, const char *output)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m;
-	int ret;
+struct render_arg {
+	const struct report_format *fmt;
+	const struct report *rp;
+	const struct report_diff *d;
+};
 
-	if (!output)
-		return fmt->render(rp, stdout);
-	if (!(m = open_memstream(&text, &len)))
-		fatal("out of memory");
-	ret = fmt->render(rp, m);
-	if (fclose(m) == EOF)
-		ret = error_errno("cannot render the report");
-	if (ret == 0)
-		ret = file_write_atomic(output, text, len, 0644);
-	free(text);
+static int
+render_report(const void *arg, FILE *out)
+{
+	const struct render_arg *a = arg;
+
+	return a->fmt->render(a->rp, out);
+}
+
+static int
+render_diff(const void *arg, FILE *out)
+{
+	const struct render_arg *a = arg;
+
+	return report_diff_render(a->rp, a->d, !strcmp(a->fmt->name, "json"), out);
+}
+
+/* --diff: the exit is 1 for a new failure, 2 when anything errored, else 0. */
+static int
+audit_diff(const struct report *rp, const char *old, const struct report_format *fmt,
+    const struct report_output_opts *oo, int ret)
+{
+	struct report_diff d;
+
+	if (report_diff_load(rp, old, &d) < 0)
+		return EXIT_ERROR;
+	if (report_output(oo, render_diff, &(struct render_arg){ fmt, rp, &d }) < 0)
+		ret = EXIT_ERROR;
+	else if (ret != EXIT_ERROR)
+		ret = d.nadded ? EXIT_FINDINGS : EXIT_OK;
+	report_diff_free(&d);
 	return ret;
 }
 
@@ -94,15 +122,20 @@ cmd_audit(int argc, char **argv)
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "strategy", required_argument, NULL, OPT_STRATEGY },
 		{ "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
+		{ "waivers", required_argument, NULL, OPT_WAIVERS },
+		{ "diff", required_argument, NULL, OPT_DIFF },
 		{ "output", required_argument, NULL, 'o' },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "findings-exit-zero", no_argument, NULL, OPT_EXIT_ZERO },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct report_format *fmt = report_format_find("text");
 	enum severity fail_on = SEV_LOW;
+	const char *waivers = NULL, *diff = NULL;
+	struct report_output_opts oo = { NULL, 0, COLOR_AUTO };
 	unsigned mask = 0;
-	const char *output = NULL;
 	int exit_zero = 0;
 	struct node n;
 	struct report rp;
@@ -124,14 +157,27 @@ cmd_audit(int argc, char **argv)
 		case OPT_STRATEGY:
 			parse_strategies(optarg, &mask);
 			break;
-		case OPT_LIST_CHECKS:
-			return list_checks();
+		case OPT_DIFF:
+			diff = optarg;
+			break;
 		case 'o':
-			output = optarg;
+			oo.file = optarg;
+			break;
+		case OPT_QUIET:
+			oo.quiet = 1;
+			break;
+		case OPT_COLOR:
+			if (report_color_choice(optarg, &oo.color) < 0)
+				usage_error("audit: --color '%s': expected auto, always or never", optarg);
+			break;
+		case OPT_WAIVERS:
+			waivers = optarg;
 			break;
 		case OPT_EXIT_ZERO:
 			exit_zero = 1;
 			break;
+		case OPT_LIST_CHECKS:
+			return list_checks();
 		case 'h':
 			print_usage_exit(usage);
 		default:
@@ -142,10 +188,13 @@ cmd_audit(int argc, char **argv)
 		usage_error("audit: unexpected argument '%s'", argv[optind]);
 	if (!fmt)
 		fatal("no text report format built in");
+	if (diff && strcmp(fmt->name, "text") && strcmp(fmt->name, "json"))
+		usage_error("audit: --diff renders text or json, not %s", fmt->name);
 
 	if (node_load(&n) < 0)
 		return EXIT_ERROR;	/* the root is missing: the message is out */
 	report_build(&rp, &n, mask);
+	report_waive(&rp, waivers);
 	ret = EXIT_OK;
 	for (size_t i = 0; i < rp.nitems; i++) {
 		const struct report_item *it = &rp.items[i];
@@ -155,7 +204,10 @@ cmd_audit(int argc, char **argv)
 	}
 	if (rp.count[ST_ERROR] || n.nerrors)
 		ret = EXIT_ERROR;
-	if (audit_write(fmt, &rp, output) < 0)
+	rp.color = !strcmp(fmt->name, "text") && report_color_on(oo.color, oo.file);
+	if (diff)
+		ret = audit_diff(&rp, diff, fmt, &oo, ret);
+	else if (report_output(&oo, render_report, &(struct render_arg){ fmt, &rp, NULL }) < 0)
 		ret = EXIT_ERROR;
 	if (exit_zero && ret == EXIT_FINDINGS)
 		ret = EXIT_OK;

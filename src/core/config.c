@@ -9,7 +9,10 @@
 #include "core/gate.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 static struct ydocs docs;
@@ -31,6 +34,8 @@ static const struct config_key {
 	{ "etcd.cacert", K_STR, 0, 0 },
 	{ "etcd.cert", K_STR, 0, 0 },
 	{ "etcd.key", K_STR, 0, 0 },
+	{ "etcd.k3s-cert", K_STR, 0, 0 },
+	{ "etcd.k3s-key", K_STR, 0, 0 },
 	{ "policy.token-max-age-days", K_NUM, 1, 36500 },
 	{ "policy.update-max-minors-behind", K_NUM, 0, 100 },
 	{ "policy.update-max-patches-behind", K_NUM, 0, 1000 },
@@ -46,7 +51,106 @@ static const struct config_key {
 	{ "updates.ca-file", K_STR, 0, 0 },
 	{ "updates.channel", K_STR, 0, 0 },
 	{ "updates.channels-url", K_STR, 0, 0 },
+	{ "updates.channels-file", K_STR, 0, 0 },
+	{ "updates.advisories-file", K_STR, 0, 0 },
 };
+
+/* Levenshtein distance, two rows; keys are short (bounded by KEY_MAX). */
+#define KEY_MAX 128
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[2][KEY_MAX + 1];
+
+	if (la > KEY_MAX || lb > KEY_MAX)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t *cur = row[i & 1], *prev = row[(i - 1) & 1];
+
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+	}
+	return row[la & 1][lb];
+}
+
+/* The known key nearest to an unknown dotted one. */
+static const char *
+closest_key(const char *dotted)
+{
+	const char *best = config_keys[0].key;
+	size_t bd = SIZE_MAX;
+
+	for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
+		size_t d = edit_distance(dotted, config_keys[i].key);
+
+		if (d < bd) {
+			bd = d;
+			best = config_keys[i].key;
+		}
+	}
+	return best;
+}
+
+static const struct config_key *
+find_key(const char *dotted)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++)
+		if (!strcmp(config_keys[i].key, dotted))
+			return &config_keys[i];
+	return NULL;
+}
+
+/* 1 when dotted is a section: some known key starts with "dotted.". */
+static int
+is_section(const char *dotted)
+{
+	size_t n = strlen(dotted);
+
+	for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++)
+		if (!strncmp(config_keys[i].key, dotted, n) &&
+		    config_keys[i].key[n] == '.')
+			return 1;
+	return 0;
+}
+
+/*
+ * Every key in a mapping must be one k3sguard knows, or a section of
+ * them: a typo would otherwise silently mean the default policy.
+ */
+static void
+check_unknown(const char *path, const struct ynode *map, const char *prefix)
+{
+	char dotted[KEY_MAX + 1];
+
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ynode *k = map->keys[i], *v = map->vals[i];
+		int len;
+
+		if (k->type != Y_SCALAR || memchr(k->str, '\0', k->len))
+			fatal("'%s' line %d: a key must be a plain string", path, k->line);
+		len = snprintf(dotted, sizeof(dotted), "%s%s%s", prefix,
+		    prefix[0] ? "." : "", k->str);
+		if (len < 0 || (size_t)len >= sizeof(dotted) ||
+		    (!find_key(dotted) && !is_section(dotted)))
+			fatal("'%s' line %d: unknown key '%s' (did you mean '%s'?)", path,
+			    k->line, len > 0 && (size_t)len < sizeof(dotted) ? dotted :
+			    "(too long)", closest_key(len > 0 &&
+			    (size_t)len < sizeof(dotted) ? dotted : ""));
+		if (find_key(dotted) || yis_null(v))
+			continue;
+		if (v->type != Y_MAP)
+			fatal("'%s' line %d: '%s' must be a mapping of keys", path,
+			    v->line, dotted);
+		check_unknown(path, v, dotted);
+	}
+}
 
 /* One key's value against its kind; fatal (exit 2) naming file, line and key. */
 static void
@@ -81,6 +185,7 @@ check_key(const char *path, const struct ynode *top, const struct config_key *k)
 void
 config_validate(const char *path, const struct ynode *top)
 {
+	check_unknown(path, top, "");
 	for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++)
 		check_key(path, top, &config_keys[i]);
 }

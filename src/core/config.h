@@ -18,7 +18,8 @@ const char *config_str(const char *dotted, const char *def);
 /* A number in [min, max]; a value out of range or not a number is fatal. */
 long long config_num(const char *dotted, long long min, long long max, long long def);
 /*
- * Check every key k3sguard knows in a loaded config (top: its mapping):
+ * Check a loaded config whole (top: its mapping): an unknown key is fatal
+ * naming file, line and the closest known key (edit distance);
  * fatal (exit 2, one line naming file, line and key) on a value of the
  * wrong kind or out of range.  Done once, at load; host-config.c too.
  */

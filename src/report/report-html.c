@@ -33,7 +33,7 @@ static const char css[] =
 ".totals{display:flex;flex-wrap:wrap;gap:8px;margin:10px 0 14px}\n"
 ".totals span{padding:3px 10px;border-radius:12px;background:var(--soft);font-weight:600}\n"
 ".st-pass{color:var(--ok)}.st-fail{color:var(--critical)}.st-warn{color:var(--medium)}"
-".st-skip{color:var(--skip)}.st-error{color:var(--high)}\n"
+".st-skip{color:var(--skip)}.st-error{color:var(--high)}.st-waived{color:var(--medium)}\n"
 "section.strategy{border:1px solid var(--line);border-radius:6px;padding:14px 16px;margin:16px 0;"
 "break-inside:avoid}\n"
 ".score{display:flex;align-items:center;gap:12px;margin:4px 0 6px}\n"
@@ -115,7 +115,7 @@ worst(const struct report *rp, const struct strategy *s)
 		const struct report_item *it = &rp->items[i];
 		enum status st = it->result.status;
 
-		if (it->strategy == s && (st == ST_FAIL || st == ST_WARN || st == ST_ERROR) &&
+		if (it->strategy == s && (st == ST_FAIL || st == ST_WARN || st == ST_ERROR || st == ST_WAIVED) &&
 		    (int)it->check->severity > w)
 			w = (int)it->check->severity;
 	}
@@ -264,7 +264,7 @@ report_html(const struct report *rp, FILE *out)
 	for (size_t i = 0; i < rp->nitems; i++) {
 		enum status st = rp->items[i].result.status;
 
-		nfind += st == ST_FAIL || st == ST_WARN || st == ST_ERROR;
+		nfind += st == ST_FAIL || st == ST_WARN || st == ST_ERROR || st == ST_WAIVED;
 	}
 	if (!nfind) {
 		fputs("<p class=\"none\">No check failed.</p>\n", out);
@@ -277,7 +277,7 @@ report_html(const struct report *rp, FILE *out)
 				enum status st = it->result.status;
 
 				if ((int)it->check->severity == sev &&
-				    (st == ST_FAIL || st == ST_WARN || st == ST_ERROR))
+				    (st == ST_FAIL || st == ST_WARN || st == ST_ERROR || st == ST_WAIVED))
 					check_row(out, it, 1);
 			}
 		fputs("</tbody>\n</table>\n", out);

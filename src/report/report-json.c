@@ -4,9 +4,12 @@
  * k3sguard-report-format: json | one JSON document (schema: docs/audit.schema.json)
  */
 #include "core/k3sguard.h"
+#include "checks/check-cis.h"
 #include "fleet/fleet.h"
 #include "report/escape.h"
 #include "report/report.h"
+
+#include <time.h>
 
 #include <jansson.h>
 
@@ -66,6 +69,31 @@ phrases_json(const struct phrases *p)
 	return a;
 }
 
+/* The CIS K3s Benchmark items a check answers (checks/check-cis.h). */
+static json_t *
+cis_ids(const char *check_id)
+{
+	const char *const *ids;
+	size_t n = check_cis(check_id, &ids);
+	json_t *a = chk(json_array());
+
+	for (size_t i = 0; i < n; i++)
+		push(a, ustr(ids[i]));
+	return a;
+}
+
+/* Now as RFC 3339 in UTC: "2026-12-07T01:05:09Z". */
+static const char *
+rfc3339_now(char *b, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&now, &tm) || !strftime(b, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(b, len, "1970-01-01T00:00:00Z");
+	return b;
+}
+
 int
 report_json(const struct report *rp, FILE *out)
 {
@@ -73,10 +101,16 @@ report_json(const struct report *rp, FILE *out)
 	json_t *doc = chk(json_object()), *node = chk(json_object());
 	json_t *strats = chk(json_array()), *checks = chk(json_array());
 	json_t *sum = chk(json_object()), *errs = chk(json_array());
+	struct buf host = BUF_INIT;
+	char stamp[32];
 	int ret = 0;
 
 	set(doc, "tool", ustr("k3sguard"));
 	set(doc, "version", ustr(K3SGUARD_VERSION));
+	set(doc, "timestamp", ustr(rfc3339_now(stamp, sizeof(stamp))));
+	report_node_name(rp, &host);
+	set(doc, "host", ustr(host.s ? host.s : ""));
+	buf_release(&host);
 	set(node, "root", ustr(n->root ? n->root : "/"));
 	set(node, "role", ustr(role_name(n->role)));
 	set(node, "k3s_version", str_or_null(n->k3s_version));
@@ -121,6 +155,8 @@ report_json(const struct report *rp, FILE *out)
 		set(c, "title", ustr(it->check->title));
 		set(c, "evidence", ustr(it->result.evidence.s));
 		set(c, "remediation", ustr(it->check->remediation));
+		set(c, "fixable", json_boolean(check_fixable(it->check->id)));
+		set(c, "cis", cis_ids(it->check->id));
 		push(checks, c);
 	}
 	set(doc, "checks", checks);

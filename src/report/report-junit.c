@@ -19,14 +19,34 @@ xml(FILE *out, const char *s)
 	esc_fputs(s, ESC_MARKUP, out);
 }
 
+/* The seconds of the checks of strategy s (NULL: all). */
+static double
+suite_seconds(const struct report *rp, const struct strategy *s)
+{
+	double t = 0;
+
+	for (size_t i = 0; i < rp->nitems; i++)
+		if (!s || rp->items[i].strategy == s)
+			t += rp->items[i].seconds;
+	return t;
+}
+
 int
 report_junit(const struct report *rp, FILE *out)
 {
 	size_t fails = rp->count[ST_FAIL], errs = rp->count[ST_ERROR];
+	struct buf host = BUF_INIT;
+	char stamp[32];
+	struct tm tm;
+
+	if (!gmtime_r(&rp->started, &tm) ||
+	    !strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(stamp, sizeof(stamp), "1970-01-01T00:00:00");
+	report_node_name(rp, &host);
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-	fprintf(out, "<testsuites name=\"k3sguard audit\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n",
-	    rp->nitems, fails, errs, rp->count[ST_SKIP]);
+	fprintf(out, "<testsuites name=\"k3sguard audit\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.6f\">\n",
+	    rp->nitems, fails, errs, suite_seconds(rp, NULL));
 	for (size_t si = 0; si < nstrategies; si++) {
 		const struct strategy *s = &strategies[si];
 		size_t c[NSTATUS] = { 0 }, total = 0;
@@ -38,8 +58,11 @@ report_junit(const struct report *rp, FILE *out)
 				c[rp->items[i].result.status]++, total++;
 		fputs("  <testsuite name=\"", out);
 		xml(out, s->id);
-		fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n",
-		    total, c[ST_FAIL], c[ST_ERROR], c[ST_SKIP]);
+		fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
+		    "time=\"%.6f\" timestamp=\"%s\" hostname=\"", total, c[ST_FAIL], c[ST_ERROR],
+		    c[ST_SKIP] + c[ST_WAIVED], suite_seconds(rp, s), stamp);
+		xml(out, host.s && host.s[0] ? host.s : "unknown");
+		fputs("\">\n", out);
 		for (size_t i = 0; i < rp->nitems; i++) {
 			const struct report_item *it = &rp->items[i];
 			const char *tag = NULL;
@@ -50,7 +73,7 @@ report_junit(const struct report *rp, FILE *out)
 			xml(out, s->id);
 			fputs("\" name=\"", out);
 			xml(out, it->check->id);
-			fputs("\">\n", out);
+			fprintf(out, "\" time=\"%.6f\">\n", it->seconds);
 			switch (it->result.status) {
 			case ST_FAIL:
 				tag = "failure";
@@ -59,6 +82,7 @@ report_junit(const struct report *rp, FILE *out)
 				tag = "error";
 				break;
 			case ST_SKIP:
+			case ST_WAIVED:
 				fputs("      <skipped message=\"", out);
 				xml(out, it->result.evidence.s);
 				fputs("\"/>\n", out);
@@ -86,5 +110,6 @@ report_junit(const struct report *rp, FILE *out)
 		fputs("  </testsuite>\n", out);
 	}
 	fputs("</testsuites>\n", out);
+	buf_release(&host);
 	return 0;
 }

@@ -43,10 +43,15 @@ check_value(enum status s)
 	case ST_PASS:
 		return 1;
 	case ST_FAIL:
-	case ST_WARN:
 		return 0;
-	default:
+	case ST_WARN:
+		return 2;
+	case ST_WAIVED:
+		return 3;
+	case ST_SKIP:
 		return -1;
+	default:
+		return -2;	/* error */
 	}
 }
 
@@ -239,7 +244,7 @@ report_prom(const struct report *rp, FILE *out)
 	double took = run_seconds();
 
 	head(out, "k3sguard_check_status",
-	    "Result of one k3sguard audit check: 1 pass, 0 fail or warn, -1 skipped or not determined.");
+	    "Result of one k3sguard audit check: 1 pass, 0 fail, 2 warn, 3 waived, -1 skip, -2 error (also the status label).");
 	for (size_t i = 0; i < rp->nitems; i++) {
 		const struct report_item *it = &rp->items[i];
 
@@ -247,8 +252,8 @@ report_prom(const struct report *rp, FILE *out)
 		label_value(out, it->check->id);
 		fputs("\",strategy=\"", out);
 		label_value(out, it->strategy->id);
-		fprintf(out, "\",severity=\"%s\"} %d\n", sev[it->check->severity],
-		    check_value(it->result.status));
+		fprintf(out, "\",severity=\"%s\",status=\"%s\"} %d\n", sev[it->check->severity],
+		    status_name(it->result.status), check_value(it->result.status));
 	}
 	head(out, "k3sguard_strategy_checks", "Checks of a strategy per status in the last audit.");
 	for (size_t si = 0; si < nstrategies; si++) {

@@ -16,7 +16,10 @@
 #include "report/escape.h"
 #include "report/report.h"
 
-static const char *const status_upper[] = { "PASS", "FAIL", "WARN", "SKIP", "ERROR" };
+static const char *const status_upper[] = { "PASS", "FAIL", "WARN", "SKIP", "ERROR", "WAIVED" };
+
+/* SGR colours per status, when rp->color: green, red, yellow, blue, bold red, magenta. */
+static const char *const status_sgr[] = { "32", "31", "33", "34", "1;31", "35" };
 
 static struct esc_ring ring;
 
@@ -70,18 +73,24 @@ report_text(const struct report *rp, FILE *out)
 
 			if (it->strategy != s)
 				continue;
-			fprintf(out, "  %-5s %-8s %s  %s\n", status_upper[it->result.status],
-			    severity_name(it->check->severity), T(it->check->id),
-			    T(it->check->title));
+			if (rp->color)
+				fprintf(out, "  \033[%sm%-6s\033[0m %-8s %s  %s\n",
+				    status_sgr[it->result.status], status_upper[it->result.status],
+				    severity_name(it->check->severity), T(it->check->id),
+				    T(it->check->title));
+			else
+				fprintf(out, "  %-6s %-8s %s  %s\n", status_upper[it->result.status],
+				    severity_name(it->check->severity), T(it->check->id),
+				    T(it->check->title));
 			fprintf(out, "        %s\n", T(it->result.evidence.s));
 			if (it->result.status == ST_FAIL || it->result.status == ST_WARN ||
 			    it->result.status == ST_ERROR)
 				fprintf(out, "        fix: %s\n", T(it->check->remediation));
 		}
 	}
-	fprintf(out, "\nsummary: %zu pass, %zu fail, %zu warn, %zu skip, %zu error\n",
+	fprintf(out, "\nsummary: %zu pass, %zu fail, %zu warn, %zu skip, %zu error, %zu waived\n",
 	    rp->count[ST_PASS], rp->count[ST_FAIL], rp->count[ST_WARN], rp->count[ST_SKIP],
-	    rp->count[ST_ERROR]);
+	    rp->count[ST_ERROR], rp->count[ST_WAIVED]);
 	esc_ring_release(&ring);
 	return 0;
 }

@@ -5,6 +5,10 @@
  */
 #include "core/k3sguard.h"
 #include "report/report.h"
+#include "core/gate.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 const struct report_format report_formats[] = {
 #define REPORT_FORMAT(name, fn, summary) { name, fn, summary },
@@ -26,8 +30,10 @@ void
 report_build(struct report *rp, const struct node *n, unsigned mask)
 {
 	size_t total = 0, k = 0;
+	struct timespec t0, t1;
 
 	memset(rp, 0, sizeof(*rp));
+	rp->started = time(NULL);
 	rp->node = n;
 	rp->strategies = mask ? mask : (1u << nstrategies) - 1;
 	for (size_t i = 0; i < nstrategies; i++)
@@ -42,7 +48,11 @@ report_build(struct report *rp, const struct node *n, unsigned mask)
 
 			it->strategy = &strategies[i];
 			it->check = &strategies[i].checks[j];
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 			check_run(it->check, n, &it->result);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			it->seconds = (double)(t1.tv_sec - t0.tv_sec) +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 			rp->count[it->result.status]++;
 		}
 	}
@@ -94,6 +104,11 @@ report_fields(const struct report *rp, size_t si, struct phrases *impl, struct p
 		case ST_WARN:
 			phrase_add(miss, it->check->missing);
 			break;
+		case ST_WAIVED:
+			buf_reset(&b);
+			buf_addf(&b, "Accepted by a waiver (not verified): %s.", it->check->title);
+			phrase_add(miss, b.s);
+			break;
 		case ST_ERROR:
 			buf_reset(&b);
 			buf_addf(&b, "Not determined (error): %s.", it->check->title);
@@ -120,4 +135,31 @@ const char *
 report_node_version(const struct report *rp)
 {
 	return rp->node->k3s_version ? rp->node->k3s_version : "unknown";
+}
+
+/* The node's name: K3s's node-name, else the host name (of the root). */
+void
+report_node_name(const struct report *rp, struct buf *out)
+{
+	const char *nn = node_get(rp->node, "node-name");
+	struct stat st;
+	char h[256];
+
+	buf_reset(out);
+	if (nn && nn[0]) {
+		buf_adds(out, nn);
+		return;
+	}
+	if (gate_root_is_host()) {
+		if (gethostname(h, sizeof(h) - 1) == 0) {
+			h[sizeof(h) - 1] = '\0';
+			buf_adds(out, h);
+		}
+		return;
+	}
+	if (gate_lstat("/etc/hostname", &st) < 0 || !S_ISREG(st.st_mode) ||
+	    gate_read("/etc/hostname", 256, out, &st) < 0)
+		buf_reset(out);	/* no name: only a waiver without nodes applies */
+	while (out->len && (out->s[out->len - 1] == '\n' || out->s[out->len - 1] == ' '))
+		out->s[--out->len] = '\0';
 }
