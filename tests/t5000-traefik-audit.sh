@@ -141,7 +141,7 @@ test_expect_success 'traefik.yaml.skip disables it as K3s does' '
 	traefik_root r gen34 &&
 	touch r/$M/traefik.yaml.skip &&
 	k3sguard --root r traefik audit >out &&
-	grep -q "Traefik is disabled (./$M/traefik.yaml.skip. exists)" out
+	grep -q "Traefik is disabled (a .traefik.yaml.skip. exists below the manifests dir)" out
 '
 
 test_expect_success 'two HelmChartConfigs named traefik: warn, they overwrite each other' '
