@@ -12,7 +12,7 @@ cd "$TMP" || exit 1
 M=var/lib/rancher/k3s/server/manifests
 
 test_expect_success 'a HelmChartConfig in manifests/.staging/ is applied: insecure API fails' '
-	traefik_root r gen34 hardened &&
+	traefik_root r gen39 hardened &&
 	k3sguard --root r traefik audit >out &&
 	test "$(status_of out traefik.insecure-api)" = pass &&
 	mkdir r/$M/.staging &&
@@ -24,7 +24,7 @@ test_expect_success 'a HelmChartConfig in manifests/.staging/ is applied: insecu
 '
 
 test_expect_success 'a dotfile itself is still not applied (own name starts with .)' '
-	traefik_root r gen34 hardened &&
+	traefik_root r gen39 hardened &&
 	mkdir r/$M/.staging &&
 	sed "s/insecure: false/insecure: true/" r/$M/traefik-config.yaml >r/$M/.staging/.z.yaml &&
 	k3sguard --root r traefik audit >out &&
@@ -32,7 +32,7 @@ test_expect_success 'a dotfile itself is still not applied (own name starts with
 '
 
 test_expect_success 'a <name>.skip in another directory skips <name> (skip map keyed by name)' '
-	traefik_root r gen34 hardened &&
+	traefik_root r gen39 hardened &&
 	mkdir r/$M/zz &&
 	sed "s/insecure: false/insecure: true/" r/$M/traefik-config.yaml >r/$M/zz/zz.yaml &&
 	expect_code 1 k3sguard --root r traefik audit >out &&
@@ -43,7 +43,7 @@ test_expect_success 'a <name>.skip in another directory skips <name> (skip map k
 '
 
 test_expect_success 'order is sort.Strings of whole paths: traefik/x.yaml after traefik-config.yaml wins' '
-	traefik_root r gen34 hardened &&
+	traefik_root r gen39 hardened &&
 	mkdir r/$M/traefik &&
 	sed "s/insecure: false/insecure: true/" r/$M/traefik-config.yaml >r/$M/traefik/x.yaml &&
 	expect_code 1 k3sguard --root r traefik audit >out &&

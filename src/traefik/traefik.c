@@ -120,13 +120,20 @@ traefik_gen_name(enum tgen g)
 	}
 }
 
+int
+traefik_redirect_string(const struct traefik *t)
+{
+	return t->gen == TGEN_27 && t->chart_major > 0 && t->chart_major <= 24;
+}
+
 const char *
 traefik_key(const struct traefik *t, const char *setting)
 {
 	int g39 = t->gen == TGEN_39;
 
 	if (!strcmp(setting, "redirect"))
-		return t->gen == TGEN_27 ? "ports.web.redirectTo.port"
+		return traefik_redirect_string(t) ? "ports.web.redirectTo"
+		    : t->gen == TGEN_27 ? "ports.web.redirectTo.port"
 		    : g39 ? "ports.web.http.redirections.entryPoint"
 		    : "ports.web.redirections.entryPoint";
 	if (!strcmp(setting, "websecure-middlewares"))
@@ -134,7 +141,8 @@ traefik_key(const struct traefik *t, const char *setting)
 	if (!strcmp(setting, "access-log"))
 		return t->chart_major >= 41 ? "accessLog" : "logs.access";
 	if (!strcmp(setting, "api-insecure"))
-		return t->chart_major >= 38 ? "api.insecure" : NULL;
+		/* values.yaml and _podtemplate.tpl have api.insecure from chart 39.0.1 */
+		return t->chart_major >= 39 ? "api.insecure" : NULL;
 	return NULL;
 }
 
@@ -526,8 +534,8 @@ traefik_end(struct traefik *t, int chart_skipped)
 	t->values = ynew_map();
 	for (size_t i = 0; i < t->nsrc; i++)
 		ymerge(t->values, t->src[i].root);
-	/* Middlewares in extraObjects of the values that win */
-	for (size_t i = t->nsrc; i-- > 0;) {
+	/* Middlewares in extraObjects of the values that win (chart 10.x renders none) */
+	for (size_t i = t->nsrc; t->chart_major >= 21 && i-- > 0;) {
 		const struct ynode *xo = ymap_get(t->src[i].root, "extraObjects");
 
 		if (!xo)
