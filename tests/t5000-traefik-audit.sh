@@ -54,10 +54,11 @@ test_expect_success 'chart <= 33: default dashboard route on, redirect key of 34
 	grep -q "tlsOptions.default.minVersion is VersionTLS10" out
 '
 
-test_expect_success 'chart 34-38: api.insecure, 27.x key, undefined middleware, non-boolean, root' '
+test_expect_success 'chart 34-38: api.insecure ignored (no such value before 39.0.1), 27.x key, undefined middleware, non-boolean, root' '
 	traefik_root r gen34 insecure &&
 	expect_code 1 k3sguard --root r traefik audit >out &&
-	grep -q "api.insecure is true (/$M/traefik-config.yaml:14)" out &&
+	test "$(status_of out traefik.insecure-api)" = pass &&
+	grep -q "note: api.insecure at /$M/traefik-config.yaml:14 is ignored by chart 38.0.201+up38.0.2" out &&
 	grep -q "ports.web.redirectTo (/$M/traefik-config.yaml:18) is the key of chart generation 27.x" out &&
 	grep -q "kube-system-nosuch@kubernetescrd.*not defined in the manifests" out &&
 	grep -q "logs.access.enabled is not a boolean" out &&
@@ -141,7 +142,7 @@ test_expect_success 'traefik.yaml.skip disables it as K3s does' '
 	traefik_root r gen34 &&
 	touch r/$M/traefik.yaml.skip &&
 	k3sguard --root r traefik audit >out &&
-	grep -q "Traefik is disabled (./$M/traefik.yaml.skip. exists)" out
+	grep -q "Traefik is disabled (a .traefik.yaml.skip. exists below the manifests dir)" out
 '
 
 test_expect_success 'two HelmChartConfigs named traefik: warn, they overwrite each other' '
@@ -200,7 +201,8 @@ test_expect_success 'json output: same ids, valid JSON, summary adds up' '
 	jq -e "[.checks[].id] | length == 12" out.json &&
 	jq -e "[.checks[] | select(.strategy != \"traefik\")] | length == 0" out.json &&
 	jq -e "(.summary | .pass + .fail + .warn + .skip + .error) == 12" out.json &&
-	jq -e ".checks[] | select(.id == \"traefik.insecure-api\") | .status == \"fail\" and .severity == \"high\"" out.json
+	jq -e ".checks[] | select(.id == \"traefik.insecure-api\") | .status == \"pass\" and .severity == \"high\"" out.json &&
+	jq -e ".checks[] | select(.id == \"traefik.https-redirect\") | .status == \"fail\" and .severity == \"medium\"" out.json
 '
 
 test_expect_success 'a value from the node cannot forge a report line nor reach the terminal raw' '

@@ -419,30 +419,39 @@ ends_with_ci(const char *s, const char *suffix)
 	return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
 
+/* 1 when some entry of t, at any depth, is named "<name>.skip". */
+static int
+tree_skips(const struct mtree *t, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < t->n; i++) {
+		const char *slash = strrchr(t->e[i].path, '/');
+		const char *base = slash ? slash + 1 : t->e[i].path;
+
+		if (!strncmp(base, name, n) && !strcmp(base + n, ".skip"))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * As K3s pkg/deploy/controller.go shouldSkipFile() on what walkFiles()
+ * found: dot-directories are walked into; only the file's own name may not
+ * start with '.'; a "<name>.skip" anywhere in the tree skips every <name>.
+ */
 int
 manifests_k3s_applies(const char *rel, const struct mtree *t)
 {
-	struct buf skip = BUF_INIT;
-	const char *p = rel;
-	int ret;
+	const char *slash = strrchr(rel, '/');
+	const char *name = slash ? slash + 1 : rel;
 
-	/* no component may be a dotfile */
-	for (;;) {
-		if (*p == '.')
-			return 0;
-		if (!(p = strchr(p, '/')))
-			break;
-		p++;
-	}
-	if (!ends_with_ci(rel, ".yaml") && !ends_with_ci(rel, ".yml") &&
-	    !ends_with_ci(rel, ".json"))
+	if (*name == '.')
 		return 0;
-	if (!t)
-		return 1;
-	buf_addf(&skip, "%s.skip", rel);
-	ret = mtree_find(t, skip.s) == NULL;
-	buf_release(&skip);
-	return ret;
+	if (!ends_with_ci(name, ".yaml") && !ends_with_ci(name, ".yml") &&
+	    !ends_with_ci(name, ".json"))
+		return 0;
+	return !t || !tree_skips(t, name);
 }
 
 int

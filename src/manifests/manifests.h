@@ -83,7 +83,7 @@ int mentry_stat_hash(int dirfd, const char *rel, struct mentry *e);
 
 /* 1 when rel is one of the files K3s writes at start (ccm.yaml, metrics-server/...). */
 int manifests_is_packaged(const char *rel);
-/* 1 when K3s would apply rel: .yaml/.yml/.json, no dot-component, no <rel>.skip in t. */
+/* 1 when K3s would apply rel: .yaml/.yml/.json, own name no dotfile, no <name>.skip in t. */
 int manifests_k3s_applies(const char *rel, const struct mtree *t);
 /* 1 when rel is a safe relative name: no "..", ".", empty or control-character component. */
 int manifests_name_ok(const char *rel);

@@ -239,8 +239,19 @@ traefik_check_redirect(const struct traefik *t, struct check_result *r)
 		return;
 	if (t->gen == TGEN_27) {
 		const struct ynode *rt = tval(t, "ports.web.redirectTo");
-		const char *p = yscalar(rt) ? yscalar(rt) : yscalar(ymap_get(rt, "port"));
+		int want_string = traefik_redirect_string(t);
+		const char *p = want_string ? yscalar(rt) : yscalar(ymap_get(rt, "port"));
 
+		if (rt && (yscalar(rt) != NULL) != want_string) {
+			/* _podtemplate.tpl: index/fail on the other form, the install fails */
+			check_set(r, ST_FAIL, "no HTTP->HTTPS redirect: ports.web.redirectTo (%s) is %s "
+			    "but chart %s takes %s: its template fails and the chart is not "
+			    "installed; use %s", twhere(t, "ports.web.redirectTo"),
+			    want_string ? "an object" : "a string", t->chart_version,
+			    want_string ? "the port's name (a string, charts <= 24)" :
+			    "an object (charts >= 25)", key);
+			return;
+		}
 		ok = p && !strcmp(p, "websecure");
 	} else {
 		ok = entrypoint_redirect_ok(tval(t, key));
@@ -327,7 +338,9 @@ traefik_check_tls(const struct traefik *t, struct check_result *r)
 static void
 websecure_refs(const struct traefik *t, char ***out, size_t *n)
 {
-	const struct ynode *l = tval(t, traefik_key(t, "websecure-middlewares"));
+	/* chart 10.x's _podtemplate.tpl renders no ports.<name>.middlewares */
+	const struct ynode *l = t->chart_major < 21 ? NULL :
+	    tval(t, traefik_key(t, "websecure-middlewares"));
 	const char *arg = extra_arg(t, "--entrypoints.websecure.http.middlewares=");
 
 	*out = NULL;

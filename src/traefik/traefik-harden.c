@@ -167,7 +167,9 @@ middleware(struct edit *e, const char *name)
 			return o;
 	}
 	m = ynew_map();
-	ymap_set(m, "apiVersion", ynew_scalar("traefik.io/v1alpha1", 1));
+	/* charts <= 22.0 ship only the traefik.containo.us CRDs (22.3.0 adds traefik.io) */
+	ymap_set(m, "apiVersion", ynew_scalar(e->t->chart_major <= 22 ?
+	    "traefik.containo.us/v1alpha1" : "traefik.io/v1alpha1", 1));
 	ymap_set(m, "kind", ynew_scalar("Middleware", 1));
 	md = ymap_sub(m, "metadata");
 	ymap_set(md, "name", ynew_scalar(name, 1));
@@ -270,9 +272,12 @@ harden_redirect(struct edit *e)
 		drop(e, "ports.web.http.redirections", "the key of chart generation 39+");
 	if (e->t->gen == TGEN_27) {
 		struct ynode *rt = ypath(e->v, "ports.web.redirectTo");
+		int want_string = traefik_redirect_string(e->t);
 
-		if (rt && rt->type == Y_SCALAR)	/* the pre-23 string form */
-			drop(e, "ports.web.redirectTo", "old string form");
+		/* charts <= 24 take the port's name, 25-33 {port: name} (PR #934) */
+		if (rt && (rt->type == Y_SCALAR) != want_string)
+			drop(e, "ports.web.redirectTo", want_string ?
+			    "the object form of charts >= 25" : "the string form of charts <= 24");
 		want(e, key, "websecure", 1);
 		return;
 	}
@@ -378,6 +383,12 @@ harden_middlewares(struct edit *e, const struct harden_opts *o)
 	struct check_result r = { ST_ERROR, BUF_INIT };
 	char num[32];
 
+	if (e->t->chart_major < 21) {
+		/* 10.x renders neither extraObjects nor ports.<name>.middlewares */
+		note(e, "not set: a rate limit (chart %s renders no extraObjects and no "
+		    "ports.websecure.middlewares; attach a Middleware by hand)", e->t->chart_version);
+		return;
+	}
 	move_websecure_key(e, e->t->gen == TGEN_39 ? "ports.websecure.middlewares"
 	    : "ports.websecure.http.middlewares", key);
 	traefik_check_rate_limit(e->t, &r);

@@ -120,13 +120,20 @@ traefik_gen_name(enum tgen g)
 	}
 }
 
+int
+traefik_redirect_string(const struct traefik *t)
+{
+	return t->gen == TGEN_27 && t->chart_major > 0 && t->chart_major <= 24;
+}
+
 const char *
 traefik_key(const struct traefik *t, const char *setting)
 {
 	int g39 = t->gen == TGEN_39;
 
 	if (!strcmp(setting, "redirect"))
-		return t->gen == TGEN_27 ? "ports.web.redirectTo.port"
+		return traefik_redirect_string(t) ? "ports.web.redirectTo"
+		    : t->gen == TGEN_27 ? "ports.web.redirectTo.port"
 		    : g39 ? "ports.web.http.redirections.entryPoint"
 		    : "ports.web.redirections.entryPoint";
 	if (!strcmp(setting, "websecure-middlewares"))
@@ -134,7 +141,8 @@ traefik_key(const struct traefik *t, const char *setting)
 	if (!strcmp(setting, "access-log"))
 		return t->chart_major >= 41 ? "accessLog" : "logs.access";
 	if (!strcmp(setting, "api-insecure"))
-		return t->chart_major >= 38 ? "api.insecure" : NULL;
+		/* values.yaml and _podtemplate.tpl have api.insecure from chart 39.0.1 */
+		return t->chart_major >= 39 ? "api.insecure" : NULL;
 	return NULL;
 }
 
@@ -167,9 +175,71 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Collect manifest files (host paths) as K3s walks the dir. */
+/*
+ * What the walk saw: every non-directory (host paths) and the names that
+ * a "<name>.skip" anywhere in the tree switches off.
+ */
+struct walked {
+	char	**files;
+	size_t	  n;
+	char	**skips;
+	size_t	  nskips;
+};
+
+static void
+walked_free(struct walked *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->files[i]);
+	for (size_t i = 0; i < w->nskips; i++)
+		free(w->skips[i]);
+	free(w->files);
+	free(w->skips);
+}
+
+/* Note "<name>.skip" (file or directory, at any depth) as K3s does. */
+static void
+note_skip(struct walked *w, const char *name)
+{
+	size_t n = strlen(name), e = strlen(".skip");
+
+	if (n < e || strcmp(name + n - e, ".skip") != 0)
+		return;
+	w->skips = xrealloc(w->skips, (w->nskips + 1) * sizeof(*w->skips));
+	w->skips[w->nskips++] = xstrndup(name, n - e);
+}
+
 static int
-walk(struct traefik *t, const char *host_dir, int depth, char ***files, size_t *n)
+walked_skips(const struct walked *w, const char *name)
+{
+	for (size_t i = 0; i < w->nskips; i++)
+		if (!strcmp(w->skips[i], name))
+			return 1;
+	return 0;
+}
+
+/*
+ * K3s pkg/deploy/controller.go shouldSkipFile(): a file is applied unless
+ * its own name starts with '.', a "<name>.skip" exists anywhere below the
+ * manifests dir (the skip map is keyed by the base name only), or it does
+ * not end in .yaml/.yml/.json (any case).  Directories do not matter.
+ */
+static int
+k3s_applies(const struct walked *w, const char *host_path)
+{
+	const char *slash = strrchr(host_path, '/');
+	const char *name = slash ? slash + 1 : host_path;
+
+	return name[0] != '.' && !walked_skips(w, name) && lower_ext_ok(name);
+}
+
+/*
+ * Collect every entry as K3s's walkFiles() (filepath.Walk) does: it walks
+ * into dot-directories too; the selection is k3s_applies().  Links are not
+ * followed (the gate refuses them).
+ */
+static int
+walk(struct traefik *t, const char *host_dir, int depth, struct walked *w)
 {
 	DIR *d;
 	struct dirent *de;
@@ -194,8 +264,8 @@ walk(struct traefik *t, const char *host_dir, int depth, char ***files, size_t *
 		return set_error(t, last_error());
 	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;	/* K3s skips dotfiles; also . and .. */
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
 		names = xrealloc(names, (nn + 1) * sizeof(*names));
 		names[nn++] = xstrdup(de->d_name);
 	}
@@ -206,25 +276,18 @@ walk(struct traefik *t, const char *host_dir, int depth, char ***files, size_t *
 		char *path = xasprintf("%s/%s", host_dir, names[i]);
 		struct stat st;
 
+		note_skip(w, names[i]);
 		if (gate_lstat(path, &st) < 0) {
 			error_errno("cannot examine '%s'", root_path(path));
 			ret = set_error(t, last_error());
 		} else if (S_ISDIR(st.st_mode)) {
-			ret = walk(t, path, depth + 1, files, n);
-		} else if (lower_ext_ok(names[i])) {
-			char *skip = xasprintf("%s.skip", path);
-			struct stat ss;
-
-			if (gate_lstat(skip, &ss) < 0) {
-				if (*n >= WALK_MAX_FILES) {
-					ret = set_error(t, "more than 4096 files in the manifests dir");
-				} else {
-					*files = xrealloc(*files, (*n + 1) * sizeof(**files));
-					(*files)[(*n)++] = path;
-					path = NULL;
-				}
-			}
-			free(skip);
+			ret = walk(t, path, depth + 1, w);
+		} else if (w->n >= WALK_MAX_FILES) {
+			ret = set_error(t, "more than 4096 files in the manifests dir");
+		} else {
+			w->files = xrealloc(w->files, (w->n + 1) * sizeof(*w->files));
+			w->files[w->n++] = path;
+			path = NULL;
 		}
 		free(path);
 	}
@@ -441,7 +504,7 @@ traefik_end(struct traefik *t, int chart_skipped)
 		return -1;
 	if (!t->packaged && !t->disabled && chart_skipped) {
 		t->disabled = 1;
-		t->disabled_why = xasprintf("'%s.skip' exists", t->chart_file);
+		t->disabled_why = xstrdup("a 'traefik.yaml.skip' exists below the manifests dir");
 	}
 	if (!chart) {
 		if (t->disabled)
@@ -471,8 +534,8 @@ traefik_end(struct traefik *t, int chart_skipped)
 	t->values = ynew_map();
 	for (size_t i = 0; i < t->nsrc; i++)
 		ymerge(t->values, t->src[i].root);
-	/* Middlewares in extraObjects of the values that win */
-	for (size_t i = t->nsrc; i-- > 0;) {
+	/* Middlewares in extraObjects of the values that win (chart 10.x renders none) */
+	for (size_t i = t->nsrc; t->chart_major >= 21 && i-- > 0;) {
 		const struct ynode *xo = ymap_get(t->src[i].root, "extraObjects");
 
 		if (!xo)
@@ -491,37 +554,39 @@ out:
 int
 traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_why)
 {
-	char **files = NULL;
-	size_t nfiles = 0;
+	struct walked w = { NULL, 0, NULL, 0 };
 	int ret = -1, skipped = 0;
 
 	traefik_begin(t, manifests_dir, disabled_why);
-	if (walk(t, manifests_dir, 0, &files, &nfiles) < 0)
+	if (walk(t, manifests_dir, 0, &w) < 0)
 		goto out;
-	for (size_t i = 0; i < nfiles; i++) {
+	/*
+	 * listFilesIn() applies in sort.Strings order of the whole paths
+	 * ("a-b.yaml" before "a/x.yaml"), not directory by directory: the
+	 * later of two HelmChartConfigs is the one that stays.
+	 */
+	if (w.n > 1)
+		qsort(w.files, w.n, sizeof(*w.files), cmp_str);
+	for (size_t i = 0; i < w.n; i++) {
 		struct buf data = BUF_INIT;
-		int r = traefik_read(files[i], &data);
+		int r;
 
-		if (r < 0)
+		if (!k3s_applies(&w, w.files[i]))
+			continue;
+		if ((r = traefik_read(w.files[i], &data)) < 0)
 			set_error(t, last_error());
 		else
-			r = traefik_add_manifest(t, files[i], data.s, data.len);
+			r = traefik_add_manifest(t, w.files[i], data.s, data.len);
 		buf_release(&data);
 		if (r < 0)
 			goto out;
 	}
-	if (!t->packaged && !t->disabled) {
-		struct stat st;
-		char *skip = xasprintf("%s.skip", t->chart_file);
-
-		skipped = gate_lstat(skip, &st) == 0;
-		free(skip);
-	}
+	/* K3s: a traefik.yaml.skip anywhere below the dir switches the chart file off */
+	if (!t->packaged && !t->disabled)
+		skipped = walked_skips(&w, "traefik.yaml");
 	ret = traefik_end(t, skipped);
 out:
-	for (size_t i = 0; i < nfiles; i++)
-		free(files[i]);
-	free(files);
+	walked_free(&w);
 	return ret;
 }
 

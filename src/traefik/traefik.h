@@ -12,7 +12,9 @@
  * route's middleware can be resolved to what it does.
  *
  * Generations (shared/reference/k3s.md, "Traefik as packaged by K3s"):
- *   TGEN_27  chart <= 33 (Traefik v2): ports.web.redirectTo.port
+ *   TGEN_27  chart <= 33 (Traefik v2): ports.web.redirectTo.port (25-33), or
+ *            ports.web.redirectTo as the port's name, a string (<= 24:
+ *            K3s 1.22-1.24 bundle 10.x, 1.25 to 1.27.6/1.28.2 bundle 21.x)
  *   TGEN_34  chart 34-38 (Traefik v3): ports.web.redirections.entryPoint
  *   TGEN_39  chart >= 39:              ports.web.http.redirections.entryPoint
  *
@@ -97,6 +99,12 @@ int traefik_end(struct traefik *t, int chart_skipped);
  */
 int traefik_read(const char *host_path, struct buf *out);
 
+/*
+ * 1 when the chart takes ports.web.redirectTo as a string (chart <= 24);
+ * from 25.0.0 (traefik-helm-chart PR #934) it is {port: <name>} and the
+ * string form makes the chart's template fail, and the reverse before.
+ */
+int traefik_redirect_string(const struct traefik *t);
 /* Generation of an upstream chart major (27 -> TGEN_27). */
 enum tgen traefik_gen_of(long chart_major);
 const char *traefik_gen_name(enum tgen g);	/* "27.x", "34-38", "39+" */
