@@ -40,6 +40,18 @@ test_expect_success 'a node root that does not exist: one line naming it, exit 2
 	one_line err && grep -q "$TMP/nope" err
 '
 
+test_expect_success 'a root with no K3s node: one line naming what was looked for, exit 2, no verdicts' '
+	mkdir -p "$TMP/bare/etc" "$TMP/bare/var/lib" && echo x >"$TMP/bare/etc/hostname" &&
+	for f in text json junit prom html; do
+		expect_code 2 k3sguard --root "$TMP/bare" audit --format $f >out 2>err &&
+		one_line err && grep -q "no K3s node at .$TMP/bare.: no K3s unit" err &&
+		grep -q "/var/lib/rancher/k3s/server" err && test ! -s out || exit 1
+	done &&
+	mkdir -p "$TMP/bare/var/lib/rancher/k3s/agent" &&
+	{ k3sguard --root "$TMP/bare" audit >out 2>err && rc=0 || rc=$?; } &&
+	! grep -q "no K3s node" err && grep -q "^summary:" out && test "$rc" -ne 64
+'
+
 test_expect_success 'default-server: exit 1, and every strategy has a failing check' '
 	expect_code 1 k3sguard --root "$D" audit >out 2>err &&
 	test ! -s err &&

@@ -137,6 +137,7 @@ cmd_audit(int argc, char **argv)
 	struct report_output_opts oo = { NULL, 0, COLOR_AUTO };
 	unsigned mask = 0;
 	int exit_zero = 0;
+	struct buf looked = BUF_INIT;
 	struct node n;
 	struct report rp;
 	int c, ret;
@@ -193,6 +194,12 @@ cmd_audit(int argc, char **argv)
 
 	if (node_load(&n) < 0)
 		return EXIT_ERROR;	/* the root is missing: the message is out */
+	if (!node_found(&n, &looked)) {
+		error("no K3s node at '%s': %s", n.root, looked.s);
+		buf_release(&looked);
+		node_free(&n);
+		return EXIT_ERROR;
+	}
 	report_build(&rp, &n, mask);
 	report_waive(&rp, waivers);
 	ret = EXIT_OK;

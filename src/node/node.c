@@ -736,6 +736,22 @@ node_file(const struct node *n, const char *id)
 	return NULL;
 }
 
+int
+node_found(const struct node *n, struct buf *looked)
+{
+	static const char *const ids[] = { "server", "agent", "/etc/rancher/k3s" };
+	const struct node_file *f;
+
+	if (n->nunits || n->nconfig_files)
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
+		if ((f = node_file(n, ids[i])) && f->exists)
+			return 1;	/* present, or there but not examinable */
+	buf_addf(looked, "no K3s unit (k3s*.service, /etc/init.d/k3s*), no config file, no "
+	    "/etc/rancher/k3s, no %s/server or %s/agent", n->data_dir, n->data_dir);
+	return 0;
+}
+
 const struct source_error *
 node_source_error(const struct node *n, const char *source)
 {

@@ -190,6 +190,13 @@ const struct origin *node_origin(const struct node *n, const char *name);
 const char *node_data_path(const struct node *n, const char *rel);
 /* The file entry by id, or NULL. */
 const struct node_file *node_file(const struct node *n, const char *id);
+/*
+ * 1 when the root holds a K3s node: a K3s unit or init script, a config
+ * file, /etc/rancher/k3s, or the data dir's server/ or agent/ (anything
+ * K3s's installer or K3s itself writes first).  0 with what was looked
+ * for appended to looked: an audit of such a root has no verdicts to give.
+ */
+int node_found(const struct node *n, struct buf *looked);
 /* First error recorded against a source ("config", ...), or NULL. */
 const struct source_error *node_source_error(const struct node *n, const char *source);
 
