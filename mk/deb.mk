@@ -14,10 +14,11 @@ DEB_UNITS := $(sort $(wildcard contrib/systemd/*.service contrib/systemd/*.timer
 deb: $(DEB)
 
 $(DEB): $(B)/k3sguard k3sguard.1 $(DEB_UNITS) contrib/bash-completion/k3sguard \
-		contrib/prometheus/k3sguard-rules.yml $(wildcard data/*) mk/deb.mk
+		contrib/zsh/_k3sguard contrib/fish/k3sguard.fish contrib/prometheus/k3sguard-rules.yml $(wildcard data/*) mk/deb.mk
 	@set -eu; r=$(DEB_ROOT); rm -rf "$$r"; umask 022; \
 	install -d "$$r/DEBIAN" "$$r/usr/bin" "$$r/usr/share/man/man1" "$$r/lib/systemd/system" \
 		"$$r/usr/share/bash-completion/completions" "$$r/usr/share/k3sguard/prometheus" \
+		"$$r/usr/share/zsh/vendor-completions" "$$r/usr/share/fish/vendor_completions.d" \
 		"$$r/usr/share/doc/k3sguard" "$$r/usr/lib/k3sguard"; \
 	install -m 0755 $(B)/k3sguard "$$r/usr/bin/k3sguard"; \
 	strip --remove-section=.comment --remove-section=.note --strip-unneeded "$$r/usr/bin/k3sguard"; \
@@ -26,6 +27,8 @@ $(DEB): $(B)/k3sguard k3sguard.1 $(DEB_UNITS) contrib/bash-completion/k3sguard \
 		sed 's|/usr/local/bin/k3sguard|/usr/bin/k3sguard|g' "$$u" >"$$r/lib/systemd/system/$${u##*/}"; \
 	done; \
 	install -m 0644 contrib/bash-completion/k3sguard "$$r/usr/share/bash-completion/completions/k3sguard"; \
+	install -m 0644 contrib/zsh/_k3sguard "$$r/usr/share/zsh/vendor-completions/_k3sguard"; \
+	install -m 0644 contrib/fish/k3sguard.fish "$$r/usr/share/fish/vendor_completions.d/k3sguard.fish"; \
 	install -m 0644 contrib/prometheus/k3sguard-rules.yml "$$r/usr/share/k3sguard/prometheus/"; \
 	for f in data/*.json; do install -m 0644 "$$f" "$$r/usr/share/k3sguard/"; done; \
 	if [ -f contrib/k3sguard-pass-helper ]; then \

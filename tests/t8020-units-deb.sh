@@ -61,6 +61,7 @@ test_expect_success 'make deb builds a package with every artifact' '
 	dpkg-deb --contents "$DEB" | awk "{print \$6}" | sed "s|^\./|/|" >contents &&
 	for f in /usr/bin/k3sguard /usr/share/man/man1/k3sguard.1.gz \
 		/usr/share/bash-completion/completions/k3sguard /usr/share/k3sguard/advisories.json \
+		/usr/share/zsh/vendor-completions/_k3sguard /usr/share/fish/vendor_completions.d/k3sguard.fish \
 		/usr/share/k3sguard/channels.json /usr/share/k3sguard/prometheus/k3sguard-rules.yml \
 		/usr/share/doc/k3sguard/copyright; do
 		grep -qx "$f" contents || { echo "missing $f"; exit 1; }

@@ -147,7 +147,12 @@ test_gen34_keys(void)
 	CHECK(ypath(v, "ports.web.redirectTo") == NULL);
 	CHECK(seq_has(ypath(v, "ports.websecure.middlewares"), "kube-system-ratelimit@kubernetescrd"));
 	CHECK(seq_has(ypath(v, "ports.websecure.middlewares"), "kube-system-waf@kubernetescrd"));
-	CHECK(ybool(ypath(v, "api.insecure")) == 0);	/* chart 38 has it */
+	/*
+	 * api.insecure is a chart value only from 39.0.1 (chart 38's templates
+	 * never read it: t5030, docs/k3s-fidelity.md 7i): harden neither
+	 * writes it nor touches the user's key there.
+	 */
+	CHECK(ybool(ypath(v, "api.insecure")) == 1);
 	CHECK(!seq_has(ypath(v, "tlsOptions.default.cipherSuites"), "TLS_RSA_WITH_AES_128_CBC_SHA"));
 	CHECK_STR(yscalar(ypath(v, "podSecurityContext.runAsUser")), "65532");
 	CHECK(extra_object(v, "waf") && ypath(extra_object(v, "waf"), "spec.plugin.coraza.directives"));
