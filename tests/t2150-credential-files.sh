@@ -46,6 +46,12 @@ test_expect_success 'kubeconfig-mode: K3S_KUBECONFIG_MODE in the env file counts
 	check_field server-token.kubeconfig-mode evidence | grep -q "k3s.service.env"
 '
 
+test_expect_success 'kubeconfig-mode: no file yet and no mode set: unknown (skip), never a pass' '
+	R=$(with_mode "" u) && rm -f "$R/etc/rancher/k3s/k3s.yaml" &&
+	expect_check "$R" server-token.kubeconfig-mode skip &&
+	check_field server-token.kubeconfig-mode evidence | grep -q "depends on its release"
+'
+
 test_expect_success 'kubeconfig-mode: the file itself: 0600 root passes; 0640, 0604, non-root, a link fail' '
 	R=$(with_mode "" j) && mkdir -p "$R/etc/rancher/k3s" &&
 	echo "apiVersion: v1" >"$R/etc/rancher/k3s/k3s.yaml" && chmod 0600 "$R/etc/rancher/k3s/k3s.yaml" &&

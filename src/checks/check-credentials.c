@@ -75,9 +75,13 @@ check_kubeconfig_mode(const struct node *n, struct check_result *r)
 	check_describe_file(&d, &f);
 	if (f.exists < 0)
 		check_error(r, "%s", f.err);
+	else if (f.exists == 0 && opt)
+		check_pass(r, "%s: not written yet; K3s will write it %04o (write-kubeconfig-mode)",
+		    d.s, (unsigned)want);
 	else if (f.exists == 0)
-		check_pass(r, "%s: not written yet; K3s will write it %04o (%s)", d.s, (unsigned)want,
-		    opt ? "write-kubeconfig-mode" : "its default");
+		/* K3s's default has been 0600, but older releases wrote 0644 */
+		check_skip(r, "%s: not written yet and write-kubeconfig-mode unset: the mode K3s "
+		    "gives it depends on its release; set write-kubeconfig-mode: \"0600\"", d.s);
 	else if (!S_ISREG(f.st.st_mode))
 		check_fail(r, "%s: K3s writes the admin kubeconfig as a regular file", d.s);
 	else if (f.st.st_mode & 077)
