@@ -607,20 +607,6 @@ start_path(struct worker *w, const char *arg)
 	return rc;
 }
 
-static struct scan_hit *
-new_hit_slot(struct scan_hits *h)
-{
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 16, bytes;
-
-		if (size_mul(cap, sizeof(*h->v), &bytes) < 0)
-			fatal("out of memory");
-		h->v = xrealloc(h->v, bytes);
-		h->cap = cap;
-	}
-	return &h->v[h->n++];
-}
-
 /* ---- scan --git --------------------------------------------------------- */
 
 static void
@@ -637,7 +623,7 @@ git_blob_hits(void *arg, const char *commit, const char *path, const char *data,
 	}
 	w->hits.n = 0;
 	for (size_t i = 0; i < hits->n; i++)
-		*new_hit_slot(&w->hits) = hits->v[i];
+		*scan_hit_add(&w->hits) = hits->v[i];
 	locate(w, path, data, len);
 	for (size_t i = first; i < w->nfound; i++)
 		snprintf(w->found[i].commit, sizeof(w->found[i].commit), "%s", commit);

@@ -36,25 +36,13 @@ is_ident(int c)
 	return is_ident0(c) || (c >= '0' && c <= '9');
 }
 
-/* case-insensitive: s[0..n) equals the lowercase word w */
-static int
-ci_eq(const char *s, size_t n, const char *w)
-{
-	size_t i;
-
-	for (i = 0; i < n && w[i]; i++)
-		if (lc((unsigned char)s[i]) != w[i])
-			return 0;
-	return i == n && !w[i];
-}
-
 static const char *
 ci_memmem(const char *s, size_t n, const char *w)
 {
 	size_t m = strlen(w);
 
 	for (size_t i = 0; i + m <= n; i++)
-		if (lc((unsigned char)s[i]) == w[0] && ci_eq(s + i, m, w))
+		if (lc((unsigned char)s[i]) == w[0] && scan_ci_eq(s + i, m, w))
 			return s + i;
 	return NULL;
 }
@@ -88,7 +76,7 @@ scan_is_placeholder(const char *v, size_t n)
 		return 1;
 	}
 	for (i = 0; i < ARRAY_SIZE(placeholder_values); i++)
-		if (ci_eq(v, n, placeholder_values[i]))
+		if (scan_ci_eq(v, n, placeholder_values[i]))
 			return 1;
 	for (i = 0; i < ARRAY_SIZE(placeholder_words); i++)
 		if (ci_memmem(v, n, placeholder_words[i]))

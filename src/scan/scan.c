@@ -150,9 +150,8 @@ is_stop(int c)
 	    c == ',' || c == ')' || c == ']' || c == '}' || c == '|' || c == '&' || c == '\\';
 }
 
-/* case-insensitive: s[0..n) equals the lowercase word w */
-static int
-ci_eq(const char *s, size_t n, const char *w)
+int
+scan_ci_eq(const char *s, size_t n, const char *w)
 {
 	size_t i;
 
@@ -175,7 +174,7 @@ ci_find(const char *s, const char *e, const char *w)
 	size_t n = strlen(w);
 
 	for (; (size_t)(e - s) >= n; s++)
-		if (lc((unsigned char)*s) == w[0] && ci_eq(s, n, w))
+		if (lc((unsigned char)*s) == w[0] && scan_ci_eq(s, n, w))
 			return s;
 	return NULL;
 }
@@ -243,8 +242,8 @@ scan_path_context(const char *path)
 
 /* ---- hits -------------------------------------------------------------- */
 
-static struct scan_hit *
-new_hit(struct scan_hits *h)
+struct scan_hit *
+scan_hit_add(struct scan_hits *h)
 {
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? h->cap * 2 : 16, bytes;
@@ -288,7 +287,7 @@ add_token(struct scan_hits *out, const char *buf, const char *v, size_t n,
 		return;
 	if (scan_is_placeholder(t.password, t.password_len))
 		return;
-	hit = new_hit(out);
+	hit = scan_hit_add(out);
 	hit->off = (size_t)(v - buf);
 	hit->len = n;
 	hit->rule = rule;
@@ -645,7 +644,7 @@ k3s_block(const char *buf, const char *ls, const char *ws)
 			if (ci_find(k, ke, parts[i]))
 				return 1;
 		for (size_t i = 0; i < ARRAY_SIZE(whole); i++)
-			if (ci_eq(k, (size_t)(ke - k), whole[i]))
+			if (scan_ci_eq(k, (size_t)(ke - k), whole[i]))
 				return 1;
 		return 0;
 	}
@@ -786,7 +785,7 @@ doc_endpoint(const char *pw, size_t pn, const char *host, const char *ve)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(pw_words); i++)
-		if (ci_eq(pw, pn, pw_words[i]))
+		if (scan_ci_eq(pw, pn, pw_words[i]))
 			return 1;
 	if (ve - h > 4 && !memcmp(h, "tcp(", 4))
 		h += 4;
@@ -799,7 +798,7 @@ doc_endpoint(const char *pw, size_t pn, const char *host, const char *ve)
 	if (he < ve && *he == ':')
 		return 0;
 	for (i = 0; i < ARRAY_SIZE(host_words); i++)
-		if (ci_eq(h, (size_t)(he - h), host_words[i]))
+		if (scan_ci_eq(h, (size_t)(he - h), host_words[i]))
 			return 1;
 	return 0;
 }
@@ -828,7 +827,7 @@ endpoint_password(struct scan_hits *out, const char *buf, const char *v, size_t 
 	pn = (size_t)(at - colon - 1);
 	if (scan_is_placeholder(colon + 1, pn) || doc_endpoint(colon + 1, pn, at + 1, ve))
 		return;
-	hit = new_hit(out);
+	hit = scan_hit_add(out);
 	hit->off = (size_t)(colon + 1 - buf);
 	hit->len = pn;
 	hit->rule = SCAN_DATASTORE;
@@ -909,7 +908,7 @@ at_url(const char *buf, const char *p, const char *end, struct scan_hits *out)
 	while (s > buf && isalpha((unsigned char)s[-1]))
 		s--;
 	for (i = 0; i < ARRAY_SIZE(db_schemes); i++)
-		if (ci_eq(s, (size_t)(p - s), db_schemes[i]))
+		if (scan_ci_eq(s, (size_t)(p - s), db_schemes[i]))
 			break;
 	if (i == ARRAY_SIZE(db_schemes) || (s > buf && is_alnum((unsigned char)s[-1])))
 		return p + 3;
@@ -954,11 +953,11 @@ scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out
 	}
 	if (ctx) {
 		for (p = buf; (p = pair_find(p, end, 't', 'T', 'o', 'O'));)
-			p = (end - p >= 5 && ci_eq(p, 5, "token")) ? at_token(buf, p, end, out, !text_ctx) : p + 1;
+			p = (end - p >= 5 && scan_ci_eq(p, 5, "token")) ? at_token(buf, p, end, out, !text_ctx) : p + 1;
 		for (p = buf; (p = pair_find(p, end, '-', '-', 't', 't'));)
 			p = at_short_flag(buf, p, end, out);
 		for (p = buf; (p = pair_find(p, end, 'd', 'D', 'a', 'A'));)
-			p = (end - p >= 9 && ci_eq(p, 9, "datastore")) ?
+			p = (end - p >= 9 && scan_ci_eq(p, 9, "datastore")) ?
 			    at_datastore(buf, p, end, out) : p + 1;
 		for (p = buf; (p = pair_find(p, end, ':', ':', '/', '/'));)
 			p = (end - p >= 3 && p[2] == '/') ? at_url(buf, p, end, out) : p + 1;

@@ -71,6 +71,11 @@ int scan_is_placeholder(const char *v, size_t n);
 
 void scan_hits_release(struct scan_hits *h);
 
+/* One more (zeroed) hit at the end of h, grown as needed. */
+struct scan_hit *scan_hit_add(struct scan_hits *h);
+/* Case-insensitive: s[0..n) equals the lowercase word w. */
+int scan_ci_eq(const char *s, size_t n, const char *w);
+
 /* ---- value provenance (scan-value.c), used by the rules ---- */
 
 struct scan_value {
