@@ -51,4 +51,11 @@ test_expect_success 'install-deps: an unknown option is a one-line usage error (
 	one_line err && grep -q "unknown option" err
 '
 
+test_expect_success 'install-deps: PACKAGE:COMMAND is satisfied by the command from another source (NodeSource nodejs bundles npm; Debian npm conflicts with it)' '
+	mkdir -p alt/deps && cp "$TOP/scripts/install-deps" alt/ &&
+	echo "k3sguard-no-such-package-zz:sh   # any shell satisfies it" >alt/deps/x.txt &&
+	sh alt/install-deps --list >list && test "$(cat list)" = k3sguard-no-such-package-zz &&
+	sh alt/install-deps >out 2>&1 && ! grep -q installing out
+'
+
 test_done
