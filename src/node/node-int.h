@@ -61,6 +61,26 @@ void vlist_clear(struct vlist *l);
  * through the gate; fuzz harnesses call them on their input).  data holds
  * len bytes and data[len] is NUL.
  */
+#define SYSTEMD_DIR	"/etc/systemd/system"
+
+/* node-lines.c: one logical line of a unit or env file */
+struct lline {
+	struct buf text;
+	int *map;	/* physical line of each byte of text */
+	int first;	/* line where it started */
+};
+/* the next logical line from *pos (0 at the end) */
+int next_lline(const char *data, size_t len, size_t *pos, int *lineno,
+    struct lline *l);
+void lline_free(struct lline *l);
+
+/* node-units.c: a node file read quietly (failure recorded against source) */
+int node_read_file(struct node *n, const char *source, const char *host,
+    struct buf *out, struct stat *st);
+/* names in host dir with prefix and suffix, sorted (NULL: none or error) */
+char **node_list_dir(struct node *n, const char *source, const char *dir,
+    const char *prefix, const char *suffix, size_t *count);
+
 /* node-units.c: a unit found at path (st: its lstat) */
 struct unit *node_unit_add(struct node *n, const char *path, const char *name,
     int openrc, const struct stat *st);
@@ -75,7 +95,7 @@ struct envfile *node_envfile_add(struct node *n, const char *host);
 void node_envfile_parse(struct node *n, struct envfile *e, const char *data,
     size_t len);
 
-/* node-units.c: read the files, then the texts above */
+/* node-units.c, node-envfile.c: read the files, then the texts above */
 void node_read_units(struct node *n);
 void node_read_envfiles(struct node *n);
 /* Feed env values (seen; effective from the active unit's env), then unit flags. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * node-units.c: K3s's systemd units (and drop-ins), OpenRC scripts and env
- * files, and their part of the merge: K3S_* variables (lowest precedence)
- * and the flags of ExecStart= / command_args (highest).
+ * node-units.c: K3s's systemd units (and drop-ins) and OpenRC scripts.
+ * Env files are node-envfile.c, the merge of both node-merge-units.c,
+ * line and word splitting node-lines.c.
  *
  * Parsing follows systemd: "\" at the end of a line continues it, lines
  * starting with # or ; are comments, ExecStart= words are split with
@@ -18,206 +18,6 @@
 #include "core/gate.h"
 
 #include <dirent.h>
-
-#define SYSTEMD_DIR	"/etc/systemd/system"
-
-/* ---- word splitting ---- */
-
-void
-free_words(char **w, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		explicit_bzero(w[i], strlen(w[i]));
-		free(w[i]);
-	}
-	free(w);
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* A C escape at s[*i] (after the backslash); appends the byte(s). */
-static void
-c_escape(const char *s, size_t *i, struct buf *w)
-{
-	char c = s[*i];
-
-	switch (c) {
-	case 'n': buf_addch(w, '\n'); break;
-	case 't': buf_addch(w, '\t'); break;
-	case 'r': buf_addch(w, '\r'); break;
-	case 's': buf_addch(w, ' '); break;
-	case 'a': buf_addch(w, '\a'); break;
-	case 'b': buf_addch(w, '\b'); break;
-	case 'f': buf_addch(w, '\f'); break;
-	case 'v': buf_addch(w, '\v'); break;
-	case 'x':
-		if (hexval((unsigned char)s[*i + 1]) >= 0 && hexval((unsigned char)s[*i + 2]) >= 0) {
-			int v = hexval((unsigned char)s[*i + 1]) * 16 + hexval((unsigned char)s[*i + 2]);
-
-			if (v)
-				buf_addch(w, v);
-			*i += 2;
-			break;
-		}
-		buf_addch(w, c);
-		break;
-	case '\0':
-		buf_addch(w, '\\');
-		(*i)--;		/* do not step past the NUL */
-		break;
-	default:
-		buf_addch(w, c);	/* \\ \" \' and anything else: the char */
-		break;
-	}
-}
-
-int
-split_words(const char *s, const int *linemap, char ***words, int **lines,
-    size_t *nwords, size_t *bad)
-{
-	struct buf w = BUF_INIT;
-	size_t i = 0;
-
-	*words = NULL;
-	*lines = NULL;
-	*nwords = 0;
-	for (;;) {
-		int quote = 0, line = 0, have = 0;
-		size_t qstart = 0;
-
-		while (s[i] && isspace((unsigned char)s[i]))
-			i++;
-		if (!s[i])
-			break;
-		line = linemap ? linemap[i] : 0;
-		buf_reset(&w);
-		for (; s[i]; i++) {
-			char c = s[i];
-
-			if (quote) {
-				if (c == quote) {
-					quote = 0;
-				} else if (c == '\\' && quote == '"') {
-					i++;
-					c_escape(s, &i, &w);
-				} else {
-					buf_addch(&w, c);
-				}
-				continue;
-			}
-			if (isspace((unsigned char)c))
-				break;
-			if (c == '"' || c == '\'') {
-				quote = c;
-				qstart = i;
-				have = 1;
-			} else if (c == '\\') {
-				i++;
-				c_escape(s, &i, &w);
-			} else if (c == '%' && s[i + 1] == '%') {
-				buf_addch(&w, '%');	/* systemd specifier escape */
-				i++;
-			} else {
-				buf_addch(&w, c);
-			}
-		}
-		if (quote) {
-			*bad = qstart;
-			buf_wipe(&w);
-			free_words(*words, *nwords);
-			free(*lines);
-			*words = NULL;
-			*lines = NULL;
-			*nwords = 0;
-			return -1;
-		}
-		(void)have;
-		*words = node_grow(*words, *nwords, sizeof(**words));
-		*lines = node_grow(*lines, *nwords, sizeof(**lines));
-		(*words)[*nwords] = xstrdup(w.s);
-		(*lines)[*nwords] = line;
-		(*nwords)++;
-	}
-	buf_wipe(&w);
-	return 0;
-}
-
-/* ---- logical lines (continuations) ---- */
-
-struct lline {
-	struct buf text;
-	int *map;	/* physical line of each byte of text */
-	int first;	/* line where it started */
-};
-
-static void
-lline_add(struct lline *l, const char *p, size_t len, int line)
-{
-	l->map = xrealloc(l->map, (l->text.len + len + 1) * sizeof(*l->map));
-	for (size_t i = 0; i < len; i++)
-		l->map[l->text.len + i] = line;
-	l->map[l->text.len + len] = line;
-	buf_add(&l->text, p, len);
-}
-
-static void
-lline_free(struct lline *l)
-{
-	buf_wipe(&l->text);
-	free(l->map);
-	memset(l, 0, sizeof(*l));
-}
-
-/*
- * Next logical line of a unit or env file starting at *pos: continuation
- * lines (ending in a backslash) are joined with a space; comment lines in
- * the middle of a continuation are skipped, as systemd does.  0 at the end.
- */
-static int
-next_lline(const char *data, size_t len, size_t *pos, int *lineno, struct lline *l)
-{
-	int cont = 0;
-
-	buf_reset(&l->text);
-	l->first = 0;
-	while (*pos < len) {
-		const char *p = data + *pos, *nl = memchr(p, '\n', len - *pos);
-		size_t n = nl ? (size_t)(nl - p) : len - *pos;
-		const char *q = p;
-
-		*pos += n + (nl ? 1 : 0);
-		(*lineno)++;
-		while (n && (p[n - 1] == '\r'))
-			n--;
-		while (q < p + n && isspace((unsigned char)*q))
-			q++;
-		if (cont && (*q == '#' || *q == ';'))
-			continue;
-		if (!l->first)
-			l->first = *lineno;
-		if (!cont && (*q == '#' || *q == ';')) {
-			/* a comment ends at its line, backslash or not */
-			lline_add(l, p, n, *lineno);
-			return 1;
-		}
-		if (n && p[n - 1] == '\\') {
-			lline_add(l, p, n - 1, *lineno);
-			lline_add(l, " ", 1, *lineno);
-			cont = 1;
-			continue;
-		}
-		lline_add(l, p, n, *lineno);
-		return 1;
-	}
-	return cont || l->text.len;
-}
 
 /* ---- systemd units ---- */
 
@@ -478,8 +278,8 @@ node_unit_parse(struct node *n, struct unit *u, const char *file, const char *da
 }
 
 /* Read a file of the node quietly; on failure record it against source. */
-static int
-read_node_file(struct node *n, const char *source, const char *host,
+int
+node_read_file(struct node *n, const char *source, const char *host,
     struct buf *out, struct stat *st)
 {
 	int ret;
@@ -503,8 +303,8 @@ cmp_str(const void *a, const void *b)
  * sorted.  A missing directory is an empty list; any other failure is
  * recorded against source.
  */
-static char **
-list_dir(struct node *n, const char *source, const char *dir, const char *prefix,
+char **
+node_list_dir(struct node *n, const char *source, const char *dir, const char *prefix,
     const char *suffix, size_t *count)
 {
 	DIR *d = gate_opendir(dir);
@@ -548,10 +348,10 @@ read_systemd_unit(struct node *n, const char *name)
 		goto out;
 	}
 	u = node_unit_add(n, path.s, name, 0, &st);
-	if (read_node_file(n, "unit", path.s, &data, &u->st) == 0)
+	if (node_read_file(n, "unit", path.s, &data, &u->st) == 0)
 		node_unit_parse(n, u, path.s, data.s, data.len);
 	buf_addf(&dir, "%s.d", path.s);
-	drop = list_dir(n, "unit", dir.s, "", ".conf", &ndrop);
+	drop = node_list_dir(n, "unit", dir.s, "", ".conf", &ndrop);
 	for (size_t i = 0; i < ndrop; i++) {
 		struct buf dp = BUF_INIT;
 
@@ -560,7 +360,7 @@ read_systemd_unit(struct node *n, const char *name)
 		u->dropins = xrealloc(u->dropins, (u->ndropins + 1) * sizeof(*u->dropins));
 		u->dropins[u->ndropins++] = xstrdup(dp.s);
 		buf_wipe(&data);
-		if (read_node_file(n, "unit", dp.s, &data, NULL) == 0)
+		if (node_read_file(n, "unit", dp.s, &data, NULL) == 0)
 			node_unit_parse(n, u, dp.s, data.s, data.len);
 		buf_release(&dp);
 		free(drop[i]);
@@ -592,7 +392,7 @@ read_openrc(struct node *n, const char *name)
 		goto out;
 	}
 	u = node_unit_add(n, path.s, name, 1, &st);
-	if (read_node_file(n, "unit", path.s, &data, &u->st) == 0)
+	if (node_read_file(n, "unit", path.s, &data, &u->st) == 0)
 		node_openrc_parse(n, u, path.s, data.s, data.len);
 out:
 	buf_wipe(&data);
@@ -721,7 +521,7 @@ read_named(struct node *n, const char *dir, const char *suffix,
 {
 	struct buf agent = BUF_INIT;
 	size_t cnt;
-	char **names = list_dir(n, "unit", dir, "k3s-", suffix, &cnt);
+	char **names = node_list_dir(n, "unit", dir, "k3s-", suffix, &cnt);
 
 	buf_addf(&agent, "k3s-agent%s", suffix);
 	for (size_t i = 0; i < cnt; i++) {
@@ -783,423 +583,4 @@ node_read_units(struct node *n)
 			break;
 		}
 	n->units[act].active = 1;
-}
-
-/* ---- env files ---- */
-
-/* Value of a systemd/sh env assignment: quotes removed, escapes in "". */
-static char *
-env_value(const char *v)
-{
-	struct buf b = BUF_INIT;
-	char q = 0;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	for (size_t i = 0; v[i]; i++) {
-		char c = v[i];
-
-		if (q) {
-			if (c == q)
-				q = 0;
-			else if (c == '\\' && q == '"' && v[i + 1])
-				buf_addch(&b, v[++i]);
-			else
-				buf_addch(&b, c);
-		} else if (c == '"' || c == '\'') {
-			q = c;
-		} else if (c == '\\' && v[i + 1]) {
-			buf_addch(&b, v[++i]);
-		} else if (c == '#' && i > 0 && isspace((unsigned char)v[i - 1])) {
-			break;	/* trailing comment */
-		} else {
-			buf_addch(&b, c);
-		}
-	}
-	buf_trim(&b);
-	return buf_detach(&b);
-}
-
-static struct envfile *
-find_envfile(struct node *n, const char *host)
-{
-	for (size_t i = 0; i < n->nenvfiles; i++)
-		if (!strcmp(n->envfiles[i].path, host))
-			return &n->envfiles[i];
-	return NULL;
-}
-
-struct envfile *
-node_envfile_add(struct node *n, const char *host)
-{
-	struct envfile *e = find_envfile(n, host);
-
-	if (e)
-		return e;
-	n->envfiles = xrealloc(n->envfiles, (n->nenvfiles + 1) * sizeof(*n->envfiles));
-	e = &n->envfiles[n->nenvfiles++];
-	memset(e, 0, sizeof(*e));
-	e->path = xstrdup(host);
-	return e;
-}
-
-void
-node_envfile_parse(struct node *n, struct envfile *e, const char *data, size_t len)
-{
-	struct lline l = { BUF_INIT, NULL, 0 };
-	size_t pos = 0;
-	int lineno = 0;
-
-	while (next_lline(data, len, &pos, &lineno, &l)) {
-		char *t = l.text.s, *eq;
-
-		while (isspace((unsigned char)*t))
-			t++;
-		if (!*t || *t == '#' || *t == ';')
-			continue;
-		/*
-		 * sh (OpenRC sources the file) takes any blanks after export;
-		 * other white space there is trimmed like the line's own
-		 * (fuzz-envfile: a name must not start with it; reading
-		 * "export \fK3S_TOKEN=" as K3S_TOKEN errs toward a finding)
-		 */
-		if (starts_with(t, "export", NULL) && (t[6] == ' ' || t[6] == '\t')) {
-			t += 6;
-			while (isspace((unsigned char)*t))
-				t++;
-		}
-		eq = strchr(t, '=');
-		if (!eq || eq == t) {
-			node_err(n, "env", e->path, l.first,
-			    "'%s' line %d: not a NAME=VALUE assignment", e->path, l.first);
-			continue;
-		}
-		e->vars = node_grow(e->vars, e->n, sizeof(*e->vars));
-		while (eq > t && isspace((unsigned char)eq[-1]))
-			eq--;
-		e->vars[e->n].name = xstrndup(t, (size_t)(eq - t));
-		eq = strchr(t, '=');
-		e->vars[e->n].value = env_value(eq + 1);
-		e->vars[e->n].line = l.first;
-		e->n++;
-	}
-	lline_free(&l);
-}
-
-static void
-read_envfile(struct node *n, const char *host, int optional)
-{
-	struct buf data = BUF_INIT;
-	struct envfile *e;
-
-	if (find_envfile(n, host))
-		return;
-	e = node_envfile_add(n, host);
-	if (gate_lstat(host, &e->st) < 0) {
-		if (errno == ENOENT && optional)
-			return;
-		node_err(n, "env", host, 0, "cannot examine '%s': %s", host, strerror(errno));
-		return;
-	}
-	e->exists = 1;
-	if (read_node_file(n, "env", host, &data, NULL) == 0)
-		node_envfile_parse(n, e, data.s, data.len);
-	buf_wipe(&data);
-}
-
-void
-node_read_envfiles(struct node *n)
-{
-	static const struct { const char *dir, *prefix, *suffix; } globs[] = {
-		{ SYSTEMD_DIR, "k3s", ".service.env" },
-		{ "/etc/rancher/k3s", "", ".env" },
-	};
-
-	for (size_t g = 0; g < ARRAY_SIZE(globs); g++) {
-		size_t cnt;
-		char **names = list_dir(n, "env", globs[g].dir, globs[g].prefix,
-		    globs[g].suffix, &cnt);
-
-		for (size_t i = 0; i < cnt; i++) {
-			struct buf p = BUF_INIT;
-
-			buf_addf(&p, "%s/%s", globs[g].dir, names[i]);
-			read_envfile(n, p.s, 1);
-			buf_release(&p);
-			free(names[i]);
-		}
-		free(names);
-	}
-	/* EnvironmentFile= of each unit ("-" prefix: may be missing) */
-	for (size_t i = 0; i < n->nunits; i++) {
-		struct unit *u = &n->units[i];
-
-		for (size_t j = 0; j < u->n_env_files; j++) {
-			const char *p = u->env_files[j];
-			const struct envfile *e;
-
-			read_envfile(n, p, 1);
-			e = find_envfile(n, p);
-			if (e && !e->exists && u->env_file_required[j])
-				node_err(n, "env", p, 0,
-				    "'%s' (EnvironmentFile= at '%s' line %d) does not exist: "
-				    "systemd will not start the unit", p, u->path,
-				    u->env_file_lines[j]);
-		}
-	}
-}
-
-/* ---- merge: env (lowest) and unit flags (highest) ---- */
-
-static void
-add_env_value(struct node *n, struct merge *m, const char *name, const char *value,
-    const char *file, int line, int effective, enum node_role role)
-{
-	struct buf scratch = BUF_INIT;
-	const char *opt = k3s_env_to_opt(name, &scratch);
-	struct origin o = { node_intern(n, file), line, SRC_ENV };
-	struct mopt *mo;
-
-	if (!opt) {
-		buf_release(&scratch);
-		return;
-	}
-	mo = merge_get(m, opt);
-	vlist_add(&mo->seen, value, &o);
-	/* K3s: only the flags of this command that declare NAME read it */
-	if (effective && k3s_env_read(name, role)) {
-		if (!k3s_opt_is_list(opt))
-			vlist_clear(&mo->env);
-		vlist_add(&mo->env, value, &o);
-	}
-	buf_release(&scratch);
-}
-
-static int
-envfile_effective(const struct node *n, const char *path)
-{
-	const struct unit *act = NULL;
-
-	for (size_t i = 0; i < n->nunits; i++)
-		if (n->units[i].active)
-			act = &n->units[i];
-	if (!act)
-		return 1;	/* no unit: every env file found counts */
-	for (size_t j = 0; j < act->n_env_files; j++)
-		if (!strcmp(act->env_files[j], path))
-			return 1;
-	return 0;
-}
-
-void
-merge_env(struct node *n, struct merge *m)
-{
-	const struct unit *act = NULL;
-
-	for (size_t i = 0; i < n->nunits; i++) {
-		const struct unit *u = &n->units[i];
-
-		if (u->active)
-			act = u;
-		/* systemd: EnvironmentFile= overrides Environment=, so these first */
-		for (size_t j = 0; j < u->n_env; j++)
-			add_env_value(n, m, u->env[j].name, u->env[j].value, u->path,
-			    u->env[j].line, u->active, u->role);
-	}
-	if (act) {
-		/* in the order the active unit lists them; later files win */
-		for (size_t j = 0; j < act->n_env_files; j++) {
-			const char *p = act->env_files[j];
-
-			for (size_t k = 0; k < n->nenvfiles; k++) {
-				struct envfile *e = &n->envfiles[k];
-
-				if (strcmp(e->path, p))
-					continue;
-				for (size_t v = 0; v < e->n; v++)
-					add_env_value(n, m, e->vars[v].name, e->vars[v].value,
-					    e->path, e->vars[v].line, 1, act->role);
-			}
-		}
-	}
-	for (size_t k = 0; k < n->nenvfiles; k++) {
-		struct envfile *e = &n->envfiles[k];
-
-		if (act && envfile_effective(n, e->path))
-			continue;	/* done above */
-		for (size_t v = 0; v < e->n; v++)
-			add_env_value(n, m, e->vars[v].name, e->vars[v].value, e->path,
-			    e->vars[v].line, !act, ROLE_UNKNOWN);
-	}
-}
-
-static const char *
-short_flag(const char *f)
-{
-	static const struct { const char *s, *l; } map[] = {
-		{ "t", "token" }, { "s", "server" }, { "c", "config" },
-		{ "d", "data-dir" }, { "o", "write-kubeconfig" }, { "l", "log" },
-		{ "h", "help" }, { "v", "v" },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (!strcmp(f, map[i].s))
-			return map[i].l;
-	return f;
-}
-
-/*
- * NAME in the environment systemd gives the unit: EnvironmentFile= values
- * override Environment= ones.  NULL when unset; *o says where it was set.
- */
-static const char *
-unit_env_lookup(struct node *n, const struct unit *u, const char *name, size_t len,
-    struct origin *o)
-{
-	const char *val = NULL;
-
-	for (size_t f = 0; f < u->n_env_files; f++) {
-		for (size_t k = 0; k < n->nenvfiles; k++) {
-			const struct envfile *e = &n->envfiles[k];
-
-			if (strcmp(e->path, u->env_files[f]))
-				continue;
-			for (size_t v = 0; v < e->n; v++) {
-				if (strlen(e->vars[v].name) != len ||
-				    memcmp(e->vars[v].name, name, len))
-					continue;
-				val = e->vars[v].value;
-				*o = (struct origin){ node_intern(n, e->path), e->vars[v].line,
-				    SRC_ENV };
-			}
-		}
-	}
-	if (val)
-		return val;
-	for (size_t v = 0; v < u->n_env; v++) {
-		if (strlen(u->env[v].name) != len || memcmp(u->env[v].name, name, len))
-			continue;
-		val = u->env[v].value;
-		*o = (struct origin){ node_intern(n, u->path), u->env[v].line, SRC_ENV };
-	}
-	return val;
-}
-
-/*
- * systemd replaces ${NAME} and $NAME in ExecStart= with the unit's
- * environment ($$ is a '$'; an unset name is empty).  When the whole value
- * is one variable, its origin becomes the env file or Environment= line that
- * set it: that is where the plain text is.  ($NAME alone would be split at
- * whitespace by systemd; here it stays one value.)
- */
-static char *
-expand_env(struct node *n, const struct unit *u, const char *v, struct origin *o)
-{
-	struct buf b = BUF_INIT;
-	struct origin vo;
-	int vars = 0, whole = 0;
-
-	for (const char *p = v; *p; p++) {
-		const char *name, *end;
-		const char *val;
-
-		if (*p != '$') {
-			buf_addch(&b, *p);
-			continue;
-		}
-		if (p[1] == '$') {
-			buf_addch(&b, '$');
-			p++;
-			continue;
-		}
-		if (p[1] == '{') {
-			name = p + 2;
-			end = strchr(name, '}');
-			if (!end) {
-				buf_addch(&b, *p);
-				continue;
-			}
-		} else {
-			name = p + 1;
-			end = name;
-			while (isalnum((unsigned char)*end) || *end == '_')
-				end++;
-			if (end == name || isdigit((unsigned char)*name)) {
-				buf_addch(&b, *p);
-				continue;
-			}
-		}
-		vars++;
-		whole = p == v && end[*end == '}'] == '\0';
-		if ((val = unit_env_lookup(n, u, name, (size_t)(end - name), &vo)))
-			buf_adds(&b, val);
-		p = *end == '}' ? end : end - 1;
-	}
-	if (vars == 1 && whole && b.len)
-		*o = vo;
-	return buf_detach(&b);
-}
-
-/* A value expanded from an env variable is often in seen already. */
-static void
-seen_add(struct mopt *mo, const char *val, const struct origin *o)
-{
-	for (size_t i = 0; o->kind == SRC_ENV && i < mo->seen.n; i++) {
-		const struct kvalue *k = &mo->seen.v[i];
-
-		if (k->where.line == o->line && k->where.file && o->file &&
-		    !strcmp(k->where.file, o->file) && !strcmp(k->value, val))
-			return;
-	}
-	vlist_add(&mo->seen, val, o);
-}
-
-void
-merge_units(struct node *n, struct merge *m)
-{
-	for (size_t i = 0; i < n->nunits; i++) {
-		const struct unit *u = &n->units[i];
-
-		for (size_t a = 1; a < u->argc; a++) {
-			const char *w = u->argv[a], *name;
-			struct buf nb = BUF_INIT;
-			const char *eq, *val;
-			struct origin o = { u->exec_file, u->arg_lines[a], SRC_UNIT };
-			struct mopt *mo;
-
-			if (!strcmp(w, "--"))
-				break;
-			if (w[0] != '-' || !w[1])
-				continue;	/* the verb, or a stray word */
-			name = w + 1 + (w[1] == '-');
-			eq = strchr(name, '=');
-			buf_add(&nb, name, eq ? (size_t)(eq - name) : strlen(name));
-			name = short_flag(nb.s);
-			if (eq) {
-				val = eq + 1;
-			} else if (k3s_opt_is_bool(name) || a + 1 >= u->argc ||
-			    (u->argv[a + 1][0] == '-' && !k3s_opt_is_secret(name))) {
-				/* a secret flag always takes the next word, as K3s's
-				 * parser does for every flag with a value */
-				val = "true";
-			} else {
-				val = u->argv[++a];
-			}
-			mo = merge_get(m, name);
-			{
-				char *x = strchr(val, '$') && !u->openrc ?
-				    expand_env(n, u, val, &o) : xstrdup(val);
-
-				seen_add(mo, x, &o);
-				if (u->active) {
-					if (!k3s_opt_is_list(name))
-						vlist_clear(&mo->cli);
-					vlist_add(&mo->cli, x, &o);
-				}
-				explicit_bzero(x, strlen(x));
-				free(x);
-			}
-			buf_release(&nb);
-		}
-	}
 }

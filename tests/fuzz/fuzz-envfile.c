@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-envfile.c: libFuzzer harness for the env file parser of node_load()
- * (node_envfile_parse() and env_value() in src/node/node-units.c: what
+ * (node_envfile_parse() and env_value() in src/node/node-envfile.c: what
  * read_envfile() calls once the file is read through the gate).  The whole
  * input is the text of /etc/systemd/system/k3s.service.env, in memory,
  * without units, so it is the effective env (K3S_* feed the merge, which

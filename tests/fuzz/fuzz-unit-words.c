@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-unit-words.c: libFuzzer harness for split_words()
- * (src/node/node-units.c), the systemd ExecStart=/Environment= word
+ * (src/node/node-lines.c), the systemd ExecStart=/Environment= word
  * splitter (quotes, C escapes, %% specifiers), on arbitrary text with a
  * line map as parse_unit_text() builds one.
  *
