@@ -236,12 +236,32 @@ transport_failed(struct check_result *r, const char *what, down_fn down)
 	buf_release(&list);
 }
 
+/*
+ * 1 when endpoint i of the live client answers a gRPC call with our
+ * certificate: it is etcd, so its refusing a client without one means
+ * client-certificate authentication.  A peer that refuses everybody (not
+ * etcd, a TCP port that closes) proves nothing.
+ */
+static int
+answers_with_cert(size_t i)
+{
+	Etcdserverpb__StatusRequest sreq = ETCDSERVERPB__STATUS_REQUEST__INIT;
+	ProtobufCMessage *st = NULL;
+	int ok;
+
+	ok = etcd_unary_at(&live.cl, i, ETCD_MAINT_STATUS, &sreq.base,
+	    &etcdserverpb__status_response__descriptor, &st) == 0;
+	if (st)
+		protobuf_c_message_free_unpacked(st, NULL);
+	return ok;
+}
+
 void
 etcd_live_client_cert_auth(const struct node *n, struct check_result *r)
 {
 	struct etcd_client anon;
 	size_t answered = 0, refused = 0, unreachable = 0;
-	struct buf why = BUF_INIT, down = BUF_INIT, lasterr = BUF_INIT;
+	struct buf why = BUF_INIT, down = BUF_INIT, lasterr = BUF_INIT, odd = BUF_INIT;
 
 	if (live_skip(n, r, unreachable_error))
 		return;
@@ -269,8 +289,11 @@ etcd_live_client_cert_auth(const struct node *n, struct check_result *r)
 			buf_addf(&down, "%s%s", down.len ? ", " : "", u[0]);
 			buf_reset(&lasterr);
 			buf_adds(&lasterr, last_error());
-		} else if (!anon.ep[0].tls_verify_failed) {
+		} else if (!anon.ep[0].tls_verify_failed && answers_with_cert(i)) {
 			refused++;
+		} else if (!anon.ep[0].tls_verify_failed) {
+			buf_addf(&odd, "%s'%s' refused both a client without a certificate and "
+			    "ours (%s)", odd.len ? "; " : "", u[0], live.cl.ep[i].err.s);
 		}
 		if (resp)
 			protobuf_c_message_free_unpacked(resp, NULL);
@@ -279,6 +302,8 @@ etcd_live_client_cert_auth(const struct node *n, struct check_result *r)
 	quiet_errors--;
 	if (answered)
 		check_fail(r, "%s: etcd runs without --client-cert-auth", why.s);
+	else if (odd.len)
+		check_error(r, "not known to be etcd: %s", odd.s);
 	else if (refused)
 		check_pass(r, "%zu of %zu members refused a TLS connection without a client "
 		    "certificate%s", refused, live.cl.nep, unreachable ? " (others unreachable)" : "");
@@ -292,6 +317,7 @@ etcd_live_client_cert_auth(const struct node *n, struct check_result *r)
 	buf_release(&why);
 	buf_release(&down);
 	buf_release(&lasterr);
+	buf_release(&odd);
 }
 
 void
