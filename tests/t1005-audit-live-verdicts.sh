@@ -28,7 +28,7 @@ if ! etcd_cluster_start; then
 fi
 
 # A TCP listener that records every accepted connection in $TMP/accepts
-# and closes it; its port in $LPORT.
+# and closes it; its port in $LPORT (stopped at exit, or after 15 minutes).
 cat >listener.py <<'PYEOF'
 import socket, sys
 s = socket.socket()
@@ -45,7 +45,7 @@ while True:
     c.close()
 PYEOF
 : >accepts
-python3 listener.py "$TMP/lport" "$TMP/accepts" </dev/null >/dev/null 2>&1 &
+timeout --kill-after=5 900 python3 listener.py "$TMP/lport" "$TMP/accepts" </dev/null >/dev/null 2>&1 &
 echo $! >listener.pid
 at_exit "kill $(cat listener.pid)"
 i=0; while [ ! -s lport ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
@@ -117,6 +117,32 @@ test_expect_success 'image with --live: a real cluster answers the live checks' 
 	audit_json "$r" --strategy etcd &&
 	test "$(check_status etcd.live-members-healthy)" = skip &&
 	test "$(check_field etcd.live-members-healthy evidence)" = "offline image (--live to probe the endpoints it names)"
+'
+
+# An image's own /etc/k3sguard/config.yaml names etcd.endpoints and TLS
+# files: those are the image's paths.  Files that exist at those paths only
+# on this host are another machine's: not read (the certificate checks do
+# not pass); copied into the image, they are.
+test_expect_success 'image: k3sguard config TLS paths are the image'"'"'s, not this host'"'"'s' '
+	r=$TMP/img-cfg && rm -rf "$r" &&
+	mkdir -p "$r/etc/rancher/k3s" "$r/etc/k3sguard" "$r/var/lib/rancher/k3s/server" &&
+	echo "write-kubeconfig-mode: \"0600\"" >"$r/etc/rancher/k3s/config.yaml" &&
+	tls_files "$TMP/hostonly" &&
+	cat >"$r/etc/k3sguard/config.yaml" <<-CFG &&
+	etcd:
+	  endpoints: $ETCD_ENDPOINTS
+	  cacert: $TMP/hostonly/ca.crt
+	  cert: $TMP/hostonly/client.crt
+	  key: $TMP/hostonly/client.key
+	CFG
+	audit_json "$r" $V --strategy etcd --live &&
+	test "$(check_status etcd.cert-expiry)" = fail &&
+	check_field etcd.cert-expiry evidence | grep -q "cannot open .$r$TMP/hostonly/client.crt" &&
+	test "$(check_status etcd.live-k3s-role)" = skip &&
+	tls_files "$r$TMP/hostonly" &&
+	audit_json "$r" $V --strategy etcd --live &&
+	test "$(check_status etcd.cert-expiry)" = pass &&
+	test "$(check_status etcd.live-members-healthy)" = pass
 '
 
 # host_audit OUT ARGS...: audit this host, with $TMP/units seen as

@@ -30,23 +30,29 @@ static struct {
 	int tried;		/* set-up attempted */
 	int ok;			/* client usable */
 	int source_node;	/* endpoints from the K3s config (else k3sguard's) */
+	int files_in_root;	/* TLS files are node files (read through the gate) */
 	int all_unreachable;
 	char down[1024];	/* the endpoints that did not answer */
 	struct etcd_client cl;
 	/* names shown; node files are read through the gate, never opened by these */
 	char cacert[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+	/* the paths as configured (node paths when files_in_root) */
+	char rawca[PATH_MAX], rawcert[PATH_MAX];
 	char endpoints[1024];
 	char reason[512];	/* why not usable */
 } live;
 
 /*
  * The TLS files into t: the node's (node paths) through the gate as blobs,
- * k3sguard's config's (local paths) by path.  -1 after error().
+ * k3sguard's config's by path on the host itself.  Under an image the
+ * config is the image's, so its paths are the image's too: through the
+ * gate (this host's file at that path is another machine's).  -1 after
+ * error().
  */
 static int
 live_tls(struct etcd_tls *t, const char *ca, const char *cert, const char *key)
 {
-	if (live.source_node)
+	if (live.files_in_root)
 		return etcd_tls_read_node(t, ca, cert, key);
 	t->cacert = xstrdup(ca);
 	t->cert = xstrdup(cert);
@@ -81,12 +87,19 @@ live_setup(const struct node *n)
 		    "k3sguard's config)");
 		return -1;
 	}
-	if (ca)
-		snprintf(live.cacert, sizeof(live.cacert), "%s", live.source_node ? root_path(ca) : ca);
-	if (cert)
-		snprintf(live.cert, sizeof(live.cert), "%s", live.source_node ? root_path(cert) : cert);
+	live.files_in_root = live.source_node || !gate_root_is_host();
+	if (ca) {
+		snprintf(live.rawca, sizeof(live.rawca), "%s", ca);
+		snprintf(live.cacert, sizeof(live.cacert), "%s",
+		    live.files_in_root ? root_path(ca) : ca);
+	}
+	if (cert) {
+		snprintf(live.rawcert, sizeof(live.rawcert), "%s", cert);
+		snprintf(live.cert, sizeof(live.cert), "%s",
+		    live.files_in_root ? root_path(cert) : cert);
+	}
 	if (key)
-		snprintf(live.key, sizeof(live.key), "%s", live.source_node ? root_path(key) : key);
+		snprintf(live.key, sizeof(live.key), "%s", live.files_in_root ? root_path(key) : key);
 	snprintf(live.endpoints, sizeof(live.endpoints), "%s", ep);
 	if (!ca || !cert || !key) {
 		snprintf(live.reason, sizeof(live.reason), "cannot reach etcd as K3s "
@@ -126,20 +139,20 @@ anon_client(struct etcd_client *anon, char **url)
 }
 
 /*
- * A certificate of the live setup: the node's (its config key, e.g.
- * "datastore-certfile") read through the gate, or k3sguard's config's file
- * (local).  cn and not_after as etcd_pem_cert.  -1 after error().
+ * A certificate of the live setup at path (as configured), shown as shown:
+ * a node file read through the gate (files_in_root), or k3sguard's
+ * config's file on the host itself.  cn and not_after as etcd_pem_cert.
+ * -1 after error().
  */
 static int
-live_cert(const struct node *n, const char *node_key, const char *shown, char *cn,
-    size_t cnlen, time_t *not_after)
+live_cert(const char *path, const char *shown, char *cn, size_t cnlen, time_t *not_after)
 {
 	struct pki_info in;
 	struct buf pem = BUF_INIT;
 	int r;
 
-	if (live.source_node) {
-		r = gate_read(node_get(n, node_key), 1u << 20, &pem, NULL) < 0 ? -1 :
+	if (live.files_in_root) {
+		r = gate_read(path, 1u << 20, &pem, NULL) < 0 ? -1 :
 		    etcd_pem_cert(&pem, shown, cn, cnlen, NULL, not_after);
 		buf_release(&pem);
 		return r;
@@ -353,7 +366,7 @@ etcd_live_k3s_role(const struct node *n, struct check_result *r)
 
 	if (live_skip(n, r, unreachable_error))
 		return;
-	if (live_cert(n, "datastore-certfile", live.cert, cn, sizeof(cn), NULL) < 0 || !cn[0]) {
+	if (live_cert(live.rawcert, live.cert, cn, sizeof(cn), NULL) < 0 || !cn[0]) {
 		check_error(r, "cannot read the CN of '%s'", live.cert);
 		return;
 	}
@@ -509,7 +522,7 @@ etcd_live_members(const struct node *n, struct check_result *r)
 void
 etcd_cert_expiry(const struct node *n, struct check_result *r)
 {
-	const char *files[2];
+	const char *files[2], *raw[2] = { live.rawcert, live.rawca };
 	const char *names[2] = { "datastore-certfile", "datastore-cafile" };
 	struct buf ok = BUF_INIT, bad = BUF_INIT, soon = BUF_INIT;
 	time_t now = time(NULL);
@@ -531,7 +544,7 @@ etcd_cert_expiry(const struct node *n, struct check_result *r)
 		if (!files[i][0])
 			continue;
 		quiet_errors++;
-		int rc = live_cert(n, names[i], files[i], NULL, 0, &not_after);
+		int rc = live_cert(raw[i], files[i], NULL, 0, &not_after);
 		quiet_errors--;
 		if (rc < 0) {
 			buf_addf(&bad, "%s%s: %s", bad.len ? "; " : "", names[i], last_error());
