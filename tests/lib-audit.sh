@@ -3,7 +3,9 @@
 #   audit_json ROOT [ARGS...]   run 'audit --format json' on ROOT into $TMP/audit.json;
 #                               its exit code in $audit_rc, stderr in $TMP/audit.err
 #   check_status ID             status of check ID in $TMP/audit.json
-#   expect_check ROOT ID STATUS audit ROOT and require check ID to have STATUS
+#   expect_check ROOT ID STATUS [ARGS...]
+#                               audit ROOT (with ARGS, e.g. --live) and require
+#                               check ID to have STATUS
 # t1099 scans tests/t*.sh for "expect_check ... ID pass|fail" lines: every
 # check in the registry needs at least one of each.
 PY=/usr/bin/python3
@@ -33,7 +35,7 @@ PYEOF
 check_status() { check_field "$1" status; }
 
 expect_check() {
-	audit_json "$1"
+	audit_json "$1" "${@:4}"
 	_got=$(check_status "$2")
 	if [ "$_got" != "$3" ]; then
 		echo "check $2: expected $3, got $_got: $(check_field "$2" evidence)" >&2

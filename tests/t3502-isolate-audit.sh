@@ -59,12 +59,15 @@ test_expect_success 'a rule it cannot read keeps the verdict on the safe side' '
 	grep -q "could not be evaluated" res
 '
 
-test_expect_success 'under --root the kernel is not the node copy: skip' '
+test_expect_success 'under --root the kernel is not the node copy: skip, --live too' '
 	firewall_root=$(node_root fw) &&
 	mkdir -p "$firewall_root/var/lib/rancher/k3s/server/db/etcd/member/wal" &&
 	set +e; "$K3SGUARD" --root "$firewall_root" audit --strategy etcd --format json >audit.json; set -e &&
 	jq -r ".checks[] | select(.id == \"etcd.firewall\") | .status + \" \" + .evidence" audit.json >res &&
-	grep -q "^skip etcd runs on this node (K3s runs an embedded etcd member), and firewall rules are kernel state" res
+	grep -q "^skip offline image: etcd runs on this node (K3s runs an embedded etcd member), and firewall rules are the running kernel.s state" res &&
+	set +e; "$K3SGUARD" --root "$firewall_root" audit --live --strategy etcd --format json >audit.json; set -e &&
+	jq -r ".checks[] | select(.id == \"etcd.firewall\") | .status + \" \" + .evidence" audit.json >res &&
+	grep -q "^skip offline image: etcd runs on this node" res
 '
 
 test_expect_success 'external etcd: passes without an etcd member here, skips with one (--root)' '
@@ -75,7 +78,7 @@ test_expect_success 'external etcd: passes without an etcd member here, skips wi
 	mkdir -p "$hroot/usr/bin" && cp /bin/true "$hroot/usr/bin/etcd" &&
 	set +e; "$K3SGUARD" --root "$hroot" audit --strategy etcd --format json >audit.json; set -e &&
 	jq -r ".checks[] | select(.id == \"etcd.firewall\") | .status + \" \" + .evidence" audit.json >res &&
-	grep -q "^skip etcd runs on this node (/usr/bin/etcd)" res
+	grep -q "^skip offline image: etcd runs on this node (/usr/bin/etcd)" res
 '
 
 test_done

@@ -40,7 +40,7 @@ test_expect_success 'default-server: metrics pass promtool check metrics, one ga
 	grep -q "^k3sguard_node_info{role=\"server\",datastore=\"sqlite\"" d.prom
 '
 
-# The example's etcd hosts do not exist: its live etcd checks are skipped (-1).
+# An image without --live: its live etcd checks skip as "offline image" (-1).
 test_expect_success 'hardened-server: every check 1 (live etcd -1), ratios 1, lint clean' '
 	k3sguard --root "$H" audit --format prom >h.prom &&
 	promtool check metrics <h.prom >lint 2>&1 && test ! -s lint &&

@@ -9,7 +9,8 @@
  * no member of its own has no etcd port to open: that passes, and the
  * evidence sends the user to the etcd hosts.  The firewall is kernel state:
  * it is read from the running kernel (`nft -j list ruleset`) only when the
- * audit looks at the host itself, never under --root (skip).  Fails closed:
+ * audit looks at the host itself, never under --root (skip: its row says
+ * REACH_KERNEL, check_offline() decides).  Fails closed:
  * no nft, or rules it cannot read, are not "restricted" (see nft-audit.c).
  */
 #include "core/k3sguard.h"
@@ -76,9 +77,11 @@ check_etcd_firewall(const struct node *n, struct check_result *r)
 		    datastore_name(n->datastore));
 		return;
 	}
-	if (gopt.root && *gopt.root && strcmp(gopt.root, "/")) {
-		check_skip(r, "etcd runs on this node (%s), and firewall rules are kernel state, not "
-		    "part of the node copy under --root: run 'k3sguard etcd isolate --status' on it", local);
+	if (check_offline(r)) {
+		if (r->status == ST_SKIP)
+			check_skip(r, "offline image: etcd runs on this node (%s), and firewall rules are "
+			    "the running kernel's state, not the image's: run 'k3sguard etcd isolate "
+			    "--status' on the node", local);
 		return;
 	}
 	quiet_errors++;

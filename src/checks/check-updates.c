@@ -199,7 +199,7 @@ const struct check checks_updates[] = {
 	  "Make sure the K3s binary is where the unit runs it from (--k3s-bin PATH tells k3sguard) "
 	  "and that its version can be read (or give --k3s-version V): without the version, updates and advisories cannot be judged.",
 	  "Installed K3s version known.",
-	  "The installed K3s version could not be determined." },
+	  "The installed K3s version could not be determined.", REACH_ROOT },
 	{ "updates.channel", "updates", SEV_HIGH,
 	  "K3s is not behind its channel beyond the update policy",
 	  channel_behind,
@@ -208,14 +208,14 @@ const struct check checks_updates[] = {
 	  "policy.update-max-minors-behind / policy.update-max-patches-behind; channel: "
 	  "updates.channel; refresh data/channels.json or use 'update check' online.",
 	  "K3s up to date with its channel (within the policy).",
-	  "K3s behind its channel beyond the policy (or its release line has ended)." },
+	  "K3s behind its channel beyond the policy (or its release line has ended).", REACH_ROOT },
 	{ "updates.advisories", "updates", SEV_HIGH,
 	  "No known K3s advisory applies to the installed version (data/advisories.json)",
 	  advisories,
 	  "Upgrade to a release that fixes the advisories listed (the patch release of your "
 	  "minor, then the next minors); refresh data/advisories.json for new advisories.",
 	  "No known K3s advisory applies.",
-	  "Known K3s advisories apply to the installed version." },
+	  "Known K3s advisories apply to the installed version.", REACH_ROOT },
 	{ "updates.data-fresh", "updates", SEV_MEDIUM,
 	  "The advisory and channel data are at most 30 days old",
 	  data_fresh,
@@ -223,6 +223,6 @@ const struct check checks_updates[] = {
 	  "updates.advisories-url, the advisory feed, checks them and replaces the files "
 	  "atomically), or install a newer k3sguard: stale data hides new releases and advisories.",
 	  "Advisory and channel data are fresh.",
-	  "The advisory or channel data is stale or undated." },
+	  "The advisory or channel data is stale or undated.", REACH_ROOT },
 };
 const size_t nchecks_updates = ARRAY_SIZE(checks_updates);

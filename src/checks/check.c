@@ -101,6 +101,43 @@ status_name(enum status s)
 	return (unsigned)s < ARRAY_SIZE(status_names) ? status_names[s] : "unknown";
 }
 
+int check_live;
+
+static const char *const reach_names[] = { "root", "network", "kernel" };
+
+const char *
+check_reach_name(enum check_reach reach)
+{
+	return (unsigned)reach < ARRAY_SIZE(reach_names) ? reach_names[reach] : "unknown";
+}
+
+/* The check check_run() is running: check_offline() reads its row. */
+static const struct check *running;
+
+int
+check_offline(struct check_result *r)
+{
+	const struct check *c = running;
+
+	if (!c || c->reach == REACH_ROOT) {
+		check_error(r, "check '%s' reads beyond the root, but its row says it reads only "
+		    "the node's files", c ? c->id : "(none)");
+		return 1;
+	}
+	if (gate_root_is_host())
+		return 0;
+	if (c->reach == REACH_NETWORK) {
+		if (check_live)
+			return 0;
+		check_skip(r, "offline image (--live to probe the endpoints it names)");
+		return 1;
+	}
+	check_skip(r, "offline image: this check reads the running kernel's state (firewall "
+	    "rules, loaded profiles, processes), which is this host's, not the image's: audit "
+	    "the node itself");
+	return 1;
+}
+
 /* A status no check can set: marks "the function said nothing". */
 #define ST_UNSET ((enum status)-1)
 
@@ -159,7 +196,9 @@ check_run(const struct check *c, const struct node *n, struct check_result *r)
 {
 	check_result_init(r);
 	quiet_errors++;		/* library errors become evidence, not stderr noise */
+	running = c;
 	c->fn(n, r);
+	running = NULL;
 	quiet_errors--;
 	if (r->status == ST_UNSET)
 		check_error(r, "check '%s' reached no verdict", c->id);

@@ -24,6 +24,19 @@ struct check_result {
 	struct buf evidence;
 };
 
+/*
+ * What a check reads besides the node's files under --root.  An image
+ * (--root DIR, DIR not /) is not the machine that runs it: probing the
+ * endpoints it names is allowed only with 'audit --live', and this host's
+ * kernel state is never the image's.  A check that reaches beyond the
+ * root says so in its row and asks check_offline() first.
+ */
+enum check_reach {
+	REACH_ROOT,		/* only files under --root (and k3sguard's own data) */
+	REACH_NETWORK,		/* endpoints the node names (etcd's client URLs) */
+	REACH_KERNEL,		/* this host's kernel: nftables ruleset, /proc, /sys */
+};
+
 struct check {
 	const char *id;			/* stable: "server-token.file-mode" */
 	const char *strategy;		/* "etcd", "server-token", ... */
@@ -33,6 +46,7 @@ struct check {
 	const char *remediation;
 	const char *implemented;	/* "Currently implemented" phrase on pass */
 	const char *missing;		/* "Missing implementation" phrase on fail/warn */
+	enum check_reach reach;		/* what it reads: every row says it */
 };
 
 struct threat {
@@ -75,6 +89,21 @@ void check_fail(struct check_result *r, const char *fmt, ...) __attribute__((for
 void check_warn(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void check_skip(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void check_error(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * 'audit --live': the checks that reach the network probe the endpoints an
+ * image names.  Set by the command before the checks run; 0 by default.
+ */
+extern int check_live;
+/* "root", "network" or "kernel" (audit --list-checks, the man page) */
+const char *check_reach_name(enum check_reach reach);
+/*
+ * Called by the running check just before it reads beyond the root.  0:
+ * go on (the live host, or --live for the network).  1: r is set: skip
+ * "offline image ..." under an image, or error when the check's row does
+ * not declare what it reaches (a row that lies is a bug, never a pass).
+ */
+int check_offline(struct check_result *r);
 
 const char *severity_name(enum severity s);
 int severity_parse(const char *s, enum severity *out);

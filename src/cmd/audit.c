@@ -16,6 +16,7 @@ static const char usage[] =
 "usage: k3sguard audit [--format FORMAT] [--fail-on SEVERITY] [--strategy ID]...\n"
 "                      [--waivers FILE] [--diff OLD.json] [-o|--output FILE]\n"
 "                      [--quiet] [--color auto|always|never] [--findings-exit-zero]\n"
+"                      [--live]\n"
 "\n"
 "  --format FORMAT      text (default), json, junit, html or prom\n"
 "  --fail-on SEVERITY   exit 1 only for failures at or above low|medium|high|critical\n"
@@ -33,11 +34,15 @@ static const char usage[] =
 "                       always or never\n"
 "  --findings-exit-zero exit 0, not 1, when checks failed (errors still exit 2);\n"
 "                       for a Kubernetes init container (contrib/kubernetes)\n"
+"  --live               with --root DIR (an image): probe the endpoints the image\n"
+"                       names (etcd); without it those checks skip as 'offline\n"
+"                       image'.  Checks of this host's kernel state (firewall)\n"
+"                       skip under an image even so.  On the host: always live\n"
 "\n"
 "exit: 0 no failure, 1 failures, 2 something could not be checked, 64 usage\n";
 
 enum { OPT_FORMAT = OPT_GLOBAL_LAST, OPT_FAIL_ON, OPT_STRATEGY, OPT_LIST_CHECKS, OPT_WAIVERS, OPT_DIFF, OPT_COLOR, OPT_QUIET,
-	OPT_EXIT_ZERO };
+	OPT_EXIT_ZERO, OPT_LIVE };
 
 /* Add the strategies named in a comma-separated list to *mask. */
 static void
@@ -58,7 +63,11 @@ parse_strategies(const char *arg, unsigned *mask)
 		usage_error("audit: --strategy needs a strategy id");
 }
 
-/* The hidden --list-checks: one line per check, for the man page and tests. */
+/*
+ * The hidden --list-checks: one line per check, for the man page and tests:
+ * id, strategy, severity, title, and what it reads besides the node's files
+ * (root, network or kernel).
+ */
 static int
 list_checks(void)
 {
@@ -66,8 +75,8 @@ list_checks(void)
 		for (size_t j = 0; j < *strategies[i].nchecks; j++) {
 			const struct check *c = &strategies[i].checks[j];
 
-			printf("%s\t%s\t%s\t%s\n", c->id, c->strategy, severity_name(c->severity),
-			    c->title);
+			printf("%s\t%s\t%s\t%s\t%s\n", c->id, c->strategy,
+			    severity_name(c->severity), c->title, check_reach_name(c->reach));
 		}
 	return EXIT_OK;
 }
@@ -128,6 +137,7 @@ cmd_audit(int argc, char **argv)
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "findings-exit-zero", no_argument, NULL, OPT_EXIT_ZERO },
+		{ "live", no_argument, NULL, OPT_LIVE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -176,6 +186,9 @@ cmd_audit(int argc, char **argv)
 			break;
 		case OPT_EXIT_ZERO:
 			exit_zero = 1;
+			break;
+		case OPT_LIVE:
+			check_live = 1;
 			break;
 		case OPT_LIST_CHECKS:
 			return list_checks();

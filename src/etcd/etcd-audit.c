@@ -3,8 +3,20 @@
  * etcd-audit.c: live etcd checks for the audit (see etcd-audit.h).
  *
  * One client per audit run, set up on first use and shared by the checks;
- * once every endpoint has proved unreachable, the remaining checks skip at
+ * once every endpoint has proved unreachable, the remaining checks end at
  * once with the same reason instead of waiting for the same timeouts.
+ *
+ * What is known decides the status:
+ *  - no endpoints known, or no TLS files named: skip with the reason (the
+ *    file checks etcd.tls-flags/tls-files judge the configuration);
+ *  - an image (--root DIR) without 'audit --live': skip "offline image",
+ *    and no connection is attempted (check_offline(), the rows say
+ *    REACH_NETWORK);
+ *  - every endpoint unreachable: error naming them (exit 2): nothing was
+ *    learned, and a datastore that is down must not end in silence;
+ *    etcd.live-members-healthy fails instead when the audit runs on the
+ *    node itself: K3s cannot reach a single member it points at.  From
+ *    another host (an image with --live) that is unknown: error.
  */
 #include "core/k3sguard.h"
 #include "core/config.h"
@@ -18,22 +30,29 @@ static struct {
 	int tried;		/* set-up attempted */
 	int ok;			/* client usable */
 	int source_node;	/* endpoints from the K3s config (else k3sguard's) */
+	int files_in_root;	/* TLS files are node files (read through the gate) */
 	int all_unreachable;
+	char down[1024];	/* the endpoints that did not answer */
 	struct etcd_client cl;
 	/* names shown; node files are read through the gate, never opened by these */
 	char cacert[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+	/* the paths as configured (node paths when files_in_root) */
+	char rawca[PATH_MAX], rawcert[PATH_MAX];
 	char endpoints[1024];
 	char reason[512];	/* why not usable */
 } live;
 
 /*
  * The TLS files into t: the node's (node paths) through the gate as blobs,
- * k3sguard's config's (local paths) by path.  -1 after error().
+ * k3sguard's config's by path on the host itself.  Under an image the
+ * config is the image's, so its paths are the image's too: through the
+ * gate (this host's file at that path is another machine's).  -1 after
+ * error().
  */
 static int
 live_tls(struct etcd_tls *t, const char *ca, const char *cert, const char *key)
 {
-	if (live.source_node)
+	if (live.files_in_root)
 		return etcd_tls_read_node(t, ca, cert, key);
 	t->cacert = xstrdup(ca);
 	t->cert = xstrdup(cert);
@@ -68,12 +87,19 @@ live_setup(const struct node *n)
 		    "k3sguard's config)");
 		return -1;
 	}
-	if (ca)
-		snprintf(live.cacert, sizeof(live.cacert), "%s", live.source_node ? root_path(ca) : ca);
-	if (cert)
-		snprintf(live.cert, sizeof(live.cert), "%s", live.source_node ? root_path(cert) : cert);
+	live.files_in_root = live.source_node || !gate_root_is_host();
+	if (ca) {
+		snprintf(live.rawca, sizeof(live.rawca), "%s", ca);
+		snprintf(live.cacert, sizeof(live.cacert), "%s",
+		    live.files_in_root ? root_path(ca) : ca);
+	}
+	if (cert) {
+		snprintf(live.rawcert, sizeof(live.rawcert), "%s", cert);
+		snprintf(live.cert, sizeof(live.cert), "%s",
+		    live.files_in_root ? root_path(cert) : cert);
+	}
 	if (key)
-		snprintf(live.key, sizeof(live.key), "%s", live.source_node ? root_path(key) : key);
+		snprintf(live.key, sizeof(live.key), "%s", live.files_in_root ? root_path(key) : key);
 	snprintf(live.endpoints, sizeof(live.endpoints), "%s", ep);
 	if (!ca || !cert || !key) {
 		snprintf(live.reason, sizeof(live.reason), "cannot reach etcd as K3s "
@@ -113,20 +139,20 @@ anon_client(struct etcd_client *anon, char **url)
 }
 
 /*
- * A certificate of the live setup: the node's (its config key, e.g.
- * "datastore-certfile") read through the gate, or k3sguard's config's file
- * (local).  cn and not_after as etcd_pem_cert.  -1 after error().
+ * A certificate of the live setup at path (as configured), shown as shown:
+ * a node file read through the gate (files_in_root), or k3sguard's
+ * config's file on the host itself.  cn and not_after as etcd_pem_cert.
+ * -1 after error().
  */
 static int
-live_cert(const struct node *n, const char *node_key, const char *shown, char *cn,
-    size_t cnlen, time_t *not_after)
+live_cert(const char *path, const char *shown, char *cn, size_t cnlen, time_t *not_after)
 {
 	struct pki_info in;
 	struct buf pem = BUF_INIT;
 	int r;
 
-	if (live.source_node) {
-		r = gate_read(node_get(n, node_key), 1u << 20, &pem, NULL) < 0 ? -1 :
+	if (live.files_in_root) {
+		r = gate_read(path, 1u << 20, &pem, NULL) < 0 ? -1 :
 		    etcd_pem_cert(&pem, shown, cn, cnlen, NULL, not_after);
 		buf_release(&pem);
 		return r;
@@ -141,36 +167,106 @@ live_cert(const struct node *n, const char *node_key, const char *shown, char *c
 	return 0;
 }
 
-/* 1 (r set to skip) when there is nothing to talk to */
+/* Whose endpoints these are, for the evidence. */
+static const char *
+live_source(void)
+{
+	return live.source_node ? "K3s's datastore-endpoint" : "k3sguard's etcd.endpoints";
+}
+
+/* The result of a check when no endpoint answered: unknown, so error. */
+static void
+unreachable_error(struct check_result *r)
+{
+	check_error(r, "etcd unreachable: no endpoint of %s answered (%s): %s", live_source(),
+	    live.down, live.reason);
+}
+
+/*
+ * etcd.live-members-healthy when no endpoint answered: on the node itself
+ * K3s cannot reach a single member it points at, which fails; from another
+ * host (an image probed with --live) it is unknown.
+ */
+static void
+members_down(struct check_result *r)
+{
+	if (gate_root_is_host())
+		check_fail(r, "every etcd member %s names is down: %s unreachable (%s); "
+		    "quorum LOST", live_source(), live.down, live.reason);
+	else
+		check_error(r, "no etcd member answered this host, which is not the node: %s "
+		    "unreachable (%s)", live.down, live.reason);
+}
+
+typedef void (*down_fn)(struct check_result *r);
+
+/*
+ * 1 (r set) when there is nothing to talk to: skip (no endpoints, an
+ * offline image) or down() (every endpoint proved unreachable).
+ */
 static int
-live_skip(const struct node *n, struct check_result *r)
+live_skip(const struct node *n, struct check_result *r, down_fn down)
 {
 	if (live_setup(n) < 0) {
 		check_skip(r, "%s", live.reason);
 		return 1;
 	}
+	if (check_offline(r))
+		return 1;
 	if (live.all_unreachable) {
-		check_skip(r, "etcd unreachable: %s", live.reason);
+		down(r);
 		return 1;
 	}
 	return 0;
 }
 
-/* After a call failed at the transport: skip if nothing answered at all. */
+/* Record that every endpoint proved unreachable: down names them, why is the last error. */
 static void
-transport_failed(struct check_result *r, const char *what)
+all_unreachable(const char *down, const char *why)
 {
+	live.all_unreachable = 1;
+	snprintf(live.down, sizeof(live.down), "%s", down);
+	snprintf(live.reason, sizeof(live.reason), "%s", why);
+}
+
+/* After a call failed at the transport: down() if nothing answered at all. */
+static void
+transport_failed(struct check_result *r, const char *what, down_fn down)
+{
+	struct buf list = BUF_INIT;
 	int all = 1;
 
-	for (size_t i = 0; i < live.cl.nep; i++)
+	for (size_t i = 0; i < live.cl.nep; i++) {
 		all &= live.cl.ep[i].unreachable;
+		buf_addf(&list, "%s%s", list.len ? ", " : "", live.cl.ep[i].url);
+	}
 	if (all) {
-		live.all_unreachable = 1;
-		snprintf(live.reason, sizeof(live.reason), "%s", last_error());
-		check_skip(r, "etcd unreachable: %s", live.reason);
+		all_unreachable(list.s, last_error());
+		down(r);
 	} else {
 		check_error(r, "%s: %s", what, last_error());
 	}
+	buf_release(&list);
+}
+
+/*
+ * 1 when endpoint i of the live client answers a gRPC call with our
+ * certificate: it is etcd, so its refusing a client without one means
+ * client-certificate authentication.  A peer that refuses everybody (not
+ * etcd, a TCP port that closes) proves nothing.
+ */
+static int
+answers_with_cert(size_t i)
+{
+	Etcdserverpb__StatusRequest sreq = ETCDSERVERPB__STATUS_REQUEST__INIT;
+	ProtobufCMessage *st = NULL;
+	int ok;
+
+	ok = etcd_unary_at(&live.cl, i, ETCD_MAINT_STATUS, &sreq.base,
+	    &etcdserverpb__status_response__descriptor, &st) == 0;
+	if (st)
+		protobuf_c_message_free_unpacked(st, NULL);
+	return ok;
 }
 
 void
@@ -178,9 +274,9 @@ etcd_live_client_cert_auth(const struct node *n, struct check_result *r)
 {
 	struct etcd_client anon;
 	size_t answered = 0, refused = 0, unreachable = 0;
-	struct buf why = BUF_INIT;
+	struct buf why = BUF_INIT, down = BUF_INIT, lasterr = BUF_INIT, odd = BUF_INIT;
 
-	if (live_skip(n, r))
+	if (live_skip(n, r, unreachable_error))
 		return;
 	quiet_errors++;
 	for (size_t i = 0; i < live.cl.nep; i++) {
@@ -203,8 +299,14 @@ etcd_live_client_cert_auth(const struct node *n, struct check_result *r)
 				    "certificate (%s)", u[0], grpc_code_name(anon.last_code));
 		} else if (anon.ep[0].unreachable) {
 			unreachable++;
-		} else if (!anon.ep[0].tls_verify_failed) {
+			buf_addf(&down, "%s%s", down.len ? ", " : "", u[0]);
+			buf_reset(&lasterr);
+			buf_adds(&lasterr, last_error());
+		} else if (!anon.ep[0].tls_verify_failed && answers_with_cert(i)) {
 			refused++;
+		} else if (!anon.ep[0].tls_verify_failed) {
+			buf_addf(&odd, "%s'%s' refused both a client without a certificate and "
+			    "ours (%s)", odd.len ? "; " : "", u[0], live.cl.ep[i].err.s);
 		}
 		if (resp)
 			protobuf_c_message_free_unpacked(resp, NULL);
@@ -213,15 +315,22 @@ etcd_live_client_cert_auth(const struct node *n, struct check_result *r)
 	quiet_errors--;
 	if (answered)
 		check_fail(r, "%s: etcd runs without --client-cert-auth", why.s);
+	else if (odd.len)
+		check_error(r, "not known to be etcd: %s", odd.s);
 	else if (refused)
 		check_pass(r, "%zu of %zu members refused a TLS connection without a client "
 		    "certificate%s", refused, live.cl.nep, unreachable ? " (others unreachable)" : "");
-	else if (unreachable == live.cl.nep)
-		check_skip(r, "etcd unreachable (%zu endpoints)", live.cl.nep);
-	else
+	else if (unreachable == live.cl.nep) {
+		all_unreachable(down.s, lasterr.s);
+		unreachable_error(r);
+	} else {
 		check_error(r, "could not verify the members' certificates with '%s'",
 		    live.cacert);
+	}
 	buf_release(&why);
+	buf_release(&down);
+	buf_release(&lasterr);
+	buf_release(&odd);
 }
 
 void
@@ -229,7 +338,7 @@ etcd_live_auth_enabled(const struct node *n, struct check_result *r)
 {
 	int on;
 
-	if (live_skip(n, r))
+	if (live_skip(n, r, unreachable_error))
 		return;
 	quiet_errors++;
 	on = etcd_auth_enabled(&live.cl);
@@ -240,7 +349,7 @@ etcd_live_auth_enabled(const struct node *n, struct check_result *r)
 		check_fail(r, "etcd auth is DISABLED: every client with a certificate of the "
 		    "CA may read and write everything (%s)", live.cl.ep[live.cl.last_ep].url);
 	else if (live.cl.last_code < 0)
-		transport_failed(r, "cannot ask etcd");
+		transport_failed(r, "cannot ask etcd", unreachable_error);
 	else
 		check_error(r, "%s", last_error());
 }
@@ -255,9 +364,9 @@ etcd_live_k3s_role(const struct node *n, struct check_result *r)
 	char cn[256];
 	size_t nperm = 0;
 
-	if (live_skip(n, r))
+	if (live_skip(n, r, unreachable_error))
 		return;
-	if (live_cert(n, "datastore-certfile", live.cert, cn, sizeof(cn), NULL) < 0 || !cn[0]) {
+	if (live_cert(live.rawcert, live.cert, cn, sizeof(cn), NULL) < 0 || !cn[0]) {
 		check_error(r, "cannot read the CN of '%s'", live.cert);
 		return;
 	}
@@ -270,7 +379,7 @@ etcd_live_k3s_role(const struct node *n, struct check_result *r)
 	int on = etcd_auth_enabled(&live.cl);
 	quiet_errors--;
 	if (on < 0 && live.cl.last_code < 0) {
-		transport_failed(r, "cannot ask etcd");
+		transport_failed(r, "cannot ask etcd", unreachable_error);
 		return;
 	}
 	if (on == 0) {
@@ -283,7 +392,7 @@ etcd_live_k3s_role(const struct node *n, struct check_result *r)
 	    &etcdserverpb__auth_user_get_response__descriptor, &uresp);
 	quiet_errors--;
 	if (rc < 0) {
-		transport_failed(r, "cannot read the user back");
+		transport_failed(r, "cannot read the user back", unreachable_error);
 		return;
 	}
 	if (live.cl.last_code == GRPC_FAILED_PRECONDITION &&
@@ -359,13 +468,13 @@ etcd_live_members(const struct node *n, struct check_result *r)
 	struct buf down = BUF_INIT;
 	size_t nmem = 0, up = 0;
 
-	if (live_skip(n, r))
+	if (live_skip(n, r, members_down))
 		return;
 	quiet_errors++;
 	if (etcd_unary(&live.cl, ETCD_CLUSTER_MEMBER_LIST, &mreq.base,
 	    &etcdserverpb__member_list_response__descriptor, &resp) < 0) {
 		quiet_errors--;
-		transport_failed(r, "cannot list the members");
+		transport_failed(r, "cannot list the members", members_down);
 		return;
 	}
 	if (live.cl.last_code != GRPC_OK) {
@@ -413,7 +522,7 @@ etcd_live_members(const struct node *n, struct check_result *r)
 void
 etcd_cert_expiry(const struct node *n, struct check_result *r)
 {
-	const char *files[2];
+	const char *files[2], *raw[2] = { live.rawcert, live.rawca };
 	const char *names[2] = { "datastore-certfile", "datastore-cafile" };
 	struct buf ok = BUF_INIT, bad = BUF_INIT, soon = BUF_INIT;
 	time_t now = time(NULL);
@@ -435,7 +544,7 @@ etcd_cert_expiry(const struct node *n, struct check_result *r)
 		if (!files[i][0])
 			continue;
 		quiet_errors++;
-		int rc = live_cert(n, names[i], files[i], NULL, 0, &not_after);
+		int rc = live_cert(raw[i], files[i], NULL, 0, &not_after);
 		quiet_errors--;
 		if (rc < 0) {
 			buf_addf(&bad, "%s%s: %s", bad.len ? "; " : "", names[i], last_error());

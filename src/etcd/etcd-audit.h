@@ -4,8 +4,9 @@
  * src/check-etcd.c).  They talk to the cluster K3s is configured for
  * (datastore-endpoint and datastore-cafile/certfile/keyfile), or, when the
  * node has none, the one in k3sguard's config (etcd.endpoints, etcd.cacert,
- * etcd.cert, etcd.key).  Unreachable or unknown etcd is "skip" with the
- * reason, never "pass".
+ * etcd.cert, etcd.key).  Never "pass" on what is not known: no endpoints,
+ * or an image audited without --live, is "skip" with the reason; endpoints
+ * that all proved unreachable are "error" naming them (see etcd-audit.c).
  */
 #ifndef K3SGUARD_ETCD_AUDIT_H
 #define K3SGUARD_ETCD_AUDIT_H

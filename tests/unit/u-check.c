@@ -38,6 +38,7 @@ check_rows_are_complete_and_unique(void)
 			CHECK(c->title && c->remediation && c->implemented && c->missing && c->fn);
 			CHECK(check_find(c->id, &found) == c && found == s);
 			CHECK(c->severity >= SEV_LOW && c->severity <= SEV_CRITICAL);
+			CHECK(strcmp(check_reach_name(c->reach), "unknown") != 0);
 		}
 	}
 	CHECK(check_find("server-token", NULL) == NULL);
@@ -73,8 +74,10 @@ loud(const struct node *n, struct check_result *r)
 static void
 no_verdict_is_an_error_and_evidence_is_one_line(void)
 {
-	static const struct check c1 = { "x.silent", "x", SEV_LOW, "t", silent, "r", "i", "m" };
-	static const struct check c2 = { "x.loud", "x", SEV_LOW, "t", loud, "r", "i", "m" };
+	static const struct check c1 = { "x.silent", "x", SEV_LOW, "t", silent, "r", "i", "m",
+		REACH_ROOT };
+	static const struct check c2 = { "x.loud", "x", SEV_LOW, "t", loud, "r", "i", "m",
+		REACH_ROOT };
 	struct node n;
 	struct check_result r;
 
@@ -89,6 +92,76 @@ no_verdict_is_an_error_and_evidence_is_one_line(void)
 	check_result_release(&r);
 }
 
+/* A check that asks to reach beyond the root; "probed" when allowed. */
+static void
+prober(const struct node *n, struct check_result *r)
+{
+	(void)n;
+	if (!check_offline(r))
+		check_pass(r, "probed");
+}
+
+/* The live checks: which rows say so, and what check_offline() decides. */
+static void
+reach_decides_offline_images(void)
+{
+	static const struct check net = { "x.net", "x", SEV_LOW, "t", prober, "r", "i", "m",
+		REACH_NETWORK };
+	static const struct check kern = { "x.kern", "x", SEV_LOW, "t", prober, "r", "i", "m",
+		REACH_KERNEL };
+	static const struct check liar = { "x.liar", "x", SEV_LOW, "t", prober, "r", "i", "m",
+		REACH_ROOT };
+	static const char *const network[] = { "etcd.live-client-cert-auth",
+		"etcd.live-auth-enabled", "etcd.live-k3s-role", "etcd.live-members-healthy" };
+	struct node n;
+	struct check_result r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(network); i++)
+		CHECK(check_find(network[i], NULL)->reach == REACH_NETWORK);
+	CHECK(check_find("etcd.firewall", NULL)->reach == REACH_KERNEL);
+	CHECK(check_find("etcd.cert-expiry", NULL)->reach == REACH_ROOT);
+	memset(&n, 0, sizeof(n));
+
+	/* an image without --live: skip, the network is not touched */
+	gopt.root = "/nonexistent-image";
+	check_live = 0;
+	check_run(&net, &n, &r);
+	CHECK(r.status == ST_SKIP);
+	CHECK_STR(r.evidence.s, "offline image (--live to probe the endpoints it names)");
+	check_result_release(&r);
+	check_run(&kern, &n, &r);
+	CHECK(r.status == ST_SKIP && !strncmp(r.evidence.s, "offline image: ", 15));
+	check_result_release(&r);
+	/* --live probes the network, never this host's kernel for an image */
+	check_live = 1;
+	check_run(&net, &n, &r);
+	CHECK(r.status == ST_PASS);
+	check_result_release(&r);
+	check_run(&kern, &n, &r);
+	CHECK(r.status == ST_SKIP);
+	check_result_release(&r);
+	/* a row that says "root" but reaches out: an error, never a verdict */
+	check_run(&liar, &n, &r);
+	CHECK(r.status == ST_ERROR && strstr(r.evidence.s, "x.liar"));
+	check_result_release(&r);
+	/* the host itself: both read what is there */
+	check_live = 0;
+	gopt.root = "/";
+	check_run(&net, &n, &r);
+	CHECK(r.status == ST_PASS);
+	check_result_release(&r);
+	gopt.root = NULL;
+	check_run(&kern, &n, &r);
+	CHECK(r.status == ST_PASS);
+	check_result_release(&r);
+	/* outside check_run there is no row to read: error */
+	check_result_init(&r);
+	CHECK(check_offline(&r) == 1 && r.status == ST_ERROR);
+	check_result_release(&r);
+	CHECK_STR(check_reach_name(REACH_NETWORK), "network");
+	CHECK_STR(check_reach_name(REACH_KERNEL), "kernel");
+}
+
 int
 main(void)
 {
@@ -96,5 +169,6 @@ main(void)
 	T(check_rows_are_complete_and_unique);
 	T(names_round_trip);
 	T(no_verdict_is_an_error_and_evidence_is_one_line);
+	T(reach_decides_offline_images);
 	return UNIT_DONE();
 }

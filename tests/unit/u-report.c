@@ -384,7 +384,7 @@ static void
 prom_manifests_gauges_from_the_check(void)
 {
 	static const struct check baseline = { "manifests.baseline", "manifests", SEV_HIGH,
-		"baseline", NULL, "r", "i", "m" };
+		"baseline", NULL, "r", "i", "m", REACH_ROOT };
 	struct report_item *it = &rep.items[rep.nitems];
 	struct buf b = BUF_INIT;
 
