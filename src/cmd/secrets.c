@@ -51,7 +51,7 @@ parse(int argc, char **argv, const char *usage, const char *shortopts,
 {
 	struct option longopts[16] = { GLOBAL_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' } };
-	size_t nl = 5;
+	size_t nl = 6;	/* after the globals and --help */
 	long long v;
 	int c;
 

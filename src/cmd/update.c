@@ -94,8 +94,6 @@ update_refresh(int argc, char **argv)
 	struct refresh_opts o = { 0 };
 	int c;
 
-	o.channels_url = config_str("updates.channels-url", CHANNELS_URL);
-	o.advisories_url = config_str("updates.advisories-url", NULL);
 	o.dir = DATA_REFRESH_DIR;
 	while ((c = getopt_long(argc, argv, "hn", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
@@ -122,6 +120,11 @@ update_refresh(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage_error("update refresh: unexpected argument '%s'", argv[optind]);
+	/* after the parse: --root and --config may follow the verb */
+	if (!o.channels_url)
+		o.channels_url = config_str("updates.channels-url", CHANNELS_URL);
+	if (!o.advisories_url)
+		o.advisories_url = config_str("updates.advisories-url", NULL);
 	if (!*o.dir)
 		usage_error("--dir: empty path");
 	return data_refresh(&o) == 0 ? EXIT_OK : EXIT_ERROR;
