@@ -83,6 +83,14 @@ test_expect_success 'the control: a good --config after the verb is not refused'
 	expect_code 0 k3sguard --root r update --help >out 2>err
 '
 
+test_expect_success 'after --, a --config is the K3s command'"'"'s, not k3sguard'"'"'s' '
+	k3sguard --root r --config good.yaml agent exec --dry-run -- /usr/local/bin/k3s agent --config local.yaml >out 2>err || : &&
+	grep -q "secret store" err &&
+	! grep -q "unknown key" err &&
+	typo_fails "agent exec" local.yaml store.backedn --root r agent exec --config local.yaml \
+		--dry-run -- /usr/local/bin/k3s agent
+'
+
 test_expect_success '--help needs no config: it works with the typo' '
 	while read -r p; do
 		{ k3sguard --root r $p --help >out 2>err </dev/null || { echo "$p --help: $(cat err)"; exit 1; }; } &&
