@@ -16,6 +16,7 @@ struct captured {
 	int (*fn)(void *);
 	void *arg;
 	int code;
+	int keep;	/* 1: the output is to be written */
 };
 
 /*
@@ -41,20 +42,20 @@ capture(const void *p, FILE *out)
 		c->code = EXIT_ERROR;
 	}
 	stdout = saved;
-	if (c->code == EXIT_OK || c->code == EXIT_FINDINGS)
-		return 0;
-	return c->code == EXIT_ERROR && ftell(out) > 0 ? 0 : -1;
+	c->keep = c->code == EXIT_OK || c->code == EXIT_FINDINGS ||
+	    (c->code == EXIT_ERROR && ftell(out) > 0);
+	return c->keep ? 0 : -1;
 }
 
 int
 cmd_output(const char *file, int (*fn)(void *), void *arg)
 {
 	struct report_output_opts o = { .file = file };
-	struct captured c = { fn, arg, EXIT_ERROR };
+	struct captured c = { fn, arg, EXIT_ERROR, 0 };
 
 	if (!file)
 		return fn(arg);
-	if (report_output(&o, capture, &c) < 0 && c.code != EXIT_ERROR)
+	if (report_output(&o, capture, &c) < 0 && c.keep)
 		return EXIT_ERROR;	/* FILE could not be written (said so) */
 	return c.code;
 }
