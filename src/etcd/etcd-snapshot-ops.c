@@ -277,7 +277,8 @@ list_snaps(const struct snapdir *dir, struct snapent **out)
 	}
 	closedir(d);
 	buf_release(&shown);
-	qsort(*out, n, sizeof(**out), cmp_created);
+	if (n > 1)	/* *out is NULL when the directory has none: qsort wants an array */
+		qsort(*out, n, sizeof(**out), cmp_created);
 	return n;
 }
 
