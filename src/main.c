@@ -185,9 +185,10 @@ run_subcommand(const char *parent, const struct subcmd *tab, size_t n,
 static int
 prescan_globals(int argc, char **argv)
 {
+	enum { HELP_LONG = OPT_GLOBAL_LAST };
 	static const struct option longopts[] = {
 		GLOBAL_LONG_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
+		{ "help", no_argument, NULL, HELP_LONG },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, help = 0;
@@ -195,7 +196,11 @@ prescan_globals(int argc, char **argv)
 	getopt_reset();
 	opterr = 0;	/* the command's own parse reports what is wrong */
 	while ((c = getopt_long(argc, argv, "-:h", longopts, NULL)) != -1) {
-		if (c == 'h')
+		/*
+		 * -h only as a word of its own: in "-oh.txt" the h is the
+		 * value of a short option this parse does not know
+		 */
+		if (c == HELP_LONG || (c == 'h' && !strcmp(argv[optind - 1], "-h")))
 			help = 1;
 		else if (c == OPT_ROOT || c == OPT_CONFIG)
 			global_option(c, optarg);

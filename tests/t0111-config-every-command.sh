@@ -74,6 +74,8 @@ test_expect_success 'every command: a local --config after the verb, and its abb
 		{ typo_fails "$p" local.yaml store.backedn --root r $p --config=local.yaml >>bad3 || :; }
 	done <leaves &&
 	typo_fails node local.yaml store.backedn --root r node --conf=local.yaml >>bad3 || : &&
+	{ typo_fails "node -oh.txt" etc/k3sguard/config.yaml policy.token-max-age-dayz \
+		--root r node -oh.txt >>bad3 || :; } && test ! -e h.txt &&
 	if test -s bad3; then cat bad3; false; fi
 '
 
