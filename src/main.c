@@ -5,8 +5,10 @@
  */
 #include "core/k3sguard.h"
 #include "cmd/cmd.h"
+#include "core/config.h"
 #include "core/gate.h"
 #include "node/node.h"
+#include "store/host-config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,6 +102,8 @@ global_option(int c, const char *arg)
 		/* from here on every node path resolves inside it (the gate) */
 		if (gate_set_root(arg) < 0)
 			exit(EXIT_ERROR);
+		if (!gopt.root || strcmp(gopt.root, arg) != 0)
+			config_reset();	/* a different file: read (and checked) again */
 		gopt.root = arg;
 		return 1;
 	case OPT_K3S_BIN:
@@ -109,6 +113,8 @@ global_option(int c, const char *arg)
 		gopt.data_dir = arg;
 		return 1;
 	case OPT_CONFIG:
+		if (strcmp(gopt.config, arg) != 0)
+			config_reset();
 		gopt.config = arg;
 		return 1;
 	case OPT_K3S_VERSION:
@@ -166,6 +172,41 @@ run_subcommand(const char *parent, const struct subcmd *tab, size_t n,
 			return tab[i].fn(argc - 1, argv + 1);
 	usage_error("'%s %s' is not a k3sguard command (see 'k3sguard %s --help')",
 	    parent, verb, parent);
+}
+
+/*
+ * The global options among a command's own arguments (--root, --config
+ * given after the verb), applied before the command runs, so that the
+ * config is checked at start by every command (config_check), also one
+ * that never reads it.  In order ('-'), so nothing is permuted; the
+ * command's own parse applies them again.  1 when --help (-h) was asked:
+ * help needs no config.
+ */
+static int
+prescan_globals(int argc, char **argv)
+{
+	enum { HELP_LONG = OPT_GLOBAL_LAST };
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "help", no_argument, NULL, HELP_LONG },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, help = 0;
+
+	getopt_reset();
+	opterr = 0;	/* the command's own parse reports what is wrong */
+	while ((c = getopt_long(argc, argv, "-:h", longopts, NULL)) != -1) {
+		/*
+		 * -h only as a word of its own: in "-oh.txt" the h is the
+		 * value of a short option this parse does not know
+		 */
+		if (c == HELP_LONG || (c == 'h' && !strcmp(argv[optind - 1], "-h")))
+			help = 1;
+		else if (c == OPT_ROOT || c == OPT_CONFIG)
+			global_option(c, optarg);
+	}
+	getopt_reset();
+	return help;
 }
 
 static const struct command *
@@ -231,6 +272,10 @@ main(int argc, char **argv)
 	{
 		int first = optind;	/* getopt_reset() clears optind */
 
+		if (!prescan_globals(argc - first, argv + first)) {
+			config_check();
+			host_config_check();
+		}
 		getopt_reset();
 		ret = cmd->fn(argc - first, argv + first);
 	}

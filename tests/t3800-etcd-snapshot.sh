@@ -161,6 +161,21 @@ test_expect_success 'restore --dry-run prints the etcdctl calls and writes nothi
 	grep -q "fingerprint 0123456789ab" out && test ! -e "$TMP/rd"
 '
 
+# etcdctl runs with --skip-hash-check (src/etcd/etcd-snapshot-ops.c
+# restore_member): k3sguard's own checks must stop a bad file first
+test_expect_success 'restore of a tampered snapshot: exit 1, etcdctl never runs, no data dir' '
+	printf "#!/bin/sh\ntouch %s/etcdctl-ran\n" "$TMP" >fake-etcdctl && chmod 0700 fake-etcdctl &&
+	S restore "$SD/mid.ksnap" --member e1=https://127.0.0.1:1 --data-dir-base "$TMP/rd" \
+		--dry-run >out && grep -q "snapshot restore SNAPSHOT --skip-hash-check --name e1" out &&
+	cp "$SD/mid.ksnap" badr.ksnap &&
+	printf "\377" | dd of=badr.ksnap bs=1 seek=$((64 + 5000)) conv=notrunc status=none &&
+	expect_code 1 S restore badr.ksnap --member e1=https://127.0.0.1:1 \
+		--data-dir-base "$TMP/rt" --etcdctl "$TMP/fake-etcdctl" >out 2>err &&
+	one_line err && grep -q "chunk 0 fails authentication" err &&
+	test ! -e "$TMP/etcdctl-ran" && test ! -e "$TMP/rt/e1" &&
+	test -z "$(ls -A "$TMP/rt" 2>/dev/null)"
+'
+
 test_expect_success 'full restore of the 3-member cluster: every key reads back' '
 	etcd_wait_healthy && etcd_cluster_stop &&
 	old_dir=$ETCD_DIR && NEW=$TMP/restored && mkdir -p "$NEW" &&

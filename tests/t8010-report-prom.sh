@@ -77,25 +77,32 @@ test_expect_success 'manifests drift and snapshot age appear where the node has 
 
 test_expect_success 'the shipped alerting rules pass promtool check rules' '
 	promtool check rules "$RULES" >out 2>&1 &&
-	grep -q "SUCCESS: 6 rules found" out
+	grep -q "SUCCESS: 7 rules found" out
 '
 
 test_expect_success 'promtool test rules: our default-server metrics fire exactly the expected alerts' '
-	jq -r ".checks[] | select(.severity == \"critical\" and .status == \"fail\") | [.id, .strategy] | @tsv" d.json >crit &&
+	jq -r ".checks[] | select(.severity == \"critical\" and (.status == \"fail\" or .status == \"error\")) | [.id, .strategy, .status] | @tsv" d.json >crit &&
 	test -s crit &&
 	{
 		printf "rule_files:\n  - %s\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n" "$RULES" &&
 		prom_series d.prom &&
 		printf "    alert_rule_test:\n      - eval_time: 5m\n        alertname: K3sguardCriticalCheckFailed\n        exp_alerts:\n" &&
-		while IFS="	" read -r id strategy; do
-			printf "          - exp_labels: {severity: critical, id: \"%s\", strategy: \"%s\", status: fail}\n" "$id" "$strategy" &&
+		while IFS="	" read -r id strategy st; do
+			verb=fails && { test "$st" != error || verb="could not be evaluated"; } &&
+			printf "          - exp_labels: {severity: critical, id: \"%s\", strategy: \"%s\", status: %s}\n" "$id" "$strategy" "$st" &&
 			printf "            exp_annotations:\n" &&
-			printf "              summary: \"k3sguard: critical check %s fails on \"\n" "$id" &&
+			printf "              summary: \"k3sguard: critical check %s %s on \"\n" "$id" "$verb" &&
 			printf "              description: \"Run %sk3sguard audit --strategy %s%s on the node for the evidence and the fix.\"\n" "$Q" "$strategy" "$Q"
 		done <crit &&
 		printf "      - eval_time: 5m\n        alertname: K3sguardManifestsDrift\n        exp_alerts: []\n"
 	} >test.yml &&
 	promtool test rules test.yml >out 2>&1 || { cat out; exit 1; }
+'
+
+# contrib/prometheus/k3sguard-rules.test.yml: every status value at each
+# severity (fail and error alert, warn lower, pass/waived/skip nothing).
+test_expect_success 'promtool test rules: the shipped per-status rule tests pass' '
+	promtool test rules "$TOP/contrib/prometheus/k3sguard-rules.test.yml" >out 2>&1 || { cat out; exit 1; }
 '
 
 test_expect_success 'promtool test rules: stale audit, old snapshot, old token, drift fire' '

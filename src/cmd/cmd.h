@@ -61,6 +61,20 @@ int run_subcommand(const char *parent, const struct subcmd *tab, size_t n,
  */
 enum out_format format_arg(const char *arg, unsigned allowed);
 
+/*
+ * -o FILE, for every command that renders: fn(arg) runs with its standard
+ * output going to FILE, written whole and atomically, mode 0600
+ * (report_output, src/report/output.c): when fn returned EXIT_OK or
+ * EXIT_FINDINGS, or EXIT_ERROR after printing its result (unknowns in it);
+ * a command that failed before printing anything leaves no file.  file
+ * NULL: standard output, as without -o.  Returns fn's exit code, or
+ * EXIT_ERROR (after error()) when FILE could not be written.
+ */
+int cmd_output(const char *file, int (*fn)(void *), void *arg);
+#define OUTPUT_LONG_OPTION { "output", required_argument, NULL, 'o' }
+#define OUTPUT_USAGE \
+"  -o, --output FILE    write the output to FILE (atomically, mode 0600), not stdout\n"
+
 /* Reset getopt for a command's own parse. */
 void getopt_reset(void);
 

@@ -18,6 +18,7 @@ static const char usage[] =
 "       k3sguard etcd isolate --status [--client-port N] [--peer-port N]\n"
 "                             [--from-json FILE] [--format text|json]\n"
 "       k3sguard etcd isolate --probe HOST:PORT,... [--timeout MS] [--format text|json]\n"
+"       (each form also takes -o FILE)\n"
 "\n"
 "Without --apply/--remove the ruleset (table inet k3sguard) is printed.\n"
 "  --clients      K3s servers that may reach the client port (and loopback)\n"
@@ -26,7 +27,14 @@ static const char usage[] =
 "  --remove       delete table inet k3sguard (nothing else)\n"
 "  --status       read 'nft -j list ruleset': are the ports restricted, to whom\n"
 "                 (exit 1 when one is open to any source)\n"
-"  --probe        from a K3s node: which etcd endpoints accept a TCP connection\n";
+"  --probe        from a K3s node: which etcd endpoints accept a TCP connection\n"
+OUTPUT_USAGE;
+
+static int
+isolate_run(void *o)
+{
+	return etcd_isolate(o);
+}
 
 enum {
 	OPT_CLIENTS = OPT_GLOBAL_LAST, OPT_PEERS, OPT_CLIENT_PORT, OPT_PEER_PORT, OPT_DRY_RUN,
@@ -60,15 +68,17 @@ cmd_etcd_isolate(int argc, char **argv)
 		{ "nft", required_argument, NULL, OPT_NFT },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "from-json", required_argument, NULL, OPT_FROM_JSON },
+		OUTPUT_LONG_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct isolate_opts o;
+	const char *output = NULL;
 	long long v;
 	int c;
 
 	etcd_isolate_defaults(&o);
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
 			continue;
 		switch (c) {
@@ -115,6 +125,9 @@ cmd_etcd_isolate(int argc, char **argv)
 		case OPT_FROM_JSON:
 			o.from_json = optarg;
 			break;
+		case 'o':
+			output = optarg;
+			break;
 		case 'h':
 			print_usage_exit(usage);
 		default:
@@ -129,5 +142,5 @@ cmd_etcd_isolate(int argc, char **argv)
 		usage_error("--from-json goes with --status");
 	if (o.mode == M_PROBE && !*o.probe)
 		usage_error("--probe: empty list");
-	return etcd_isolate(&o);
+	return cmd_output(output, isolate_run, &o);
 }

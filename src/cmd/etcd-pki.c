@@ -42,10 +42,24 @@ static const char issue_usage[] =
 "  the CA in DIR.  Existing certificates are replaced only with --force.\n";
 
 static const char check_usage[] =
-"usage: k3sguard etcd pki check DIR [--format text|json]\n"
+"usage: k3sguard etcd pki check DIR [--format text|json] [-o FILE]\n"
 "  Verify every certificate in DIR: chain to DIR/ca.crt, key usages, SANs,\n"
 "  key/certificate pairs and key modes; warn 30 days before expiry.\n"
-"  Exit 0 when all pass (warnings allowed), 1 when something failed.\n";
+"  Exit 0 when all pass (warnings allowed), 1 when something failed.\n"
+OUTPUT_USAGE;
+
+struct check_args {
+	const char *dir;
+	enum out_format fmt;
+};
+
+static int
+check_run(void *p)
+{
+	const struct check_args *a = p;
+
+	return etcd_pki_check(a->dir, a->fmt);
+}
 
 static void
 parse_days(const char *arg, const char *opt, int *out)
@@ -189,24 +203,28 @@ pki_check(int argc, char **argv)
 	static const struct option longopts[] = {
 		GLOBAL_LONG_OPTIONS,
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		OUTPUT_LONG_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	enum out_format fmt = FMT_TEXT;
+	struct check_args a = { NULL, FMT_TEXT };
+	const char *output = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
 			continue;
 		switch (c) {
-		case OPT_FORMAT: fmt = format_arg(optarg, FMT_TEXT_JSON); break;
+		case OPT_FORMAT: a.fmt = format_arg(optarg, FMT_TEXT_JSON); break;
+		case 'o': output = optarg; break;
 		case 'h': print_usage_exit(check_usage);
 		default: bad_option(check_usage);
 		}
 	}
 	if (optind + 1 != argc)
 		usage_error("etcd pki check needs exactly one DIR");
-	return etcd_pki_check(argv[optind], fmt);
+	a.dir = argv[optind];
+	return cmd_output(output, check_run, &a);
 }
 
 static const struct subcmd pki_verbs[] = {

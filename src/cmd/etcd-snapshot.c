@@ -55,7 +55,14 @@ static const char export_usage[] =
 "  in etcd (K3s's bootstrap data, Secrets): keep it as safe as the key.\n";
 
 static const char ls_usage[] =
-"usage: k3sguard etcd snapshot ls [--dir DIR] [--format text|json]\n";
+"usage: k3sguard etcd snapshot ls [--dir DIR] [--format text|json] [-o FILE]\n"
+OUTPUT_USAGE;
+
+static int
+ls_run(void *o)
+{
+	return etcd_snapshot_ls(o);
+}
 
 static const char prune_usage[] =
 "usage: k3sguard etcd snapshot prune --keep N [--keep-days D] [--dir DIR] [--dry-run]\n"
@@ -168,24 +175,27 @@ snapshot_ls(int argc, char **argv)
 		GLOBAL_LONG_OPTIONS,
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		OUTPUT_LONG_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct snap_ls_opts o = { 0 };
+	const char *output = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
 			continue;
 		switch (c) {
 		case OPT_DIR: o.dir = optarg; break;
 		case OPT_FORMAT: o.fmt = format_arg(optarg, FMT_TEXT_JSON); break;
+		case 'o': output = optarg; break;
 		case 'h': print_usage_exit(ls_usage);
 		default: bad_option(ls_usage);
 		}
 	}
 	no_operands(argc, argv);
-	return etcd_snapshot_ls(&o);
+	return cmd_output(output, ls_run, &o);
 }
 
 static int

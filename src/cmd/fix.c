@@ -32,10 +32,11 @@
 #include <jansson.h>
 
 static const char usage[] =
-"usage: k3sguard fix [--dry-run] [--format text|json] [--bin PATH]\n"
+"usage: k3sguard fix [--dry-run] [--format text|json] [--bin PATH] [-o FILE]\n"
 "\n"
 "  --dry-run        print every change, change nothing\n"
 "  --format FORMAT  text (default) or json\n"
+"  -o, --output FILE  write what stdout would show to FILE (atomically, 0600)\n"
 "  --bin PATH       k3sguard as K3s's unit drop-in runs it (absolute; default:\n"
 "                   this program's path, under --root " AGENT_DEFAULT_BIN ")\n"
 "\n"
@@ -412,6 +413,41 @@ out:
 	check_result_release(&r);
 }
 
+/* The rules run and the changes shown (after the parse: cmd_output runs it). */
+static int
+fix_run(void *p)
+{
+	struct fix_ctx *ctx = p;
+	struct node n;
+
+	if (node_load(&n) < 0)
+		return EXIT_ERROR;
+	ctx->node = &n;
+	if (ctx->json && !(ctx->actions = json_array()))
+		fatal("out of memory");
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		run_rule(ctx, &rules[i]);
+	if (ctx->json) {
+		json_t *doc = json_pack("{s:s, s:b, s:o, s:I, s:I}", "tool", "k3sguard",
+		    "dry_run", ctx->dry_run, "actions", (json_t *)ctx->actions,
+		    "changes", (json_int_t)ctx->changes, "errors", (json_int_t)ctx->errors);
+
+		if (!doc)
+			fatal("out of memory");
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(doc);
+	} else if (!ctx->changes) {
+		puts(ctx->errors ? "fix: nothing changed" : "fix: nothing to change");
+	} else {
+		printf("fix: %zu change%s%s\n", ctx->changes, ctx->changes == 1 ? "" : "s",
+		    ctx->dry_run ? " (dry run: nothing changed)" : "");
+	}
+	node_free(&n);
+	ctx->node = NULL;
+	return ctx->errors ? EXIT_ERROR : EXIT_OK;
+}
+
 int cmd_fix(int argc, char **argv);
 
 int
@@ -422,15 +458,16 @@ cmd_fix(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "bin", required_argument, NULL, OPT_BIN },
+		OUTPUT_LONG_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct fix_ctx ctx;
-	struct node n;
+	const char *output = NULL;
 	int c;
 
 	memset(&ctx, 0, sizeof(ctx));
-	while ((c = getopt_long(argc, argv, "hn", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hno:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
 			continue;
 		switch (c) {
@@ -444,6 +481,9 @@ cmd_fix(int argc, char **argv)
 		case OPT_BIN:
 			ctx.bin = optarg;
 			break;
+		case 'o':
+			output = optarg;
+			break;
 		case 'h':
 			print_usage_exit(usage);
 		default:
@@ -454,29 +494,5 @@ cmd_fix(int argc, char **argv)
 		usage_error("fix: unexpected argument '%s'", argv[optind]);
 	if (ctx.bin && ctx.bin[0] != '/')
 		usage_error("--bin: '%s' is not an absolute path", ctx.bin);
-	if (node_load(&n) < 0)
-		return EXIT_ERROR;
-	ctx.node = &n;
-	if (ctx.json && !(ctx.actions = json_array()))
-		fatal("out of memory");
-	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
-		run_rule(&ctx, &rules[i]);
-	if (ctx.json) {
-		json_t *doc = json_pack("{s:s, s:b, s:o, s:I, s:I}", "tool", "k3sguard",
-		    "dry_run", ctx.dry_run, "actions", (json_t *)ctx.actions,
-		    "changes", (json_int_t)ctx.changes, "errors", (json_int_t)ctx.errors);
-
-		if (!doc)
-			fatal("out of memory");
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(doc);
-	} else if (!ctx.changes) {
-		puts(ctx.errors ? "fix: nothing changed" : "fix: nothing to change");
-	} else {
-		printf("fix: %zu change%s%s\n", ctx.changes, ctx.changes == 1 ? "" : "s",
-		    ctx.dry_run ? " (dry run: nothing changed)" : "");
-	}
-	node_free(&n);
-	return ctx.errors ? EXIT_ERROR : EXIT_OK;
+	return cmd_output(output, fix_run, &ctx);
 }

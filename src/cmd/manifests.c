@@ -81,9 +81,17 @@ cmd_lock(int argc, char **argv)
 
 static const char verify_usage[] =
 "usage: k3sguard manifests verify [--format text|json] [--key FILE] [--lock FILE] [--dir DIR]\n"
+"                                 [-o FILE]\n"
 "  Compare the manifests directory with its signed baseline: added, removed,\n"
 "  changed (content, mode, owner, type) entries; a bad or missing signature.\n"
-"  Exit 0 when it matches, 1 on drift or a bad signature, 2 on error.\n";
+"  Exit 0 when it matches, 1 on drift or a bad signature, 2 on error.\n"
+OUTPUT_USAGE;
+
+static int
+verify_run(void *o)
+{
+	return exit_code(manifests_verify(o));
+}
 
 static int
 cmd_verify(int argc, char **argv)
@@ -91,18 +99,22 @@ cmd_verify(int argc, char **argv)
 	static const struct option longopts[] = {
 		GLOBAL_LONG_OPTIONS, MANIFESTS_PATH_OPTIONS,
 		{ "format", required_argument, NULL, 'f' },
+		OUTPUT_LONG_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mverify_opts o = { .json = 0 };
+	const char *output = NULL;
 	int c;
 
 	mpaths_default(&o.p);
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg) || mpaths_option(&o.p, c, optarg))
 			continue;
 		if (c == 'f')
 			o.json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
+		else if (c == 'o')
+			output = optarg;
 		else if (c == 'h')
 			print_usage_exit(verify_usage);
 		else
@@ -111,7 +123,7 @@ cmd_verify(int argc, char **argv)
 	if (optind < argc)
 		usage_error("manifests verify: unexpected argument '%s'", argv[optind]);
 	mpaths_finish(&o.p);
-	return exit_code(manifests_verify(&o));
+	return cmd_output(output, verify_run, &o);
 }
 
 static const char sync_usage[] =

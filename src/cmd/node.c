@@ -17,14 +17,15 @@
 enum { OPT_FORMAT = OPT_GLOBAL_LAST };
 
 static const char usage[] =
-"usage: k3sguard node [--format text|json]\n"
+"usage: k3sguard node [--format text|json] [-o FILE]\n"
 "  Show the K3s node as k3sguard reads it: role, data dir, K3s version\n"
 "  (and where it came from: --k3s-version, k3s --version on this host,\n"
 "  the binary's bytes under --root, or unknown),\n"
 "  datastore, the merged configuration with the origin of every value,\n"
 "  units, env files, the K3s files (type, mode, owner, link) and every\n"
 "  source that could not be read.  Secrets are shown by form and\n"
-"  fingerprint only.  Exit 2 when a source could not be read.\n";
+"  fingerprint only.  Exit 2 when a source could not be read.\n"
+OUTPUT_USAGE;
 
 /* ---- values, never a secret ---- */
 
@@ -402,38 +403,17 @@ to_json(const struct node *n)
 	return j;
 }
 
-int cmd_node(int argc, char **argv);
-
-int
-cmd_node(int argc, char **argv)
+/* The node, read and shown (after the parse: cmd_output runs it). */
+static int
+node_run(void *p)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	const int *json = p;
 	struct node n;
-	int c, json = 0, ret;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		switch (c) {
-		case OPT_FORMAT:
-			json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
-			break;
-		case 'h':
-			print_usage_exit(usage);
-		default:
-			bad_option(usage);
-		}
-	}
-	if (optind < argc)
-		usage_error("'node' takes no arguments ('%s')", argv[optind]);
 	if (node_load(&n) < 0)
 		return EXIT_ERROR;
-	if (json) {
+	if (*json) {
 		json_t *j = to_json(&n);
 		char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
@@ -448,4 +428,40 @@ cmd_node(int argc, char **argv)
 	ret = n.nerrors ? EXIT_ERROR : EXIT_OK;
 	node_free(&n);
 	return ret;
+}
+
+int cmd_node(int argc, char **argv);
+
+int
+cmd_node(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		OUTPUT_LONG_OPTION,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *output = NULL;
+	int c, json = 0;
+
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		if (global_option(c, optarg))
+			continue;
+		switch (c) {
+		case OPT_FORMAT:
+			json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			print_usage_exit(usage);
+		default:
+			bad_option(usage);
+		}
+	}
+	if (optind < argc)
+		usage_error("'node' takes no arguments ('%s')", argv[optind]);
+	return cmd_output(output, node_run, &json);
 }

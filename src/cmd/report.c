@@ -34,26 +34,20 @@ merge_exit(const struct fleet *fl)
 	return fl->count[ST_FAIL] ? EXIT_FINDINGS : EXIT_OK;
 }
 
-/* Render into memory, then to stdout or FILE: no partial file. */
-static int
-merge_write(const struct fleet *fl, const char *format, const char *output)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-	int ret;
+struct merge_args {
+	const struct fleet *fl;
+	const char *format;
+};
 
-	if (!m)
-		fatal("out of memory");
-	ret = fleet_render(fl, format, m);
-	if (fclose(m) == EOF)
-		ret = error_errno("cannot render the cluster report");
-	if (ret == 0 && output)
-		ret = file_write_atomic(output, text, len, 0644);
-	else if (ret == 0 && (fwrite(text, 1, len, stdout) != len || fflush(stdout) == EOF))
-		ret = error_errno("cannot write the cluster report");
-	free(text);
-	return ret;
+/* The cluster report (cmd_output runs it: -o FILE whole, 0600, or stdout). */
+static int
+merge_run(void *p)
+{
+	const struct merge_args *a = p;
+
+	if (fleet_render(a->fl, a->format, stdout) < 0)
+		return EXIT_ERROR;
+	return merge_exit(a->fl);
 }
 
 static int
@@ -96,7 +90,11 @@ report_merge(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	fleet_finish(&fl);
-	ret = merge_write(&fl, format, output) < 0 ? EXIT_ERROR : merge_exit(&fl);
+	{
+		struct merge_args a = { &fl, format };
+
+		ret = cmd_output(output, merge_run, &a);
+	}
 	fleet_free(&fl);
 	return ret;
 }

@@ -62,7 +62,7 @@ struct worker {
 
 static const char usage[] =
 "usage: k3sguard scan [--format text|json|sarif] [--exclude GLOB]... [--baseline FILE]\n"
-"                     [--write-baseline FILE] [-j N] [PATH... | --git [RANGE]]\n"
+"                     [--write-baseline FILE] [-j N] [-o FILE] [PATH... | --git [RANGE]]\n"
 "\n"
 "Find hard-coded K3s tokens in files and trees (default: the current directory):\n"
 "secure-form tokens (K10<CA hash>::server:..., ::node:..., bootstrap tokens)\n"
@@ -83,6 +83,7 @@ static const char usage[] =
 "                   repository (RANGE: a revision or A..B; default: all refs),\n"
 "                   each finding once, with the commit that introduced it\n"
 "  -j, --jobs N     worker threads (default: online CPUs)\n"
+"  -o, --output FILE  write the findings to FILE (atomically, mode 0600), not stdout\n"
 "\n"
 "Allowing: a 'k3sguard:allow <reason>' comment on the line or the line above,\n"
 "and path patterns in a .k3sguardignore at the scan root, suppress findings;\n"
@@ -804,6 +805,40 @@ release_roots(void)
 	nroots = 0;
 }
 
+struct render_args {
+	const struct finding *all;
+	size_t nall, nshown;
+	const struct stats *st;
+	enum out_format fmt;
+	int bad;
+	const char *srcroot;
+};
+
+/* The findings in their format (cmd_output runs it): the exit code. */
+static int
+render_run(void *p)
+{
+	const struct render_args *a = p;
+	int bad = a->bad;
+
+	switch (a->fmt) {
+	case FMT_TEXT:
+		print_text(a->all, a->nall, a->st);
+		break;
+	case FMT_JSON:
+		if (print_json(a->all, a->nall, a->st) < 0)
+			bad = 1;
+		break;
+	case FMT_SARIF:
+		if (print_sarif(a->all, a->nall, !bad, a->srcroot) < 0)
+			bad = 1;
+		break;
+	default:
+		break;	/* format_arg() allowed only the three above */
+	}
+	return bad ? EXIT_ERROR : a->nshown ? EXIT_FINDINGS : EXIT_OK;
+}
+
 int
 cmd_scan(int argc, char **argv)
 {
@@ -816,6 +851,7 @@ cmd_scan(int argc, char **argv)
 		{ "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
 		{ "git", no_argument, NULL, OPT_GIT },
 		{ "jobs", required_argument, NULL, 'j' },
+		OUTPUT_LONG_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -827,14 +863,14 @@ cmd_scan(int argc, char **argv)
 	long long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nall = 0, nw;
 	int c, bad = 0, ret, git = 0;
-	const char *const *paths, *baseline_file = NULL, *write_file = NULL;
+	const char *const *paths, *baseline_file = NULL, *write_file = NULL, *output = NULL;
 	struct scan_baseline bl = { 0 };
 	char *srcroot;
 	size_t nshown = 0;
 
 	root_prefix_len = strlen(root_path("/")) - 1;
 
-	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj:o:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
 			continue;
 		switch (c) {
@@ -859,6 +895,9 @@ cmd_scan(int argc, char **argv)
 		case 'j':
 			if (parse_num(optarg, 1, MAX_WORKERS, &jobs) < 0)
 				usage_error("-j: '%s' is not a number from 1 to %d", optarg, MAX_WORKERS);
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case 'h':
 			print_usage_exit(usage);
@@ -935,22 +974,11 @@ cmd_scan(int argc, char **argv)
 	for (size_t i = 0; i < nall; i++)
 		nshown += !all[i].supp_kind;
 	srcroot = sarif_srcroot();
-	switch (fmt) {
-	case FMT_TEXT:
-		print_text(all, nall, &st);
-		break;
-	case FMT_JSON:
-		if (print_json(all, nall, &st) < 0)
-			bad = 1;
-		break;
-	case FMT_SARIF:
-		if (print_sarif(all, nall, !bad, srcroot) < 0)
-			bad = 1;
-		break;
-	default:
-		break;	/* format_arg() allowed only the three above */
+	{
+		struct render_args ra = { all, nall, nshown, &st, fmt, bad, srcroot };
+
+		ret = cmd_output(output, render_run, &ra);
 	}
-	ret = bad ? EXIT_ERROR : nshown ? EXIT_FINDINGS : EXIT_OK;
 	free(srcroot);
 	free(git_workdir);
 	git_workdir = NULL;

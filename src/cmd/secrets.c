@@ -29,20 +29,23 @@ static const char get_usage[] =
 "  Print the current (or the given) version of NAME on standard output.\n"
 "  Refuses to print to a terminal unless --force-tty is given.\n";
 static const char ls_usage[] =
-"usage: k3sguard secrets ls [--format text|json]\n"
-"  List the stored secrets with their current version and fingerprint.\n";
+"usage: k3sguard secrets ls [--format text|json] [-o FILE]\n"
+"  List the stored secrets with their current version and fingerprint.\n"
+OUTPUT_USAGE;
 static const char rm_usage[] =
 "usage: k3sguard secrets rm NAME [--version N] [--dry-run]\n"
 "  Remove a secret with every version, or one version that is not current.\n";
 static const char history_usage[] =
-"usage: k3sguard secrets history NAME [--format text|json]\n"
-"  Show every version of NAME: number, state, created, fingerprint, note.\n";
+"usage: k3sguard secrets history NAME [--format text|json] [-o FILE]\n"
+"  Show every version of NAME: number, state, created, fingerprint, note.\n"
+OUTPUT_USAGE;
 
 struct sopts {
 	const char *note;
 	int pending, force_tty, dry_run, json;
 	unsigned version;
 	const char *name;
+	const char *output;	/* -o FILE (ls, history) */
 };
 
 static void
@@ -51,7 +54,7 @@ parse(int argc, char **argv, const char *usage, const char *shortopts,
 {
 	struct option longopts[16] = { GLOBAL_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' } };
-	size_t nl = 5;
+	size_t nl = 6;	/* after the globals and --help */
 	long long v;
 	int c;
 
@@ -82,6 +85,9 @@ parse(int argc, char **argv, const char *usage, const char *shortopts,
 			break;
 		case OPT_FORMAT:
 			o->json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
+			break;
+		case 'o':
+			o->output = optarg;
 			break;
 		case 'h':
 			print_usage_exit(usage);
@@ -259,21 +265,17 @@ print_json(json_t *j)
 }
 
 static int
-secrets_ls(int argc, char **argv)
+ls_run(void *p)
 {
-	static const struct option ex[] = {
-		{ "format", required_argument, NULL, OPT_FORMAT },
-	};
-	struct sopts o;
+	const struct sopts *o = p;
 	char **names;
 	size_t n;
 	json_t *arr = NULL;
 	int ret = EXIT_ERROR;
 
-	parse(argc, argv, ls_usage, "h", ex, ARRAY_SIZE(ex), &o, 0);
 	if (store_list(&names, &n) < 0)
 		return EXIT_ERROR;
-	if (o.json)
+	if (o->json)
 		arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		struct store_meta *h, *cur = NULL;
@@ -285,7 +287,7 @@ secrets_ls(int argc, char **argv)
 		for (size_t k = 0; k < nh; k++)
 			if (h[k].state == STORE_CURRENT)
 				cur = &h[k];
-		if (o.json) {
+		if (o->json) {
 			json_t *e = cur ? meta_json(names[i], cur) : json_pack("{s:s}", "name", names[i]);
 
 			json_object_set_new(e, "versions", json_integer((json_int_t)nh));
@@ -300,13 +302,26 @@ secrets_ls(int argc, char **argv)
 		free(h);
 	}
 	ret = EXIT_OK;
-	if (o.json)
+	if (o->json)
 		ret = print_json(json_pack("{s:s,s:o}", "backend", store_backend_name(),
 		    "secrets", arr)), arr = NULL;
 out:
 	json_decref(arr);
 	store_names_free(names, n);
 	return ret;
+}
+
+static int
+secrets_ls(int argc, char **argv)
+{
+	static const struct option ex[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		OUTPUT_LONG_OPTION,
+	};
+	struct sopts o;
+
+	parse(argc, argv, ls_usage, "ho:", ex, ARRAY_SIZE(ex), &o, 0);
+	return cmd_output(o.output, ls_run, &o);
 }
 
 /* The versions of NAME; -1 (with one error) when it is absent or unreadable. */
@@ -359,25 +374,19 @@ secrets_rm(int argc, char **argv)
 }
 
 static int
-secrets_history(int argc, char **argv)
+history_run(void *p)
 {
-	static const struct option ex[] = {
-		{ "format", required_argument, NULL, OPT_FORMAT },
-	};
+	const struct sopts *o = p;
 	struct store_meta *h;
-	struct sopts o;
 	size_t nh;
 
-	parse(argc, argv, history_usage, "h", ex, ARRAY_SIZE(ex), &o, 1);
-	if (store_name_ok(o.name) < 0)
-		return EXIT_USAGE;
-	if (load_history(o.name, &h, &nh) < 0)
+	if (load_history(o->name, &h, &nh) < 0)
 		return EXIT_ERROR;
-	if (o.json) {
+	if (o->json) {
 		json_t *arr = json_array();
 
 		for (size_t i = 0; i < nh; i++)
-			json_array_append_new(arr, meta_json(o.name, &h[i]));
+			json_array_append_new(arr, meta_json(o->name, &h[i]));
 		free(h);
 		return print_json(arr);
 	}
@@ -390,6 +399,21 @@ secrets_history(int argc, char **argv)
 	}
 	free(h);
 	return EXIT_OK;
+}
+
+static int
+secrets_history(int argc, char **argv)
+{
+	static const struct option ex[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		OUTPUT_LONG_OPTION,
+	};
+	struct sopts o;
+
+	parse(argc, argv, history_usage, "ho:", ex, ARRAY_SIZE(ex), &o, 1);
+	if (store_name_ok(o.name) < 0)
+		return EXIT_USAGE;
+	return cmd_output(o.output, history_run, &o);
 }
 
 int cmd_secrets(int argc, char **argv);

@@ -20,28 +20,32 @@
 enum { OPT_SERVER = OPT_GLOBAL_LAST, OPT_DRY_RUN, OPT_RESUME, OPT_VIA_CLI, OPT_FORMAT };
 
 static const char store_usage[] =
-"usage: k3sguard token store [--dry-run] [--format text|json]\n"
+"usage: k3sguard token store [--dry-run] [--format text|json] [-o FILE]\n"
 "  Put server/token (and server/agent-token when it is a separate token)\n"
 "  into the secret store as 'server-token' / 'agent-token', with their\n"
-"  fingerprints.  Idempotent: a token already current is not stored again.\n";
+"  fingerprints.  Idempotent: a token already current is not stored again.\n"
+OUTPUT_USAGE;
 static const char verify_usage[] =
-"usage: k3sguard token verify [--format text|json]\n"
+"usage: k3sguard token verify [--format text|json] [-o FILE]\n"
 "  Check that the store's current tokens are the ones the node uses and that\n"
-"  the token files and the store have safe modes.  Exit 1 when not.\n";
+"  the token files and the store have safe modes.  Exit 1 when not.\n"
+OUTPUT_USAGE;
 static const char rotate_usage[] =
 "usage: k3sguard token rotate [--server URL] [--dry-run] [--resume] [--via-cli]\n"
-"                             [--format text|json]\n"
+"                             [--format text|json] [-o FILE]\n"
 "  Rotate the K3s server token through K3s's token endpoint (K3s v1.28.3+,\n"
 "  1.27.7+, 1.26.10+, 1.25.15+), crash-safe: every step is journalled, and\n"
 "  after an interruption --resume finishes the rotation.  The token the\n"
 "  cluster uses is in the secret store at every moment.\n"
 "  --server URL   the K3s server (default token.server-url, else https://127.0.0.1:6443)\n"
 "  --via-cli      run 'k3s token rotate' instead of calling the endpoint (puts the\n"
-"                 new token in that process's argv for a moment: avoid)\n";
+"                 new token in that process's argv for a moment: avoid)\n"
+OUTPUT_USAGE;
 
 struct topts {
 	struct rotate_opts r;
 	int dry_run, json;
+	const char *output;	/* -o FILE */
 };
 
 static void
@@ -55,13 +59,14 @@ parse(int argc, char **argv, const char *usage, int rotate, struct topts *o)
 		{ "resume", no_argument, NULL, OPT_RESUME },
 		{ "via-cli", no_argument, NULL, OPT_VIA_CLI },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		OUTPUT_LONG_OPTION,
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
 			continue;
 		switch (c) {
@@ -82,6 +87,9 @@ parse(int argc, char **argv, const char *usage, int rotate, struct topts *o)
 			break;
 		case OPT_FORMAT:
 			o->json = o->r.json = format_arg(optarg, FMT_TEXT_JSON) == FMT_JSON;
+			break;
+		case 'o':
+			o->output = optarg;
 			break;
 		case 'h':
 			print_usage_exit(usage);
@@ -153,22 +161,21 @@ separate_agent_token(const struct node *n)
 }
 
 static int
-token_store(int argc, char **argv)
+store_run(void *p)
 {
-	struct topts o;
+	const struct topts *o = p;
 	struct node n;
 	json_t *arr = NULL;
 	int ret = EXIT_ERROR;
 
-	parse(argc, argv, store_usage, 0, &o);
 	if (node_load(&n) < 0)
 		return EXIT_ERROR;
-	if (o.json)
+	if (o->json)
 		arr = json_array();
-	if (store_one(&n, "server/token", STORE_SERVER_TOKEN, o.dry_run, arr) < 0)
+	if (store_one(&n, "server/token", STORE_SERVER_TOKEN, o->dry_run, arr) < 0)
 		goto out;
 	if (separate_agent_token(&n) &&
-	    store_one(&n, "server/agent-token", STORE_AGENT_TOKEN, o.dry_run, arr) < 0)
+	    store_one(&n, "server/agent-token", STORE_AGENT_TOKEN, o->dry_run, arr) < 0)
 		goto out;
 	if (arr) {
 		char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -181,6 +188,15 @@ out:
 	json_decref(arr);
 	node_free(&n);
 	return ret;
+}
+
+static int
+token_store(int argc, char **argv)
+{
+	struct topts o;
+
+	parse(argc, argv, store_usage, 0, &o);
+	return cmd_output(o.output, store_run, &o);
 }
 
 struct vres {
@@ -266,17 +282,16 @@ out:
 }
 
 static int
-token_verify(int argc, char **argv)
+verify_run(void *p)
 {
-	struct topts o;
+	const struct topts *o = p;
 	struct node n;
 	struct vres v = { NULL, 0 };
 	struct stat st;
 
-	parse(argc, argv, verify_usage, 0, &o);
 	if (node_load(&n) < 0)
 		return EXIT_ERROR;
-	if (o.json)
+	if (o->json)
 		v.arr = json_array();
 	verify_one(&v, &n, "server/token", STORE_SERVER_TOKEN);
 	verify_mode(&v, "server/token mode", node_data_path(&n, "server/token"), 0600);
@@ -309,12 +324,29 @@ token_verify(int argc, char **argv)
 }
 
 static int
+token_verify(int argc, char **argv)
+{
+	struct topts o;
+
+	parse(argc, argv, verify_usage, 0, &o);
+	return cmd_output(o.output, verify_run, &o);
+}
+
+static int
+rotate_run(void *p)
+{
+	const struct topts *o = p;
+
+	return token_rotate(&o->r);
+}
+
+static int
 token_rotate_cmd(int argc, char **argv)
 {
 	struct topts o;
 
 	parse(argc, argv, rotate_usage, 1, &o);
-	return token_rotate(&o.r);
+	return cmd_output(o.output, rotate_run, &o);
 }
 
 int cmd_token(int argc, char **argv);

@@ -23,11 +23,12 @@ enum {
 };
 
 static const char audit_usage[] =
-"usage: k3sguard traefik audit [--format text|json] [--advisories FILE]\n"
+"usage: k3sguard traefik audit [--format text|json] [--advisories FILE] [-o FILE]\n"
 "  Review the packaged Traefik: traefik.yaml's chart (and so the values keys\n"
 "  of its generation), every HelmChartConfig 'traefik' in kube-system under\n"
 "  server/manifests, merged as Helm does.  Exit 1 on a failed check, 2 when\n"
-"  a file could not be read.\n";
+"  a file could not be read.\n"
+OUTPUT_USAGE;
 
 static const char harden_usage[] =
 "usage: k3sguard traefik harden [--dashboard off|basic-auth --htpasswd-secret NAME]\n"
@@ -98,42 +99,18 @@ render_json(const struct check *const *c, struct check_result *r, size_t n,
 	return ret;
 }
 
+/* The checks run and shown (after the parse: cmd_output runs it). */
 static int
-traefik_audit(int argc, char **argv)
+audit_run(void *p)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "advisories", required_argument, NULL, OPT_ADVISORIES },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	enum out_format format = FMT_TEXT;
+	const enum out_format format = *(const enum out_format *)p;
 	const struct check *c[32];
 	struct check_result r[32];
 	struct node n;
 	const struct traefik *t;
 	size_t nc = 0;
-	int ch, ret = EXIT_OK;
+	int ret = EXIT_OK;
 
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(ch, optarg))
-			continue;
-		switch (ch) {
-		case OPT_FORMAT:
-			format = format_arg(optarg, FMT_TEXT_JSON);
-			break;
-		case OPT_ADVISORIES:
-			traefik_advisories_file = optarg;
-			break;
-		case 'h':
-			print_usage_exit(audit_usage);
-		default:
-			bad_option(audit_usage);
-		}
-	}
-	if (optind != argc)
-		usage_error("traefik audit: unexpected argument '%s'", argv[optind]);
 	if (load_node(&n) < 0)
 		return EXIT_ERROR;
 	t = traefik_for_node(&n);
@@ -159,6 +136,45 @@ traefik_audit(int argc, char **argv)
 		check_result_release(&r[i]);
 	node_free(&n);
 	return ret;
+}
+
+static int
+traefik_audit(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "advisories", required_argument, NULL, OPT_ADVISORIES },
+		OUTPUT_LONG_OPTION,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum out_format format = FMT_TEXT;
+	const char *output = NULL;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		if (global_option(ch, optarg))
+			continue;
+		switch (ch) {
+		case OPT_FORMAT:
+			format = format_arg(optarg, FMT_TEXT_JSON);
+			break;
+		case OPT_ADVISORIES:
+			traefik_advisories_file = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			print_usage_exit(audit_usage);
+		default:
+			bad_option(audit_usage);
+		}
+	}
+	if (optind != argc)
+		usage_error("traefik audit: unexpected argument '%s'", argv[optind]);
+	return cmd_output(output, audit_run, &format);
 }
 
 /* DNS-1123 subdomain: what Kubernetes accepts as a Secret name. */

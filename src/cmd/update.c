@@ -29,20 +29,24 @@ enum {
 
 static const char check_usage[] =
 "usage: k3sguard update check [--channel stable|latest|testing|v1.NN] [--channels-file FILE]\n"
-"                             [--advisories FILE] [--format text|json]\n"
+"                             [--advisories FILE] [--format text|json] [-o FILE]\n"
 "  Compare the installed K3s (k3s --version) with the channel's latest: from\n"
 "  the channel server (https://update.k3s.io/v1-release/channels) or from\n"
 "  FILE in the same JSON format; list the K3s advisories that apply.  Exit 1\n"
 "  when behind beyond policy.update-max-minors-behind (1) or\n"
-"  policy.update-max-patches-behind (2), or when an advisory applies.\n";
+"  policy.update-max-patches-behind (2), or when an advisory applies.\n"
+OUTPUT_USAGE;
 
 static const char plan_usage[] =
 "usage: k3sguard update plan [--version V | --channel C] [--channels-file FILE]\n"
 "                            [--canary-selector LABEL=VALUE] [--window \"DAYS START-END [TZ]\"]\n"
 "                            [--concurrency N] [--drain] [--namespace NS] [--out FILE]\n"
+"                            [-o FILE]\n"
 "  system-upgrade-controller Plans: a canary Plan for the labelled nodes\n"
 "  first, the servers one at a time, then the agents (which wait for the\n"
-"  servers).  Refuses a downgrade or a skipped minor, and says why (exit 1).\n";
+"  servers).  Refuses a downgrade or a skipped minor, and says why (exit 1).\n"
+"  --out FILE writes the Plans alone to FILE; -o FILE what stdout would show.\n"
+OUTPUT_USAGE;
 
 static const char prepare_usage[] =
 "usage: k3sguard update prepare [--out DIR] [--etcd-cert FILE --etcd-key FILE] [--dry-run]\n"
@@ -94,8 +98,6 @@ update_refresh(int argc, char **argv)
 	struct refresh_opts o = { 0 };
 	int c;
 
-	o.channels_url = config_str("updates.channels-url", CHANNELS_URL);
-	o.advisories_url = config_str("updates.advisories-url", NULL);
 	o.dir = DATA_REFRESH_DIR;
 	while ((c = getopt_long(argc, argv, "hn", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
@@ -122,6 +124,11 @@ update_refresh(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage_error("update refresh: unexpected argument '%s'", argv[optind]);
+	/* after the parse: --root and --config may follow the verb */
+	if (!o.channels_url)
+		o.channels_url = config_str("updates.channels-url", CHANNELS_URL);
+	if (!o.advisories_url)
+		o.advisories_url = config_str("updates.advisories-url", NULL);
 	if (!*o.dir)
 		usage_error("--dir: empty path");
 	return data_refresh(&o) == 0 ? EXIT_OK : EXIT_ERROR;
@@ -143,52 +150,25 @@ load_version(struct node *n, struct version *v)
 	return 0;
 }
 
+struct check_args {
+	const char *channel;
+	enum out_format format;
+};
+
+/* The status found and shown (after the parse: cmd_output runs it). */
 static int
-update_check(int argc, char **argv)
+check_run(void *p)
 {
-	static const struct option longopts[] = {
-		GLOBAL_LONG_OPTIONS,
-		{ "channel", required_argument, NULL, OPT_CHANNEL },
-		{ "channels-file", required_argument, NULL, OPT_CHANNELS_FILE },
-		{ "advisories", required_argument, NULL, OPT_ADVISORIES },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *channel = NULL;
-	enum out_format format = FMT_TEXT;
+	const struct check_args *args = p;
+	const char *channel = args->channel;
 	struct channels ch = { 0 };
 	struct advisories adv = { 0 };
 	struct update_status st = { 0 };
 	struct version v;
 	struct node n;
 	struct buf d = BUF_INIT;
-	int c, ret = EXIT_ERROR, have_node = 0;
+	int ret = EXIT_ERROR, have_node = 0;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (global_option(c, optarg))
-			continue;
-		switch (c) {
-		case OPT_CHANNEL:
-			channel = optarg;
-			break;
-		case OPT_CHANNELS_FILE:
-			update_channels_file = optarg;
-			break;
-		case OPT_ADVISORIES:
-			update_advisories_file = optarg;
-			break;
-		case OPT_FORMAT:
-			format = format_arg(optarg, FMT_TEXT_JSON);
-			break;
-		case 'h':
-			print_usage_exit(check_usage);
-		default:
-			bad_option(check_usage);
-		}
-	}
-	if (optind != argc)
-		usage_error("update check: unexpected argument '%s'", argv[optind]);
 	if (!channel)
 		channel = config_str("updates.channel", "stable");
 	have_node = 1;
@@ -196,7 +176,7 @@ update_check(int argc, char **argv)
 	    update_load_advisories(&adv) < 0 || update_status(&v, &ch, channel, &adv, &st) < 0)
 		goto out;
 	update_status_describe(&st, &d);
-	if (format == FMT_JSON) {
+	if (args->format == FMT_JSON) {
 		json_t *j = json_object(), *a = json_array();
 		char *s;
 
@@ -240,6 +220,109 @@ out:
 }
 
 static int
+update_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONG_OPTIONS,
+		{ "channel", required_argument, NULL, OPT_CHANNEL },
+		{ "channels-file", required_argument, NULL, OPT_CHANNELS_FILE },
+		{ "advisories", required_argument, NULL, OPT_ADVISORIES },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		OUTPUT_LONG_OPTION,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct check_args a = { NULL, FMT_TEXT };
+	const char *output = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		if (global_option(c, optarg))
+			continue;
+		switch (c) {
+		case OPT_CHANNEL:
+			a.channel = optarg;
+			break;
+		case OPT_CHANNELS_FILE:
+			update_channels_file = optarg;
+			break;
+		case OPT_ADVISORIES:
+			update_advisories_file = optarg;
+			break;
+		case OPT_FORMAT:
+			a.format = format_arg(optarg, FMT_TEXT_JSON);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			print_usage_exit(check_usage);
+		default:
+			bad_option(check_usage);
+		}
+	}
+	if (optind != argc)
+		usage_error("update check: unexpected argument '%s'", argv[optind]);
+	return cmd_output(output, check_run, &a);
+}
+
+struct plan_args {
+	struct plan_opts o;
+	struct version target;	/* from --version */
+	const char *out;	/* --out FILE: the Plans alone */
+};
+
+/* The Plans made and shown (after the parse: cmd_output runs it). */
+static int
+plan_run(void *p)
+{
+	struct plan_args *a = p;
+	struct plan_opts *o = &a->o;
+	struct version v, target = a->target;
+	struct channels ch = { 0 };
+	struct node n;
+	struct buf y = BUF_INIT;
+	int ret = EXIT_ERROR;
+
+	if (!o->version && !o->channel)
+		o->channel = config_str("updates.channel", "stable");
+	if (load_version(&n, &v) < 0)
+		return EXIT_ERROR;
+	if (o->channel) {
+		const struct channel *cc;
+
+		if (update_load_channels(&ch, 1) < 0)
+			goto out;
+		if (!(cc = channels_find(&ch, o->channel))) {
+			error("'%s': no channel '%s'", ch.source, o->channel);
+			goto out;
+		}
+		target = cc->v;
+		printf("# channel %s is at %s (%s)\n", o->channel, cc->latest, ch.source);
+	}
+	if (plan_allowed(&v, &target) < 0) {
+		ret = EXIT_FINDINGS;
+		goto out;
+	}
+	if (plan_render(o, &y) < 0)
+		goto out;
+	if (a->out) {
+		if (file_write_atomic(a->out, y.s, y.len, 0600) < 0)
+			goto out;
+		printf("wrote %s: Plans %sk3s-server, k3s-agent (namespace %s)\n", a->out,
+		    o->canary_key ? "k3s-canary, " : "", o->namespace);
+	} else {
+		fwrite(y.s, 1, y.len, stdout);
+	}
+	ret = EXIT_OK;
+out:
+	buf_release(&y);
+	channels_free(&ch);
+	node_free(&n);
+	return ret;
+}
+
+static int
 update_plan(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -253,28 +336,26 @@ update_plan(int argc, char **argv)
 		{ "drain", no_argument, NULL, OPT_DRAIN },
 		{ "namespace", required_argument, NULL, OPT_NAMESPACE },
 		{ "out", required_argument, NULL, OPT_OUT },
+		OUTPUT_LONG_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct plan_opts o = { .concurrency = 1, .namespace = "system-upgrade" };
-	const char *out = NULL, *window = NULL;
+	struct plan_args a = { .o = { .concurrency = 1, .namespace = "system-upgrade" } };
+	struct plan_opts *o = &a.o;
+	const char *window = NULL, *output = NULL;
 	char *wstore = NULL, *canary = NULL;
-	struct channels ch = { 0 };
-	struct version v, target;
-	struct node n;
-	struct buf y = BUF_INIT;
 	long long num;
-	int c, ret = EXIT_ERROR;
+	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg))
 			continue;
 		switch (c) {
 		case OPT_VERSION:
-			o.version = optarg;
+			o->version = optarg;
 			break;
 		case OPT_CHANNEL:
-			o.channel = optarg;
+			o->channel = optarg;
 			break;
 		case OPT_CHANNELS_FILE:
 			update_channels_file = optarg;
@@ -288,16 +369,19 @@ update_plan(int argc, char **argv)
 		case OPT_CONCURRENCY:
 			if (parse_num(optarg, 1, 1000, &num) < 0)
 				usage_error("update plan: --concurrency must be a number from 1 to 1000");
-			o.concurrency = (long)num;
+			o->concurrency = (long)num;
 			break;
 		case OPT_DRAIN:
-			o.drain = 1;
+			o->drain = 1;
 			break;
 		case OPT_NAMESPACE:
-			o.namespace = optarg;
+			o->namespace = optarg;
 			break;
 		case OPT_OUT:
-			out = optarg;
+			a.out = optarg;
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case 'h':
 			print_usage_exit(plan_usage);
@@ -307,61 +391,25 @@ update_plan(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage_error("update plan: unexpected argument '%s'", argv[optind]);
-	if (o.version && o.channel)
+	if (o->version && o->channel)
 		usage_error("update plan: --version and --channel exclude each other");
-	if (o.version && version_parse_k3s(o.version, &target) < 0)
-		usage_error("update plan: --version '%s' is not a K3s version (vX.Y.Z+k3sN)", o.version);
+	if (o->version && version_parse_k3s(o->version, &a.target) < 0)
+		usage_error("update plan: --version '%s' is not a K3s version (vX.Y.Z+k3sN)", o->version);
 	if (canary) {
 		char *eq = strchr(canary, '=');
 
 		if (!eq || eq == canary || !eq[1])
 			usage_error("update plan: --canary-selector must be LABEL=VALUE");
 		*eq = '\0';
-		o.canary_key = canary;
-		o.canary_value = eq + 1;
+		o->canary_key = canary;
+		o->canary_value = eq + 1;
 	}
-	if (window && plan_parse_window(window, &o, &wstore) < 0) {
+	if (window && plan_parse_window(window, o, &wstore) < 0) {
 		free(wstore);
 		exit(EXIT_USAGE);
 	}
-	if (!o.version && !o.channel)
-		o.channel = config_str("updates.channel", "stable");
-	if (load_version(&n, &v) < 0) {
-		free(wstore);
-		return EXIT_ERROR;
-	}
-	if (o.channel) {
-		const struct channel *cc;
-
-		if (update_load_channels(&ch, 1) < 0)
-			goto out;
-		if (!(cc = channels_find(&ch, o.channel))) {
-			error("'%s': no channel '%s'", ch.source, o.channel);
-			goto out;
-		}
-		target = cc->v;
-		printf("# channel %s is at %s (%s)\n", o.channel, cc->latest, ch.source);
-	}
-	if (plan_allowed(&v, &target) < 0) {
-		ret = EXIT_FINDINGS;
-		goto out;
-	}
-	if (plan_render(&o, &y) < 0)
-		goto out;
-	if (out) {
-		if (file_write_atomic(out, y.s, y.len, 0600) < 0)
-			goto out;
-		printf("wrote %s: Plans %sk3s-server, k3s-agent (namespace %s)\n", out,
-		    o.canary_key ? "k3s-canary, " : "", o.namespace);
-	} else {
-		fwrite(y.s, 1, y.len, stdout);
-	}
-	ret = EXIT_OK;
-out:
+	ret = cmd_output(output, plan_run, &a);
 	free(wstore);
-	buf_release(&y);
-	channels_free(&ch);
-	node_free(&n);
 	return ret;
 }
 

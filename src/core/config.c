@@ -253,6 +253,12 @@ config_num(const char *dotted, long long min, long long max, long long def)
 }
 
 void
+config_check(void)
+{
+	(void)config_root();
+}
+
+void
 config_reset(void)
 {
 	ydocs_free(&docs);

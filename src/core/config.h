@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.h: k3sguard's own configuration, /etc/k3sguard/config.yaml (under
- * --root; --config FILE overrides).  Loaded once, on first use, after the
- * command has parsed its options.  A missing file means defaults; a file
+ * --root; --config FILE overrides).  Loaded and checked at start (main:
+ * config_check), again after a command's own parse changed the file.  A missing file means defaults; a file
  * that is malformed, too large, a symlink, or writable by others is fatal
  * (exit 2): it decides security policy.
  *
@@ -24,7 +24,13 @@ long long config_num(const char *dotted, long long min, long long max, long long
  * wrong kind or out of range.  Done once, at load; host-config.c too.
  */
 void config_validate(const char *path, const struct ynode *top);
-/* For tests and reloads. */
+/*
+ * Load and check the config now (main, before any command runs): a typo
+ * fails every command, also one that never reads the config.  Fatal (exit
+ * 2, one line naming file, line and key) as config_validate.
+ */
+void config_check(void);
+/* For tests and reloads (a different --root or --config). */
 void config_reset(void);
 
 #endif

@@ -63,3 +63,10 @@ host_config(const char *dotted)
 	}
 	return host_docs.n ? ypath(host_docs.doc[0], dotted) : NULL;
 }
+
+void
+host_config_check(void)
+{
+	if (!gate_root_is_host())
+		(void)host_config("");
+}

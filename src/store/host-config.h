@@ -22,6 +22,11 @@
 /* The node at dotted in the host's config, NULL when unset (a bad file is fatal). */
 const struct ynode *host_config(const char *dotted);
 
+/*
+ * Under --root, load and check this host's config now (main, at start);
+ * on the host it is config_check's file.  A bad file is fatal.
+ */
+void host_config_check(void);
 /* The host config's path, as shown to people. */
 const char *host_config_path(void);
 
