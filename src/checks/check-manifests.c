@@ -10,9 +10,13 @@
  * gate (resolved inside the root, itself not followed), every directory
  * below relative to its parent with gate_openat and every entry examined
  * with gate_statat, neither of which follows a link.
+ *
+ * Confinement: AppArmor (manifests-audit.c) or SELinux (check-selinux.c);
+ * manifests.confinement says when neither confines K3s.
  */
 #include "core/k3sguard.h"
 #include "checks/check.h"
+#include "checks/check-selinux.h"
 #include "checks/check-walk.h"
 #include "core/gate.h"
 #include "manifests/manifests.h"
@@ -266,6 +270,60 @@ path_writable(const struct node *n, struct check_result *r)
 	buf_release(&prefix);
 }
 
+/* AppArmor is not what confines K3s on an SELinux node (manifests.selinux-*). */
+static void
+apparmor(const struct node *n, struct check_result *r)
+{
+	struct buf why = BUF_INIT;
+	int se = selinux_enabled(&why);
+
+	if (se == 1)
+		check_skip(r, "an SELinux node (%s): AppArmor is not used there", why.s);
+	else
+		manifests_check_apparmor(n, r);
+	buf_release(&why);
+}
+
+/*
+ * Neither AppArmor nor SELinux confining K3s: fail.  Each mechanism's own
+ * checks are medium (either one is enough); this one is high because it
+ * says the node has none, and the mode/owner checks are then the only
+ * thing between a subverted K3s (or a container it runs unconfined) and
+ * server/manifests.
+ */
+static void
+confinement(const struct node *n, struct check_result *r)
+{
+	struct check_result aa;
+	struct buf why = BUF_INIT, on = BUF_INIT;
+	const char *aa_why;
+	int se, se_on;
+
+	if (check_skip_agent(n, r))
+		return;
+	check_result_init(&aa);
+	/* one major LSM at a time: on an SELinux node an AppArmor profile does nothing */
+	se_on = selinux_enabled(&on);
+	if (se_on != 1)
+		manifests_check_apparmor(n, &aa);
+	se = selinux_confines(n, &why);
+	if (se_on != 1 && aa.status == ST_PASS && !strstr(aa.evidence.s, "complain mode")) {
+		check_pass(r, "AppArmor: %s", aa.evidence.s);
+	} else if (se == 1) {
+		check_pass(r, "SELinux: %s", why.s);
+	} else if (se < 0) {
+		check_error(r, "SELinux: %s", why.s);
+	} else {
+		aa_why = se_on == 1 ? "not used on an SELinux node" : aa.status == ST_PASS ?
+		    "the profile is in complain mode (logs, does not deny)" : aa.evidence.s;
+		check_fail(r, "neither AppArmor nor SELinux confines K3s: AppArmor: %s; %s",
+		    aa_why, why.s);
+	}
+	check_result_release(&aa);
+	buf_release(&why);
+	buf_release(&on);
+}
+
 const struct check checks_manifests[] = {
 	{ "manifests.dir-mode", "manifests", SEV_CRITICAL,
 	  "server/manifests is a directory with mode 0700",
@@ -324,10 +382,47 @@ const struct check checks_manifests[] = {
 	  "Changes to the manifests directory are not monitored." },
 	{ "manifests.apparmor", "manifests", SEV_MEDIUM,
 	  "K3s is confined by an AppArmor profile that keeps it from writing server/manifests",
-	  manifests_check_apparmor,
+	  apparmor,
 	  "k3sguard apparmor profile --output /etc/apparmor.d/usr.local.bin.k3s, then "
 	  "apparmor_parser -r it (complain mode first) and restart K3s.",
 	  "An AppArmor profile confines K3s's writes (only its packaged manifests).",
-	  "No AppArmor/SELinux profile confines the K3s process." },
+	  "No AppArmor profile confines the K3s process." },
+	/* SELinux (functions in check-selinux.c) */
+	{ "manifests.selinux-enforcing", "manifests", SEV_MEDIUM,
+	  "SELinux enforces on an SELinux node",
+	  selinux_check_enforcing,
+	  "Set SELINUX=enforcing in /etc/selinux/config (and setenforce 1 on the running host); "
+	  "read the denials first (ausearch -m avc).",
+	  "SELinux enforces on the node.",
+	  "SELinux is installed but permissive or disabled: no policy confines K3s." },
+	{ "manifests.selinux-option", "manifests", SEV_MEDIUM,
+	  "K3s runs with its selinux option on an SELinux node",
+	  selinux_check_option,
+	  "Add 'selinux: true' to /etc/rancher/k3s/config.yaml (or --selinux) and restart K3s; "
+	  "containerd then labels every container.",
+	  "K3s runs with selinux: true (containerd labels containers).",
+	  "K3s runs without --selinux on an SELinux host: containers are not labelled." },
+	{ "manifests.selinux-module", "manifests", SEV_MEDIUM,
+	  "The k3s-selinux policy module is installed and enabled",
+	  selinux_check_module,
+	  "Install the k3s-selinux package (it loads /usr/share/selinux/packages/k3s.pp with "
+	  "semodule and relabels K3s's files); 'semodule -e k3s' when it is disabled.",
+	  "The k3s-selinux policy module is installed and enabled.",
+	  "The k3s-selinux policy module is missing or disabled." },
+	{ "manifests.selinux-labels", "manifests", SEV_HIGH,
+	  "K3s's binary, units, data dir and server/manifests carry k3s-selinux's labels",
+	  selinux_check_labels,
+	  "restorecon -R -v /usr/local/bin/k3s /etc/systemd/system/k3s* /var/lib/rancher/k3s "
+	  "(after installing k3s-selinux); a custom data dir needs 'semanage fcontext -a -e "
+	  "/var/lib/rancher/k3s DIR' first.",
+	  "K3s's files are labelled as the k3s-selinux policy says.",
+	  "K3s's files are not labelled as the k3s-selinux policy says (a container may write them)." },
+	{ "manifests.confinement", "manifests", SEV_HIGH,
+	  "K3s is confined by AppArmor or SELinux",
+	  confinement,
+	  "AppArmor hosts: 'k3sguard apparmor profile' (see manifests.apparmor); SELinux hosts: "
+	  "enforcing, k3s-selinux installed and 'selinux: true' (see manifests.selinux-*).",
+	  "A mandatory access control policy (AppArmor or SELinux) confines K3s.",
+	  "Neither AppArmor nor SELinux confines K3s." },
 };
 const size_t nchecks_manifests = ARRAY_SIZE(checks_manifests);
