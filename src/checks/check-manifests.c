@@ -11,6 +11,16 @@
  * below relative to its parent with gate_openat and every entry examined
  * with gate_statat, neither of which follows a link.
  *
+ * Links as K3s treats them (pkg/deploy/controller.go `listFilesIn()`,
+ * commit 43bde46): filepath.Walk lstats every entry and never descends
+ * into a symlinked directory; a link whose own name passes
+ * `shouldSkipFile()` (no leading '.', .yaml/.yml/.json, no <name>.skip
+ * anywhere in the tree) is read with ioutil.ReadFile, which follows it.
+ * So only such links matter: one leading outside the directory is judged
+ * (its target described, resolved by the gate inside the root as the node
+ * itself resolves it, never on this host); a link K3s does not read is
+ * listed, not failed.
+ *
  * Confinement: AppArmor (manifests-audit.c) or SELinux (check-selinux.c);
  * manifests.confinement says when neither confines K3s.
  */
@@ -78,6 +88,10 @@ struct collect {
 	size_t count, shown;
 	struct buf list;
 	char dir[1024];
+	/* C_SYMLINK: the tree's "<name>.skip" names, the links K3s does not read */
+	struct buf skips;
+	size_t unread;
+	struct buf notes;
 };
 
 enum { C_OWNER, C_MODE, C_SYMLINK, C_TYPE };
@@ -118,6 +132,78 @@ link_escapes(const char *dir, const char *host_path, const char *target)
 	return escapes;
 }
 
+/* Walk callback: every "<name>.skip" of the tree, as "\n<name>\n" entries. */
+static int
+skips_cb(void *ctx, const char *host_path, const struct stat *st, const char *target)
+{
+	struct buf *skips = ctx;
+	const char *slash = strrchr(host_path, '/');
+	const char *name = slash ? slash + 1 : host_path;
+
+	(void)st;
+	(void)target;
+	if (ends_with(name, ".skip") && strlen(name) > 5) {
+		if (!skips->len)
+			buf_addch(skips, '\n');
+		buf_add(skips, name, strlen(name) - 5);
+		buf_addch(skips, '\n');
+	}
+	return 0;
+}
+
+/* 1 when K3s reads the link at host_path: its name passes shouldSkipFile(). */
+static int
+k3s_reads_link(const struct collect *c, const char *host_path)
+{
+	const char *slash = strrchr(host_path, '/');
+	const char *name = slash ? slash + 1 : host_path;
+	struct buf key = BUF_INIT;
+	int skipped;
+
+	if (!manifests_k3s_applies(name, NULL))
+		return 0;
+	buf_addf(&key, "\n%s\n", name);
+	skipped = c->skips.len && strstr(c->skips.s, key.s) != NULL;
+	buf_release(&key);
+	return !skipped;
+}
+
+/* What K3s reads through the link: its target, resolved by the gate inside the root. */
+static void
+describe_link_target(struct buf *b, const char *host_path)
+{
+	struct stat st;
+	char m[8];
+
+	if (gate_stat(host_path, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			buf_adds(b, ", dangling: whoever creates the target deploys it");
+		else if (errno == ELOOP)
+			buf_adds(b, ", a loop of links: not read");
+		else
+			buf_addf(b, ", target not examined: %s", strerror(errno));
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		buf_adds(b, ", a directory: K3s fails to read it today, a file put there is applied");
+		return;
+	}
+	buf_addf(b, ", K3s applies a %s, mode %s, uid %u", type_str(st.st_mode),
+	    mode_str(st.st_mode, m), (unsigned)st.st_uid);
+	if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+		buf_addf(b, ", %ju hard links", (uintmax_t)st.st_nlink);
+}
+
+static void
+note_unread_link(struct collect *c, const char *host_path, const char *target)
+{
+	if (c->unread++ >= 3)
+		return;
+	buf_addf(&c->notes, "%s'%s' -> '", c->notes.len ? "; " : "", host_path);
+	buf_add_printable(&c->notes, target);
+	buf_adds(&c->notes, "'");
+}
+
 static int
 collect_cb(void *ctx, const char *host_path, const struct stat *st, const char *target)
 {
@@ -133,7 +219,13 @@ collect_cb(void *ctx, const char *host_path, const struct stat *st, const char *
 		bad = (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) && (st->st_mode & 077);
 		break;
 	case C_SYMLINK:
-		bad = S_ISLNK(st->st_mode) && link_escapes(c->dir, host_path, target);
+		if (!S_ISLNK(st->st_mode))
+			break;
+		if (!k3s_reads_link(c, host_path)) {
+			note_unread_link(c, host_path, target);
+			break;
+		}
+		bad = link_escapes(c->dir, host_path, target);
 		break;
 	case C_TYPE:
 		bad = !S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode);
@@ -149,7 +241,9 @@ collect_cb(void *ctx, const char *host_path, const struct stat *st, const char *
 	if (c->what == C_SYMLINK) {
 		buf_adds(&c->list, "-> '");
 		buf_add_printable(&c->list, target);
-		buf_adds(&c->list, "')");
+		buf_adds(&c->list, "'");
+		describe_link_target(&c->list, host_path);
+		buf_adds(&c->list, ")");
 	} else {
 		buf_addf(&c->list, "%s, mode %s, uid %u)", type_str(st->st_mode),
 		    mode_str(st->st_mode, m), (unsigned)st->st_uid);
@@ -172,12 +266,17 @@ walk_check(const struct node *n, struct check_result *r, int what, const char *p
 	c.n = n;
 	c.what = what;
 	buf_init(&c.list);
+	buf_init(&c.skips);
+	buf_init(&c.notes);
 	snprintf(c.dir, sizeof(c.dir), "%s", manifests_dir(n));
 	if (what == C_OWNER && f.st.st_uid != 0) {
 		c.count++;
 		check_describe_file(&c.list, &f);
 	}
-	ret = manifests_walk(n, collect_cb, &c, &err);
+	/* K3s's skip map is built from the whole tree before any file is read */
+	ret = what == C_SYMLINK ? manifests_walk(n, skips_cb, &c.skips, &err) : 0;
+	if (ret == 0)
+		ret = manifests_walk(n, collect_cb, &c, &err);
 	if (ret < 0)
 		check_error(r, "%s", err.s);
 	else if (ret > 0 && what != C_OWNER)
@@ -185,9 +284,15 @@ walk_check(const struct node *n, struct check_result *r, int what, const char *p
 	else if (c.count)
 		check_fail(r, "%zu %s: %s%s", c.count, problem, c.list.s,
 		    c.count > 5 ? "; ..." : "");
+	else if (c.unread)
+		check_pass(r, "%s in '%s'; %zu link(s) K3s does not read (a symlinked directory "
+		    "is not walked, a name K3s skips is not applied): %s%s", ok, c.dir, c.unread,
+		    c.notes.s, c.unread > 3 ? "; ..." : "");
 	else
 		check_pass(r, "%s in '%s'", ok, c.dir);
 	buf_release(&c.list);
+	buf_release(&c.skips);
+	buf_release(&c.notes);
 	buf_release(&err);
 }
 
@@ -207,8 +312,8 @@ file_mode(const struct node *n, struct check_result *r)
 static void
 symlinks(const struct node *n, struct check_result *r)
 {
-	walk_check(n, r, C_SYMLINK, "symlink(s) leading outside the directory",
-	    "no symlink leads outside");
+	walk_check(n, r, C_SYMLINK, "symlink(s) K3s applies leading outside the directory",
+	    "no symlink K3s applies leads outside");
 }
 
 static void
@@ -352,7 +457,7 @@ const struct check checks_manifests[] = {
 	  "Every directory leading to the manifests directory is root-only writable.",
 	  "A directory on the path to the manifests directory is writable by others." },
 	{ "manifests.symlinks", "manifests", SEV_HIGH,
-	  "No symlink in server/manifests leads outside it",
+	  "No symlink in server/manifests that K3s applies leads outside it",
 	  symlinks,
 	  "Replace symlinks that leave server/manifests with the files themselves (K3s follows "
 	  "them, so whoever can write the target can deploy).",
