@@ -5,7 +5,7 @@
 #
 # The node trees follow what the real pieces write: /etc/selinux/config as
 # libselinux reads it (SELINUX=, SELINUXTYPE=); the policy store as
-# `semodule -X 200 -i k3s.pp` (k3s-io/k3s-selinux k3s-selinux.spec %post,
+# `semodule -X 200 -i k3s.pp` would (k3s-io/k3s-selinux k3s-selinux.spec %post,
 # %selinux_modules_install) leaves it, <store>/<type>/active/modules/200/k3s/
 # {cil,hll,lang_ext}, and `semodule -d k3s` marks it in
 # active/modules/disabled/k3s; K3s's option as pkg/cli/cmds/agent.go
