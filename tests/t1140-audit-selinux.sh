@@ -15,9 +15,14 @@
 # Labels: this kernel has no SELinux, but as root the security.selinux
 # xattr can still be written on ext4/tmpfs (the kernel stores it as is).
 # When it cannot (no CAP_SYS_ADMIN, no xattr support), the label tests are
-# skipped and say so.  The live-host branch (/sys/fs/selinux/enforce) is
-# not run here: this host has no selinuxfs, and --root never reads the
-# kernel's state (an image is judged by the config it boots with).
+# skipped and say so.  --root never reads the kernel's state (an image is
+# judged by the config it boots with); the live-host branch reads
+# /sys/fs/selinux/enforce, which this kernel does not have: the last test
+# audits this host in a private mount namespace (unshare -m) where a tmpfs
+# on /sys/fs holds selinux/enforce as selinuxfs shows it ("0"/"1") and an
+# overlay on /etc adds selinux/config and a K3s config.  It is not a real
+# selinuxfs: what the kernel would do is not exercised, only how the file
+# is read.  Skipped when unshare or the mounts are refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-audit.sh"
 cd "$TMP"
@@ -194,6 +199,45 @@ test_expect_success 'selinux-labels: unlabeled file, wrong binary label, custom 
 	label container_file_t "$R/srv/k3s/server/manifests" &&
 	expect_check "$R" manifests.selinux-labels fail
 '
+fi
+
+# live_audit ENFORCE: audit this host (manifests strategy) with
+# /sys/fs/selinux/enforce holding ENFORCE ("" = no selinuxfs) and SELINUX=enforcing.
+live_audit() {
+	_u=$TMP/live-upper _w=$TMP/live-work
+	rm -rf "$_u" "$_w" && mkdir -p "$_u/selinux" "$_u/rancher/k3s" "$_w" &&
+	echo SELINUX=enforcing >"$_u/selinux/config" &&
+	echo "selinux: true" >"$_u/rancher/k3s/config.yaml" &&
+	unshare -m --propagation private sh -c '
+		mount -t tmpfs none /sys/fs || exit 99
+		if [ -n "$1" ]; then mkdir /sys/fs/selinux && echo "$1" >/sys/fs/selinux/enforce; fi
+		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$2,workdir=$3" /etc || exit 99
+		"$4" audit --strategy manifests --format json' sh "$1" "$_u" "$_w" "$K3SGUARD" \
+		>"$TMP/audit.json" 2>"$TMP/audit.err"
+}
+
+live_ok=
+if [ "$(id -u)" = 0 ] && has_cmd unshare; then
+	rm -f "$TMP/audit.json"
+	live_audit 1 && live_rc=0 || live_rc=$?
+	[ "$live_rc" -ne 99 ] && [ -s "$TMP/audit.json" ] && live_ok=1
+fi
+if [ -n "$live_ok" ]; then
+test_expect_success 'live host: /sys/fs/selinux/enforce decides, not only the config' '
+	{ live_audit 1 || :; } &&
+	test "$(check_status manifests.selinux-enforcing)" = pass &&
+	{ live_audit 0 || :; } &&
+	test "$(check_status manifests.selinux-enforcing)" = fail &&
+	check_field manifests.selinux-enforcing evidence | grep -q "the kernel: permissive" &&
+	test "$(check_status manifests.confinement)" = fail &&
+	{ live_audit "" || :; } &&
+	test "$(check_status manifests.selinux-enforcing)" = fail &&
+	check_field manifests.selinux-enforcing evidence | grep -q "the kernel: disabled (no /sys/fs/selinux/enforce)" &&
+	test "$(check_status manifests.selinux-option)" = skip
+'
+else
+	test_skip 'live host: /sys/fs/selinux/enforce decides, not only the config' \
+		'needs root, unshare -m, and tmpfs/overlay mounts in a private mount namespace'
 fi
 
 test_done
