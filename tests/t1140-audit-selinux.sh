@@ -141,6 +141,19 @@ test_expect_success 'selinux-option: missing or false fails; K3S_SELINUX in the 
 	check_field manifests.selinux-option evidence | grep -q "k3s.service.env"
 '
 
+test_expect_success 'selinux-option: containerd config.toml K3s rendered without enable_selinux fails' '
+	R=$(selinux_node ct) &&
+	C=var/lib/rancher/k3s/agent/etc/containerd &&
+	mkdir -p "$R/$C" &&
+	printf "[plugins.\"io.containerd.grpc.v1.cri\"]\n  enable_selinux = true\n" >"$R/$C/config.toml" &&
+	expect_check "$R" manifests.selinux-option pass &&
+	check_field manifests.selinux-option evidence | grep -q "has enable_selinux = true" &&
+	printf "[plugins.\"io.containerd.grpc.v1.cri\"]\n  enable_selinux = false\n" >"$R/$C/config.toml" &&
+	expect_check "$R" manifests.selinux-option fail &&
+	check_field manifests.selinux-option evidence | grep -q "config.toml.tmpl drops it" &&
+	expect_check "$R" manifests.confinement fail
+'
+
 test_expect_success 'selinux-module: missing, only the .pp, disabled fail; store-root is honoured' '
 	R=$(selinux_node mo) &&
 	mv "$R/$STORE/200/k3s" "$R/k3s-module" &&

@@ -243,12 +243,48 @@ out:
 
 /* ---- K3s's option ---- */
 
+/*
+ * What containerd was last given: K3s renders agent/etc/containerd/config.toml
+ * at every start from its template (or the admin's config.toml.tmpl /
+ * config-v3.toml.tmpl, which may leave enable_selinux out).  1 true, 0
+ * false, -1 no such line or no file; where names the file.
+ */
+static int
+containerd_selinux(const struct node *n, struct buf *where)
+{
+	struct buf text = BUF_INIT;
+	char *save = NULL, *line;
+	int ret = -1;
+
+	buf_adds(where, node_data_path(n, "agent/etc/containerd/config.toml"));
+	quiet_errors++;
+	if (gate_read(where->s, CONFIG_MAX, &text, NULL) == 0) {
+		for (line = strtok_r(text.s, "\n", &save); line;
+		    line = strtok_r(NULL, "\n", &save)) {
+			const char *p = line + strspn(line, " \t");
+
+			if (!starts_with(p, "enable_selinux", &p))
+				continue;
+			p += strspn(p, " \t");
+			if (*p++ != '=')
+				continue;
+			p += strspn(p, " \t");
+			ret = starts_with(p, "true", NULL) ? 1 : 0;
+		}
+	}
+	quiet_errors--;
+	clear_error();
+	buf_release(&text);
+	return ret;
+}
+
 void
 selinux_check_option(const struct node *n, struct check_result *r)
 {
 	struct sel_state s;
+	struct buf ctd = BUF_INIT;
 	const char *v;
-	int b;
+	int b, rendered;
 
 	if (check_source_failed(n, "config", r) || check_source_failed(n, "unit", r) ||
 	    check_source_failed(n, "env", r))
@@ -257,9 +293,15 @@ selinux_check_option(const struct node *n, struct check_result *r)
 		return;
 	v = node_get(n, "selinux");
 	b = v ? k3s_parse_bool(v) : 0;
-	if (b == 1)
-		check_pass(r, "K3s runs with selinux: true (%s): containerd labels containers",
-		    check_origin(n, "selinux"));
+	rendered = containerd_selinux(n, &ctd);
+	if (b == 1 && rendered == 0)
+		check_fail(r, "K3s runs with selinux: true (%s) but '%s' (what K3s last gave "
+		    "containerd) has enable_selinux = false: a custom config.toml.tmpl drops it",
+		    check_origin(n, "selinux"), ctd.s);
+	else if (b == 1)
+		check_pass(r, "K3s runs with selinux: true (%s): containerd labels containers%s%s%s",
+		    check_origin(n, "selinux"), rendered == 1 ? " ('" : "",
+		    rendered == 1 ? ctd.s : "", rendered == 1 ? "' has enable_selinux = true)" : "");
 	else if (b < 0)
 		check_fail(r, "K3s's selinux option is '%s' (%s), not a boolean: K3s refuses it",
 		    v, check_origin(n, "selinux"));
@@ -268,6 +310,7 @@ selinux_check_option(const struct node *n, struct check_result *r)
 		    "containerd labels no container (K3s only warns \"SELinux is enabled on this "
 		    "host, but k3s has not been started with --selinux\")", mode_name(s.mode),
 		    v ? " (false at " : "", v ? check_origin(n, "selinux") : "");
+	buf_release(&ctd);
 }
 
 /* ---- the policy module ---- */
@@ -398,6 +441,12 @@ selinux_confines(const struct node *n, struct buf *why)
 		buf_adds(why, "SELinux enforces but K3s runs without its selinux option");
 		return 0;
 	}
+	if (containerd_selinux(n, &m) == 0) {
+		buf_addf(why, "SELinux enforces but '%s' has enable_selinux = false", m.s);
+		buf_release(&m);
+		return 0;
+	}
+	buf_reset(&m);
 	mod = module_state(&s, &m);
 	ret = mod;
 	if (mod == 1)
