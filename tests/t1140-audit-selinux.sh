@@ -202,6 +202,11 @@ test_expect_success 'selinux-labels: unlabeled file, wrong binary label, custom 
 	label bin_t "$R/usr/local/bin/k3s" &&
 	expect_check "$R" manifests.selinux-labels fail &&
 	check_field manifests.selinux-labels evidence | grep -q "k3s. is bin_t, the policy gives container_runtime_exec_t" &&
+	mv "$R/usr/local/bin/k3s" "$R/usr/local/bin/k3s-v1" &&
+	ln -s k3s-v1 "$R/usr/local/bin/k3s" &&
+	expect_check "$R" manifests.selinux-labels fail &&
+	label container_runtime_exec_t "$R/usr/local/bin/k3s-v1" &&
+	expect_check "$R" manifests.selinux-labels pass &&
 	R=$(selinux_node ldd) &&
 	mkdir -p "$R/srv" && mv "$R/var/lib/rancher/k3s" "$R/srv/k3s" &&
 	echo "data-dir: /srv/k3s" >>"$R/$CFG" &&

@@ -664,7 +664,9 @@ note_unknown(struct labels *l, const char *what, const char *host, int e)
 /*
  * Judge one node file against want (NULL: the rules' type for it).  A
  * missing file is not judged; a symlink is not followed (the manifests
- * symlink check judges what K3s reads through one).
+ * symlink check judges what K3s reads through one) unless want is given:
+ * the k3s binary is judged where its links lead, inside the root, since
+ * exec follows them.
  */
 static void
 judge(struct labels *l, const char *host, const char *want_fixed)
@@ -676,7 +678,7 @@ judge(struct labels *l, const char *host, const char *want_fixed)
 	ssize_t n;
 	int fd;
 
-	fd = gate_open(host, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	fd = gate_open(host, O_RDONLY | O_NONBLOCK | O_NOCTTY | (want ? 0 : O_NOFOLLOW));
 	if (fd < 0) {
 		if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENXIO)
 			note_unknown(l, "open", host, errno);
