@@ -423,41 +423,6 @@ selinux_check_module(const struct node *n, struct check_result *r)
 	buf_release(&why);
 }
 
-int
-selinux_confines(const struct node *n, struct buf *why)
-{
-	struct sel_state s;
-	struct buf m = BUF_INIT;
-	int ret, mod;
-
-	if (sel_state(&s, why) < 0)
-		return -1;
-	if (s.mode != SEL_ENFORCING) {
-		buf_adds(why, "SELinux: ");
-		describe_state(&s, why);
-		return 0;
-	}
-	if (!node_opt_true(n, "selinux")) {
-		buf_adds(why, "SELinux enforces but K3s runs without its selinux option");
-		return 0;
-	}
-	if (containerd_selinux(n, &m) == 0) {
-		buf_addf(why, "SELinux enforces but '%s' has enable_selinux = false", m.s);
-		buf_release(&m);
-		return 0;
-	}
-	buf_reset(&m);
-	mod = module_state(&s, &m);
-	ret = mod;
-	if (mod == 1)
-		buf_addf(why, "SELinux enforces, K3s runs with selinux: true (%s), %s",
-		    check_origin(n, "selinux"), m.s);
-	else
-		buf_addf(why, "SELinux enforces and K3s has selinux: true, but %s", m.s);
-	buf_release(&m);
-	return ret;
-}
-
 /* ---- file labels ---- */
 
 /*
@@ -804,4 +769,72 @@ selinux_check_labels(const struct node *n, struct check_result *r)
 	buf_release(&l.unk);
 	buf_release(&err);
 	buf_release(&dd);
+}
+
+/*
+ * 1 when the k3s binary is labelled container_runtime_exec_t (or is not
+ * there to judge), 0 when not, -1 unknown; why says which.
+ */
+static int
+binary_labelled(const struct node *n, struct buf *why)
+{
+	struct labels l;
+	const char *bin = n->k3s_bin ? n->k3s_bin : "/usr/local/bin/k3s";
+	int ret;
+
+	memset(&l, 0, sizeof(l));
+	buf_init(&l.list);
+	buf_init(&l.unk);
+	l.data_dir = n->data_dir ? n->data_dir : K3S_DATA;
+	judge(&l, bin, "container_runtime_exec_t");
+	ret = l.bad ? 0 : l.unknown ? -1 : 1;
+	if (l.bad)
+		buf_addf(why, "%s: K3s does not run as container_runtime_t", l.list.s);
+	else if (l.unknown)
+		buf_adds(why, l.unk.s);
+	buf_release(&l.list);
+	buf_release(&l.unk);
+	return ret;
+}
+
+int
+selinux_confines(const struct node *n, struct buf *why)
+{
+	struct sel_state s;
+	struct buf m = BUF_INIT;
+	int ret, mod;
+
+	if (sel_state(&s, why) < 0)
+		return -1;
+	if (s.mode != SEL_ENFORCING) {
+		buf_adds(why, "SELinux: ");
+		describe_state(&s, why);
+		return 0;
+	}
+	if (!node_opt_true(n, "selinux")) {
+		buf_adds(why, "SELinux enforces but K3s runs without its selinux option");
+		return 0;
+	}
+	if (containerd_selinux(n, &m) == 0) {
+		buf_addf(why, "SELinux enforces but '%s' has enable_selinux = false", m.s);
+		buf_release(&m);
+		return 0;
+	}
+	buf_reset(&m);
+	/* K3s runs as container_runtime_t only when its binary has the exec type */
+	if ((ret = binary_labelled(n, &m)) != 1) {
+		buf_addf(why, "SELinux enforces and K3s has selinux: true, but %s", m.s);
+		buf_release(&m);
+		return ret;
+	}
+	buf_reset(&m);
+	mod = module_state(&s, &m);
+	ret = mod;
+	if (mod == 1)
+		buf_addf(why, "SELinux enforces, K3s runs with selinux: true (%s), %s",
+		    check_origin(n, "selinux"), m.s);
+	else
+		buf_addf(why, "SELinux enforces and K3s has selinux: true, but %s", m.s);
+	buf_release(&m);
+	return ret;
 }
