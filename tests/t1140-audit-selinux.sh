@@ -265,4 +265,50 @@ else
 		'needs root, unshare -m, and tmpfs/overlay mounts in a private mount namespace'
 fi
 
+# live_aa ENABLED PROFILES: audit this host (manifests strategy) with an
+# AppArmor profile file for K3s in /etc/apparmor.d, the kernel's
+# /sys/module/apparmor/parameters/enabled holding ENABLED ("" = no AppArmor)
+# and /sys/kernel/security/apparmor/profiles holding PROFILES, as the
+# kernel lists loaded profiles ("name (mode)" lines).  tmpfs files in a
+# private mount namespace, not the real securityfs.
+live_aa() {
+	_u=$TMP/aa-upper _w=$TMP/aa-work
+	rm -rf "$_u" "$_w" && mkdir -p "$_u/apparmor.d" "$_u/rancher/k3s" "$_w" &&
+	"$K3SGUARD" apparmor profile --mode enforce >"$_u/apparmor.d/usr.local.bin.k3s" &&
+	echo "write-kubeconfig-mode: \"0600\"" >"$_u/rancher/k3s/config.yaml" &&
+	rm -f "$TMP/audit.json" &&
+	unshare -m --propagation private sh -c '
+		mount -t tmpfs none /sys/module && mount -t tmpfs none /sys/kernel/security || exit 99
+		if [ -n "$1" ]; then
+			mkdir -p /sys/module/apparmor/parameters /sys/kernel/security/apparmor
+			echo "$1" >/sys/module/apparmor/parameters/enabled
+			printf "%b" "$2" >/sys/kernel/security/apparmor/profiles
+		fi
+		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$3,workdir=$4" /etc || exit 99
+		"$5" audit --strategy manifests --format json' sh "$1" "$2" "$_u" "$_w" "$K3SGUARD" \
+		>"$TMP/audit.json" 2>"$TMP/audit.err"
+}
+
+if [ -n "$live_ok" ]; then
+test_expect_success 'live host: an AppArmor profile counts only when the kernel has it loaded, enforcing' '
+	{ live_aa Y "docker-default (enforce)\nk3s (enforce)\n" || :; } &&
+	test "$(check_status manifests.apparmor)" = pass &&
+	test "$(check_status manifests.confinement)" = pass &&
+	{ live_aa Y "k3s (complain)\n" || :; } &&
+	test "$(check_status manifests.apparmor)" = fail &&
+	check_field manifests.apparmor evidence | grep -q "profile .k3s. is loaded in complain mode" &&
+	test "$(check_status manifests.confinement)" = fail &&
+	{ live_aa Y "docker-default (enforce)\n" || :; } &&
+	test "$(check_status manifests.apparmor)" = fail &&
+	check_field manifests.apparmor evidence | grep -q "no profile for K3s is loaded" &&
+	{ live_aa "" "" || :; } &&
+	test "$(check_status manifests.apparmor)" = fail &&
+	check_field manifests.apparmor evidence | grep -q "AppArmor is not enabled in this kernel" &&
+	test "$(check_status manifests.confinement)" = fail
+'
+else
+	test_skip 'live host: an AppArmor profile counts only when the kernel has it loaded, enforcing' \
+		'needs root, unshare -m, and tmpfs/overlay mounts in a private mount namespace'
+fi
+
 test_done

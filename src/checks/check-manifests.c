@@ -375,18 +375,85 @@ path_writable(const struct node *n, struct check_result *r)
 	buf_release(&prefix);
 }
 
-/* AppArmor is not what confines K3s on an SELinux node (manifests.selinux-*). */
+#define AA_ENABLED	"/sys/module/apparmor/parameters/enabled"
+#define AA_PROFILES	"/sys/kernel/security/apparmor/profiles"
+
+/*
+ * The live host only: AppArmor on in the kernel and a profile for K3s
+ * loaded ("k3s", the name 'k3sguard apparmor profile' gives it, or the
+ * binary's path) in enforce mode: 1; 0 with why; -1 unknown.  An image
+ * cannot tell: what its kernel loads at boot is not on disk.
+ */
+static int
+apparmor_loaded(const char *bin, struct buf *why)
+{
+	struct buf en = BUF_INIT, prof = BUF_INIT;
+	char *save = NULL, *line;
+	int ret = 0, found = 0;
+
+	quiet_errors++;
+	if (gate_read(AA_ENABLED, 16, &en, NULL) < 0 || en.s[0] != 'Y') {
+		buf_addf(why, "AppArmor is not enabled in this kernel (%s)", AA_ENABLED);
+	} else if (gate_read(AA_PROFILES, CONFIG_MAX, &prof, NULL) < 0) {
+		buf_addf(why, "the loaded profiles cannot be read: %s", last_error());
+		ret = -1;
+	} else {
+		for (line = strtok_r(prof.s, "\n", &save); line && !found;
+		    line = strtok_r(NULL, "\n", &save)) {
+			char *mode = strstr(line, " ("), *end;
+
+			if (!mode || !(end = strchr(mode, ')')))
+				continue;
+			*mode = *end = '\0';
+			mode += 2;
+			if (strcmp(line, "k3s") != 0 && strcmp(line, bin) != 0)
+				continue;
+			found = 1;
+			ret = !strcmp(mode, "enforce");
+			if (!ret)
+				buf_addf(why, "profile '%s' is loaded in %s mode (%s)", line, mode,
+				    AA_PROFILES);
+		}
+		if (!found)
+			buf_addf(why, "no profile for K3s is loaded (%s; apparmor_parser -r it)",
+			    AA_PROFILES);
+	}
+	quiet_errors--;
+	clear_error();
+	buf_release(&en);
+	buf_release(&prof);
+	return ret;
+}
+
+/*
+ * manifests.apparmor: the profile file (manifests-audit.c), and on the live
+ * host that the kernel has it loaded in enforce mode.  AppArmor is not what
+ * confines K3s on an SELinux node (manifests.selinux-*).
+ */
 static void
 apparmor(const struct node *n, struct check_result *r)
 {
-	struct buf why = BUF_INIT;
-	int se = selinux_enabled(&why);
+	struct buf why = BUF_INIT, file = BUF_INIT;
+	const char *bin = n->k3s_bin ? n->k3s_bin : "/usr/local/bin/k3s";
+	int se = selinux_enabled(&why), live;
 
-	if (se == 1)
+	if (se == 1) {
 		check_skip(r, "an SELinux node (%s): AppArmor is not used there", why.s);
-	else
-		manifests_check_apparmor(n, r);
+		goto out;
+	}
+	manifests_check_apparmor(n, r);
+	if (r->status != ST_PASS || !gate_root_is_host())
+		goto out;
+	buf_reset(&why);
+	buf_adds(&file, r->evidence.s);
+	live = apparmor_loaded(bin, &why);
+	if (live == 0)
+		check_fail(r, "%s, but %s", file.s, why.s);
+	else if (live < 0)
+		check_error(r, "%s, but %s", file.s, why.s);
+out:
 	buf_release(&why);
+	buf_release(&file);
 }
 
 /*
@@ -394,39 +461,37 @@ apparmor(const struct node *n, struct check_result *r)
  * checks are medium (either one is enough); this one is high because it
  * says the node has none, and the mode/owner checks are then the only
  * thing between a subverted K3s (or a container it runs unconfined) and
- * server/manifests.
+ * server/manifests.  One major LSM runs at a time: on an SELinux node an
+ * AppArmor profile does nothing (manifests.apparmor skips there).
  */
 static void
 confinement(const struct node *n, struct check_result *r)
 {
 	struct check_result aa;
-	struct buf why = BUF_INIT, on = BUF_INIT;
+	struct buf why = BUF_INIT;
 	const char *aa_why;
-	int se, se_on;
+	int se;
 
 	if (check_skip_agent(n, r))
 		return;
 	check_result_init(&aa);
-	/* one major LSM at a time: on an SELinux node an AppArmor profile does nothing */
-	se_on = selinux_enabled(&on);
-	if (se_on != 1)
-		manifests_check_apparmor(n, &aa);
+	apparmor(n, &aa);
 	se = selinux_confines(n, &why);
-	if (se_on != 1 && aa.status == ST_PASS && !strstr(aa.evidence.s, "complain mode")) {
+	if (aa.status == ST_PASS && !strstr(aa.evidence.s, "complain mode")) {
 		check_pass(r, "AppArmor: %s", aa.evidence.s);
 	} else if (se == 1) {
 		check_pass(r, "SELinux: %s", why.s);
-	} else if (se < 0) {
-		check_error(r, "SELinux: %s", why.s);
+	} else if (se < 0 || aa.status == ST_ERROR) {
+		check_error(r, "AppArmor: %s; SELinux: %s", aa.evidence.s, why.s);
 	} else {
-		aa_why = se_on == 1 ? "not used on an SELinux node" : aa.status == ST_PASS ?
-		    "the profile is in complain mode (logs, does not deny)" : aa.evidence.s;
+		aa_why = aa.status == ST_SKIP ? "not used on an SELinux node" :
+		    aa.status == ST_PASS ? "the profile is in complain mode (logs, does not deny)" :
+		    aa.evidence.s;
 		check_fail(r, "neither AppArmor nor SELinux confines K3s: AppArmor: %s; %s",
 		    aa_why, why.s);
 	}
 	check_result_release(&aa);
 	buf_release(&why);
-	buf_release(&on);
 }
 
 const struct check checks_manifests[] = {
