@@ -129,7 +129,9 @@ test_expect_success 'selinux-enforcing: permissive, disabled, no SELINUX= line, 
 	echo "SELINUX=\"enforcing\"" >>"$R/etc/selinux/config" &&
 	expect_check "$R" manifests.selinux-enforcing fail &&
 	sed_i "$R/etc/selinux/config" "s/^SELINUX=.*/SELINUX=Enforcing/" &&
-	expect_check "$R" manifests.selinux-enforcing pass
+	expect_check "$R" manifests.selinux-enforcing pass &&
+	echo SELINUX=permissive >>"$R/etc/selinux/config" &&
+	expect_check "$R" manifests.selinux-enforcing fail
 '
 
 test_expect_success 'selinux-option: missing or false fails; K3S_SELINUX in the unit env passes' '

@@ -112,13 +112,13 @@ read_config(struct sel_state *s, struct buf *why)
 			 * "SELINUX=", the value's prefix compared without case,
 			 * no quotes; anything else is no mode (fail closed).
 			 */
+			enum sel_mode m = !strncasecmp(rest, "enforcing", 9) ? SEL_ENFORCING :
+			    !strncasecmp(rest, "permissive", 10) ? SEL_PERMISSIVE : SEL_DISABLED;
+
+			/* several lines: the weakest counts (never a pass on a guess) */
+			if (!saw_mode || m < s->config)
+				s->config = m;
 			saw_mode = 1;
-			if (!strncasecmp(rest, "enforcing", 9))
-				s->config = SEL_ENFORCING;
-			else if (!strncasecmp(rest, "permissive", 10))
-				s->config = SEL_PERMISSIVE;
-			else
-				s->config = SEL_DISABLED;
 		}
 	}
 	if (!saw_mode)
