@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# t1140: SELinux on a K3s node (manifests strategy, issue 14 item 5) and the
+# t1142: SELinux on a K3s node (manifests strategy, issue 14 item 5) and the
 # check that says when neither AppArmor nor SELinux confines K3s.
 #
 # The node trees follow what the real pieces write: /etc/selinux/config as

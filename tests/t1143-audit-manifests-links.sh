@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# t1141: symlinks in server/manifests as K3s's deploy controller treats them
+# t1143: symlinks in server/manifests as K3s's deploy controller treats them
 # (k3s-io/k3s pkg/deploy/controller.go `listFilesIn()`, commit 43bde46):
 # filepath.Walk lstats every entry and never descends into a symlinked
 # directory; a link whose own name passes `shouldSkipFile()` (no leading
@@ -43,10 +43,10 @@ test_expect_success 'a link K3s applies that leads out is judged: what K3s reads
 
 test_expect_success 'a link climbing out of the root is resolved inside it, never on this host' '
 	R=$(node_root cl hardened-server) &&
-	test ! -e /etc/k3sguard-t1141-absent.yaml &&
-	echo "kind: Namespace" >"$R/etc/k3sguard-t1141-absent.yaml" &&
-	chown 4321 "$R/etc/k3sguard-t1141-absent.yaml" &&
-	ln -s ../../../../../../../../../../../etc/k3sguard-t1141-absent.yaml "$R/$M/climb.yaml" &&
+	test ! -e /etc/k3sguard-t1143-absent.yaml &&
+	echo "kind: Namespace" >"$R/etc/k3sguard-t1143-absent.yaml" &&
+	chown 4321 "$R/etc/k3sguard-t1143-absent.yaml" &&
+	ln -s ../../../../../../../../../../../etc/k3sguard-t1143-absent.yaml "$R/$M/climb.yaml" &&
 	expect_check "$R" manifests.symlinks fail &&
 	check_field manifests.symlinks evidence | grep -q "uid 4321" &&
 	R=$(node_root ab hardened-server) &&
