@@ -48,7 +48,8 @@ test_expect_success 'a hostile Traefik argument and manifests name are planted' 
 	ln -s /etc "$M/$NAME" &&
 	audit_json "$R" && test "$audit_rc" -eq 1 &&
 	test "$(check_status traefik.insecure-api)" = fail &&
-	test "$(check_status manifests.symlinks)" = fail &&
+	# K3s does not read a link without .yaml/.yml/.json: listed in the evidence, not failed (t1143)
+	test "$(check_status manifests.symlinks)" = pass &&
 	test "$(check_status manifests.baseline)" = fail
 '
 
