@@ -7,7 +7,9 @@
 #    (the evidence prints that number): exactly N days passes, N days and
 #    23:59:59 still passes (N whole days), N+1 days fails.  Same for a token
 #    k3sguard rotated (its store note, as src/token/token-rotate.c writes it).
-#    Clocks frozen with faketime, for 'token store' and for the audit.
+#    Clocks frozen with faketime -f, for 'token store' and for the audit
+#    (without -f the time given is a start and the clock runs: off by the
+#    run's duration at a boundary; frozen, under with_timeout).
 #  - updates.advisories and traefik.version with an advisory file whose
 #    "introduced" equals the installed version, and one patch either side.
 . "$(dirname "$0")/lib.sh"
@@ -22,7 +24,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:all
 
 # age_at 'DATE TIME' WANT: rotation-age at that frozen time is WANT
 age_at() {
-	faketime "$1" "$K3SGUARD" --root "$H" audit --strategy server-token --format json \
+	with_timeout 60 faketime -f "$1" "$K3SGUARD" --root "$H" audit --strategy server-token --format json \
 		>"$TMP/audit.json" 2>"$TMP/audit.err" || :
 	_got=$(check_status server-token.rotation-age)
 	[ "$_got" = "$2" ] || {
@@ -35,10 +37,10 @@ age_at() {
 restore_token_at() {
 	k3sguard --root "$H" secrets rm server-token >/dev/null &&
 	if [ -n "${2:-}" ]; then
-		faketime "$1" "$K3SGUARD" --root "$H" secrets put server-token --note "$2" \
+		with_timeout 60 faketime -f "$1" "$K3SGUARD" --root "$H" secrets put server-token --note "$2" \
 			<"$H/var/lib/rancher/k3s/server/token" >/dev/null
 	else
-		faketime "$1" "$K3SGUARD" --root "$H" token store >/dev/null
+		with_timeout 60 faketime -f "$1" "$K3SGUARD" --root "$H" token store >/dev/null
 	fi
 }
 
