@@ -126,6 +126,7 @@ test_expect_success 'older snapshots are untouched by the failed save' '
 
 test_expect_success 'a member killed mid-stream: the save completes from another member' '
 	pid=$(cat "$ETCD_DIR/e1.pid") &&
+	# bounded: waited for below, under TEST_BODY_TIMEOUT
 	{ ( S save $AS_ROOT1 --name mid >out 2>err; echo $? >rc ) & } &&
 	i=0 &&
 	while [ $i -lt 500 ]; do
