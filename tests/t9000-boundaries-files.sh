@@ -1,16 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# t9000: every audit check that judges a file's mode or owner, at the
-# boundary on both sides (issue 19 item 1): the rows are data, in
-# tests/fixtures/boundaries/audit-files.tab (each permission bit that
+# t9000: every audit check that judges a file's mode or owner, and the
+# value checks of audit-values.tab, at the boundary on both sides (issue
+# 19 items 1-2): the rows are data, in
+# tests/fixtures/boundaries/audit-*.tab (files: each permission bit that
 # matters alone: group-only, other-only, group write vs read; the owner and
-# the group; one row per side).  A fresh copy of the example node per row,
-# one audit per row, the one check's status compared.
+# the group; one row per side; values: the smallest change that crosses
+# each limit, and the one just inside it).  A fresh copy of the example
+# node per row, one audit per row, the one check's status compared.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-audit.sh"
 cd "$TMP" || exit 1
 
-TAB=$TOP/tests/fixtures/boundaries/audit-files.tab
+TABS=$(ls "$TOP"/tests/fixtures/boundaries/audit-*.tab)
 
 # pristine BASE: one build of each example node, copied per row (cp -a
 # keeps modes and owners; the copy's secret store and baseline come along)
@@ -32,7 +34,7 @@ row() {
 
 [ -n "${BOUNDARY_ONLY:-}" ] ||
 test_expect_success 'the table has rows for both sides of every check it names' '
-	grep -v "^#" "$TAB" | awk "NF { seen[\$1 \" \" \$2] = 1; ids[\$1] = 1 }
+	cat $TABS | grep -v "^#" | awk "NF { seen[\$1 \" \" \$2] = 1; ids[\$1] = 1 }
 		END { for (i in ids) if (!seen[i \" pass\"] || !seen[i \" fail\"]) { print i; bad = 1 }
 		exit bad }"
 '
@@ -44,6 +46,6 @@ while read -r id want base act <&3; do
 	[ -z "${BOUNDARY_ONLY:-}" ] || [ "$id" = "$BOUNDARY_ONLY" ] || continue
 	n=$((n + 1))
 	test_expect_success "$id $want after: $act" 'row $n "$id" "$want" "$base" "$act"'
-done 3<"$TAB"
+done 3< <(cat $TABS)
 
 test_done
