@@ -89,16 +89,20 @@ examples:
 print-pkgs:
 	@echo $(PKGS) $(EXTRA_PKGS)
 
-# lint: only src/core/gate.c opens a node path (scripts/lint-gate.sh), and
-# every test body's && chain is whole (scripts/chain-lint.sh).
+# lint: only src/core/gate.c opens a node path (scripts/lint-gate.sh),
+# every test body's && chain is whole (scripts/chain-lint.sh), and every
+# background job or server a test starts has a time limit
+# (scripts/lint-timeouts.sh).
 lint:
 	sh scripts/lint-gate.sh
 	sh scripts/chain-lint.sh tests/t[0-9]*.sh
+	sh scripts/lint-timeouts.sh
 
 # The gate's unit test runs twice: with openat2, and with the walk that
 # replaces it on kernels without openat2 (tests/run.sh runs u-gate-walk).
 check: all $(UNIT_BINS) $(B)/tests/u-gate-walk
 	sh scripts/lint-gate.sh
+	sh scripts/lint-timeouts.sh
 	B=$(B) CC="$(CC)" LAYERS_LDFLAGS="$(LDFLAGS)" sh tests/run.sh
 
 $(B)/tests/u-gate-walk: | $(B)/.dir

@@ -45,6 +45,7 @@ _etcd_gone() {
 
 etcd_member_start() {
 	n=$1
+	# bounded: etcd_cluster_stop (at_exit) kills it; every wait on it has a limit
 	"$ETCD_BIN" --config-file "$ETCD_DIR/members/e$n/etcd.conf.yml" \
 		>>"$ETCD_DIR/e$n.log" 2>&1 </dev/null &
 	echo $! >"$ETCD_DIR/e$n.pid"

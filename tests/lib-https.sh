@@ -11,7 +11,7 @@ https_www() {
 	port=
 	for try in 1 2 3 4 5 6 7 8; do
 		p=$(shuf -i 20000-60000 -n 1)
-		(cd "$TMP/www" && exec openssl s_server -quiet -accept "127.0.0.1:$p" -WWW \
+		(cd "$TMP/www" && exec timeout -k 5 "${HTTPS_TIMEOUT:-900}" openssl s_server -quiet -accept "127.0.0.1:$p" -WWW \
 			-cert "$TMP/srv.crt" -key "$TMP/srv.key") >"$TMP/srv.log" 2>&1 &
 		pid=$!
 		for w in 1 2 3 4 5 6 7 8 9 10; do

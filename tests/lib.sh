@@ -49,6 +49,52 @@ _chain_lint() {
 	printf '%s\n' "$1" | sh "$TOP/scripts/chain-lint.sh" -
 }
 
+# Every body runs with a time limit (TEST_BODY_TIMEOUT seconds; default
+# half of tests/run.sh's TEST_TIMEOUT per file, so 300, or 900 under make
+# sanitize): a body that hangs (a server that never answers, a watcher
+# that never reports, a read that never ends) is stopped with everything
+# it started and fails, naming the limit, and the file goes on.  The body
+# runs in the background (its stdin is /dev/null, as under tests/run.sh);
+# a watchdog polls it once a second.
+_body_limit=${TEST_BODY_TIMEOUT:-$(( ${TEST_TIMEOUT:-600} / 2 ))}
+
+# _kill_tree SIG PID: PID and every process below it, children first
+_kill_tree() {
+	for _kc in $(pgrep -P "$2" 2>/dev/null); do
+		_kill_tree "$1" "$_kc"
+	done
+	kill "-$1" "$2" 2>/dev/null
+}
+
+_run_body() {
+	# appended to by both, so neither overwrites the other's lines
+	: >"$TMP/.out"
+	# bounded: by the watchdog below
+	( set -e; eval "$1" ) >>"$TMP/.out" 2>&1 &
+	_bp=$!
+	# bounded: the watchdog ends with the body, or after the limit
+	(
+		_i=0
+		while [ "$_i" -lt "$_body_limit" ]; do
+			sleep 1
+			kill -0 "$_bp" 2>/dev/null || exit 0
+			_i=$((_i + 1))
+		done
+		echo "timed out: the body ran longer than ${_body_limit}s (TEST_BODY_TIMEOUT); stopped" >>"$TMP/.out"
+		_kill_tree TERM "$_bp"
+		sleep 5
+		_kill_tree KILL "$_bp"
+	) </dev/null >/dev/null 2>&1 &
+	_wd=$!
+	wait "$_bp"
+	_brc=$?
+	# KILL, not TERM: a subshell just forked may still run this shell's
+	# TERM trap (exit 130), whose EXIT trap would remove $TMP
+	kill -KILL "$_wd" 2>/dev/null
+	wait "$_wd" 2>/dev/null
+	return $_brc
+}
+
 test_expect_success() {
 	test_count=$((test_count + 1))
 	if ! _chain_lint "$2" >"$TMP/.out" 2>&1; then
@@ -57,7 +103,7 @@ test_expect_success() {
 		test_failed=$((test_failed + 1))
 		return 0
 	fi
-	( set -e; eval "$2" ) >"$TMP/.out" 2>&1
+	_run_body "$2"
 	rc=$?
 	if [ $rc -eq 0 ]; then
 		echo "ok $test_count - $1"

@@ -5,7 +5,8 @@
 # TESTS='t1*' runs a subset (globs on the file name, several with spaces:
 # TESTS='t0* u-gate*').  Each file gets TEST_TIMEOUT seconds (600): then it
 # is stopped (timeout(1) TERMs its whole process group, KILLs 10 s later),
-# counted as failed, and the run goes on.
+# counted as failed, and the run goes on.  Within a file each test body
+# has TEST_BODY_TIMEOUT seconds (tests/lib.sh; half of TEST_TIMEOUT).
 B=${B:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)

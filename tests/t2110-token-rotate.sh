@@ -105,7 +105,7 @@ test_expect_success 'endpoint whose certificate the node CA does not sign: TLS r
 	mkdir -p evil.ctl && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
 		-subj "/CN=localhost" -addext "subjectAltName=IP:127.0.0.1" \
 		-keyout evil.ctl/k -out evil.ctl/c 2>/dev/null &&
-	{ python3 "$DOUBLES/k3s-supervisor.py" --data-dir "$DD" --cert evil.ctl/c --key evil.ctl/k \
+	{ timeout -k 5 300 python3 "$DOUBLES/k3s-supervisor.py" --data-dir "$DD" --cert evil.ctl/c --key evil.ctl/k \
 		--control "$TMP/evil.ctl" >/dev/null 2>&1 & } &&
 	evil=$! &&
 	for _ in $(seq 100); do [ -s evil.ctl/port ] && break; sleep 0.05; done &&

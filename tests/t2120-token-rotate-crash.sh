@@ -42,6 +42,7 @@ all_agree() {
 }
 
 start_rotate() {
+	# bounded: the same body kills it (kill9) or waits for it, under TEST_BODY_TIMEOUT
 	"$K3SGUARD" --root "$R" token rotate --server "$URL" "$@" >rot.out 2>rot.err &
 	ROT=$!
 }

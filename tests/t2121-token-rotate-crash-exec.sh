@@ -52,6 +52,7 @@ all_agree() {
 last_version() { k3sguard --root "$R" secrets history server-token | tail -n 1 | awk '{sub(/^v/,"",$1); print $1}'; }
 held_rotate() {	# held_rotate "VERB KEY STATE": start a rotation, wait until the helper holds it, kill -9
 	echo "$1" >"$HELPER_DIR/block"
+	# bounded: killed -9 below; the wait for the helper has a limit
 	"$K3SGUARD" --root "$R" token rotate --server "$URL" >rot.out 2>rot.err & rot=$!
 	wait_for 20 "[ -e $HELPER_DIR/in-block ]" || { cat rot.err; return 1; }
 	kill -9 $rot; wait $rot 2>/dev/null || :

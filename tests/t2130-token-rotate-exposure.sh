@@ -63,6 +63,7 @@ test_expect_success 'set up a node' '
 
 test_expect_success 'native rotation: no token in any cmdline or environ, before and after K3s applied it' '
 	touch "$CTL/hang-before" "$CTL/hang-after" &&
+	# bounded: waited for below, under TEST_BODY_TIMEOUT
 	{ "$K3SGUARD" --root "$R" token rotate --server "$URL" >rot.out 2>rot.err & } && rot=$! &&
 	wait_for 20 "[ -e $CTL/in-hang-before ]" &&
 	pwfile && [ "$(wc -l <pw.list)" -ge 2 ] &&
@@ -77,6 +78,7 @@ test_expect_success 'native rotation: no token in any cmdline or environ, before
 '
 
 test_expect_success 'the scanner finds a token where there is one (it can fail)' '
+	# bounded: sleep 5
 	env K3SGUARD_SCAN_CANARY="$(head -n 1 pw.list)" sleep 5 & canary=$! &&
 	sleep 0.2 &&
 	{ expect_code 1 scan pw.list >scan3; rc=$?; } &&
@@ -86,6 +88,7 @@ test_expect_success 'the scanner finds a token where there is one (it can fail)'
 
 test_expect_success '--via-cli: only the k3s double itself sees the tokens' '
 	touch "$CTL/hang-after" &&
+	# bounded: waited for below, under TEST_BODY_TIMEOUT
 	{ "$K3SGUARD" --root "$R" token rotate --server "$URL" --via-cli >rot.out 2>rot.err & } && rot=$! &&
 	wait_for 20 "[ -e $CTL/in-hang-after ]" &&
 	pwfile &&

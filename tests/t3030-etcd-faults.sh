@@ -19,7 +19,7 @@ PKI=$ETCD_PKI
 # for 127.0.0.1, and one whose certificate is for another name.  Started
 # here, not in a test body, so the at_exit that stops them sticks.
 start_https() {	# port cert key pidfile
-	openssl s_server -accept "127.0.0.1:$1" -cert "$2" -key "$3" -www -quiet \
+	timeout -k 5 900 openssl s_server -accept "127.0.0.1:$1" -cert "$2" -key "$3" -www -quiet \
 		</dev/null >/dev/null 2>&1 &
 	echo $! >"$4"
 	at_exit "kill $!"
@@ -105,6 +105,7 @@ follower() {
 test_expect_success 'a member killed during health: exit 1 (degraded), names it' '
 	f=$(follower) && test -n "$f" && n=${f#e} &&
 	kill -STOP "$(cat "$ETCD_DIR/e$n.pid")" &&
+	# bounded: sleep 1
 	{ ( sleep 1; etcd_member_kill "$n" ) & } &&
 	set +e; k3sguard etcd health $ETCD_AS_ROOT --timeout 4 >out 2>err; rc=$?; set -e &&
 	wait &&

@@ -90,6 +90,7 @@ done
 
 start_etcd() {
 	m=$1
+	# bounded: killed at exit with the other $PIDS
 	in_ns "$m" etcd --name "$m" --data-dir "$TMP/data-$m" \
 		--listen-client-urls "https://${V4[$m]}:2379,https://[${V6[$m]}]:2379,https://127.0.0.1:2379" \
 		--advertise-client-urls "https://${V4[$m]}:2379" \

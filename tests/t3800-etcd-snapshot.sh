@@ -89,7 +89,7 @@ test_expect_success 'verify names two swapped chunks' '
 '
 
 test_expect_success 'verify names a wrong key' '
-	head -c 32 /dev/urandom >k2 && k3sguard --root "$R" secrets put etcd-snapshot-key <k2 >/dev/null 2>&1 &&
+	head -c 32 /dev/urandom | tr "\\n" x >k2 && k3sguard --root "$R" secrets put etcd-snapshot-key <k2 >/dev/null 2>&1 &&
 	cp "$SD/s1.ksnap" bad5.ksnap &&
 	printf "\\002" | dd of=bad5.ksnap bs=1 seek=15 conv=notrunc status=none &&
 	expect_code 1 S verify bad5.ksnap 2>err && one_line err && grep -q "wrong key" err &&
@@ -126,6 +126,7 @@ test_expect_success 'older snapshots are untouched by the failed save' '
 
 test_expect_success 'a member killed mid-stream: the save completes from another member' '
 	pid=$(cat "$ETCD_DIR/e1.pid") &&
+	# bounded: waited for below, under TEST_BODY_TIMEOUT
 	{ ( S save $AS_ROOT1 --name mid >out 2>err; echo $? >rc ) & } &&
 	i=0 &&
 	while [ $i -lt 500 ]; do

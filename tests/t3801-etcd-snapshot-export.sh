@@ -64,7 +64,7 @@ test_expect_success 'etcdctl snapshot restore, then a single etcd on it serves e
 		--initial-advertise-peer-urls "http://127.0.0.1:$p" \
 		--data-dir "$TMP/one" >restore.log 2>&1 &&
 	test -d "$TMP/one/member/snap" &&
-	(etcd --name one --data-dir "$TMP/one" \
+	(timeout -k 5 300 etcd --name one --data-dir "$TMP/one" \
 		--listen-client-urls "http://127.0.0.1:$c" --advertise-client-urls "http://127.0.0.1:$c" \
 		--listen-peer-urls "http://127.0.0.1:$p" --initial-advertise-peer-urls "http://127.0.0.1:$p" \
 		--initial-cluster "one=http://127.0.0.1:$p" >single.log 2>&1 & echo $! >"$TMP/single.pid") &&

@@ -32,7 +32,7 @@ start_am() {
 		for fd in $(ls "/proc/$BASHPID/fd"); do
 			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
 		done
-		exec "$AM" --config.file=am.yml --storage.path="am-data-$1" \
+		exec timeout -k 5 900 "$AM" --config.file=am.yml --storage.path="am-data-$1" \
 		    --web.listen-address="127.0.0.1:$1" --cluster.listen-address=
 	) >"am-$1.log" 2>&1 &
 	echo $! >"am-$1.pid"

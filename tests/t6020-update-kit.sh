@@ -39,6 +39,7 @@ test_expect_success 'sqlite: prepare writes a complete kit' '
 test_expect_success 'sqlite: the backup is consistent while a writer holds the WAL' '
 	update_root r v1.33.8+k3s1 sqlite &&
 	mkfifo w.fifo &&
+	# bounded: ends when fd 7 of this body (the fifo writer) closes
 	{ sqlite3 r/$DB/state.db <w.fifo >/dev/null 2>&1 & } &&
 	exec 7>w.fifo &&
 	echo "PRAGMA wal_autocheckpoint=0; INSERT INTO kine(name, value) VALUES (\"/registry/c\", \"three\");" >&7 &&

@@ -122,7 +122,7 @@ test_expect_success 'job-pushgateway.yaml: -o writes the metrics, a real Pushgat
 	PG=$(command -v prometheus-pushgateway || true) &&
 	if test -n "$PG"; then
 		port=$((20000 + RANDOM % 20000)) &&
-		{ "$PG" --web.listen-address=127.0.0.1:$port >pg.log 2>&1 & } &&
+		{ timeout -k 5 300 "$PG" --web.listen-address=127.0.0.1:$port >pg.log 2>&1 & } &&
 		at_exit "kill $!" &&
 		for i in $(seq 50); do curl -fs "http://127.0.0.1:$port/-/ready" >/dev/null && break; sleep 0.1; done &&
 		curl --fail --silent --show-error --data-binary "@out/k3sguard.prom" \

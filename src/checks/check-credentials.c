@@ -101,6 +101,21 @@ struct private_walk {
 	size_t seen;
 };
 
+/*
+ * A directory on the way to the files: whoever owns it or may write it can
+ * replace what is in it (a key, a kubeconfig) with their own.
+ */
+static void
+private_dir(struct private_walk *w, const char *host, const struct stat *st)
+{
+	if (st->st_uid != 0)
+		buf_addf(&w->bad, "%s'%s' (directory) is not owned by root",
+		    w->bad.len ? "; " : "", host);
+	else if (st->st_mode & 022)
+		buf_addf(&w->bad, "%s'%s' (directory) is %04o: writable by group or others",
+		    w->bad.len ? "; " : "", host, (unsigned)(st->st_mode & 07777));
+}
+
 static int
 private_cb(void *ctx, const char *host, const struct stat *st, const char *target)
 {
@@ -109,9 +124,7 @@ private_cb(void *ctx, const char *host, const struct stat *st, const char *targe
 
 	(void)target;
 	if (S_ISDIR(st->st_mode)) {
-		if (st->st_uid != 0)
-			buf_addf(&w->bad, "%s'%s' (directory) is not owned by root",
-			    w->bad.len ? "; " : "", host);
+		private_dir(w, host, st);
 		return 0;
 	}
 	if (len < sl || strcmp(host + len - sl, w->suffix))
@@ -122,6 +135,22 @@ private_cb(void *ctx, const char *host, const struct stat *st, const char *targe
 	else if ((st->st_mode & 077) || st->st_uid != 0)
 		buf_addf(&w->bad, "%s'%s' is %04o uid %ju, not 0600 root", w->bad.len ? "; " : "",
 		    host, (unsigned)(st->st_mode & 07777), (uintmax_t)st->st_uid);
+	return 0;
+}
+
+/* The walk sees what is below dir: dir itself is judged here (-1: err set). */
+static int
+private_top(const struct node *n, const char *dir, struct private_walk *w, struct buf *err)
+{
+	struct check_file f;
+
+	check_stat(n, dir, &f);
+	if (f.exists < 0) {
+		buf_adds(err, f.err);
+		return -1;
+	}
+	if (f.exists == 1 && S_ISDIR(f.st.st_mode))
+		private_dir(w, dir, &f.st);
 	return 0;
 }
 
@@ -143,6 +172,8 @@ check_private_tree(const struct node *n, struct check_result *r, const char *rel
 	else if (rc == 1)
 		check_skip(r, "'%s' does not exist (or is not a directory): K3s creates it at first "
 		    "start", dir);
+	else if (private_top(n, dir, &w, &err) < 0)
+		check_error(r, "%s", err.s);
 	else if (w.bad.len)
 		check_fail(r, "%s", w.bad.s);
 	else if (!w.seen)

@@ -93,7 +93,7 @@ k3s-cli: $R/usr/local/bin/k3s
 token:
   restart-command: ["$CTL/restart"]
 EOC
-	python3 "$DOUBLES/k3s-supervisor.py" --data-dir "$DD" \
+	timeout -k 5 "${DOUBLE_TIMEOUT:-900}" python3 "$DOUBLES/k3s-supervisor.py" --data-dir "$DD" \
 		--cert "$DD/server/tls/serving-kube-apiserver.crt" \
 		--key "$DD/server/tls/serving-kube-apiserver.key" --control "$CTL" \
 		>"$CTL/double.log" 2>&1 &
