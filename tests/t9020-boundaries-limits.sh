@@ -2,10 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # t9020: the audit's equal-to-limit values, one second / one day / one
 # patch either side (issue 19 "Boundaries"):
-#  - server-token.rotation-age: the age is counted in whole days and a
-#    token passes while it is at most policy.token-max-age-days days old
-#    (the evidence prints that number): exactly N days passes, N days and
-#    23:59:59 still passes (N whole days), N+1 days fails.  Same for a token
+#  - server-token.rotation-age: a token passes while it is at most
+#    policy.token-max-age-days x 86400 s old: exactly N days passes, N days
+#    and one second fails (the evidence says "N days 00:00:01").  Same for a token
 #    k3sguard rotated (its store note, as src/token/token-rotate.c writes it).
 #    Clocks frozen with faketime -f, for 'token store' and for the audit
 #    (without -f the time given is a start and the clock runs: off by the
@@ -53,19 +52,21 @@ test_expect_success 'rotation-age, stored by token store: 90 days (the default) 
 	age_at "2026-03-31 23:59:59" pass &&
 	age_at "2026-04-01 00:00:00" pass &&
 	check_field server-token.rotation-age evidence | grep -q "(90 days; policy 90 days" &&
-	age_at "2026-04-01 00:00:01" pass &&
-	age_at "2026-04-01 23:59:59" pass &&
+	age_at "2026-04-01 00:00:01" fail &&
+	check_field server-token.rotation-age evidence | grep -q "(90 days 00:00:01, policy 90 days)" &&
+	age_at "2026-04-01 23:59:59" fail &&
 	age_at "2026-04-02 00:00:00" fail &&
 	check_field server-token.rotation-age evidence | grep -q "(91 days, policy 90 days)"
 '
 
 test_expect_success 'rotation-age: the policy value is the limit (1 day and 30 days)' '
 	printf "policy:\n  token-max-age-days: 30\n" >"$CONF" &&
-	age_at "2026-01-31 23:59:59" pass &&
-	age_at "2026-02-01 00:00:00" fail &&
+	age_at "2026-01-30 23:59:59" pass &&
+	age_at "2026-01-31 00:00:00" pass &&
+	age_at "2026-01-31 00:00:01" fail &&
 	printf "policy:\n  token-max-age-days: 1\n" >"$CONF" &&
-	age_at "2026-01-02 23:59:59" pass &&
-	age_at "2026-01-03 00:00:00" fail &&
+	age_at "2026-01-02 00:00:00" pass &&
+	age_at "2026-01-02 00:00:01" fail &&
 	rm "$CONF"
 '
 
@@ -74,7 +75,8 @@ test_expect_success 'rotation-age, rotated by k3sguard: 90 days pass, 91 fail' '
 	restore_token_at "$T0" "new token of the rotation started 2026-01-01T00:00:00Z" &&
 	age_at "2026-04-01 00:00:00" pass &&
 	check_field server-token.rotation-age evidence | grep -q "last rotated 2026-01-01 (90 days ago" &&
-	age_at "2026-04-01 23:59:59" pass &&
+	age_at "2026-04-01 00:00:01" fail &&
+	check_field server-token.rotation-age evidence | grep -q "90 days 00:00:01 ago: older than the policy of 90 days" &&
 	age_at "2026-04-02 00:00:00" fail &&
 	check_field server-token.rotation-age evidence | grep -q "91 days ago: older than the policy of 90 days"
 '

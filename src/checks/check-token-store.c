@@ -29,6 +29,19 @@ day_str(long long t, char out[16])
 	return out;
 }
 
+/* An age: "90 days", or "90 days 00:00:01" when not whole days. */
+static void
+age_str(long long secs, char *out, size_t len)
+{
+	long long d = secs / DAY, rest = secs % DAY;
+
+	if (!rest)
+		snprintf(out, len, "%lld days", d);
+	else
+		snprintf(out, len, "%lld days %02lld:%02lld:%02lld", d, rest / 3600,
+		    rest / 60 % 60, rest % 60);
+}
+
 void
 check_token_stored(const struct node *n, struct check_result *r)
 {
@@ -75,11 +88,11 @@ void
 check_token_rotation_age(const struct node *n, struct check_result *r)
 {
 	long long max = config_num("policy.token-max-age-days", 1, 36500, 90);
-	long long now = (long long)time(NULL), since = -1, age;
+	long long now = (long long)time(NULL), since = -1, secs;
 	struct store_meta *h = NULL;
 	size_t nh = 0;
 	int rc, rotated = 0;
-	char day[16];
+	char day[16], age[48];
 
 	if (check_skip_agent(n, r))
 		return;
@@ -120,18 +133,20 @@ check_token_rotation_age(const struct node *n, struct check_result *r)
 		check_fail(r, "the store has no current server token");
 		return;
 	}
-	age = since > now ? 0 : (now - since) / DAY;
-	if (rotated && age <= max)
-		check_pass(r, "last rotated %s (%lld days ago; policy %lld days)",
+	/* over the policy by as little as a second is over it */
+	secs = since > now ? 0 : now - since;
+	age_str(secs, age, sizeof(age));
+	if (rotated && secs <= max * DAY)
+		check_pass(r, "last rotated %s (%s ago; policy %lld days)",
 		    day_str(since, day), age, max);
 	else if (rotated)
-		check_fail(r, "last rotated %s, %lld days ago: older than the policy of %lld days",
+		check_fail(r, "last rotated %s, %s ago: older than the policy of %lld days",
 		    day_str(since, day), age, max);
-	else if (age > max)
-		check_fail(r, "not rotated since it was stored on %s (%lld days, policy %lld days)",
+	else if (secs > max * DAY)
+		check_fail(r, "not rotated since it was stored on %s (%s, policy %lld days)",
 		    day_str(since, day), age, max);
 	else
-		check_pass(r, "stored on %s by 'token store', not rotated since (%lld days; "
+		check_pass(r, "stored on %s by 'token store', not rotated since (%s; "
 		    "policy %lld days, counted from when k3sguard first recorded it)",
 		    day_str(since, day), age, max);
 }
