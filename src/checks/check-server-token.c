@@ -381,7 +381,8 @@ const struct check checks_server_token[] = {
 	  "The kubeconfigs and passwd under cred/ are private.",
 	  "Files under cred/ (kubeconfigs, passwd) are accessible to group or others, or not owned by root.", REACH_ROOT },
 	{ "server-token.tls-keys", "server-token", SEV_HIGH,
-	  "Every private key under server/tls/ is 0600 root, and its directories are owned by root",
+	  "Every private key under server/tls/ is 0600 root, and its directories are root-owned "
+	  "and not group/other-writable",
 	  check_tls_keys,
 	  "chmod 0600 and chown root:root /var/lib/rancher/k3s/server/tls/*.key (and below: etcd/) "
 	  "(or run 'k3sguard fix'): the CA keys sign any identity.",
