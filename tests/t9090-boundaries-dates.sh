@@ -42,6 +42,8 @@ test_expect_success 'etcd.cert-expiry: 30 days left passes, one second less does
 	at "$(t $((30 * 86400)))" etcd.cert-expiry pass &&
 	at "$(t $((30 * 86400 - 1)))" etcd.cert-expiry warn &&
 	check_field etcd.cert-expiry evidence | grep -q "expires in 29 days" &&
+	# the node path K3s names, not this host'"'"'s path to it under --root
+	check_field etcd.cert-expiry evidence | grep -q "datastore-certfile '"'"'/etc/rancher/k3s/etcd/client.crt'"'"' expires" &&
 	at "$(t 1)" etcd.cert-expiry warn &&
 	at "$(t 0)" etcd.cert-expiry fail &&
 	at "$(t -1)" etcd.cert-expiry fail

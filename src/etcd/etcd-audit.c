@@ -367,12 +367,12 @@ etcd_live_k3s_role(const struct node *n, struct check_result *r)
 	if (live_skip(n, r, unreachable_error))
 		return;
 	if (live_cert(live.rawcert, live.cert, cn, sizeof(cn), NULL) < 0 || !cn[0]) {
-		check_error(r, "cannot read the CN of '%s'", live.cert);
+		check_error(r, "cannot read the CN of '%s'", live.rawcert);
 		return;
 	}
 	if (!strcmp(cn, "root")) {
 		check_fail(r, "K3s reaches etcd as root (CN=root in '%s'): unconfined",
-		    live.cert);
+		    live.rawcert);
 		return;
 	}
 	quiet_errors++;
@@ -403,7 +403,7 @@ etcd_live_k3s_role(const struct node *n, struct check_result *r)
 	if (live.cl.last_code == GRPC_FAILED_PRECONDITION &&
 	    strstr(live.cl.last_msg.s, "not found")) {
 		check_fail(r, "etcd has no user '%s' (the CN of '%s'): K3s is refused "
-		    "or, without auth, unconfined", cn, live.cert);
+		    "or, without auth, unconfined", cn, live.rawcert);
 		return;
 	}
 	if (live.cl.last_code != GRPC_OK) {
@@ -555,10 +555,10 @@ etcd_cert_expiry(const struct node *n, struct check_result *r)
 
 		if (not_after <= now)
 			buf_addf(&bad, "%s%s '%s' EXPIRED", bad.len ? "; " : "", names[i],
-			    files[i]);
+			    raw[i]);
 		else if (days < PKI_WARN_DAYS)
 			buf_addf(&soon, "%s%s '%s' expires in %ld days", soon.len ? "; " : "",
-			    names[i], files[i], days);
+			    names[i], raw[i], days);
 		else
 			buf_addf(&ok, "%s%s %ld days", ok.len ? ", " : "", names[i], days);
 	}
