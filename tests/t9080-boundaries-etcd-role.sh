@@ -32,10 +32,11 @@ datastore-certfile: /etc/k3s-etcd/client.crt
 datastore-keyfile: /etc/k3s-etcd/client.key
 CFG
 
-# role STATUS: audit (etcd strategy only, bounded in time) and compare
+# role STATUS: audit --live (the tree is an image: its live checks probe the
+# test's etcd only when asked), etcd strategy only, bounded in time, and compare
 # (etcdctl_root is bounded by its own --dial-timeout and --command-timeout)
 role() {
-	with_timeout 60 k3sguard --root "$R" audit --strategy etcd --format json \
+	with_timeout 60 k3sguard --root "$R" audit --live --strategy etcd --format json \
 		>"$TMP/audit.json" 2>"$TMP/audit.err" || :
 	_got=$(check_status etcd.live-k3s-role)
 	[ "$_got" = "$1" ] || {
