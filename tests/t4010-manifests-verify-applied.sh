@@ -80,7 +80,10 @@ test_expect_success 'embedded etcd: the applied state is unknown and said so' '
 
 test_expect_success 'no state.db yet: nothing applied, said so' '
 	k3sguard manifests verify --root "$R" >out &&
-	grep -q "^applied: no applied state: no .*state.db.: K3s has not written its datastore yet" out
+	grep -q "^applied: no applied state: .*state.db. does not exist or is empty: K3s has not written its datastore yet" out &&
+	mkdir -p "${DB%/*}" && : >"$DB" &&
+	k3sguard manifests verify --root "$R" >out &&
+	grep -q "^applied: no applied state: .*state.db. does not exist or is empty" out
 '
 
 test_done

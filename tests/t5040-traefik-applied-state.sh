@@ -61,6 +61,18 @@ test_expect_success 'latest revision wins: insecure, then hardened: pass' '
 	test "$(status_of out traefik.rate-limit)" = pass
 '
 
+test_expect_success 'hardened in the cluster and in the file (applied): every check passes' '
+	traefik_root r gen39 hardened &&
+	state r s.db put $HCC "$F/traefik/gen39/hardened.yaml" &&
+	k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.host-network)" = pass &&
+	test "$(status_of out traefik.security-context)" = pass &&
+	test "$(status_of out traefik.version)" = pass &&
+	test "$(status_of out traefik.waf)" = pass &&
+	test "$(status_of out traefik.insecure-api)" = pass &&
+	! grep -q "^warn\|^fail\|^error" out
+'
+
 test_expect_success 'latest revision wins: hardened, then insecure: fail' '
 	traefik_root r gen39 &&
 	state r s.db put $HCC "$F/traefik/gen39/hardened.yaml" put $HCC "$F/kine/hcc-api-insecure.yaml" &&
@@ -126,7 +138,7 @@ test_expect_success 'a corrupt state.db: unknown, hardened files do not pass' '
 	traefik_root r gen39 hardened &&
 	mkdir -p r/${DB%/*} && head -c 8192 /dev/urandom >r/$DB &&
 	k3sguard --root r traefik audit >out &&
-	test "$(status_of out traefik.insecure-api)" = warn &&
+	test "$(status_of out traefik.insecure-api)" = skip &&
 	grep -q "the cluster.s applied state is unknown: .*state.db" out &&
 	! grep -q "^pass .*traefik.insecure-api" out
 '
@@ -135,7 +147,7 @@ test_expect_success 'a SQLite database without kine'"'"'s table: unknown' '
 	traefik_root r gen39 hardened &&
 	mkdir -p r/${DB%/*} && sqlite3 r/$DB "create table t(x)" &&
 	k3sguard --root r traefik audit >out &&
-	test "$(status_of out traefik.rate-limit)" = warn &&
+	test "$(status_of out traefik.rate-limit)" = skip &&
 	grep -q "is not a kine database" out
 '
 
@@ -145,7 +157,7 @@ test_expect_success 'state.db a symlink out of the root: the gate refuses it, un
 	mkdir -p r/${DB%/*} && ln -s "$TMP/outside.db" r/$DB &&
 	sum=$(sha256sum outside.db) &&
 	k3sguard --root r traefik audit >out &&
-	test "$(status_of out traefik.insecure-api)" = warn &&
+	test "$(status_of out traefik.insecure-api)" = skip &&
 	grep -q "state.db. is a symlink: not read" out &&
 	test "$(sha256sum outside.db)" = "$sum"
 '
@@ -154,18 +166,19 @@ test_expect_success 'embedded etcd (server/db/etcd/member/wal): unknown on an im
 	traefik_root r gen39 hardened &&
 	mkdir -p r/var/lib/rancher/k3s/server/db/etcd/member/wal &&
 	k3sguard --root r traefik audit >out &&
-	test "$(status_of out traefik.insecure-api)" = warn &&
+	test "$(status_of out traefik.insecure-api)" = skip &&
 	grep -q "unknown: embedded etcd" out
 '
 
-test_expect_success 'Traefik disabled: the cluster does not matter, no warning' '
+test_expect_success 'Traefik disabled: the cluster does not matter, nothing unknown' '
 	traefik_root r gen39 &&
 	mkdir -p r/etc/rancher/k3s r/var/lib/rancher/k3s/server/db/etcd/member/wal &&
 	printf "disable: [traefik]\n" >r/etc/rancher/k3s/config.yaml &&
 	k3sguard --root r traefik audit >out &&
 	test "$(status_of out traefik.insecure-api)" = skip &&
 	test "$(status_of out traefik.chart)" = pass &&
-	! grep -q "^warn" out
+	grep -q "Traefik is disabled (disable: traefik" out &&
+	! grep -q "unknown" out
 '
 
 test_done

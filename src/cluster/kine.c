@@ -84,7 +84,8 @@ out:
 
 /*
  * state.db and its side files into tmpdir.  1 copied, 0 when state.db does
- * not exist (no applied state yet), -1 after error().
+ * not exist or it and its side files are empty (kine creates its table at
+ * its first start: nothing was applied yet), -1 after error().
  */
 static int
 copy_db(const char *db, const char *tmpdir)
@@ -92,6 +93,8 @@ copy_db(const char *db, const char *tmpdir)
 	const char *base;
 	char *dst;
 	int fd, dfd, ret;
+	off_t bytes = 0;
+	struct stat st;
 
 	if ((fd = gate_open(db, O_RDONLY | O_NOFOLLOW)) < 0) {
 		if (errno == ENOENT)
@@ -102,6 +105,8 @@ copy_db(const char *db, const char *tmpdir)
 		return error_errno("cannot open '%s'", root_path(db));
 	}
 	dst = xasprintf("%s/state.db", tmpdir);
+	if (fstat(fd, &st) == 0)
+		bytes += st.st_size;
 	ret = copy_out(fd, root_path(db), dst);
 	close(fd);
 	free(dst);
@@ -120,6 +125,8 @@ copy_db(const char *db, const char *tmpdir)
 				    error_errno("cannot open '%s'", shown);
 		} else {
 			dst = xasprintf("%s/state.db%s", tmpdir, kine_side[i]);
+			if (fstat(fd, &st) == 0)
+				bytes += st.st_size;
 			ret = copy_out(fd, shown, dst);
 			close(fd);
 			free(dst);
@@ -127,7 +134,36 @@ copy_db(const char *db, const char *tmpdir)
 		free(shown);
 	}
 	close(dfd);
-	return ret < 0 ? -1 : 1;
+	return ret < 0 ? -1 : bytes > 0;
+}
+
+/*
+ * 0 when state.db does not exist, or it and its side files are empty
+ * (kine creates its table at its first start: nothing applied yet); 1
+ * when there is something to read (copy_db() checks it all again on the
+ * fds it reads); -1 after error().  Before any temp dir is made: a
+ * container without /tmp still tells a fresh node.
+ */
+static int
+db_probe(const char *db)
+{
+	struct stat st;
+	off_t bytes;
+
+	if (gate_lstat(db, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return error_errno("cannot examine '%s'", root_path(db));
+	}
+	bytes = S_ISREG(st.st_mode) ? st.st_size : 1;
+	for (size_t i = 0; i < ARRAY_SIZE(kine_side) && !bytes; i++) {
+		char *p = xasprintf("%s%s", db, kine_side[i]);
+
+		if (gate_lstat(p, &st) == 0)
+			bytes += S_ISREG(st.st_mode) ? st.st_size : 1;
+		free(p);
+	}
+	return bytes > 0;
 }
 
 /* Remove what sqlite and copy_db() left in tmpdir, then tmpdir. */
@@ -237,6 +273,14 @@ kine_read(const char *db, const char *const *prefixes, size_t np, struct cluster
 
 	if (!tmp || tmp[0] != '/')
 		tmp = "/tmp";
+	if ((r = db_probe(db)) <= 0) {
+		if (r == 0) {
+			cs->kind = CLUSTER_NONE;
+			cs->why = xasprintf("'%s' does not exist or is empty: K3s has not written "
+			    "its datastore yet", root_path(db));
+		}
+		return r;
+	}
 	tmpdir = xasprintf("%s/k3sguard-kine-XXXXXX", tmp);
 	if (!file_mkdtemp(tmpdir)) {
 		error_errno("cannot create a temp directory in '%s'", tmp);
@@ -246,8 +290,8 @@ kine_read(const char *db, const char *const *prefixes, size_t np, struct cluster
 	copy = xasprintf("%s/state.db", tmpdir);
 	if ((r = copy_db(db, tmpdir)) == 0) {
 		cs->kind = CLUSTER_NONE;
-		cs->why = xasprintf("no '%s': K3s has not written its datastore yet",
-		    root_path(db));
+		cs->why = xasprintf("'%s' does not exist or is empty: K3s has not written its "
+		    "datastore yet", root_path(db));
 		ret = 0;
 	} else if (r > 0 && query_copy(copy, root_path(db), prefixes, np, cs) == 0) {
 		cs->kind = CLUSTER_READ;

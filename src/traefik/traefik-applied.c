@@ -114,10 +114,16 @@ traefik_run_check(const struct traefik *t,
 		check_result_release(&p);
 		buf_release(&ev);
 	}
+	/*
+	 * Unknown, not a pass: the files pass, the cluster may hold another
+	 * HelmChartConfig.  A skip (undecided), as for live checks whose
+	 * server does not answer; a warning would report the check's
+	 * "missing" phrase ("Insecure API on"), which nobody knows either.
+	 */
 	if (t->applied_unknown && r->status == ST_PASS && !t->disabled) {
-		buf_addf(&ev, "%s; but %s: objects applied with kubectl, Helm or GitOps are not "
-		    "seen", r->evidence.s, t->applied_note);
-		check_set(r, ST_WARN, "%s", ev.s);
+		buf_addf(&ev, "unknown: the manifests pass (%s), but %s: a HelmChartConfig applied "
+		    "with kubectl, Helm or GitOps would not be seen", r->evidence.s, t->applied_note);
+		check_set(r, ST_SKIP, "%s", ev.s);
 		buf_release(&ev);
 	}
 }

@@ -213,7 +213,7 @@ int traefik_load_node_applied(const struct node *n, struct traefik *t);
 /*
  * Run one check on t and, when there is one, on t->pending: the worse
  * verdict, evidence naming both sources; a pass while the applied state is
- * unknown becomes a warning that says so.
+ * unknown becomes a skip ("unknown: ...") that says why.
  */
 void traefik_run_check(const struct traefik *t,
     void (*fn)(const struct traefik *, struct check_result *), struct check_result *r);
