@@ -40,9 +40,12 @@ test_expect_success 'a HelmChartConfig only in state.db turns on api.insecure: F
 	snap r >after && cmp before after
 '
 
-test_expect_success 'the same through audit: traefik.insecure-api fails' '
+test_expect_success 'the same through audit and traefik audit --format json' '
 	expect_code 1 k3sguard --root r audit --strategy traefik --format json >out.json &&
-	jq -e ".checks[] | select(.id == \"traefik.insecure-api\") | .status == \"fail\"" out.json >/dev/null
+	jq -e ".checks[] | select(.id == \"traefik.insecure-api\") | .status == \"fail\"" out.json >/dev/null &&
+	expect_code 1 k3sguard --root r traefik audit --format json >t.json &&
+	jq -e ".applied.unknown == false and (.applied.helmchartconfig | endswith(\"$HCC\"))
+	    and (.applied.state | startswith(\"applied state read from kine\"))" t.json >/dev/null
 '
 
 test_expect_success 'without the state.db the same files pass insecure-api (the cluster made the difference)' '

@@ -26,8 +26,10 @@ static const char audit_usage[] =
 "usage: k3sguard traefik audit [--format text|json] [--advisories FILE]\n"
 "  Review the packaged Traefik: traefik.yaml's chart (and so the values keys\n"
 "  of its generation), every HelmChartConfig 'traefik' in kube-system under\n"
-"  server/manifests, merged as Helm does.  Exit 1 on a failed check, 2 when\n"
-"  a file could not be read.\n";
+"  server/manifests, merged as Helm does, then the cluster's HelmChartConfig\n"
+"  read from the datastore (kine's state.db, external etcd): what runs.  A\n"
+"  datastore that cannot be read turns a pass into 'unknown' (skip).  Exit 1\n"
+"  on a failed check, 2 when a file could not be read.\n";
 
 static const char harden_usage[] =
 "usage: k3sguard traefik harden [--dashboard off|basic-auth --htpasswd-secret NAME]\n"
@@ -84,6 +86,10 @@ render_json(const struct check *const *c, struct check_result *r, size_t n,
 	    "disabled", t->disabled, "chart_version", t->chart_version,
 	    "generation", traefik_gen_name(t->gen), "traefik_version",
 	    t->error || t->disabled ? NULL : traefik_version(t)));
+	if (t->applied_note)
+		json_object_set_new(root, "applied", json_pack("{s:s, s:b, s:s?}",
+		    "state", t->applied_note, "unknown", t->applied_unknown,
+		    "helmchartconfig", t->hcc_applied));
 	json_object_set_new(root, "checks", checks);
 	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}",
 	    "pass", (json_int_t)count[ST_PASS], "fail", (json_int_t)count[ST_FAIL],
