@@ -154,6 +154,23 @@ test_expect_success 'a SQLite database without kine'"'"'s table: unknown' '
 	grep -q "is not a kine database" out
 '
 
+test_expect_success 'a view named kine making up a hardened row: not a kine database' '
+	traefik_root r gen39 insecure &&
+	mkdir -p r/${DB%/*} &&
+	sqlite3 r/$DB "create view kine as select 1 as id, \"$HCC\" as name, 0 as deleted, \"{}\" as value" &&
+	expect_code 1 k3sguard --root r traefik audit >out &&
+	grep -q "is not a kine database: no table .kine." out &&
+	test "$(status_of out traefik.dashboard)" = fail
+'
+
+test_expect_success 'state.db a FIFO: not opened for reading forever, unknown' '
+	traefik_root r gen39 hardened &&
+	mkdir -p r/${DB%/*} && mkfifo r/$DB &&
+	with_timeout 20 k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.insecure-api)" = skip &&
+	grep -q "state.db. is not a regular file" out
+'
+
 test_expect_success 'state.db a symlink out of the root: the gate refuses it, unknown' '
 	traefik_root r gen39 hardened &&
 	kine outside.db put $HCC "$F/traefik/gen39/hardened.yaml" &&

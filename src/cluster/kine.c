@@ -96,7 +96,8 @@ copy_db(const char *db, const char *tmpdir)
 	off_t bytes = 0;
 	struct stat st;
 
-	if ((fd = gate_open(db, O_RDONLY | O_NOFOLLOW)) < 0) {
+	/* O_NONBLOCK: a FIFO planted as state.db must not hang the open */
+	if ((fd = gate_open(db, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		if (errno == ELOOP)
@@ -119,7 +120,7 @@ copy_db(const char *db, const char *tmpdir)
 		char *shown = xasprintf("%s%s", root_path(db), kine_side[i]);
 
 		snprintf(name, sizeof(name), "%s%s", base, kine_side[i]);
-		if ((fd = gate_openat(dfd, name, O_RDONLY)) < 0) {
+		if ((fd = gate_openat(dfd, name, O_RDONLY | O_NONBLOCK)) < 0) {
 			if (errno != ENOENT)
 				ret = errno == ELOOP ? error("'%s' is a symlink: not read", shown) :
 				    error_errno("cannot open '%s'", shown);
@@ -242,9 +243,42 @@ out:
 	return ret;
 }
 
+/*
+ * The database is the node's, so hostile: sqlite's own advice for
+ * untrusted files (defensive mode, no trust in the schema's functions,
+ * cell size checks, bounded lengths); and "kine" must be a table (a view
+ * could make up rows).
+ */
 static int
-query_copy(const char *path, const char *shown, const char *const *prefixes, size_t np,
-    struct cluster_state *cs)
+harden_db(sqlite3 *s, const char *shown)
+{
+	sqlite3_stmt *st = NULL;
+	int ok;
+
+	sqlite3_db_config(s, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(s, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_limit(s, SQLITE_LIMIT_LENGTH, (int)CLUSTER_MAX_VALUE + 4096);
+	if (sqlite3_exec(s, "PRAGMA cell_size_check = ON; PRAGMA mmap_size = 0", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return error("cannot read '%s': %s", shown, sqlite3_errmsg(s));
+	if (sqlite3_prepare_v2(s, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+	    "name = 'kine'", -1, &st, NULL) != SQLITE_OK) {
+		error("cannot read '%s' as a database: %s", shown, sqlite3_errmsg(s));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	if (!ok && sqlite3_errcode(s) != SQLITE_DONE)
+		error("cannot read '%s' as a database: %s", shown, sqlite3_errmsg(s));
+	else if (!ok)
+		error("'%s' is not a kine database: no table 'kine'", shown);
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
+static int
+query_copy(const char *path, const char *shown, const char *tmpdir,
+    const char *const *prefixes, size_t np, struct cluster_state *cs)
 {
 	sqlite3 *s = NULL;
 	int ret = -1;
@@ -255,6 +289,14 @@ query_copy(const char *path, const char *shown, const char *const *prefixes, siz
 		goto out;
 	}
 	sqlite3_busy_timeout(s, 2000);
+	if (harden_db(s, shown) < 0)
+		goto out;
+	/*
+	 * The copy holds the whole datastore (Secrets too): sqlite has its
+	 * files open now (the WAL read and indexed by the query above), so
+	 * their names go at once, not after the queries.
+	 */
+	remove_tmp(tmpdir);
 	for (size_t i = 0; i < np; i++)
 		if (list_prefix(s, shown, prefixes[i], cs) < 0)
 			goto out;
@@ -293,7 +335,7 @@ kine_read(const char *db, const char *const *prefixes, size_t np, struct cluster
 		cs->why = xasprintf("'%s' does not exist or is empty: K3s has not written its "
 		    "datastore yet", root_path(db));
 		ret = 0;
-	} else if (r > 0 && query_copy(copy, root_path(db), prefixes, np, cs) == 0) {
+	} else if (r > 0 && query_copy(copy, root_path(db), tmpdir, prefixes, np, cs) == 0) {
 		cs->kind = CLUSTER_READ;
 		ret = 0;
 	}
