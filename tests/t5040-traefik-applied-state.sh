@@ -76,6 +76,19 @@ test_expect_success 'hardened in the cluster and in the file (applied): every ch
 	! grep -q "^warn\|^fail\|^error" out
 '
 
+test_expect_success 'a Middleware only in the cluster resolves the rate limit the HelmChartConfig names' '
+	traefik_root r gen39 &&
+	state r s.db put $HCC "$F/kine/hcc-mw-ref.yaml" &&
+	expect_code 1 k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.rate-limit)" = fail &&
+	grep -q "names middleware .kube-system-ratelimit@kubernetescrd.*which is not defined" out &&
+	state r s.db put $HCC "$F/kine/hcc-mw-ref.yaml" \
+		put /registry/traefik.io/middlewares/kube-system/ratelimit "$F/kine/mw-ratelimit.yaml" &&
+	expect_code 1 k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.rate-limit)" = pass &&
+	grep -q "rate-limit middleware .kube-system-ratelimit@kubernetescrd. (average 50 per 1s, burst 100; cluster (kine .*) /registry/traefik.io/middlewares/kube-system/ratelimit:" out
+'
+
 test_expect_success 'latest revision wins: hardened, then insecure: fail' '
 	traefik_root r gen39 &&
 	state r s.db put $HCC "$F/traefik/gen39/hardened.yaml" put $HCC "$F/kine/hcc-api-insecure.yaml" &&

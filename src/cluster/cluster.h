@@ -35,6 +35,9 @@ struct node;
 #define CLUSTER_HCC_PREFIX	"/registry/helm.cattle.io/helmchartconfigs/"
 #define CLUSTER_HC_PREFIX	"/registry/helm.cattle.io/helmcharts/"
 #define CLUSTER_ADDON_PREFIX	"/registry/k3s.cattle.io/addons/"
+/* Traefik's Middleware CRD: traefik.io, and traefik.containo.us on charts up to 22 */
+#define CLUSTER_MW_PREFIX	"/registry/traefik.io/middlewares/"
+#define CLUSTER_MW_OLD_PREFIX	"/registry/traefik.containo.us/middlewares/"
 
 /* At most this many objects and bytes per value (etcd's request limit is 1.5 MiB). */
 #define CLUSTER_MAX_OBJECTS	20000

@@ -29,48 +29,61 @@ values_of(const struct ynode *doc)
 	return v ? v : "";
 }
 
-/* t (files only) becomes the applied view: files, then the cluster's object. */
-static int
-load_applied(struct traefik *files, const struct cluster_state *cs, const struct cobj *hcc,
-    struct traefik *out)
+/*
+ * t is the applied view, files the manifests': the same HelmChartConfig
+ * (the file as applied, or no file has one) leaves t alone; a file that
+ * differs is kept in t->pending, judged too.  files is consumed.
+ */
+static void
+judge_both(struct traefik *t, struct traefik *files, struct buf *note)
 {
-	return traefik_load_with(out, files->manifests_dir, files->disabled_why,
-	    cluster_obj_name(cs, hcc), hcc->value, hcc->len);
+	if (!t->error && files->hcc_doc && t->hcc_doc &&
+	    strcmp(values_of(files->hcc_doc), values_of(t->hcc_doc)) != 0) {
+		buf_addf(note, "; %s differs from the cluster's HelmChartConfig: not applied yet "
+		    "(K3s applies it at its next start)", files->hcc_files[files->nhcc - 1]);
+		t->pending = xmalloc(sizeof(*t->pending));
+		*t->pending = *files;
+		return;
+	}
+	if (files->hcc_doc)
+		buf_addf(note, "; the cluster's HelmChartConfig is %s as applied",
+		    files->hcc_files[files->nhcc - 1]);
+	else
+		buf_adds(note, "; the cluster's HelmChartConfig exists in no manifest (applied "
+		    "with kubectl, Helm or GitOps)");
+	traefik_free(files);
 }
 
+/*
+ * The views: files (the manifests and the cluster's Middlewares, which a
+ * restart does not remove) and, when the cluster has a HelmChartConfig
+ * 'traefik', applied (the same plus that object).
+ */
 int
 traefik_load_node_applied(const struct node *n, struct traefik *t)
 {
 	struct cluster_state cs;
 	const struct cobj *hcc;
-	struct traefik files;
+	struct traefik files, node;
 	struct buf note = BUF_INIT;
 	int ret;
 
-	ret = traefik_load_node(n, &files);
+	/* the node's manifests dir and --disable, as the file-only loader sees them */
+	ret = traefik_load_node(n, &node);
 	cluster_load_node(n, &cs);
 	cluster_describe(&cs, &note);
 	hcc = cluster_get(&cs, CLUSTER_HCC_PREFIX "kube-system/traefik");
-	if (!hcc || files.error) {
-		*t = files;
+	if (node.error || cs.kind != CLUSTER_READ) {
+		*t = node;
 	} else {
-		ret = load_applied(&files, &cs, hcc, t);
-		if (!t->error && files.hcc_doc && t->hcc_doc &&
-		    strcmp(values_of(files.hcc_doc), values_of(t->hcc_doc)) != 0) {
-			buf_addf(&note, "; %s differs from the cluster's HelmChartConfig: not "
-			    "applied yet (K3s applies it at its next start)",
-			    files.hcc_files[files.nhcc - 1]);
-			t->pending = xmalloc(sizeof(*t->pending));
-			*t->pending = files;
+		ret = traefik_load_with(&files, node.manifests_dir, node.disabled_why, &cs, 0);
+		if (!hcc || files.error) {
+			*t = files;
 		} else {
-			if (files.hcc_doc)
-				buf_addf(&note, "; the cluster's HelmChartConfig is %s as applied",
-				    files.hcc_files[files.nhcc - 1]);
-			else
-				buf_adds(&note, "; the cluster's HelmChartConfig exists in no "
-				    "manifest (applied with kubectl, Helm or GitOps)");
-			traefik_free(&files);
+			ret = traefik_load_with(t, node.manifests_dir, node.disabled_why, &cs, 1);
+			judge_both(t, &files, &note);
 		}
+		traefik_free(&node);
 	}
 	t->applied_unknown = cs.kind == CLUSTER_UNKNOWN;
 	t->applied_note = buf_detach(&note);

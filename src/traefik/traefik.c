@@ -11,6 +11,7 @@
 #include "traefik/traefik.h"
 #include "traefik/traefik-yaml.h"
 #include "core/gate.h"
+#include "cluster/cluster.h"
 
 #include <dirent.h>
 
@@ -522,6 +523,41 @@ traefik_add_applied(struct traefik *t, const char *label, const char *json, size
 }
 
 int
+traefik_add_applied_middleware(struct traefik *t, const char *label, const char *json, size_t len)
+{
+	struct ydocs *d;
+
+	t->kept = xrealloc(t->kept, (t->nkept + 1) * sizeof(*t->kept));
+	d = &t->kept[t->nkept];
+	memset(d, 0, sizeof(*d));
+	if (yaml_parse(label, json, len, d) < 0)
+		return set_error(t, last_error());
+	t->nkept++;
+	/* added after the manifests: the lookups take the last, and the cluster's is what runs */
+	if (d->n == 1 && d->doc[0] && d->doc[0]->type == Y_MAP)
+		add_middleware(t, d->doc[0], label, 0);
+	return 0;
+}
+
+/* The cluster's Middlewares and, with with_hcc, its HelmChartConfig 'traefik'. */
+static int
+add_cluster(struct traefik *t, const struct cluster_state *cs, int with_hcc)
+{
+	const struct cobj *o;
+
+	for (size_t i = 0; cs && cs->kind == CLUSTER_READ && i < cs->n; i++) {
+		o = &cs->o[i];
+		if ((starts_with(o->key, CLUSTER_MW_PREFIX, NULL) ||
+		    starts_with(o->key, CLUSTER_MW_OLD_PREFIX, NULL)) &&
+		    traefik_add_applied_middleware(t, cluster_obj_name(cs, o), o->value, o->len) < 0)
+			return -1;
+	}
+	if (with_hcc && cs && (o = cluster_get(cs, CLUSTER_HCC_PREFIX "kube-system/traefik")))
+		return traefik_add_applied(t, cluster_obj_name(cs, o), o->value, o->len);
+	return 0;
+}
+
+int
 traefik_end(struct traefik *t, int chart_skipped)
 {
 	const struct ynode *chart = t->chart_doc;
@@ -583,12 +619,12 @@ out:
 int
 traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_why)
 {
-	return traefik_load_with(t, manifests_dir, disabled_why, NULL, NULL, 0);
+	return traefik_load_with(t, manifests_dir, disabled_why, NULL, 0);
 }
 
 int
 traefik_load_with(struct traefik *t, const char *manifests_dir, const char *disabled_why,
-    const char *applied_label, const char *applied, size_t applied_len)
+    const struct cluster_state *cs, int with_hcc)
 {
 	struct walked w = { NULL, 0, NULL, 0 };
 	int ret = -1, skipped = 0;
@@ -617,7 +653,7 @@ traefik_load_with(struct traefik *t, const char *manifests_dir, const char *disa
 		if (r < 0)
 			goto out;
 	}
-	if (applied && traefik_add_applied(t, applied_label, applied, applied_len) < 0)
+	if (add_cluster(t, cs, with_hcc) < 0)
 		goto out;
 	/* K3s: a traefik.yaml.skip anywhere below the dir switches the chart file off */
 	if (!t->packaged && !t->disabled)

@@ -103,9 +103,17 @@ int traefik_end(struct traefik *t, int chart_skipped);
  * what Traefik runs with.  0, or -1 with t->error set.
  */
 int traefik_add_applied(struct traefik *t, const char *label, const char *json, size_t len);
-/* traefik_load() with the cluster's HelmChartConfig added last (NULL: none). */
+/* A Middleware object of the cluster (its stored JSON), added after the manifests'. */
+int traefik_add_applied_middleware(struct traefik *t, const char *label, const char *json,
+    size_t len);
+/*
+ * traefik_load() with the cluster's objects added after the manifests
+ * (cs NULL or not read: none): its Middlewares, and with with_hcc its
+ * HelmChartConfig 'traefik'.
+ */
+struct cluster_state;
 int traefik_load_with(struct traefik *t, const char *manifests_dir, const char *disabled_why,
-    const char *applied_label, const char *applied, size_t applied_len);
+    const struct cluster_state *cs, int with_hcc);
 
 /*
  * Read a manifest (host path) through the gate: no symlink as the last
