@@ -139,6 +139,15 @@ test_expect_success 'insecure in the cluster, hardened file not applied yet: the
 	grep -q "manifests (not applied yet): pass" out
 '
 
+test_expect_success 'two files with the HelmChartConfig still warn when the cluster has it too' '
+	traefik_root r gen39 hardened &&
+	cp r/$M/traefik-config.yaml r/$M/z-traefik.yaml &&
+	state r s.db put $HCC "$F/traefik/gen39/hardened.yaml" &&
+	k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.helmchartconfig)" = warn &&
+	grep -q "2 files define HelmChartConfig .traefik." out
+'
+
 test_expect_success 'the WAL holds the last write (kine runs in WAL mode): it counts, the image is unchanged' '
 	traefik_root r gen39 hardened &&
 	mkdir -p r/${DB%/*} &&

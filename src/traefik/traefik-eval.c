@@ -80,7 +80,7 @@ traefik_check_helmchartconfig(const struct traefik *t, struct check_result *r)
 {
 	if (pre(t, r))
 		return;
-	if (t->hcc_applied) {
+	if (t->hcc_applied && t->nhcc <= 1) {
 		check_set(r, ST_PASS, "HelmChartConfig 'traefik' in the cluster: %s (%s)",
 		    t->hcc_applied, t->applied_note ? t->applied_note : "");
 		return;
