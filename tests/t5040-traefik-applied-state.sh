@@ -148,6 +148,17 @@ test_expect_success 'two files with the HelmChartConfig still warn when the clus
 	grep -q "2 files define HelmChartConfig .traefik." out
 '
 
+test_expect_success 'traefik harden says that the file replaces the cluster'"'"'s HelmChartConfig' '
+	traefik_root r gen39 &&
+	state r s.db put $HCC "$F/kine/hcc-api-insecure.yaml" &&
+	k3sguard --root r traefik harden --dry-run >out 2>err &&
+	grep -q "warning: the cluster runs another HelmChartConfig .traefik. (cluster (kine .*) $HCC); K3s replaces it with the file" err &&
+	sed -n "/^[^#]/,\$p" out | python3 -c "import sys, yaml; list(yaml.safe_load_all(sys.stdin))" &&
+	rm r/$DB &&
+	k3sguard --root r traefik harden --dry-run >out 2>err &&
+	test ! -s err
+'
+
 test_expect_success 'the WAL holds the last write (kine runs in WAL mode): it counts, the image is unchanged' '
 	traefik_root r gen39 hardened &&
 	mkdir -p r/${DB%/*} &&

@@ -201,6 +201,37 @@ parse_rate(const char *s, struct harden_opts *o)
 	o->rate_burst = (long)b;
 }
 
+/*
+ * harden writes a manifest from the manifests' values; the cluster may
+ * run another HelmChartConfig (kubectl, Helm, GitOps, or a file not
+ * applied yet).  K3s's next apply replaces it with the file: say so on
+ * stderr (stdout may be the file, with --dry-run), since values set only
+ * in the cluster are not carried over.
+ */
+static void
+cluster_note(const struct node *n)
+{
+	struct traefik a;
+	struct buf line = BUF_INIT;
+
+	quiet_errors++;
+	traefik_load_node_applied(n, &a);
+	quiet_errors--;
+	if (a.hcc_applied && (a.pending || !a.nhcc)) {
+		buf_adds(&line, "the cluster runs another HelmChartConfig 'traefik' (");
+		buf_add_printable(&line, a.hcc_applied);
+		buf_adds(&line, "); K3s replaces it with the file when it applies it, and values set "
+		    "only in the cluster are not kept");
+		warning("%s", line.s);
+	} else if (a.applied_unknown) {
+		buf_add_printable(&line, a.applied_note);
+		buf_adds(&line, ": a HelmChartConfig applied there would be replaced by the file");
+		warning("%s", line.s);
+	}
+	buf_release(&line);
+	traefik_free(&a);
+}
+
 /* One line per change (escaped by traefik_harden), each prefixed. */
 static void
 print_changes(const char *prefix, const struct buf *changes)
@@ -290,6 +321,7 @@ traefik_harden_cmd(int argc, char **argv)
 		goto out;
 	if (traefik_harden(&t, &o, &target, &out, &changes, &same) < 0)
 		goto out;
+	cluster_note(&n);
 	buf_add_printable(&shown, target);
 	buf_add_printable(&chart, t.chart_version ? t.chart_version : "?");
 	if (same) {
