@@ -48,6 +48,17 @@ test_expect_success 'a file applied with other content, then put back: drift fro
 	    and .baseline_sha256 == \"$(sha256sum "$M/apps/web.yaml" | cut -c1-64)\"" out.json
 '
 
+# (exit 2 is allowed: this bare tree has no K3s version, server-token.rotate-capable errors)
+test_expect_success 'audit: manifests.baseline fails on what the cluster applied, passes when it is the baseline' '
+	{ k3sguard --root "$R" audit --format json >a.json || test $? -le 2; } &&
+	jq -e ".checks[] | select(.id == \"manifests.baseline\") | .status == \"fail\"
+	    and (.evidence | test(\"matches its signed baseline .*, but the cluster applied 1 file that the baseline does not hold [(]first: .apps/web.yaml.\"))" a.json &&
+	db addon web $NM/apps/web.yaml "$M/apps/web.yaml" &&
+	{ k3sguard --root "$R" audit --format json >a.json || test $? -le 2; } &&
+	jq -e ".checks[] | select(.id == \"manifests.baseline\") | .status == \"pass\"
+	    and (.evidence | test(\"applied state read from kine .*1 applied file as locked\"))" a.json
+'
+
 test_expect_success 'the latest Addon revision counts: fixed by a later apply, no drift' '
 	db addon web $NM/apps/web.yaml evil-web.yaml addon web $NM/apps/web.yaml "$M/apps/web.yaml" &&
 	k3sguard manifests verify --root "$R" >out &&

@@ -94,10 +94,9 @@ compare_addon(struct mapplied *a, const char *dir, const struct mtree *base,
 }
 
 void
-mapplied_compare(const char *dir, const struct mtree *base, struct mapplied *a)
+mapplied_compare(const struct node *n, const char *dir, const struct mtree *base,
+    struct mapplied *a)
 {
-	const struct node *n = manifests_node();
-
 	memset(a, 0, sizeof(*a));
 	if (!n || n->role != ROLE_SERVER) {
 		a->cs.kind = CLUSTER_UNKNOWN;
@@ -140,6 +139,27 @@ mapplied_text(const struct mapplied *a)
 		puts(line.s);
 	}
 	buf_release(&line);
+}
+
+void
+mapplied_evidence(const struct mapplied *a, struct buf *out)
+{
+	const struct mapplied_drift *d = a->n ? &a->d[0] : NULL;
+
+	if (!d) {
+		cluster_describe(&a->cs, out);
+		if (a->cs.kind == CLUSTER_READ)
+			buf_addf(out, ", %zu applied file%s as locked", a->same,
+			    a->same == 1 ? "" : "s");
+		return;
+	}
+	buf_addf(out, "the cluster applied %zu file%s that the baseline does not hold (first: '%s', ",
+	    a->n, a->n == 1 ? "" : "s", d->rel);
+	if (d->base)
+		buf_addf(out, "sha256 %.12s, the baseline has another content; ", d->checksum);
+	else
+		buf_adds(out, "not in the baseline; ");
+	buf_addf(out, "%s)", d->addon);
 }
 
 json_t *

@@ -318,7 +318,7 @@ manifests_verify(const struct mverify_opts *o)
 		if (mtree_scan(o->p.dir, &v.cur, 0) < 0)
 			goto out;
 		v.n = mtree_diff(&v.l.tree, &v.cur, &v.ch);
-		mapplied_compare(o->p.dir, &v.l.tree, &v.applied);
+		mapplied_compare(manifests_node(), o->p.dir, &v.l.tree, &v.applied);
 	}
 	if (o->json)
 		verify_json(&v);

@@ -94,8 +94,12 @@ struct mapplied {
 	size_t same;		/* Addons whose file matches the baseline */
 	size_t unparsed;	/* Addons without source and checksum */
 };
-void mapplied_compare(const char *dir, const struct mtree *base, struct mapplied *a);
+struct node;
+void mapplied_compare(const struct node *n, const char *dir, const struct mtree *base,
+    struct mapplied *a);
 void mapplied_text(const struct mapplied *a);
+/* One line for the audit's evidence: the first drift, or the state read. */
+void mapplied_evidence(const struct mapplied *a, struct buf *out);
 void mapplied_free(struct mapplied *a);
 json_t *mapplied_json(const struct mapplied *a);
 
