@@ -215,6 +215,18 @@ test_expect_success 'state.db a symlink out of the root: the gate refuses it, un
 	test "$(sha256sum outside.db)" = "$sum"
 '
 
+test_expect_success 'server/db a symlink to an absolute path: resolved inside the root, the outside file is not read' '
+	traefik_root r gen39 hardened &&
+	mkdir -p outdir && kine outdir/state.db put $HCC "$F/kine/hcc-api-insecure.yaml" &&
+	ln -s "$TMP/outdir" r/var/lib/rancher/k3s/server/db &&
+	k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.insecure-api)" = pass &&
+	grep -q "no applied state: .*state.db. does not exist or is empty" out &&
+	mkdir -p "r$TMP/outdir" && kine "r$TMP/outdir/state.db" put $HCC "$F/kine/hcc-api-insecure.yaml" &&
+	expect_code 1 k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.insecure-api)" = fail
+'
+
 test_expect_success 'embedded etcd (server/db/etcd/member/wal): unknown on an image, never pass' '
 	traefik_root r gen39 hardened &&
 	mkdir -p r/var/lib/rancher/k3s/server/db/etcd/member/wal &&
