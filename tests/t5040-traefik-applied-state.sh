@@ -227,6 +227,20 @@ test_expect_success 'server/db a symlink to an absolute path: resolved inside th
 	test "$(status_of out traefik.insecure-api)" = fail
 '
 
+test_expect_success 'datastore-endpoint sqlite:///path?params: that database is the one read' '
+	traefik_root r gen39 hardened &&
+	mkdir -p r/etc/rancher/k3s r/srv/k3sdb &&
+	printf "datastore-endpoint: sqlite:///srv/k3sdb/kine.db?_journal_mode=WAL\n" >r/etc/rancher/k3s/config.yaml &&
+	kine r/srv/k3sdb/kine.db put $HCC "$F/kine/hcc-api-insecure.yaml" &&
+	expect_code 1 k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.insecure-api)" = fail &&
+	grep -q "cluster (kine .r/srv/k3sdb/kine.db.) $HCC" out &&
+	printf "datastore-endpoint: sqlite://kine.db\n" >r/etc/rancher/k3s/config.yaml &&
+	k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.insecure-api)" = skip &&
+	grep -q "relative SQLite path is not modelled" out
+'
+
 test_expect_success 'embedded etcd (server/db/etcd/member/wal): unknown on an image, never pass' '
 	traefik_root r gen39 hardened &&
 	mkdir -p r/var/lib/rancher/k3s/server/db/etcd/member/wal &&
