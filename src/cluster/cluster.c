@@ -121,8 +121,22 @@ sqlite_db(const struct node *n, const char **why)
 	return NULL;
 }
 
-void
-cluster_load_node(const struct node *n, struct cluster_state *cs)
+/* dst = a deep copy of src */
+static void
+cluster_copy(struct cluster_state *dst, const struct cluster_state *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->kind = src->kind;
+	dst->source = src->source ? xstrdup(src->source) : NULL;
+	dst->label = src->label ? xstrdup(src->label) : NULL;
+	dst->why = src->why ? xstrdup(src->why) : NULL;
+	for (size_t i = 0; i < src->n; i++)
+		(void)cluster_add(dst, src->o[i].key, strlen(src->o[i].key), src->o[i].value,
+		    src->o[i].len, src->o[i].rev);
+}
+
+static void
+cluster_read_node(const struct node *n, struct cluster_state *cs)
 {
 	const char *why = NULL;
 	char *db;
@@ -157,6 +171,28 @@ cluster_load_node(const struct node *n, struct cluster_state *cs)
 	if (r < 0)
 		set_unknown(cs, why ? why : last_error());
 	clear_error();
+}
+
+/*
+ * One read per node and process: the audit's Traefik and manifests checks
+ * see the same state, and an etcd that does not answer costs its timeouts
+ * once.
+ */
+void
+cluster_load_node(const struct node *n, struct cluster_state *cs)
+{
+	static struct cluster_state cached;
+	static const struct node *cached_node;
+	static char *cached_dir;
+
+	if (cached_node != n || !cached_dir || !n->data_dir || strcmp(cached_dir, n->data_dir)) {
+		cluster_free(&cached);
+		free(cached_dir);
+		cluster_read_node(n, &cached);
+		cached_node = n;
+		cached_dir = xstrdup(n->data_dir ? n->data_dir : "");
+	}
+	cluster_copy(cs, &cached);
 }
 
 int

@@ -68,7 +68,8 @@ struct cluster_state {
 /*
  * Read the objects under the prefixes above for node n (a server).  Always
  * leaves cs valid (cluster_free it): a failure is CLUSTER_UNKNOWN with
- * why, never an error return; error() is not called for it.
+ * why, never an error return; error() is not called for it.  The datastore
+ * is read once per node (and data dir) in a process; cs is a copy.
  */
 void cluster_load_node(const struct node *n, struct cluster_state *cs);
 void cluster_free(struct cluster_state *cs);
