@@ -12,8 +12,10 @@
  *    in the datastore, and no file says so.
  * So the cluster's object is what Traefik runs with now.  A file whose
  * HelmChartConfig differs from the cluster's has not been applied (K3s is
- * stopped, the image is offline, or the apply failed): it is what K3s will
- * apply at its next start.  Both are judged; the worse verdict stands.
+ * stopped, the image is offline, the apply failed, or the object was
+ * edited after the last apply: wrangler's three-way merge puts the file's
+ * valuesContent back only at the next apply): it is what K3s will apply
+ * at its next start.  Both are judged; the worse verdict stands.
  */
 #include "core/k3sguard.h"
 #include "traefik/traefik.h"
