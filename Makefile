@@ -25,7 +25,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) $(EXTRA_PKGS) 2>/dev/null)
 
 # The layers (see docs/layout.md): libraries in src/<concern>/ never parse
 # argv or call a command; src/cmd/ holds the commands, src/main.c dispatch.
-LIB_DIRS := core node checks report store token fix etcd nft manifests traefik update scan fleet
+LIB_DIRS := core node checks report store token fix etcd cluster nft manifests traefik update scan fleet
 CMD_SRCS := $(sort $(wildcard src/cmd/*.c))
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(sort $(wildcard src/$(d)/*.c)))
 LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS)) $(patsubst $(B)/%.c,$(B)/obj/gen/%.o,$(GEN_SRCS))

@@ -95,12 +95,18 @@ test_expect_success 'hardened-server: every file-decidable check passes, exit 0'
 	live = lambda c: c["id"].startswith("etcd.live-") and c["status"] == "skip" and c["evidence"].startswith("offline image (--live")
 	# an AppArmor node: the SELinux checks do not apply (t1142 has an SELinux node)
 	nosel = lambda c: c["id"].startswith("manifests.selinux-") and c["status"] == "skip"
+	# the HelmChartConfig in the cluster lives in the external etcd of the
+	# example, which an image does not probe without --live: the files pass,
+	# the applied state is unknown
+	applied = lambda c: (c["id"].startswith("traefik.") and c["status"] == "skip" and
+	    "the cluster\x27s applied state is unknown" in c["evidence"])
 	bad = [(c["id"], c["status"], c["evidence"]) for c in doc["checks"]
-	       if c["status"] != "pass" and not live(c) and not nosel(c) and c is not fresh]
+	       if c["status"] != "pass" and not live(c) and not nosel(c) and not applied(c) and c is not fresh]
 	assert not bad, bad
 	assert doc["node"]["datastore"] == "external-etcd"
 	for s in doc["strategies"]:
-	    assert s["implemented"] and (not s["missing"] or (stale and s["id"] == "updates")), s
+	    # traefik: every check undecided (applied state unknown): nothing implemented, nothing missing
+	    assert (s["implemented"] or s["id"] == "traefik") and (not s["missing"] or (stale and s["id"] == "updates")), s
 	PYEOF
 '
 

@@ -74,7 +74,7 @@ traefik_for_node(const struct node *n)
 	cached_dir = xstrdup(dir);
 	cached_node = n;
 	quiet_errors++;		/* the message goes to the evidence, once per check */
-	traefik_load_node(n, &cached);
+	traefik_load_node_applied(n, &cached);
 	quiet_errors--;
 	return &cached;
 }
@@ -85,7 +85,7 @@ traefik_for_node(const struct node *n)
 	{ \
 		if (check_skip_agent(n, r) || check_source_failed(n, "config", r)) \
 			return; \
-		traefik_check_##name(traefik_for_node(n), r); \
+		traefik_run_check(traefik_for_node(n), traefik_check_##name, r); \
 	}
 WRAP(packaged)
 WRAP(helmchartconfig)

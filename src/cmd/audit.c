@@ -11,6 +11,7 @@
 #include "core/k3sguard.h"
 #include "cmd/cmd.h"
 #include "report/report.h"
+#include "cluster/cluster.h"
 
 static const char usage[] =
 "usage: k3sguard audit [--format FORMAT] [--fail-on SEVERITY] [--strategy ID]...\n"
@@ -35,7 +36,8 @@ static const char usage[] =
 "  --findings-exit-zero exit 0, not 1, when checks failed (errors still exit 2);\n"
 "                       for a Kubernetes init container (contrib/kubernetes)\n"
 "  --live               with --root DIR (an image): probe the endpoints the image\n"
-"                       names (etcd); without it those checks skip as 'offline\n"
+"                       names (etcd; the cluster's applied state in external\n"
+"                       etcd); without it those checks skip as 'offline\n"
 "                       image'.  Checks of this host's kernel state (firewall)\n"
 "                       skip under an image even so.  On the host: always live\n"
 "\n"
@@ -189,6 +191,7 @@ cmd_audit(int argc, char **argv)
 			break;
 		case OPT_LIVE:
 			check_live = 1;
+			cluster_probe_image = 1;
 			break;
 		case OPT_LIST_CHECKS:
 			return list_checks();

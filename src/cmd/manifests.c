@@ -83,7 +83,9 @@ static const char verify_usage[] =
 "usage: k3sguard manifests verify [--format text|json] [--key FILE] [--lock FILE] [--dir DIR]\n"
 "                                 [-o FILE]\n"
 "  Compare the manifests directory with its signed baseline: added, removed,\n"
-"  changed (content, mode, owner, type) entries; a bad or missing signature.\n"
+"  changed (content, mode, owner, type) entries; a bad or missing signature;\n"
+"  files the cluster applied (K3s's Addon checksums in the datastore) that\n"
+"  differ from the baseline or are not in it.\n"
 "  Exit 0 when it matches, 1 on drift or a bad signature, 2 on error.\n"
 OUTPUT_USAGE;
 

@@ -10,6 +10,7 @@
  */
 #include "core/k3sguard.h"
 #include "checks/check.h"
+#include "cluster/cluster.h"
 #include "cmd/cmd.h"
 #include "core/gate.h"
 #include "node/node.h"
@@ -19,15 +20,18 @@
 
 enum {
 	OPT_FORMAT = OPT_GLOBAL_LAST, OPT_ADVISORIES, OPT_DASHBOARD, OPT_HTPASSWD, OPT_RATE,
-	OPT_MIN_TLS, OPT_DRY_RUN, OPT_WAF
+	OPT_MIN_TLS, OPT_DRY_RUN, OPT_WAF, OPT_LIVE
 };
 
 static const char audit_usage[] =
-"usage: k3sguard traefik audit [--format text|json] [--advisories FILE] [-o FILE]\n"
+"usage: k3sguard traefik audit [--format text|json] [--advisories FILE] [--live] [-o FILE]\n"
 "  Review the packaged Traefik: traefik.yaml's chart (and so the values keys\n"
 "  of its generation), every HelmChartConfig 'traefik' in kube-system under\n"
-"  server/manifests, merged as Helm does.  Exit 1 on a failed check, 2 when\n"
-"  a file could not be read.\n"
+"  server/manifests, merged as Helm does, then the cluster's HelmChartConfig\n"
+"  read from the datastore (kine's state.db, external etcd): what runs.  A\n"
+"  datastore that cannot be read turns a pass into 'unknown' (skip).  Under\n"
+"  --root DIR (an image) the external etcd it names is read only with --live.\n"
+"  Exit 1 on a failed check, 2 when a file could not be read.\n"
 OUTPUT_USAGE;
 
 static const char harden_usage[] =
@@ -85,6 +89,10 @@ render_json(const struct check *const *c, struct check_result *r, size_t n,
 	    "disabled", t->disabled, "chart_version", t->chart_version,
 	    "generation", traefik_gen_name(t->gen), "traefik_version",
 	    t->error || t->disabled ? NULL : traefik_version(t)));
+	if (t->applied_note)
+		json_object_set_new(root, "applied", json_pack("{s:s, s:b, s:s?}",
+		    "state", t->applied_note, "unknown", t->applied_unknown,
+		    "helmchartconfig", t->hcc_applied));
 	json_object_set_new(root, "checks", checks);
 	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}",
 	    "pass", (json_int_t)count[ST_PASS], "fail", (json_int_t)count[ST_FAIL],
@@ -145,6 +153,7 @@ traefik_audit(int argc, char **argv)
 		GLOBAL_LONG_OPTIONS,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "advisories", required_argument, NULL, OPT_ADVISORIES },
+		{ "live", no_argument, NULL, OPT_LIVE },
 		OUTPUT_LONG_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -162,6 +171,9 @@ traefik_audit(int argc, char **argv)
 			break;
 		case OPT_ADVISORIES:
 			traefik_advisories_file = optarg;
+			break;
+		case OPT_LIVE:
+			cluster_probe_image = 1;
 			break;
 		case 'o':
 			output = optarg;
@@ -209,6 +221,37 @@ parse_rate(const char *s, struct harden_opts *o)
 		usage_error("traefik harden: --rate '%s': AVG and BURST must be numbers from 1 to 1000000", s);
 	o->rate_avg = (long)a;
 	o->rate_burst = (long)b;
+}
+
+/*
+ * harden writes a manifest from the manifests' values; the cluster may
+ * run another HelmChartConfig (kubectl, Helm, GitOps, or a file not
+ * applied yet).  K3s's next apply replaces it with the file: say so on
+ * stderr (stdout may be the file, with --dry-run), since values set only
+ * in the cluster are not carried over.
+ */
+static void
+cluster_note(const struct node *n)
+{
+	struct traefik a;
+	struct buf line = BUF_INIT;
+
+	quiet_errors++;
+	traefik_load_node_applied(n, &a);
+	quiet_errors--;
+	if (a.hcc_applied && (a.pending || !a.nhcc)) {
+		buf_adds(&line, "the cluster runs another HelmChartConfig 'traefik' (");
+		buf_add_printable(&line, a.hcc_applied);
+		buf_adds(&line, "); K3s replaces it with the file when it applies it, and values set "
+		    "only in the cluster are not kept");
+		warning("%s", line.s);
+	} else if (a.applied_unknown) {
+		buf_add_printable(&line, a.applied_note);
+		buf_adds(&line, ": a HelmChartConfig applied there would be replaced by the file");
+		warning("%s", line.s);
+	}
+	buf_release(&line);
+	traefik_free(&a);
 }
 
 /* One line per change (escaped by traefik_harden), each prefixed. */
@@ -300,6 +343,7 @@ traefik_harden_cmd(int argc, char **argv)
 		goto out;
 	if (traefik_harden(&t, &o, &target, &out, &changes, &same) < 0)
 		goto out;
+	cluster_note(&n);
 	buf_add_printable(&shown, target);
 	buf_add_printable(&chart, t.chart_version ? t.chart_version : "?");
 	if (same) {

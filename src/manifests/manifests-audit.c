@@ -8,6 +8,7 @@
 #include "core/gate.h"
 #include "checks/check.h"
 #include "manifests/manifests.h"
+#include "manifests/manifests-ops.h"
 
 void
 manifests_check_baseline(const struct node *n, struct check_result *r)
@@ -50,8 +51,20 @@ manifests_check_baseline(const struct node *n, struct check_result *r)
 		    ch[0].path, what.s);
 		buf_release(&what);
 	} else {
-		check_pass(r, "'%s' matches its signed baseline '%s' (%zu entries)",
-		    node_data_path(n, "server/manifests"), MANIFESTS_LOCK, l.tree.n);
+		struct mapplied a;
+		struct buf ev = BUF_INIT;
+
+		/* what the cluster applied from it (K3s's Addon checksums) */
+		mapplied_compare(n, dir, &l.tree, &a);
+		mapplied_evidence(&a, &ev);
+		if (a.n)
+			check_fail(r, "'%s' matches its signed baseline '%s', but %s",
+			    node_data_path(n, "server/manifests"), MANIFESTS_LOCK, ev.s);
+		else
+			check_pass(r, "'%s' matches its signed baseline '%s' (%zu entries); %s",
+			    node_data_path(n, "server/manifests"), MANIFESTS_LOCK, l.tree.n, ev.s);
+		buf_release(&ev);
+		mapplied_free(&a);
 	}
 	free(ch);
 	mtree_free(&cur);

@@ -189,6 +189,7 @@ struct verify_result {
 	struct mtree cur;
 	struct mchange *ch;
 	size_t n;
+	struct mapplied applied;	/* what the cluster applied (sig ok only) */
 };
 
 static void
@@ -205,7 +206,10 @@ verify_json(const struct verify_result *v)
 		json_object_set_new(o, "locked_at", json_string(v->l.created ? v->l.created : ""));
 		json_object_set_new(o, "entries", json_integer((json_int_t)v->l.tree.n));
 	}
-	json_object_set_new(o, "drift", json_boolean(v->sig != SIG_OK || v->n > 0));
+	json_object_set_new(o, "drift", json_boolean(v->sig != SIG_OK || v->n > 0 ||
+	    v->applied.n > 0));
+	if (v->sig == SIG_OK)
+		json_object_set_new(o, "applied", mapplied_json(&v->applied));
 	for (size_t i = 0; i < v->n; i++) {
 		json_t *e = json_object(), *what = json_array();
 		static const char *const names[] = { "added", "removed", "content",
@@ -285,10 +289,13 @@ verify_text(const struct verify_result *v)
 		puts(line.s);
 		buf_release(&line);
 	}
+	if (v->sig == SIG_OK)
+		mapplied_text(&v->applied);
 	if (v->sig != SIG_OK)
 		printf("verification failed: baseline signature %s\n", sig_state_name(v->sig));
-	else if (v->n)
-		printf("drift: %zu change%s\n", v->n, v->n == 1 ? "" : "s");
+	else if (v->n || v->applied.n)
+		printf("drift: %zu change%s\n", v->n + v->applied.n,
+		    v->n + v->applied.n == 1 ? "" : "s");
 	else
 		printf("no drift: %zu entries match the baseline\n", v->l.tree.n);
 }
@@ -311,13 +318,15 @@ manifests_verify(const struct mverify_opts *o)
 		if (mtree_scan(o->p.dir, &v.cur, 0) < 0)
 			goto out;
 		v.n = mtree_diff(&v.l.tree, &v.cur, &v.ch);
+		mapplied_compare(manifests_node(), o->p.dir, &v.l.tree, &v.applied);
 	}
 	if (o->json)
 		verify_json(&v);
 	else
 		verify_text(&v);
-	ret = (v.sig != SIG_OK || v.n) ? 1 : 0;
+	ret = (v.sig != SIG_OK || v.n || v.applied.n) ? 1 : 0;
 out:
+	mapplied_free(&v.applied);
 	free(v.ch);
 	mtree_free(&v.cur);
 	mlock_free(&v.l);

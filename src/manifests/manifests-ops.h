@@ -14,6 +14,9 @@
 #define K3SGUARD_MANIFESTS_OPS_H
 
 #include "manifests/manifests.h"
+#include "cluster/cluster.h"
+
+#include <jansson.h>
 
 struct mpaths {
 	const char *dir;	/* --dir, default <data-dir>/server/manifests */
@@ -69,5 +72,35 @@ struct mwatch_opts {
 };
 /* Runs until SIGTERM/SIGINT (0).  -2 when a sink spec is bad (a usage error). */
 int manifests_watch(const struct mwatch_opts *o);
+
+/*
+ * What the cluster applied from the manifests dir (K3s's Addon objects,
+ * read from the datastore: cluster.h) against the baseline's files: an
+ * Addon whose spec.source is below dir and whose spec.checksum is not the
+ * baseline's sha256 of that file (or that the baseline does not have) is
+ * a drift.  The datastore's state (read, none, unknown and why) is kept
+ * in cs; mapplied_compare() never fails.
+ */
+struct mapplied_drift {
+	char *rel;		/* below dir */
+	char *addon;		/* the Addon as evidence names it */
+	char *checksum;		/* what the cluster applied (hex sha256) */
+	const struct mentry *base;	/* the baseline's file, or NULL: not in it */
+};
+struct mapplied {
+	struct cluster_state cs;
+	struct mapplied_drift *d;
+	size_t n;
+	size_t same;		/* Addons whose file matches the baseline */
+	size_t unparsed;	/* Addons without source and checksum */
+};
+struct node;
+void mapplied_compare(const struct node *n, const char *dir, const struct mtree *base,
+    struct mapplied *a);
+void mapplied_text(const struct mapplied *a);
+/* One line for the audit's evidence: the first drift, or the state read. */
+void mapplied_evidence(const struct mapplied *a, struct buf *out);
+void mapplied_free(struct mapplied *a);
+json_t *mapplied_json(const struct mapplied *a);
 
 #endif

@@ -35,6 +35,12 @@ mnode(void)
 	return state > 0 ? &n : NULL;
 }
 
+const struct node *
+manifests_node(void)
+{
+	return mnode();
+}
+
 const char *
 manifests_dir_host(void)
 {

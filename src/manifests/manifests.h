@@ -60,6 +60,9 @@ struct mtree {
 	size_t n, cap;
 };
 
+/* The node model (read once, quietly), or NULL when it could not be read. */
+struct node;
+const struct node *manifests_node(void);
 /* Host path of the manifests directory (--data-dir, else the node's). */
 const char *manifests_dir_host(void);
 /* The node's K3s version (k3s --version), or NULL. */

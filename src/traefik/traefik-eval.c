@@ -80,6 +80,11 @@ traefik_check_helmchartconfig(const struct traefik *t, struct check_result *r)
 {
 	if (pre(t, r))
 		return;
+	if (t->hcc_applied && t->nhcc <= 1) {
+		check_set(r, ST_PASS, "HelmChartConfig 'traefik' in the cluster: %s (%s)",
+		    t->hcc_applied, t->applied_note ? t->applied_note : "");
+		return;
+	}
 	if (t->nhcc == 0) {
 		check_set(r, ST_FAIL, "no HelmChartConfig 'traefik' in kube-system under %s: the chart "
 		    "defaults are in use", t->manifests_dir);
@@ -91,7 +96,8 @@ traefik_check_helmchartconfig(const struct traefik *t, struct check_result *r)
 		    t->hcc_files[0], t->hcc_files[t->nhcc - 1]);
 		return;
 	}
-	check_set(r, ST_PASS, "HelmChartConfig 'traefik' in %s", t->hcc_files[0]);
+	check_set(r, ST_PASS, "HelmChartConfig 'traefik' in %s%s%s", t->hcc_files[0],
+	    t->applied_note ? "; " : "", t->applied_note ? t->applied_note : "");
 }
 
 /* "basicAuth" etc. when the middleware authenticates, else NULL. */

@@ -11,6 +11,7 @@
 #include "traefik/traefik.h"
 #include "traefik/traefik-yaml.h"
 #include "core/gate.h"
+#include "cluster/cluster.h"
 
 #include <dirent.h>
 
@@ -493,6 +494,70 @@ traefik_add_manifest(struct traefik *t, const char *host_path, const char *text,
 }
 
 int
+traefik_add_applied(struct traefik *t, const char *label, const char *json, size_t len)
+{
+	struct ydocs *d;
+	const struct ynode *doc;
+
+	t->kept = xrealloc(t->kept, (t->nkept + 1) * sizeof(*t->kept));
+	d = &t->kept[t->nkept];
+	memset(d, 0, sizeof(*d));
+	/* JSON is YAML: the apiserver's encoding of a custom resource parses as one document */
+	if (yaml_parse(label, json, len, d) < 0)
+		return set_error(t, last_error());
+	t->nkept++;
+	doc = d->n == 1 ? d->doc[0] : NULL;
+	if (!doc || doc->type != Y_MAP || !is_named(doc, "HelmChartConfig", "traefik")) {
+		struct buf m = BUF_INIT;
+
+		buf_addf(&m, "'%s' is not a HelmChartConfig 'traefik' in kube-system", label);
+		set_error(t, m.s);
+		buf_release(&m);
+		return -1;
+	}
+	/* the cluster's object is what runs: it replaces whatever the files said */
+	t->hcc_doc = doc;
+	free(t->hcc_applied);
+	t->hcc_applied = xstrdup(label);
+	return 0;
+}
+
+int
+traefik_add_applied_middleware(struct traefik *t, const char *label, const char *json, size_t len)
+{
+	struct ydocs *d;
+
+	t->kept = xrealloc(t->kept, (t->nkept + 1) * sizeof(*t->kept));
+	d = &t->kept[t->nkept];
+	memset(d, 0, sizeof(*d));
+	if (yaml_parse(label, json, len, d) < 0)
+		return set_error(t, last_error());
+	t->nkept++;
+	/* added after the manifests: the lookups take the last, and the cluster's is what runs */
+	if (d->n == 1 && d->doc[0] && d->doc[0]->type == Y_MAP)
+		add_middleware(t, d->doc[0], label, 0);
+	return 0;
+}
+
+/* The cluster's Middlewares and, with with_hcc, its HelmChartConfig 'traefik'. */
+static int
+add_cluster(struct traefik *t, const struct cluster_state *cs, int with_hcc)
+{
+	const struct cobj *o;
+
+	for (size_t i = 0; cs && cs->kind == CLUSTER_READ && i < cs->n; i++) {
+		o = &cs->o[i];
+		if ((starts_with(o->key, CLUSTER_MW_PREFIX, NULL) ||
+		    starts_with(o->key, CLUSTER_MW_OLD_PREFIX, NULL)) &&
+		    traefik_add_applied_middleware(t, cluster_obj_name(cs, o), o->value, o->len) < 0)
+			return -1;
+	}
+	if (with_hcc && cs && (o = cluster_get(cs, CLUSTER_HCC_PREFIX "kube-system/traefik")))
+		return traefik_add_applied(t, cluster_obj_name(cs, o), o->value, o->len);
+	return 0;
+}
+
+int
 traefik_end(struct traefik *t, int chart_skipped)
 {
 	const struct ynode *chart = t->chart_doc;
@@ -528,8 +593,8 @@ traefik_end(struct traefik *t, int chart_skipped)
 	}
 	if (add_source(t, "chart defaults", NULL, NULL) < 0 ||
 	    add_source(t, "HelmChart", chart_in, chart) < 0 ||
-	    (t->hcc_doc && add_source(t, "HelmChartConfig", t->hcc_files[t->nhcc - 1],
-	    t->hcc_doc) < 0))
+	    (t->hcc_doc && add_source(t, "HelmChartConfig", t->hcc_applied ? t->hcc_applied :
+	    t->hcc_files[t->nhcc - 1], t->hcc_doc) < 0))
 		goto out;
 	t->values = ynew_map();
 	for (size_t i = 0; i < t->nsrc; i++)
@@ -553,6 +618,13 @@ out:
 
 int
 traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_why)
+{
+	return traefik_load_with(t, manifests_dir, disabled_why, NULL, 0);
+}
+
+int
+traefik_load_with(struct traefik *t, const char *manifests_dir, const char *disabled_why,
+    const struct cluster_state *cs, int with_hcc)
 {
 	struct walked w = { NULL, 0, NULL, 0 };
 	int ret = -1, skipped = 0;
@@ -581,6 +653,8 @@ traefik_load(struct traefik *t, const char *manifests_dir, const char *disabled_
 		if (r < 0)
 			goto out;
 	}
+	if (add_cluster(t, cs, with_hcc) < 0)
+		goto out;
 	/* K3s: a traefik.yaml.skip anywhere below the dir switches the chart file off */
 	if (!t->packaged && !t->disabled)
 		skipped = walked_skips(&w, "traefik.yaml");
@@ -616,6 +690,12 @@ traefik_free(struct traefik *t)
 	free(t->kept);
 	free(t->chart_in);
 	free(t->error);
+	free(t->hcc_applied);
+	free(t->applied_note);
+	if (t->pending) {
+		traefik_free(t->pending);
+		free(t->pending);
+	}
 	memset(t, 0, sizeof(*t));
 }
 

@@ -70,6 +70,12 @@ struct traefik {
 	const struct ynode *chart_doc;	/* the HelmChart traefik that counts */
 	char *chart_in;			/* its file (host path) */
 	const struct ynode *hcc_doc;	/* the last HelmChartConfig traefik */
+	/* the cluster's applied state (traefik-applied.c) */
+	char *hcc_applied;	/* the HelmChartConfig that counts is the cluster's: its name */
+	char *applied_note;	/* where the applied state came from, or why it is unknown */
+	int applied_unknown;	/* the datastore could not be read */
+	struct traefik *pending;	/* the manifests' values when their HelmChartConfig
+					 * differs from the cluster's (not applied yet) */
 };
 
 /*
@@ -91,6 +97,23 @@ void traefik_free(struct traefik *t);
 void traefik_begin(struct traefik *t, const char *manifests_dir, const char *disabled_why);
 int traefik_add_manifest(struct traefik *t, const char *host_path, const char *text, size_t len);
 int traefik_end(struct traefik *t, int chart_skipped);
+/*
+ * The cluster's HelmChartConfig 'traefik' (its stored JSON; label names it
+ * in evidence), added after every manifest: the object in the cluster is
+ * what Traefik runs with.  0, or -1 with t->error set.
+ */
+int traefik_add_applied(struct traefik *t, const char *label, const char *json, size_t len);
+/* A Middleware object of the cluster (its stored JSON), added after the manifests'. */
+int traefik_add_applied_middleware(struct traefik *t, const char *label, const char *json,
+    size_t len);
+/*
+ * traefik_load() with the cluster's objects added after the manifests
+ * (cs NULL or not read: none): its Middlewares, and with with_hcc its
+ * HelmChartConfig 'traefik'.
+ */
+struct cluster_state;
+int traefik_load_with(struct traefik *t, const char *manifests_dir, const char *disabled_why,
+    const struct cluster_state *cs, int with_hcc);
 
 /*
  * Read a manifest (host path) through the gate: no symlink as the last
@@ -186,5 +209,21 @@ int traefik_harden_text(const struct traefik *t, const struct harden_opts *o, co
 /* The node's Traefik (manifests under its data dir, --disable): src/check-traefik.c. */
 struct node;
 int traefik_load_node(const struct node *n, struct traefik *t);
+/*
+ * The node's Traefik as the cluster runs it (traefik-applied.c): the
+ * manifests, then the cluster's HelmChartConfig 'traefik' read from the
+ * datastore (cluster.h).  When the manifests hold one that differs from
+ * the cluster's, the cluster's counts and the manifests' view is kept in
+ * t->pending (the file's change is not applied yet: both are judged).  A
+ * datastore that could not be read is said in t->applied_note.
+ */
+int traefik_load_node_applied(const struct node *n, struct traefik *t);
+/*
+ * Run one check on t and, when there is one, on t->pending: the worse
+ * verdict, evidence naming both sources; a pass while the applied state is
+ * unknown becomes a skip ("unknown: ...") that says why.
+ */
+void traefik_run_check(const struct traefik *t,
+    void (*fn)(const struct traefik *, struct check_result *), struct check_result *r);
 /* The same, cached for the node's checks (errors kept in ->error, not printed). */
 const struct traefik *traefik_for_node(const struct node *n);
