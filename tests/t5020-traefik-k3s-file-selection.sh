@@ -70,4 +70,42 @@ test_expect_success 'manifests verify: files under a dot-directory are applied b
 	jq -e "[.changes[] | select(.path == \"y.yaml\")][0].applied_by_k3s | not" out.json
 '
 
+# controller.go listFilesIn(): filepath.Walk lstats (a link is never walked
+# into) and deploy() reads each applied name with os.ReadFile, which follows
+# a link.  The gate follows it inside the root only.
+test_expect_success 'a link whose name K3s applies is read through (inside the root): insecure API fails' '
+	traefik_root r gen39 hardened &&
+	mkdir -p r/opt/cfg &&
+	sed "s/insecure: false/insecure: true/" r/$M/traefik-config.yaml >r/opt/cfg/hcc.yaml &&
+	rm r/$M/traefik-config.yaml &&
+	ln -s ../../../../../../opt/cfg/hcc.yaml r/$M/traefik-config.yaml &&
+	expect_code 1 k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.insecure-api)" = fail &&
+	ln -sfn /opt/cfg/hcc.yaml r/$M/traefik-config.yaml &&
+	expect_code 1 k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.insecure-api)" = fail &&
+	expect_code 2 k3sguard --root r traefik harden --dry-run 2>err &&
+	one_line err && grep -q "is a symlink: harden replaces files" err
+'
+
+test_expect_success 'an absolute link is resolved inside the root, never on this host' '
+	traefik_root r gen39 hardened &&
+	mkdir -p "$TMP/host-only" &&
+	sed "s/insecure: false/insecure: true/" r/$M/traefik-config.yaml >"$TMP/host-only/hcc.yaml" &&
+	rm r/$M/traefik-config.yaml &&
+	ln -s "$TMP/host-only/hcc.yaml" r/$M/traefik-config.yaml &&
+	expect_code 2 k3sguard --root r traefik audit >out 2>err &&
+	test "$(status_of out traefik.insecure-api)" = error &&
+	grep -q "cannot open" out
+'
+
+test_expect_success 'a directory link is not walked into (K3s lstats it)' '
+	traefik_root r gen39 hardened &&
+	mkdir -p r/opt/d &&
+	sed "s/insecure: false/insecure: true/" r/$M/traefik-config.yaml >r/opt/d/z.yaml &&
+	ln -s ../../../../../../opt/d r/$M/linked &&
+	k3sguard --root r traefik audit >out &&
+	test "$(status_of out traefik.insecure-api)" = pass
+'
+
 test_done

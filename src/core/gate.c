@@ -496,24 +496,45 @@ gate_opendir(const char *node_path)
 	return d;
 }
 
-int
-gate_read(const char *node_path, size_t cap, struct buf *out, struct stat *st)
+/* gate_read(), following the last link (inside the root) unless nofollow. */
+static int
+read_node(const char *node_path, int nofollow, size_t cap, struct buf *out, struct stat *st)
 {
 	const char *name = root_path(node_path);
 	struct stat lst;
 	int fd, ret;
 
-	fd = gate_open(node_path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	fd = gate_open(node_path, O_RDONLY | nofollow | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		/* ELOOP: the file itself is a link, or a loop on the way */
-		if (errno == ELOOP && gate_lstat(node_path, &lst) == 0 &&
-		    S_ISLNK(lst.st_mode))
-			return error("'%s' is a symlink (refused)", name);
+		int e = errno;
+		char to[256];
+
+		if (gate_lstat(node_path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+			if (nofollow && e == ELOOP)
+				return error("'%s' is a symlink (refused)", name);
+			if (!nofollow && gate_readlink(node_path, to, sizeof(to)) >= 0)
+				return error("cannot open '%s' (a symlink to '%s', resolved inside "
+				    "the root): %s", name, to, strerror(e));
+		}
+		errno = e;
 		return error_errno("cannot open '%s'", name);
 	}
 	ret = file_read_fd(fd, name, cap, out, st);
 	close(fd);
 	return ret;
+}
+
+int
+gate_read(const char *node_path, size_t cap, struct buf *out, struct stat *st)
+{
+	return read_node(node_path, O_NOFOLLOW, cap, out, st);
+}
+
+int
+gate_read_follow(const char *node_path, size_t cap, struct buf *out, struct stat *st)
+{
+	return read_node(node_path, 0, cap, out, st);
 }
 
 static void

@@ -89,6 +89,12 @@ int gate_renameat(int fromfd, const char *from, int tofd, const char *to);
  * naming the file as shown to people.  st (may be NULL) gets its fstat.
  */
 int gate_read(const char *node_path, size_t cap, struct buf *out, struct stat *st);
+/*
+ * Same, following a link as the last component, inside the root: what a
+ * program opening the path reads (K3s's deploy controller reads a manifest
+ * through its link).  Still only a regular file, at most cap bytes.
+ */
+int gate_read_follow(const char *node_path, size_t cap, struct buf *out, struct stat *st);
 
 /*
  * Streaming atomic replacement of a node file.  begin opens a temp file

@@ -19,10 +19,15 @@ vreport(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 	char msg[640];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* keep messages one line, whatever a file name contained */
+	/*
+	 * keep messages one line, whatever a file name or a link target from a
+	 * node contained, and no control byte (ESC) reaches the terminal
+	 */
 	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
+		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';
+		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (suffix)
 		snprintf(last_msg, sizeof(last_msg), "%s: %.300s", msg, suffix);
 	else

@@ -540,6 +540,11 @@ traefik_harden(const struct traefik *t, const struct harden_opts *o, char **targ
 	    : xasprintf("%s/traefik-config.yaml", t->manifests_dir);
 	/* a hard-linked file is neither read nor replaced */
 	if (gate_lstat(*target, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			error("'%s' is a symlink: harden replaces files, not what a link leads to "
+			    "(put the file itself in its place)", root_path(*target));
+			goto out;
+		}
 		if (traefik_read(*target, &old) < 0)
 			goto out;
 		have = 1;

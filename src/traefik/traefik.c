@@ -236,8 +236,9 @@ k3s_applies(const struct walked *w, const char *host_path)
 
 /*
  * Collect every entry as K3s's walkFiles() (filepath.Walk) does: it walks
- * into dot-directories too; the selection is k3s_applies().  Links are not
- * followed (the gate refuses them).
+ * into dot-directories too; the selection is k3s_applies().  A link is
+ * never walked into (lstat: not a directory); one whose own name K3s
+ * applies is read through, as deploy() reads it (traefik_read()).
  */
 static int
 walk(struct traefik *t, const char *host_dir, int depth, struct walked *w)
@@ -303,7 +304,8 @@ traefik_read(const char *host_path, struct buf *out)
 {
 	struct stat st;
 
-	if (gate_read(host_path, CONFIG_MAX, out, &st) < 0)
+	/* K3s: deploy() reads the file with os.ReadFile, through a link (inside the root here) */
+	if (gate_read_follow(host_path, CONFIG_MAX, out, &st) < 0)
 		return -1;
 	if (st.st_nlink > 1) {
 		buf_reset(out);
