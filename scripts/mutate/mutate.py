@@ -22,6 +22,7 @@ import argparse
 import fnmatch
 import os
 import queue
+import select
 import shlex
 import shutil
 import signal
@@ -176,8 +177,10 @@ def build(tree, bdir, units, log, jobs=1):
     return r.returncode == 0
 
 
-def run_one(tree, bdir, test, limit, log):
-    """Run one test file; returns ('pass'|'fail'|'timeout', seconds)."""
+def run_one(tree, bdir, test, limit, log, stop_early=False):
+    """Run one test file; returns ('pass'|'fail'|'timeout', seconds).
+    stop_early: the first TAP "not ok" line is the verdict; the rest of the
+    file is not waited for (its process group is stopped)."""
     if test.startswith("u-"):
         argv = [os.path.join(bdir, "tests", test)]
     else:
@@ -187,20 +190,51 @@ def run_one(tree, bdir, test, limit, log):
     with open(log, "ab") as f:
         f.write(("== %s\n" % test).encode())
         f.flush()
-        p = subprocess.Popen(["nice"] + argv, cwd=tree, env=env, stdout=f,
+        p = subprocess.Popen(["nice"] + argv, cwd=tree, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                              start_new_session=True)
-        try:
-            rc = p.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
+        verdict = read_tap(p, f, t0 + limit, stop_early)
+        if verdict in (None, "fail"):
             stop_group(p)
-            return "timeout", time.monotonic() - t0
+            if not p.stdout.closed:
+                p.stdout.close()
+            return ("timeout" if verdict is None else "fail"), time.monotonic() - t0
+        rc = p.wait()
         # a test's leftover children (servers) must not outlive it
         try:
             os.killpg(p.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
     return ("pass" if rc == 0 else "fail"), time.monotonic() - t0
+
+
+def read_tap(p, f, deadline, stop_early):
+    """Copy p's output to f until it ends ('done'), a "not ok" line when
+    stop_early ('fail'), or the deadline (None)."""
+    fd = p.stdout.fileno()
+    pending = b""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        r, _, _ = select.select([fd], [], [], min(left, 1.0))
+        if not r:
+            if p.poll() is not None:
+                # exited; a child it left may hold the pipe open
+                p.stdout.close()
+                return "done"
+            continue
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            p.stdout.close()
+            return "done"
+        f.write(chunk)
+        f.flush()
+        pending += chunk
+        lines = pending.split(b"\n")
+        pending = lines.pop()
+        if stop_early and any(ln.startswith(b"not ok") for ln in lines):
+            return "fail"
 
 
 def stop_group(p):
@@ -282,7 +316,7 @@ def run_mutant(tree, bdir, m, limit, logs, jobs, stale):
         else:
             m.status = "survived"
             for t in m.tests:
-                st, _ = run_one(tree, bdir, t, limit[t], log)
+                st, _ = run_one(tree, bdir, t, limit[t], log, stop_early=True)
                 if st != "pass":
                     m.status = "killed" if st == "fail" else "timeout"
                     m.detail = t
@@ -428,6 +462,8 @@ def main():
     open(base_log, "w").close()
     for t in needed:
         st, s = run_one(tree, bdir, t, 600, base_log)
+        with open(base_log, "a") as f:
+            f.write("== %s: %s in %.1f s\n" % (t, st, s))
         if st != "pass":
             die("test %s does not pass on the unmutated tree (%s, see %s)" % (t, st, base_log))
         limit[t] = max(a.timeout_floor, 4 * s)
