@@ -22,78 +22,78 @@ want() {
 
 test_expect_success 'etcd.key-mode: 0600 root passes; 0640, 0604 and a non-root owner fail' '
 	R=$(node_root a hardened-server) &&
-	audit_json "$R" && want etcd.key-mode pass &&
-	chmod 0640 "$R/$KEY" && audit_json "$R" && want etcd.key-mode fail &&
-	chmod 0604 "$R/$KEY" && audit_json "$R" && want etcd.key-mode fail &&
-	chmod 0600 "$R/$KEY" && chown 1000 "$R/$KEY" && audit_json "$R" && want etcd.key-mode fail
+	audit_json "$R" --strategy etcd && want etcd.key-mode pass &&
+	chmod 0640 "$R/$KEY" && audit_json "$R" --strategy etcd && want etcd.key-mode fail &&
+	chmod 0604 "$R/$KEY" && audit_json "$R" --strategy etcd && want etcd.key-mode fail &&
+	chmod 0600 "$R/$KEY" && chown 1000 "$R/$KEY" && audit_json "$R" --strategy etcd && want etcd.key-mode fail
 '
 
 test_expect_success 'etcd.tls-files: a TLS file that is not a regular file fails' '
 	R=$(node_root b hardened-server) &&
-	audit_json "$R" && want etcd.tls-files pass &&
+	audit_json "$R" --strategy etcd && want etcd.tls-files pass &&
 	rm "$R/etc/rancher/k3s/etcd/ca.crt" && mkdir "$R/etc/rancher/k3s/etcd/ca.crt" &&
-	audit_json "$R" && want etcd.tls-files fail
+	audit_json "$R" --strategy etcd && want etcd.tls-files fail
 '
 
 test_expect_success 'etcd.members: exactly three endpoints pass, two fail' '
 	R=$(node_root c hardened-server) &&
-	audit_json "$R" && want etcd.members pass &&
+	audit_json "$R" --strategy etcd && want etcd.members pass &&
 	sed_i "$R/$CFG" "s|,https://etcd-3.example.internal:2379||" &&
-	audit_json "$R" && want etcd.members fail
+	audit_json "$R" --strategy etcd && want etcd.members fail
 '
 
 test_expect_success 'manifests.dir-mode: 0750 and 0705 fail, 0700 passes' '
 	R=$(node_root d hardened-server) &&
-	audit_json "$R" && want manifests.dir-mode pass &&
-	chmod 0750 "$R/$S/manifests" && audit_json "$R" && want manifests.dir-mode fail &&
-	chmod 0705 "$R/$S/manifests" && audit_json "$R" && want manifests.dir-mode fail
+	audit_json "$R" --strategy manifests && want manifests.dir-mode pass &&
+	chmod 0750 "$R/$S/manifests" && audit_json "$R" --strategy manifests && want manifests.dir-mode fail &&
+	chmod 0705 "$R/$S/manifests" && audit_json "$R" --strategy manifests && want manifests.dir-mode fail
 '
 
 test_expect_success 'manifests.file-mode: a file 0640 or 0604, a subdirectory 0750, fail' '
 	R=$(node_root e hardened-server) &&
-	audit_json "$R" && want manifests.file-mode pass &&
-	chmod 0640 "$R/$S/manifests/rolebindings.yaml" && audit_json "$R" && want manifests.file-mode fail &&
-	chmod 0604 "$R/$S/manifests/rolebindings.yaml" && audit_json "$R" && want manifests.file-mode fail &&
+	audit_json "$R" --strategy manifests && want manifests.file-mode pass &&
+	chmod 0640 "$R/$S/manifests/rolebindings.yaml" && audit_json "$R" --strategy manifests && want manifests.file-mode fail &&
+	chmod 0604 "$R/$S/manifests/rolebindings.yaml" && audit_json "$R" --strategy manifests && want manifests.file-mode fail &&
 	chmod 0600 "$R/$S/manifests/rolebindings.yaml" &&
-	mkdir -m 0750 "$R/$S/manifests/sub" && audit_json "$R" && want manifests.file-mode fail
+	mkdir -m 0750 "$R/$S/manifests/sub" && audit_json "$R" --strategy manifests && want manifests.file-mode fail
 '
 
 test_expect_success 'manifests.owner: a file below a subdirectory owned by another user fails' '
 	R=$(node_root f hardened-server) &&
 	mkdir -m 0700 "$R/$S/manifests/sub" &&
 	printf "a: 1\n" >"$R/$S/manifests/sub/x.yaml" && chmod 0600 "$R/$S/manifests/sub/x.yaml" &&
-	audit_json "$R" && want manifests.owner pass &&
-	chown 1000 "$R/$S/manifests/sub/x.yaml" && audit_json "$R" && want manifests.owner fail
+	audit_json "$R" --strategy manifests && want manifests.owner pass &&
+	chown 1000 "$R/$S/manifests/sub/x.yaml" && audit_json "$R" --strategy manifests && want manifests.owner fail
 '
 
 test_expect_success 'manifests.path-writable: a group-writable ancestor fails, a group-readable one passes' '
 	R=$(node_root g hardened-server) &&
-	chmod 0750 "$R/var/lib/rancher" && audit_json "$R" && want manifests.path-writable pass &&
-	chmod 0770 "$R/var/lib/rancher" && audit_json "$R" && want manifests.path-writable fail
+	chmod 0750 "$R/var/lib/rancher" && audit_json "$R" --strategy manifests && want manifests.path-writable pass &&
+	chmod 0770 "$R/var/lib/rancher" && audit_json "$R" --strategy manifests && want manifests.path-writable fail
 '
 
 test_expect_success 'manifests.symlinks: a link out of the directory below a subdirectory fails' '
 	R=$(node_root h hardened-server) &&
 	mkdir -m 0700 "$R/$S/manifests/sub" &&
 	ln -s ../../../server/token "$R/$S/manifests/sub/evil.yaml" &&
-	audit_json "$R" && want manifests.symlinks fail
+	audit_json "$R" --strategy manifests && want manifests.symlinks fail
 '
 
 test_expect_success 'server-token.cred-files: a file below a subdirectory of cred/ at 0640 fails' '
 	R=$(node_root i hardened-server) &&
-	audit_json "$R" && want server-token.cred-files pass &&
+	audit_json "$R" --strategy server-token && want server-token.cred-files pass &&
 	mkdir -m 0700 "$R/$S/cred/sub" && printf "x\n" >"$R/$S/cred/sub/k.kubeconfig" &&
 	chmod 0640 "$R/$S/cred/sub/k.kubeconfig" &&
-	audit_json "$R" && want server-token.cred-files fail
+	audit_json "$R" --strategy server-token && want server-token.cred-files fail
 '
 
 test_expect_success 'traefik: disable: traefikx is not traefik; " traefik " is' '
 	R=$(node_root j hardened-server) &&
 	echo "disable: traefikx" >>"$R/$CFG" &&
-	audit_json "$R" && test "$(check_field traefik.chart evidence)" != "" &&
+	audit_json "$R" --strategy traefik && test "$(check_field traefik.chart evidence)" != "" &&
 	! check_field traefik.chart evidence | grep -q "disabled" &&
 	sed_i "$R/$CFG" "s|^disable: traefikx|disable: \" traefik \"|" &&
-	audit_json "$R" && check_field traefik.chart evidence | grep -q "disabled"
+	audit_json "$R" --strategy traefik && check_field traefik.chart evidence | grep -q "disabled"
 '
 
 test_done

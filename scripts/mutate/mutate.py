@@ -458,15 +458,35 @@ def main():
             if t not in needed:
                 needed.append(t)
     print("mutate: baseline of %d test files" % len(needed), flush=True)
-    base_log = os.path.join(logs, "baseline.log")
-    open(base_log, "w").close()
+    base_todo = queue.Queue()
     for t in needed:
-        st, s = run_one(tree, bdir, t, 600, base_log)
-        with open(base_log, "a") as f:
-            f.write("== %s: %s in %.1f s\n" % (t, st, s))
-        if st != "pass":
-            die("test %s does not pass on the unmutated tree (%s, see %s)" % (t, st, base_log))
-        limit[t] = max(a.timeout_floor, 4 * s)
+        base_todo.put(t)
+    base_bad = []
+
+    def base_worker(i, tr):
+        blog_i = os.path.join(logs, "baseline%s.log" % ("" if i == 0 else i + 1))
+        while True:
+            try:
+                t = base_todo.get_nowait()
+            except queue.Empty:
+                return
+            st, secs = run_one(tr, os.path.join(tr, "build"), t, 600, blog_i)
+            with open(blog_i, "a") as f:
+                f.write("== %s: %s in %.1f s\n" % (t, st, secs))
+            if st != "pass":
+                base_bad.append("test %s does not pass on the unmutated tree (%s, see %s)"
+                                % (t, st, blog_i))
+            limit[t] = max(a.timeout_floor, 4 * secs)
+
+    for i in range(len(trees)):
+        open(os.path.join(logs, "baseline%s.log" % ("" if i == 0 else i + 1)), "w").close()
+    threads = [threading.Thread(target=base_worker, args=(i, tr)) for i, tr in enumerate(trees)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if base_bad:
+        die("; ".join(base_bad))
 
     for m in muts:
         if m.equiv:
