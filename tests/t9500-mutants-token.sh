@@ -139,4 +139,23 @@ test_expect_success 'agent-token.both-token-files: token-file and agent-token-fi
 	audit_json "$R" --strategy agent-token && want agent-token.both-token-files fail
 '
 
+test_expect_success 'server-token.form: the secure form passes, a short-form token fails' '
+	R=$(node_root l hardened-server) &&
+	audit_json "$R" --strategy server-token && want server-token.form pass &&
+	printf "shortformsecret1\n" >"$R/$S/token" &&
+	audit_json "$R" --strategy server-token && want server-token.form fail
+'
+
+test_expect_success 'server-token.plaintext: the token, or an agent-token with its password, in config.yaml fails' '
+	R=$(node_root m hardened-server) &&
+	audit_json "$R" --strategy server-token && want server-token.plaintext pass &&
+	pw=$(sed "s/.*:://; s/^server://" "$R/$S/token") &&
+	echo "agent-token: $pw" >>"$R/$CFG" &&
+	audit_json "$R" --strategy server-token && want server-token.plaintext fail &&
+	sed_i "$R/$CFG" "s|^agent-token: .*|agent-token: another-password-9|" &&
+	audit_json "$R" --strategy server-token && want server-token.plaintext pass &&
+	echo "token: $pw" >>"$R/$CFG" &&
+	audit_json "$R" --strategy server-token && want server-token.plaintext fail
+'
+
 test_done
