@@ -96,4 +96,14 @@ test_expect_success 'traefik: disable: traefikx is not traefik; " traefik " is' 
 	audit_json "$R" --strategy traefik && check_field traefik.chart evidence | grep -q "disabled"
 '
 
+test_expect_success 'server-token.kubeconfig-mode: 7777 is a mode (world-readable), 10000 is not octal' '
+	R=$(node_root k hardened-server) &&
+	sed_i "$R/$CFG" "s|^write-kubeconfig-mode: .*|write-kubeconfig-mode: \"7777\"|" &&
+	audit_json "$R" --strategy server-token && want server-token.kubeconfig-mode fail &&
+	check_field server-token.kubeconfig-mode evidence | grep -q "every local user" &&
+	sed_i "$R/$CFG" "s|^write-kubeconfig-mode: .*|write-kubeconfig-mode: \"10000\"|" &&
+	audit_json "$R" --strategy server-token && want server-token.kubeconfig-mode fail &&
+	check_field server-token.kubeconfig-mode evidence | grep -q "not an octal mode"
+'
+
 test_done
