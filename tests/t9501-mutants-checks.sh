@@ -35,6 +35,12 @@ test_expect_success 'etcd.tls-files: a TLS file that is not a regular file fails
 	audit_json "$R" --strategy etcd && want etcd.tls-files fail
 '
 
+test_expect_success 'etcd.tls-files: no TLS file named by an absolute path fails (nothing checked is no pass)' '
+	R=$(node_root b2 hardened-server) &&
+	sed_i "$R/$CFG" "/^datastore-.*file:/d" &&
+	audit_json "$R" --strategy etcd && want etcd.tls-files fail
+'
+
 test_expect_success 'etcd.members: exactly three endpoints pass, two fail' '
 	R=$(node_root c hardened-server) &&
 	audit_json "$R" --strategy etcd && want etcd.members pass &&
