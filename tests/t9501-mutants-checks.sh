@@ -112,4 +112,27 @@ test_expect_success 'server-token.kubeconfig-mode: 7777 is a mode (world-readabl
 	check_field server-token.kubeconfig-mode evidence | grep -q "not an octal mode"
 '
 
+# advisories.json and channels.json of the bundled data, dated $1, named
+# in the node's k3sguard config
+data_dated() {
+	python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1])); a["updated"] = sys.argv[3]
+json.dump(a, open("adv.json", "w"))
+c = json.load(open(sys.argv[2])); c["fetched"] = sys.argv[3]
+json.dump(c, open("ch.json", "w"))' "$TOP/data/advisories.json" "$TOP/data/channels.json" "$1" &&
+	mkdir -p "$R/etc/k3sguard" &&
+	printf "updates:\n  channels-file: \"%s\"\n  advisories-file: \"%s\"\n" \
+		"$TMP/ch.json" "$TMP/adv.json" >"$R/etc/k3sguard/config.yaml"
+}
+
+test_expect_success 'updates.data-fresh: dated tomorrow passes (clock skew), two days ahead warns' '
+	R=$(node_root u hardened-server) &&
+	data_dated "$(date -u -d "+1 day" +%F)" &&
+	audit_json "$R" --strategy updates && want updates.data-fresh pass &&
+	data_dated "$(date -u -d "+2 days" +%F)" &&
+	audit_json "$R" --strategy updates && want updates.data-fresh warn &&
+	check_field updates.data-fresh evidence | grep -q "in the future"
+'
+
 test_done
