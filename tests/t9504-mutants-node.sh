@@ -74,4 +74,26 @@ test_expect_success 'a unit file named k3s-.service is not read as a unit' '
 	effective "$R" node-label >l && ! grep -q "from=empty-name" l
 '
 
+# systemd.syntax(7): a comment line inside a continuation is dropped, the
+# continuation goes on (systemd: config_parse() skips it, continuation kept)
+test_expect_success 'a comment line inside a continued ExecStart= is dropped, the flags after it count' '
+	R=$(node_root d default-server) &&
+	sed -i "s|^    server \\\\\$|    server \\\\\n# --cluster-init \\\\\n    --node-label after=comment \\\\|" "$R/$SD/k3s.service" &&
+	grep -q "^# --cluster-init" "$R/$SD/k3s.service" &&
+	effective "$R" node-label >lc.out && grep -q "after=comment" lc.out &&
+	effective "$R" cluster-init >ci.out && test ! -s ci.out
+'
+
+# K3s reads one value of a non-list option from the environment: the unit's
+# later EnvironmentFile= wins (systemd: later assignments override)
+test_expect_success 'the same variable in two env files: only the later file value is effective' '
+	R=$(node_root e default-server) &&
+	printf "K3S_NODE_NAME=from-default\n" >"$R/etc/default/k3s" 2>/dev/null ||
+		{ mkdir -p "$R/etc/default" && printf "K3S_NODE_NAME=from-default\n" >"$R/etc/default/k3s"; } &&
+	chmod 0600 "$R/etc/default/k3s" &&
+	printf "K3S_NODE_NAME=from-service-env\n" >>"$R/$SD/k3s.service.env" &&
+	effective "$R" node-name >n &&
+	test "$(wc -l <n)" = 1 && grep -q "^from-service-env@" n
+'
+
 test_done
