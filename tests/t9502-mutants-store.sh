@@ -60,4 +60,15 @@ test_expect_success 'a removed version is not found by number (not the next one)
 	expect_code 2 S get app --version 1 >out 2>err && ! grep -q value out
 '
 
+# the exec backend: the helper is a program of this host, named by the
+# host's config ($K3SGUARD_HOST_CONFIG stands in for it, as in t2010)
+test_expect_success 'exec backend: a helper that is not executable is refused before it runs' '
+	R2=$TMP/root2 && mkdir -p "$R2/etc/k3sguard" &&
+	printf "store:\n  backend: exec\n" >"$R2/etc/k3sguard/config.yaml" &&
+	printf "#!/bin/sh\ntouch %s/helper-ran\n" "$TMP" >"$TMP/helper" && chmod 0644 "$TMP/helper" &&
+	printf "store:\n  helper: %s\n" "$TMP/helper" >"$TMP/host.yaml" &&
+	printf v | K3SGUARD_HOST_CONFIG=$TMP/host.yaml expect_code 2 "$K3SGUARD" --root "$R2" secrets put x >out 2>err &&
+	grep -q "not an executable file" err && test ! -e "$TMP/helper-ran"
+'
+
 test_done
