@@ -41,4 +41,17 @@ test_expect_success '--enforce: a mode-only change (0640) gets the locked 0600 b
 	stop_watch q1
 '
 
+R2=$(mroot r)
+M2=$(mdir "$R2")
+k3sguard manifests lock --root "$R2" >/dev/null 2>&1 || exit 1
+
+test_expect_success 'a removed manifest K3s applies is a critical drift, applied_by_k3s' '
+	start_watch r1 --root "$R2" &&
+	rm "$M2/coredns.yaml" &&
+	wait_for r1.out "\"path\":\"coredns.yaml\"" &&
+	first_alert r1.out ".path == \"coredns.yaml\" and .event == \"drift\"" |
+		jq -e ".change == [\"removed\"] and .severity == \"critical\" and .applied_by_k3s" &&
+	stop_watch r1
+'
+
 test_done
