@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * u-mut-nft.c: address lists and prefixes at the edges the mutation run
+ * (make mutate, docs/testing.md) found untested: a list of exactly 4096
+ * addresses is taken, 4097 refused; a prefix contains an address only when
+ * every one of its bits matches, the last one included.
+ */
+#include "core/k3sguard.h"
+#include "nft/nft.h"
+#include "unit.h"
+
+#include <arpa/inet.h>
+
+static int
+list_of(size_t n)
+{
+	struct buf b = BUF_INIT;
+	struct cidr *v = NULL;
+	size_t got = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		buf_addf(&b, "%s10.%zu.%zu.%zu", i ? "," : "", (i >> 16) & 255, (i >> 8) & 255,
+		    i & 255);
+	r = cidr_list_parse("--clients", b.s, &v, &got);
+	if (r == 0 && got != n)
+		r = -2;
+	free(v);
+	buf_release(&b);
+	return r;
+}
+
+static void
+test_list_limit(void)
+{
+	quiet_errors++;
+	CHECK(list_of(1) == 0);
+	CHECK(list_of(4096) == 0);
+	CHECK(list_of(4097) < 0);
+	quiet_errors--;
+}
+
+static int
+contains(const char *prefix, const char *addr)
+{
+	struct cidr c;
+	unsigned char a[16];
+	int fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	if (cidr_parse(prefix, &c) < 0 || inet_pton(fam, addr, a) != 1)
+		return -1;
+	return cidr_contains(&c, fam, a);
+}
+
+static void
+test_last_bit(void)
+{
+	CHECK(contains("10.0.0.2/32", "10.0.0.2") == 1);
+	CHECK(contains("10.0.0.2/32", "10.0.0.3") == 0);
+	CHECK(contains("10.0.0.0/31", "10.0.0.1") == 1);
+	CHECK(contains("10.0.0.0/31", "10.0.0.2") == 0);
+	CHECK(contains("10.0.0.0/25", "10.0.0.127") == 1);
+	CHECK(contains("10.0.0.0/25", "10.0.0.128") == 0);
+	CHECK(contains("fd00::10/128", "fd00::11") == 0);
+	CHECK(contains("fd00::10/127", "fd00::11") == 1);
+	CHECK(contains("10.0.0.0/8", "fd00::1") == 0);
+}
+
+int
+main(void)
+{
+	T(test_list_limit);
+	T(test_last_bit);
+	return UNIT_DONE();
+}
