@@ -55,4 +55,21 @@ test_expect_success 'only the peer port (2380) restricted: fail' '
 	grep -q "^fail nft ruleset: client port 2379 open to any" res
 '
 
+test_expect_success 'a drop for ports below 2380 restricts the client port only: fail' '
+	ip netns exec "$P" nft flush ruleset &&
+	cat >lt.nft <<-EOF &&
+	table inet filter {
+		chain input {
+			type filter hook input priority filter; policy accept;
+			tcp dport < 2380 ip saddr != 10.0.1.0/24 drop
+			tcp dport < 2380 ip6 saddr != fd00::/64 drop
+		}
+	}
+	EOF
+	ip netns exec "$P" nft -f lt.nft &&
+	firewall_result >res &&
+	grep -q "^fail nft ruleset: client port 2379 from 10.0.1.0/24" res &&
+	grep -q "peer port 2380 open to any" res
+'
+
 test_done
