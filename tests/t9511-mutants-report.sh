@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# t9511: waivers at the edges the mutation run (make mutate,
+# docs/testing.md) found untested: a waiver expiring today still applies
+# (it expires after its day), one that expired yesterday does not; a warn
+# is waived like a fail.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/lib-audit.sh"
+cd "$TMP" || exit 1
+
+# waiver FILE CHECK EXPIRES
+waiver() {
+	printf "waivers:\n  - check: %s\n    reason: accepted for the test\n    expires: %s\n" "$2" "$3" >"$1"
+}
+
+test_expect_success 'a waiver expiring today applies; one that expired yesterday does not' '
+	R=$(node_root a default-server) &&
+	audit_json "$R" --strategy manifests && test "$(check_status manifests.baseline)" = fail &&
+	waiver w.yaml manifests.baseline "$(date -u +%F)" &&
+	audit_json "$R" --strategy manifests --waivers w.yaml &&
+	test "$(check_status manifests.baseline)" = waived &&
+	waiver w.yaml manifests.baseline "$(date -u -d yesterday +%F)" &&
+	audit_json "$R" --strategy manifests --waivers w.yaml &&
+	test "$(check_status manifests.baseline)" = fail &&
+	check_field manifests.baseline evidence | grep -q "waiver expired"
+'
+
+test_expect_success 'a warn is waived like a fail' '
+	R=$(node_root b default-server) &&
+	echo "cluster-init: true" >>"$R/etc/rancher/k3s/config.yaml" &&
+	audit_json "$R" --strategy etcd && test "$(check_status etcd.members)" = warn &&
+	waiver w.yaml etcd.members 2099-12-31 &&
+	audit_json "$R" --strategy etcd --waivers w.yaml &&
+	test "$(check_status etcd.members)" = waived
+'
+
+test_done
