@@ -34,4 +34,13 @@ test_expect_success 'a warn is waived like a fail' '
 	test "$(check_status etcd.members)" = waived
 '
 
+test_expect_success 'a waivers file its group can write is refused (exit 2)' '
+	R=$(node_root c default-server) &&
+	waiver w.yaml manifests.baseline 2099-12-31 && chmod 0620 w.yaml &&
+	expect_code 2 k3sguard --root "$R" audit --strategy manifests --waivers w.yaml >out 2>err &&
+	grep -q "writable by group or others" err &&
+	chmod 0600 w.yaml &&
+	expect_code 1 k3sguard --root "$R" audit --strategy manifests --waivers w.yaml >out 2>err
+'
+
 test_done
