@@ -43,4 +43,12 @@ test_expect_success 'a waivers file its group can write is refused (exit 2)' '
 	expect_code 1 k3sguard --root "$R" audit --strategy manifests --waivers w.yaml >out 2>err
 '
 
+test_expect_success 'prom: a warn check has the gauge value 2 (the HELP text says so)' '
+	R=$(node_root d default-server) &&
+	echo "cluster-init: true" >>"$R/etc/rancher/k3s/config.yaml" &&
+	expect_code 1 k3sguard --root "$R" audit --strategy etcd --format prom >p &&
+	grep -q "^k3sguard_check_status{id=\"etcd.members\",.*status=\"warn\"} 2$" p &&
+	grep -q "^# HELP k3sguard_check_status .* 2 warn" p
+'
+
 test_done
