@@ -44,4 +44,20 @@ test_expect_success 'server/token with a second hard link is not taken as the se
 	test "$(k3sguard --root "$N" secrets get server-token)" = "K10$CA::server:$PW"
 '
 
+test_expect_success 'two different server tokens in one run: the second is left in its file, not dropped' '
+	N=$(node_root e) &&
+	echo "token: otherpassword22" >>"$N/etc/rancher/k3s/config.yaml" &&
+	expect_code 2 k3sguard --root "$N" fix >out 2>err &&
+	grep -q "differs from the current" err &&
+	grep -q "$PW" "$N/$ENVF"
+'
+
+test_expect_success 'a short-form server/token with the same password is not called the secure form' '
+	N=$(node_root f) &&
+	printf "%s\n" "$PW" >"$N/$S/token" && chmod 0600 "$N/$S/token" &&
+	k3sguard --root "$N" fix >out 2>err &&
+	grep -q "secret .server-token." out && ! grep -q "secure form" out &&
+	test "$(k3sguard --root "$N" secrets get server-token)" = "$PW"
+'
+
 test_done
