@@ -66,10 +66,41 @@ test_last_bit(void)
 	CHECK(contains("10.0.0.0/8", "fd00::1") == 0);
 }
 
+/*
+ * A jump the audit cannot follow (to a chain not in the ruleset, as a
+ * hand-edited or truncated listing has it) is assumed to accept: the port
+ * stays open, the note says why.  nft itself refuses such a ruleset, so
+ * this is JSON written here, in the form `nft -j list ruleset` prints.
+ */
+#define NFT_HEAD "{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"f\", " \
+	"\"handle\": 1}}, {\"chain\": {\"family\": \"inet\", \"table\": \"f\", " \
+	"\"name\": \"input\", \"handle\": 1, \"type\": \"filter\", \"hook\": \"input\", " \
+	"\"prio\": 0, \"policy\": \"drop\"}}, "
+
+static void
+test_unfollowable_jump(void)
+{
+	const char *js = NFT_HEAD "{\"rule\": {\"family\": \"inet\", \"table\": \"f\", "
+	    "\"chain\": \"input\", \"handle\": 2, \"expr\": [{\"jump\": {\"target\": "
+	    "\"elsewhere\"}}]}}]}";
+	struct nft_port_report ports[2];
+	struct nft_audit a;
+
+	memset(ports, 0, sizeof(ports));
+	memset(&a, 0, sizeof(a));
+	ports[0].port = 2379;
+	ports[1].port = 2380;
+	CHECK(nft_audit_ports("jump", js, strlen(js), ports, 2, &a) == 0);
+	CHECK(!ports[0].restricted && !ports[1].restricted);
+	CHECK(a.notes.s && strstr(a.notes.s, "cannot be followed") != NULL);
+	nft_audit_release(&a);
+}
+
 int
 main(void)
 {
 	T(test_list_limit);
 	T(test_last_bit);
+	T(test_unfollowable_jump);
 	return UNIT_DONE();
 }
