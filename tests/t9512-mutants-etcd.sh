@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# t9512: etcd snapshot save into a local directory (--dir, a path of this
+# host, not under --root) at the edge the mutation run (make mutate,
+# docs/testing.md) found untested: the snapshot and its sidecar are 0600
+# there too, as under the node's own snapshot directory (t3800).  Against a
+# real 3-member etcd cluster (tests/etcd-cluster.sh).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/etcd-cluster.sh"
+cd "$TMP" || exit 1
+
+if ! etcd_cluster_start; then
+	test_expect_success 'start a 3-member etcd cluster from our files' 'false'
+	test_done
+fi
+R=$TMP/root
+mkdir -p "$R"
+AS_ROOT1="--endpoints $ETCD_EP1,$ETCD_EP2,$ETCD_EP3 --cacert $ETCD_CA --cert $ETCD_ROOT_CERT --key $ETCD_ROOT_KEY"
+
+test_expect_success 'save --dir LOCAL: the snapshot and its sidecar are 0600' '
+	k3sguard etcd rbac apply $ETCD_AS_ROOT >/dev/null &&
+	with_timeout 120 k3sguard --root "$R" etcd snapshot save $AS_ROOT1 --dir "$TMP/local" --name l1 >out &&
+	test "$(stat -c %a "$TMP/local/l1.ksnap")" = 600 &&
+	test "$(stat -c %a "$TMP/local/l1.ksnap.json")" = 600 &&
+	test "$(stat -c %a "$TMP/local")" = 700
+'
+
+test_done
