@@ -89,6 +89,13 @@ test_expect_success 'server-token.ca-hash: an uppercase hash never matches (K3s 
 	audit_json "$R" --strategy server-token && want server-token.ca-hash fail
 '
 
+test_expect_success 'server-token.ca-hash: K10 and 64 characters that are not hex never match' '
+	R=$(node_root f2 hardened-server) &&
+	pw=$(sed "s/.*:://" "$R/$S/token") &&
+	printf "K10%s::%s\n" "$(printf "z%.0s" $(seq 1 64))" "$pw" >"$R/$S/token" &&
+	audit_json "$R" --strategy server-token && want server-token.ca-hash fail
+'
+
 test_expect_success 'agent-token.token-file: the token file 0640, 0604 or non-root fails' '
 	R=$(node_root g hardened-server) &&
 	audit_json "$R" --strategy agent-token && want agent-token.token-file pass &&
