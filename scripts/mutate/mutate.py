@@ -498,9 +498,11 @@ def main():
         todo.put((n, m))
     stale = []
 
+    stop = threading.Event()
+
     def worker(tr):
         bd = os.path.join(tr, "build")
-        while True:
+        while not stop.is_set():
             try:
                 n, m = todo.get_nowait()
             except queue.Empty:
@@ -513,8 +515,16 @@ def main():
     threads = [threading.Thread(target=worker, args=(tr,)) for tr in trees]
     for th in threads:
         th.start()
-    for th in threads:
-        th.join()
+    try:
+        for th in threads:
+            while th.is_alive():
+                th.join(1.0)
+    except KeyboardInterrupt:
+        # the mutants under way finish and are restored; no new one starts
+        stop.set()
+        for th in threads:
+            th.join()
+        die("interrupted; the copies are restored (no report written)")
     if stale:
         die("; ".join(stale))
 
