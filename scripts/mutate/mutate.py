@@ -333,7 +333,8 @@ def write_report(path, muts, elapsed, commit, only, jobs):
     count = {k: sum(1 for m in run if m.status == k)
              for k in ("killed", "survived", "timeout", "equivalent", "unbuildable")}
     judged = count["killed"] + count["survived"] + count["timeout"]
-    ratio = 100.0 * (count["killed"] + count["timeout"]) / judged if judged else 0.0
+    # nothing judged (only equivalent mutants selected): nothing missed
+    ratio = 100.0 * (count["killed"] + count["timeout"]) / judged if judged else 100.0
     kinds = {}
     for m in run:
         if m.status in ("killed", "survived", "timeout"):
