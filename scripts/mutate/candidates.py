@@ -52,7 +52,7 @@ def balanced(s):
     return d == 0
 
 
-def candidates(path, tests):
+def candidates(path):
     out = []
     in_comment = False
     with open(path, encoding="utf-8") as f:
@@ -68,8 +68,6 @@ def candidates(path, tests):
             continue
         if not s or s.startswith("*") or s.startswith("#") or NOISE.search(s):
             continue
-        if '"' in s and not s.startswith("if"):
-            pass
         for a, b in CMP:
             if line.count(a) == 1:
                 out.append((n, "comparison", a.strip(), b.strip(), s))
@@ -102,7 +100,7 @@ def main():
     i = a.start
     for path in a.files:
         tests = mutate.map_tests(rules, path) or []
-        for n, kind, orig, repl, s in candidates(path, tests):
+        for n, kind, orig, repl, s in candidates(path):
             print("C%04d %s:%d %s %s %s tests=%s" % (
                 i, path, n, kind, shlex.quote(orig), shlex.quote(repl), ",".join(tests)))
             i += 1
