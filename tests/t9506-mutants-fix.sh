@@ -14,14 +14,16 @@ S=var/lib/rancher/k3s/server
 
 # (config.yaml: no check fixes its mode first, as agent-token.env-mode does
 # the env file's)
-test_expect_success 'a rewritten config.yaml keeps its mode (0620 stays 0620)' '
-	N=$(node_root a) &&
-	echo "agent-token: agent-pw-t9506" >>"$N/etc/rancher/k3s/config.yaml" &&
-	chmod 0620 "$N/etc/rancher/k3s/config.yaml" &&
-	k3sguard --root "$N" fix >out 2>err &&
-	! grep -q agent-pw-t9506 "$N/etc/rancher/k3s/config.yaml" &&
-	test "$(stat -c %a "$N/etc/rancher/k3s/config.yaml")" = 620
-'
+for mode in 0640 0620 0604; do
+	test_expect_success "a rewritten config.yaml keeps its mode ($mode)" '
+		N=$(node_root a'$mode') &&
+		echo "agent-token: agent-pw-t9506" >>"$N/etc/rancher/k3s/config.yaml" &&
+		chmod '$mode' "$N/etc/rancher/k3s/config.yaml" &&
+		k3sguard --root "$N" fix >out 2>err &&
+		! grep -q agent-pw-t9506 "$N/etc/rancher/k3s/config.yaml" &&
+		test "$(stat -c %a "$N/etc/rancher/k3s/config.yaml")" = '${mode#0}'
+	'
+done
 
 test_expect_success 'an env file with a second hard link is not rewritten (exit 2)' '
 	N=$(node_root b) &&
@@ -47,6 +49,8 @@ test_expect_success 'server/token with a second hard link is not taken as the se
 test_expect_success 'two different server tokens in one run: the second is left in its file, not dropped' '
 	N=$(node_root e) &&
 	echo "token: otherpassword22" >>"$N/etc/rancher/k3s/config.yaml" &&
+	k3sguard --root "$N" fix --dry-run >dry 2>&1 &&
+	! grep "k3s.service.env" dry | grep -q "already in secret" &&
 	expect_code 2 k3sguard --root "$N" fix >out 2>err &&
 	grep -q "differs from the current" err &&
 	grep -q "$PW" "$N/$ENVF"
