@@ -25,4 +25,14 @@ test_expect_success 'save --dir LOCAL: the snapshot and its sidecar are 0600' '
 	test "$(stat -c %a "$TMP/local")" = 700
 '
 
+test_expect_success 'prune --keep 1 in that directory keeps exactly the newest one' '
+	with_timeout 120 k3sguard --root "$R" etcd snapshot save $AS_ROOT1 --dir "$TMP/local" --name l2 >out &&
+	with_timeout 120 k3sguard --root "$R" etcd snapshot save $AS_ROOT1 --dir "$TMP/local" --name l3 >out &&
+	touch -d "-2 hours" "$TMP/local/l1.ksnap" && touch -d "-1 hour" "$TMP/local/l2.ksnap" &&
+	k3sguard --root "$R" etcd snapshot prune --dir "$TMP/local" --keep 1 >out &&
+	test -e "$TMP/local/l3.ksnap" &&
+	test ! -e "$TMP/local/l2.ksnap" && test ! -e "$TMP/local/l1.ksnap" &&
+	grep -q "2 removed, 1 kept" out
+'
+
 test_done
