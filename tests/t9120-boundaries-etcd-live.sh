@@ -8,7 +8,9 @@
 #   etcd.live-client-cert-auth  all three members refuse a client without
 #                               a certificate (pass); one of the three
 #                               accepts one (fail); a member down while the
-#                               others refuse (pass: nothing answered)
+#                               others refuse (pass: nothing answered);
+#                               a CA that did not sign the members
+#                               (error: unknown, never pass)
 #   etcd.live-members-healthy   3 of 3 (pass); a 4th member added but not
 #                               started (3 of 4: fail); removed again
 #                               (pass); one of 3 removed from the cluster
@@ -116,6 +118,19 @@ test_expect_success 'that member with client-cert-auth again: passes' '
 	etcd_member_kill 3 && cp "$TMP/e3.conf.saved" "$(member_conf 3)" &&
 	etcd_member_start 3 && wait_up "$ETCD_EP3" &&
 	is etcd.live-client-cert-auth pass "3 of 3 members refused"
+'
+
+# a CA file that did not sign the members' certificates: nothing is learned
+# about client certificates, so not a pass (error: unknown)
+test_expect_success 'the node names another CA: client-cert-auth is unknown (error), never pass' '
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=other-ca -keyout "$TMP/other.key" -out "$TMP/other.crt" 2>/dev/null &&
+	cp "$R/etc/k3s-etcd/ca.crt" "$TMP/ca.saved" &&
+	cp "$TMP/other.crt" "$R/etc/k3s-etcd/ca.crt" &&
+	if is etcd.live-client-cert-auth error; then rc=0; else rc=1; fi &&
+	cp "$TMP/ca.saved" "$R/etc/k3s-etcd/ca.crt" &&
+	test $rc -eq 0 &&
+	is etcd.live-client-cert-auth pass
 '
 
 test_expect_success 'a 4th member added but not started: 3 of 4 healthy fails; removed: passes' '
