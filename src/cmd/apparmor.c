@@ -33,7 +33,7 @@ cmd_profile(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *mode = "complain", *output = NULL, *data_dir = "/var/lib/rancher/k3s";
+	const char *mode = "complain", *output = NULL, *data_dir = "/var/lib/rancher/k3s", *bin;
 	struct buf prof = BUF_INIT;
 	struct node n;
 	int c, dry = 0, loaded = 0, ret = EXIT_ERROR;
@@ -74,20 +74,22 @@ cmd_profile(int argc, char **argv)
 	clear_error();
 	if (gopt.data_dir && *gopt.data_dir)
 		data_dir = gopt.data_dir;
-	if (apparmor_profile(&prof, gopt.k3s_bin, data_dir, !strcmp(mode, "enforce")) < 0)
+	/* the binary the node's unit runs (or --k3s-bin): node.c find_k3s_bin() */
+	bin = loaded ? n.k3s_bin : gopt.k3s_bin ? gopt.k3s_bin : "/usr/local/bin/k3s";
+	if (apparmor_profile(&prof, bin, data_dir, !strcmp(mode, "enforce")) < 0)
 		goto out;
 	if (!output) {
 		fputs(prof.s, stdout);
 	} else if (dry) {
 		printf("would write the %s-mode profile for '%s' (data dir '%s') to '%s' (mode 0644, %zu bytes)\n",
-		    mode, gopt.k3s_bin, data_dir, output, prof.len);
+		    mode, bin, data_dir, output, prof.len);
 	} else {
 		/* absolute: a node path (the gate); relative: a local file, as typed */
 		if ((output[0] == '/' ? gate_write_atomic(output, prof.s, prof.len, 0644) :
 		    file_write_atomic(output, prof.s, prof.len, 0644)) < 0)
 			goto out;
 		printf("wrote the %s-mode profile for '%s' to '%s'; load it with: apparmor_parser -r %s\n",
-		    mode, gopt.k3s_bin, output, output);
+		    mode, bin, output, output);
 	}
 	ret = EXIT_OK;
 out:

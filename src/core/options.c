@@ -4,7 +4,7 @@
 
 struct options gopt = {
 	.root = NULL,
-	.k3s_bin = "/usr/local/bin/k3s",
+	.k3s_bin = NULL,	/* the node model finds it: node.c find_k3s_bin() */
 	.data_dir = NULL,
 	.config = "/etc/k3sguard/config.yaml",
 	.k3s_version = NULL,

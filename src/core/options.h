@@ -9,7 +9,7 @@
 
 struct options {
 	const char *root;		/* --root DIR: NULL, "" or "/" is this host */
-	const char *k3s_bin;		/* --k3s-bin, default /usr/local/bin/k3s */
+	const char *k3s_bin;		/* --k3s-bin; NULL: the running unit's, else /usr/local/bin/k3s */
 	const char *data_dir;		/* --data-dir override, NULL = from K3s's config */
 	const char *config;		/* --config, k3sguard's own config file */
 	const char *k3s_version;	/* --k3s-version V: the node's K3s version, given */

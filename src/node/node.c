@@ -563,6 +563,32 @@ merge_units_env(struct node *n, struct merge *m)
 	find_config_file(n, m);
 }
 
+/*
+ * The binary K3s runs: --k3s-bin when given; else the running unit's
+ * command, as install.sh writes it (create_systemd_service_file() and
+ * create_openrc_service_file(): ExecStart=/command= ${BIN_DIR}/k3s, BIN_DIR
+ * from setup_binary_dir(): INSTALL_K3S_BIN_DIR, /usr/local/bin by
+ * default); else /usr/local/bin/k3s.  A relative command is left to the
+ * default (systemd refuses one that is not absolute).
+ */
+static void
+find_k3s_bin(struct node *n)
+{
+	const char *bin = "/usr/local/bin/k3s";
+
+	if (gopt.k3s_bin && *gopt.k3s_bin) {
+		bin = gopt.k3s_bin;
+	} else {
+		for (size_t i = 0; i < n->nunits; i++) {
+			const struct unit *u = &n->units[i];
+
+			if (u->active && u->argc && u->argv[0][0] == '/')
+				bin = u->argv[0];
+		}
+	}
+	n->k3s_bin = node_host_abs(bin);
+}
+
 int
 node_load(struct node *n)
 {
@@ -580,10 +606,8 @@ node_load(struct node *n)
 	if (!S_ISDIR(st.st_mode))
 		return error("node root '%s' is not a directory", root);
 	n->root = xstrdup(root);
-	n->k3s_bin = node_host_abs(gopt.k3s_bin && *gopt.k3s_bin ? gopt.k3s_bin
-	    : "/usr/local/bin/k3s");
-
 	node_read_units(n);
+	find_k3s_bin(n);
 	node_read_envfiles(n);
 	merge_units_env(n, &m);
 	merge_configs(n, &m);
