@@ -151,6 +151,21 @@ node_root() {
 	echo "$dst"
 }
 
+# command_paths: every command path of the binary from its --help texts:
+# commands, their verbs, the verbs' verbs, one a line ("etcd snapshot save")
+command_paths() {
+	local c v w
+	for c in $(k3sguard --help | sed -n '/^commands:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
+		echo "$c"
+		for v in $(k3sguard "$c" --help 2>/dev/null | sed -n '/^verbs:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
+			echo "$c $v"
+			for w in $(k3sguard "$c" "$v" --help 2>/dev/null | sed -n '/^verbs:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
+				echo "$c $v $w"
+			done
+		done
+	done
+}
+
 # has_cmd NAME: command exists
 has_cmd() { command -v "$1" >/dev/null 2>&1; }
 

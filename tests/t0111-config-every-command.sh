@@ -18,21 +18,8 @@ chmod 0600 local.yaml
 printf 'policy:\n  token-max-age-days: 30\n' >good.yaml
 chmod 0600 good.yaml
 
-# every command path: commands, their verbs, the verbs' verbs (as t1130)
-paths() {
-	local c v w
-	for c in $(k3sguard --help | sed -n '/^commands:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
-		echo "$c"
-		for v in $(k3sguard "$c" --help 2>/dev/null | sed -n '/^verbs:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
-			echo "$c $v"
-			for w in $(k3sguard "$c" "$v" --help 2>/dev/null | sed -n '/^verbs:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
-				echo "$c $v $w"
-			done
-		done
-	done
-}
 # leaves: paths that are not the parent of another path
-paths >all.paths
+command_paths >all.paths
 while read -r p; do
 	grep -q "^$p " all.paths || echo "$p"
 done <all.paths >leaves

@@ -40,26 +40,13 @@ offered_fish() {
 	fish -c 'source $argv[1]; complete -C "k3sguard $argv[2]"' "$FISHC" "$*" | cut -f1 | sort -u
 }
 
-# every command path: commands, their verbs, the verbs' verbs
-paths() {
-	local c v w
-	for c in $(k3sguard --help | sed -n '/^commands:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
-		echo "$c"
-		for v in $(k3sguard "$c" --help 2>/dev/null | sed -n '/^verbs:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
-			echo "$c $v"
-			for w in $(k3sguard "$c" "$v" --help 2>/dev/null | sed -n '/^verbs:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
-				echo "$c $v $w"
-			done
-		done
-	done
-}
 
 test_expect_success 'zsh and fish are here (scripts/deps test list)' '
 	has_cmd zsh && has_cmd fish
 '
 
 test_expect_success 'bash, zsh and fish offer the same options and formats on every path' '
-	paths >paths &&
+	command_paths >paths &&
 	test "$(wc -l <paths)" -gt 20 &&
 	while read -r p; do
 		offered_bash $p -- >b.opts &&

@@ -56,22 +56,9 @@ token verify	--format json
 token rotate	--dry-run
 EOF2
 
-# every command path (as t1130), and those that take --format
-paths() {
-	local c v w
-	for c in $(k3sguard --help | sed -n '/^commands:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
-		echo "$c"
-		for v in $(k3sguard "$c" --help 2>/dev/null | sed -n '/^verbs:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
-			echo "$c $v"
-			for w in $(k3sguard "$c" "$v" --help 2>/dev/null | sed -n '/^verbs:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
-				echo "$c $v $w"
-			done
-		done
-	done
-}
 
 test_expect_success 'every path that renders (takes --format) is in the table, and offers -o' '
-	paths >all.paths &&
+	command_paths >all.paths &&
 	while read -r p; do
 		{ k3sguard $p --format "?" --help >/dev/null 2>err </dev/null || :; } &&
 		if grep -q -- "--format: .?. is not" err; then echo "$p"; fi
