@@ -905,6 +905,8 @@ cmd_scan(int argc, char **argv)
 			bad_option(usage);
 		}
 	}
+	if (git && argc - optind > 1)
+		usage_error("--git takes at most one RANGE (the repository is the current directory's)");
 	if (jobs < 1)
 		jobs = 1;
 	if (jobs > MAX_WORKERS)
@@ -921,8 +923,6 @@ cmd_scan(int argc, char **argv)
 	}
 	nw = (size_t)jobs;
 	ws = xcalloc(nw, sizeof(*ws));
-	if (git && argc - optind > 1)
-		usage_error("--git takes at most one RANGE (the repository is the current directory's)");
 	paths = optind < argc ? (const char *const *)argv + optind : dot;
 	if (git) {
 		if (start_git(&ws[0], optind < argc ? argv[optind] : NULL) < 0)
