@@ -101,8 +101,6 @@ status_name(enum status s)
 	return (unsigned)s < ARRAY_SIZE(status_names) ? status_names[s] : "unknown";
 }
 
-int check_live;
-
 static const char *const reach_names[] = { "root", "network", "kernel" };
 
 const char *
@@ -127,7 +125,7 @@ check_offline(struct check_result *r)
 	if (gate_root_is_host())
 		return 0;
 	if (c->reach == REACH_NETWORK) {
-		if (check_live)
+		if (gopt.live)
 			return 0;
 		check_skip(r, "offline image (--live to probe the endpoints it names)");
 		return 1;

@@ -90,11 +90,6 @@ void check_warn(struct check_result *r, const char *fmt, ...) __attribute__((for
 void check_skip(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void check_error(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/*
- * 'audit --live': the checks that reach the network probe the endpoints an
- * image names.  Set by the command before the checks run; 0 by default.
- */
-extern int check_live;
 /* "root", "network" or "kernel" (audit --list-checks, the man page) */
 const char *check_reach_name(enum check_reach reach);
 /*

@@ -47,8 +47,6 @@ range_prefix(struct etcd_client *c, const char *prefix, struct cluster_state *cs
 	return ret;
 }
 
-int cluster_probe_image;
-
 int
 cluster_etcd_read(const struct node *n, const char *const *prefixes, size_t np,
     struct cluster_state *cs)
@@ -74,7 +72,7 @@ cluster_etcd_read(const struct node *n, const char *const *prefixes, size_t np,
 		cs->label = xstrdup("cluster (external etcd) ");
 		buf_release(&shown);
 	}
-	if (!gate_root_is_host() && !cluster_probe_image)
+	if (!gate_root_is_host() && !gopt.live)
 		return error("offline image: the external etcd it names is not probed "
 		    "(audit --live reads it)");
 	if (!ca || !cert || !key)

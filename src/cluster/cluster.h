@@ -71,12 +71,6 @@ struct cluster_state {
  * why, never an error return; error() is not called for it.  The datastore
  * is read once per node (and data dir) in a process; cs is a copy.
  */
-/*
- * 1: under an image (--root DIR, DIR not /), the external etcd the image
- * names may be read (audit --live).  0 by default: an image is offline, its
- * applied state in external etcd is unknown (issue 14 item 4).
- */
-extern int cluster_probe_image;
 void cluster_load_node(const struct node *n, struct cluster_state *cs);
 void cluster_free(struct cluster_state *cs);
 

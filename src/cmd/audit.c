@@ -11,7 +11,6 @@
 #include "core/k3sguard.h"
 #include "cmd/cmd.h"
 #include "report/report.h"
-#include "cluster/cluster.h"
 
 static const char usage[] =
 "usage: k3sguard audit [--format FORMAT] [--fail-on SEVERITY] [--strategy ID]...\n"
@@ -190,8 +189,7 @@ cmd_audit(int argc, char **argv)
 			exit_zero = 1;
 			break;
 		case OPT_LIVE:
-			check_live = 1;
-			cluster_probe_image = 1;
+			gopt.live = 1;
 			break;
 		case OPT_LIST_CHECKS:
 			return list_checks();

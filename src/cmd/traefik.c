@@ -10,7 +10,6 @@
  */
 #include "core/k3sguard.h"
 #include "checks/check.h"
-#include "cluster/cluster.h"
 #include "cmd/cmd.h"
 #include "core/gate.h"
 #include "node/node.h"
@@ -173,7 +172,7 @@ traefik_audit(int argc, char **argv)
 			traefik_advisories_file = optarg;
 			break;
 		case OPT_LIVE:
-			cluster_probe_image = 1;
+			gopt.live = 1;
 			break;
 		case 'o':
 			output = optarg;

@@ -13,6 +13,12 @@ struct options {
 	const char *data_dir;		/* --data-dir override, NULL = from K3s's config */
 	const char *config;		/* --config, k3sguard's own config file */
 	const char *k3s_version;	/* --k3s-version V: the node's K3s version, given */
+	/*
+	 * --live (audit, traefik audit): under an image (--root DIR, DIR not /)
+	 * the endpoints it names are probed (etcd, the cluster's applied state
+	 * in external etcd).  0: an image is offline.  Set by the command.
+	 */
+	int live;
 };
 
 extern struct options gopt;

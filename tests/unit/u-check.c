@@ -124,7 +124,7 @@ reach_decides_offline_images(void)
 
 	/* an image without --live: skip, the network is not touched */
 	gopt.root = "/nonexistent-image";
-	check_live = 0;
+	gopt.live = 0;
 	check_run(&net, &n, &r);
 	CHECK(r.status == ST_SKIP);
 	CHECK_STR(r.evidence.s, "offline image (--live to probe the endpoints it names)");
@@ -133,7 +133,7 @@ reach_decides_offline_images(void)
 	CHECK(r.status == ST_SKIP && !strncmp(r.evidence.s, "offline image: ", 15));
 	check_result_release(&r);
 	/* --live probes the network, never this host's kernel for an image */
-	check_live = 1;
+	gopt.live = 1;
 	check_run(&net, &n, &r);
 	CHECK(r.status == ST_PASS);
 	check_result_release(&r);
@@ -145,7 +145,7 @@ reach_decides_offline_images(void)
 	CHECK(r.status == ST_ERROR && strstr(r.evidence.s, "x.liar"));
 	check_result_release(&r);
 	/* the host itself: both read what is there */
-	check_live = 0;
+	gopt.live = 0;
 	gopt.root = "/";
 	check_run(&net, &n, &r);
 	CHECK(r.status == ST_PASS);
