@@ -154,6 +154,21 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* n bytes as they are (NULs included), then a terminating NUL */
+char *
+xmemdupz(const void *s, size_t n)
+{
+	char *p;
+	size_t sz;
+
+	if (size_add(n, 1, &sz) < 0)
+		fatal("out of memory");
+	p = xmalloc(sz);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
 char *
 xasprintf(const char *fmt, ...)
 {

@@ -40,6 +40,7 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+char *xmemdupz(const void *s, size_t n);
 char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
 
 /* a + b and a * b, or -1 on overflow. */

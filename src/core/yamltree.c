@@ -119,7 +119,8 @@ parse_node(struct yparser *yp, yaml_event_t *ev, int depth, struct ynode **out)
 	case YAML_SCALAR_EVENT:
 		if (!(n = new_node(yp, Y_SCALAR, ev)))
 			goto done;
-		n->str = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+		/* every byte: a "\0" escape is part of the value, and len counts it */
+		n->str = xmemdupz(ev->data.scalar.value, ev->data.scalar.length);
 		n->len = ev->data.scalar.length;
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		tag = ev->data.scalar.tag;

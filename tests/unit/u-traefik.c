@@ -242,6 +242,26 @@ test_emit_round_trip(void)
 	buf_release(&out);
 }
 
+/* A "\0" escape is a byte of the value: len counts it and str holds it
+ * (before, str was cut at the NUL while len was not, and a valuesContent
+ * with one was parsed past its end: fuzz-cluster-objects). */
+static void
+test_scalar_nul(void)
+{
+	static const char src[] = "a: \"x\\0y\"\nvaluesContent: \"k: v\\0\\0\\0\\0\\0\\0\\0\\0\"\n";
+	struct ydocs d, v;
+	const struct ynode *a, *vc;
+
+	CHECK(yaml_parse("src", src, strlen(src), &d) == 0 && d.n == 1);
+	a = ypath(d.doc[0], "a");
+	CHECK(a && a->len == 3 && !memcmp(a->str, "x\0y", 4));
+	vc = ypath(d.doc[0], "valuesContent");
+	CHECK(vc && vc->len == 12 && !memcmp(vc->str, "k: v\0\0\0\0\0\0\0\0", 13));
+	/* libyaml refuses the NUL: an error, never a read past the value */
+	CHECK(vc && yaml_parse("valuesContent", vc->str, vc->len, &v) < 0);
+	ydocs_free(&d);
+}
+
 int
 main(void)
 {
@@ -252,6 +272,7 @@ main(void)
 	T(test_merge);
 	T(test_helm_null_deletes);
 	T(test_emit_round_trip);
+	T(test_scalar_nul);
 	T(test_gen27_keys);
 	T(test_gen34_keys);
 	T(test_gen39_keys);
