@@ -183,6 +183,11 @@ test_expect_success 'bad input: one-line errors, exit 2 or 64, no partial -o fil
 	echo "{\"tool\":\"other\"}" >other.json &&
 	expect_code 2 k3sguard report merge other.json 2>err && grep -q "not a k3sguard audit report" err &&
 	expect_code 2 k3sguard report merge missing.json 2>err && test "$(wc -l <err)" -eq 1 &&
+	jq ".checks[0].severity = 7" s1.json >nosev.json &&
+	expect_code 2 k3sguard report merge s2.json nosev.json 2>err &&
+	test "$(wc -l <err)" -eq 1 && grep -q "nosev.json: checks\[0\].*severity" err &&
+	jq ".checks[0].severity = \"urgent\"" s1.json >badsev.json &&
+	expect_code 2 k3sguard report merge badsev.json 2>err && grep -q "severity" err &&
 	expect_code 64 k3sguard report merge 2>err &&
 	expect_code 64 k3sguard report merge --format sarif s1.json 2>err &&
 	k3sguard report merge --help | grep -q "usage: k3sguard report merge" &&

@@ -131,7 +131,8 @@ column(struct fleet *fl, json_t *c, size_t hint, const char *id)
 		k->strategy = xstrdup("?");
 	if (!k->title)
 		k->title = xstrdup(id);
-	severity_parse(json_string_value(json_object_get(c, "severity")), &sev);
+	/* checks_read() refused a report whose severity is not known */
+	(void)severity_parse(json_string_value(json_object_get(c, "severity")), &sev);
 	k->severity = sev;
 	return fl->nchecks++;
 }
@@ -147,9 +148,14 @@ checks_read(struct fleet *fl, struct fnode *nd, json_t *arr, const char *path)
 		const char *id = json_string_value(json_object_get(c, "id"));
 		enum status st;
 
-		if (!id || status_of(json_string_value(json_object_get(c, "status")), &st) < 0) {
+		const char *sv = json_string_value(json_object_get(c, "severity"));
+		enum severity sev;
+
+		if (!id || status_of(json_string_value(json_object_get(c, "status")), &st) < 0 ||
+		    !sv || severity_parse(sv, &sev) < 0) {
 			free(col);
-			return error("%s: checks[%zu] has no id or no known status", path, i);
+			return error("%s: checks[%zu] has no id, no known status or no known "
+			    "severity", path, i);
 		}
 		col[i] = column(fl, c, i, id);
 	}
@@ -213,15 +219,24 @@ int
 fleet_add(struct fleet *fl, const char *path)
 {
 	struct buf b = BUF_INIT;
+	int ret;
+
+	if (file_read(path, REPORT_MAX, &b, NULL) < 0)
+		return -1;
+	ret = fleet_add_text(fl, path, b.s, b.len);
+	buf_release(&b);
+	return ret;
+}
+
+int
+fleet_add_text(struct fleet *fl, const char *path, const char *text, size_t len)
+{
 	json_error_t je;
 	json_t *doc;
 	struct fnode *nd;
 	int ret;
 
-	if (file_read(path, REPORT_MAX, &b, NULL) < 0)
-		return -1;
-	doc = json_loadb(b.s, b.len, JSON_REJECT_DUPLICATES, &je);
-	buf_release(&b);
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!doc)
 		return error("%s:%d: not JSON: %s", path, je.line, je.text);
 	if (fl->n == fl->cap) {
@@ -275,7 +290,8 @@ fleet_finish(struct fleet *fl)
 				fl->count[nd->cell[k]]++;
 		}
 	}
-	qsort(fl->nodes, fl->n, sizeof(*fl->nodes), cmp_node);
+	if (fl->n > 1)
+		qsort(fl->nodes, fl->n, sizeof(*fl->nodes), cmp_node);
 	fleet_cross(fl);
 	for (size_t i = 0; i < fl->ncross; i++)
 		fl->count[fl->cross[i].status]++;

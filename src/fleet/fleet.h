@@ -77,6 +77,8 @@ struct fleet {
 void fleet_init(struct fleet *fl);
 /* Read one node report (a local path). 0, or -1 with a one-line error. */
 int fleet_add(struct fleet *fl, const char *path);
+/* The parse step of fleet_add(): a report's text read by the caller. */
+int fleet_add_text(struct fleet *fl, const char *path, const char *text, size_t len);
 void fleet_finish(struct fleet *fl);
 void fleet_free(struct fleet *fl);
 
