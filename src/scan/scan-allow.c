@@ -47,13 +47,16 @@ allow_on_line(const char *ls, const char *le)
 	r = a + wl;
 	if (r < le && *r != ' ' && *r != '\t' && *r != ':')
 		return NULL;	/* "k3sguard:allowed" */
-	while (r < le && (*r == ' ' || *r == '\t' || *r == ':'))
+	while (r < le && ((unsigned char)*r <= ' ' || *r == ':'))
 		r++;
-	e = le;
+	/* a NUL ends the text a reason can be (the reason is a C string) */
+	e = memchr(r, '\0', (size_t)(le - r));
+	if (!e)
+		e = le;
 	/* the end of a comment is not part of the reason */
-	for (const char *s = r; s + 1 < le; s++)
+	for (const char *s = r; s + 1 < e; s++)
 		if ((s[0] == '*' && s[1] == '/') || (s[0] == '-' && s[1] == '-' &&
-		    s + 2 < le && s[2] == '>') || (s[0] == '#' && s[1] == '}')) {
+		    s + 2 < e && s[2] == '>') || (s[0] == '#' && s[1] == '}')) {
 			e = s;
 			break;
 		}
