@@ -38,15 +38,6 @@
 
 /* ---- the host's mode ---- */
 
-enum sel_mode { SEL_NONE, SEL_DISABLED, SEL_PERMISSIVE, SEL_ENFORCING };
-
-struct sel_state {
-	enum sel_mode mode;	/* effective: the config (image), the kernel (live) */
-	enum sel_mode config;	/* what /etc/selinux/config says */
-	char type[64];		/* SELINUXTYPE, default "targeted" */
-	int live;		/* 1: the kernel's state was read too */
-};
-
 static const char *
 mode_name(enum sel_mode m)
 {
@@ -82,9 +73,7 @@ static int
 read_config(struct sel_state *s, struct buf *why)
 {
 	struct buf text = BUF_INIT;
-	char val[64], *save = NULL, *line;
-	const char *rest;
-	int saw_mode = 0;
+	int ret;
 
 	s->config = SEL_NONE;
 	snprintf(s->type, sizeof(s->type), "targeted");
@@ -102,7 +91,20 @@ read_config(struct sel_state *s, struct buf *why)
 		return -1;
 	}
 	quiet_errors--;
-	for (line = strtok_r(text.s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	ret = selinux_config_parse(text.s ? text.s : (char *)"", s, why);
+	buf_release(&text);
+	return ret;
+}
+
+int
+selinux_config_parse(char *text, struct sel_state *s, struct buf *why)
+{
+	char val[64], *save = NULL, *line;
+	const char *rest;
+	int saw_mode = 0;
+
+	snprintf(s->type, sizeof(s->type), "targeted");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (config_value(line, "SELINUXTYPE", val, sizeof(val))) {
 			if (*val)
 				snprintf(s->type, sizeof(s->type), "%s", val);
@@ -125,10 +127,8 @@ read_config(struct sel_state *s, struct buf *why)
 		s->config = SEL_DISABLED;	/* no SELINUX=: the loader loads no policy */
 	if (strchr(s->type, '/') || !strcmp(s->type, "..") || !strcmp(s->type, ".")) {
 		buf_addf(why, "'%s': SELINUXTYPE '%s' is not a policy name", SEL_CONFIG, s->type);
-		buf_release(&text);
 		return -1;
 	}
-	buf_release(&text);
 	return 0;
 }
 
@@ -253,28 +253,35 @@ static int
 containerd_selinux(const struct node *n, struct buf *where)
 {
 	struct buf text = BUF_INIT;
-	char *save = NULL, *line;
 	int ret = -1;
 
 	buf_adds(where, node_data_path(n, "agent/etc/containerd/config.toml"));
 	quiet_errors++;
-	if (gate_read(where->s, CONFIG_MAX, &text, NULL) == 0) {
-		for (line = strtok_r(text.s, "\n", &save); line;
-		    line = strtok_r(NULL, "\n", &save)) {
-			const char *p = line + strspn(line, " \t");
-
-			if (!starts_with(p, "enable_selinux", &p))
-				continue;
-			p += strspn(p, " \t");
-			if (*p++ != '=')
-				continue;
-			p += strspn(p, " \t");
-			ret = starts_with(p, "true", NULL) ? 1 : 0;
-		}
-	}
+	if (gate_read(where->s, CONFIG_MAX, &text, NULL) == 0 && text.s)
+		ret = selinux_containerd_parse(text.s);
 	quiet_errors--;
 	clear_error();
 	buf_release(&text);
+	return ret;
+}
+
+int
+selinux_containerd_parse(char *text)
+{
+	char *save = NULL, *line;
+	int ret = -1;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *p = line + strspn(line, " \t");
+
+		if (!starts_with(p, "enable_selinux", &p))
+			continue;
+		p += strspn(p, " \t");
+		if (*p++ != '=')
+			continue;
+		p += strspn(p, " \t");
+		ret = starts_with(p, "true", NULL) ? 1 : 0;
+	}
 	return ret;
 }
 
@@ -320,23 +327,28 @@ static void
 store_root(char *out, size_t len)
 {
 	struct buf text = BUF_INIT;
-	char *save = NULL, *line;
 
 	snprintf(out, len, "%s", SEL_STORE);
 	quiet_errors++;
-	if (gate_read(SEL_SEMANAGE, CONFIG_MAX, &text, NULL) == 0) {
-		for (line = strtok_r(text.s, "\n", &save); line;
-		    line = strtok_r(NULL, "\n", &save)) {
-			char val[256];
-
-			if (config_value(line, "store-root", val, sizeof(val)) && val[0] == '/' &&
-			    !strstr(val, ".."))
-				snprintf(out, len, "%s", val);
-		}
-	}
+	if (gate_read(SEL_SEMANAGE, CONFIG_MAX, &text, NULL) == 0 && text.s)
+		selinux_store_root_parse(text.s, out, len);
 	quiet_errors--;
 	clear_error();
 	buf_release(&text);
+}
+
+void
+selinux_store_root_parse(char *text, char *out, size_t len)
+{
+	char *save = NULL, *line;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char val[256];
+
+		if (config_value(line, "store-root", val, sizeof(val)) && val[0] == '/' &&
+		    !strstr(val, ".."))
+			snprintf(out, len, "%s", val);
+	}
 }
 
 /*
@@ -592,9 +604,8 @@ rule_path(const struct labels *l, const char *host)
 	return xstrdup(host);
 }
 
-/* The type field of "user:role:type:level". */
-static void
-context_type(const char *ctx, char *out, size_t len)
+void
+selinux_context_type(const char *ctx, char *out, size_t len)
 {
 	const char *a = strchr(ctx, ':'), *b = a ? strchr(a + 1, ':') : NULL;
 	const char *c = b ? strchr(b + 1, ':') : NULL;
@@ -670,7 +681,7 @@ judge(struct labels *l, const char *host, const char *want_fixed)
 		goto out;
 	}
 	val[n] = '\0';
-	context_type(val, have, sizeof(have));
+	selinux_context_type(val, have, sizeof(have));
 	if (strcmp(have, want) != 0)
 		note_bad(l, host, have, want);
 out:

@@ -16,6 +16,15 @@
 
 #include "checks/check.h"
 
+enum sel_mode { SEL_NONE, SEL_DISABLED, SEL_PERMISSIVE, SEL_ENFORCING };
+
+struct sel_state {
+	enum sel_mode mode;	/* effective: the config (image), the kernel (live) */
+	enum sel_mode config;	/* what /etc/selinux/config says */
+	char type[64];		/* SELINUXTYPE, default "targeted" */
+	int live;		/* 1: the kernel's state was read too */
+};
+
 void selinux_check_enforcing(const struct node *n, struct check_result *r);
 void selinux_check_option(const struct node *n, struct check_result *r);
 void selinux_check_module(const struct node *n, struct check_result *r);
@@ -41,5 +50,20 @@ int selinux_confines(const struct node *n, struct buf *why);
  * <<none>>).  Exposed for the unit test.
  */
 const char *selinux_fc_type(const char *path, mode_t mode);
+
+/*
+ * The parse steps of what is read from the node (the harness
+ * tests/fuzz/fuzz-selinux.c calls them on text in memory; text is
+ * NUL-terminated and cut into lines in place):
+ * /etc/selinux/config into s->config and s->type (-1 and why when
+ * SELINUXTYPE is not a policy name); containerd's rendered config.toml
+ * (1 enable_selinux = true, 0 false, -1 no such line); semanage.conf's
+ * store-root into out (left as it is when none is usable); the type field
+ * of a security context "user:role:type:level".
+ */
+int selinux_config_parse(char *text, struct sel_state *s, struct buf *why);
+int selinux_containerd_parse(char *text);
+void selinux_store_root_parse(char *text, char *out, size_t len);
+void selinux_context_type(const char *ctx, char *out, size_t len);
 
 #endif
