@@ -85,6 +85,8 @@ struct scan_value {
 	int quoted;		/* written as a string literal */
 	int spaced_eq;		/* after " = ", ":=" or "=>" */
 	int key_quoted;		/* after a quoted key ("token": ...) */
+	int subscript;		/* the key is a subscript: env["K3S_TOKEN"] = ... */
+	int argument;		/* the next argument of a call: Setenv("K3S_TOKEN", ...) */
 };
 
 /* 1 when the value is code (a call, identifier, field, nil), not a literal. */

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# t7009: assignments found on repositories the rules were not written for
+# (bench/scan-repos/README.md, held-out): K3S_TOKEN=word before a command
+# (not prose), a dotted key path that names K3s (NixOS services.k3s.token),
+# the environment set through a call or a subscript (os.Setenv, os.environ[],
+# ENV[], process.env.X) in Go, Python, Ruby and JS; and names that are not
+# secrets: Pulumi type tokens ("pulumi:providers:k3s"), references on the
+# right of an assignment, a setter given a variable.  In a text that names
+# a K3s datastore endpoint, a literal in a variable named for the database's
+# password (db_pass = "...", MYSQL_ROOT_PASSWORD=...) is a datastore password.
+. "$(dirname "$0")/lib.sh"
+
+FIX=$TOP/tests/fixtures/scan-assign
+PY=/usr/bin/python3
+cp "$FIX"/*.txt "$TMP/"
+cd "$TMP"
+
+lines() {
+	"$PY" -c '
+import json, sys
+for f in json.load(sys.stdin)["findings"]:
+    print("%d:%s" % (f["line"], f["rule"]))'
+}
+
+test_expect_success 'no line of the negatives is a finding' '
+	k3sguard scan --format json neg.txt >neg.json &&
+	lines <neg.json >neg.got &&
+	test ! -s neg.got
+'
+
+test_expect_success 'every line of the positives is exactly one finding' '
+	expect_code 1 k3sguard scan --format json pos.txt >pos.json &&
+	lines <pos.json | cut -d: -f1 >pos.got &&
+	seq 2 "$(wc -l <pos.txt)" >pos.want &&
+	diff -u pos.want pos.got
+'
+
+test_expect_success 'environment names are k3s-token-env, the NixOS key k3s-token-config' '
+	lines <pos.json >rules &&
+	grep -qx "2:k3s-token-env" rules &&
+	grep -qx "5:k3s-token-env" rules &&
+	grep -qx "6:k3s-token-env" rules &&
+	grep -qx "7:k3s-token-env" rules &&
+	grep -qx "8:k3s-token-env" rules &&
+	grep -qx "4:k3s-token-config" rules
+'
+
+test_expect_success 'a dotted path without K3s in it is not a K3s key' '
+	printf "# k3s\nself.token = \"abc123def\"\nservices.k3s.token = \"abc123def\"\n" >dotted.txt &&
+	expect_code 1 k3sguard scan --format json dotted.txt >dotted.json &&
+	lines <dotted.json >dotted.got &&
+	echo "3:k3s-token-config" >dotted.want &&
+	diff -u dotted.want dotted.got
+'
+
+test_expect_success 'datastore password variables: literals only, only with a datastore' '
+	expect_code 1 k3sguard scan --format json dbpass-pos.txt >dbpos.json &&
+	lines <dbpos.json >dbpos.got &&
+	printf "%s:k3s-datastore-password\n" 2 3 4 5 >dbpos.want &&
+	diff -u dbpos.want dbpos.got &&
+	k3sguard scan --format json dbpass-neg.txt dbpass-noctx.txt >dbneg.json &&
+	lines <dbneg.json >dbneg.got &&
+	test ! -s dbneg.got
+'
+
+test_done
