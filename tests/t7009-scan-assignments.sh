@@ -6,7 +6,9 @@
 # the environment set through a call or a subscript (os.Setenv, os.environ[],
 # ENV[], process.env.X) in Go, Python, Ruby and JS; and names that are not
 # secrets: Pulumi type tokens ("pulumi:providers:k3s"), references on the
-# right of an assignment, a setter given a variable.  In a text that names
+# right of an assignment, a setter given a variable.  A secure-form token
+# whose CA hash is a placeholder ({K3S_TOKEN}::server:<literal>) still
+# writes its password.  In a text that names
 # a K3s datastore endpoint, a literal in a variable named for the database's
 # password (db_pass = "...", MYSQL_ROOT_PASSWORD=...) is a datastore password.
 . "$(dirname "$0")/lib.sh"
@@ -43,7 +45,9 @@ test_expect_success 'environment names are k3s-token-env, the NixOS key k3s-toke
 	grep -qx "6:k3s-token-env" rules &&
 	grep -qx "7:k3s-token-env" rules &&
 	grep -qx "8:k3s-token-env" rules &&
-	grep -qx "4:k3s-token-config" rules
+	grep -qx "4:k3s-token-config" rules &&
+	grep -qx "9:k3s-token-env" rules &&
+	grep -qx "10:k3s-token-flag" rules
 '
 
 test_expect_success 'a dotted path without K3s in it is not a K3s key' '

@@ -232,6 +232,44 @@ set_desc(struct scan_hit *hit, const char *text)
 }
 
 /*
+ * "<placeholder>::server:<password>" ({K3S_TOKEN}::server:62ef..., K10<hash>::node:...):
+ * the CA hash is left to be filled in but the password is written.  The
+ * hit covers the password; 1 when there was one.
+ */
+static int
+add_unpinned_password(struct scan_hits *out, const char *buf, const char *v, size_t n,
+    enum scan_rule rule)
+{
+	const char *dc = memmem(v, n, "::", 2), *cr, *colon, *pw;
+	struct token_info t;
+	struct scan_hit *hit;
+	size_t pn;
+
+	if (!dc || dc == v || !scan_is_placeholder(v, (size_t)(dc - v)))
+		return 0;
+	cr = dc + 2;
+	if (!(colon = memchr(cr, ':', (size_t)(v + n - cr))))
+		return 0;
+	if (!scan_eq(cr, (size_t)(colon - cr), "server") && !scan_eq(cr, (size_t)(colon - cr), "node"))
+		return 0;
+	pw = colon + 1;
+	pn = (size_t)(v + n - pw);
+	if (scan_is_placeholder(pw, pn) || token_parse(pw, pn, &t) < 0)
+		return 0;
+	hit = scan_hit_add(out);
+	hit->off = (size_t)(pw - buf);
+	hit->len = pn;
+	hit->rule = rule;
+	hit->severity = *cr == 's' ? SCAN_CRITICAL : scan_rules[rule].severity;
+	snprintf(hit->desc, sizeof(hit->desc),
+	    "%.*s password of a secure-form token, CA hash not written (fingerprint %s)",
+	    (int)(colon - cr), cr, t.fingerprint);
+	memcpy(hit->fingerprint, t.fingerprint, sizeof(hit->fingerprint));
+	explicit_bzero(&t, sizeof(t));
+	return 1;
+}
+
+/*
  * A token value [v, v + n) found by rule: describe it, or drop it when it
  * is a placeholder or not a token at all.
  */
@@ -243,6 +281,8 @@ add_token(struct scan_hits *out, const char *buf, const char *v, size_t n,
 	struct buf d = BUF_INIT;
 	struct scan_hit *hit;
 
+	if (add_unpinned_password(out, buf, v, n, rule))
+		return;
 	if (scan_is_placeholder(v, n) || token_parse(v, n, &t) < 0)
 		return;
 	if (scan_is_placeholder(t.password, t.password_len))
@@ -301,6 +341,7 @@ int
 scan_parse_value(const char *q, const char *le, const char **vs, size_t *vn)
 {
 	const char *e;
+	int depth = 0;
 
 	if (q >= le)
 		return -1;
@@ -322,8 +363,13 @@ scan_parse_value(const char *q, const char *le, const char **vs, size_t *vn)
 		}
 		q++;	/* unbalanced: read it as an unquoted value */
 	}
-	for (e = q; e < le && !is_stop((unsigned char)*e); e++)
-		;
+	/* a '}' closes a '{' of the value ({K3S_TOKEN}::server:...) */
+	for (e = q; e < le && (!is_stop((unsigned char)*e) || (*e == '}' && depth > 0)); e++) {
+		if (*e == '{')
+			depth++;
+		else if (*e == '}')
+			depth--;
+	}
 	*vs = q;
 	*vn = (size_t)(e - q);
 	return *vn ? 0 : -1;
