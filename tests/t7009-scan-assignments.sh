@@ -8,14 +8,16 @@
 # secrets: Pulumi type tokens ("pulumi:providers:k3s"), references on the
 # right of an assignment, a setter given a variable.  A secure-form token
 # whose CA hash is a placeholder ({K3S_TOKEN}::server:<literal>) still
-# writes its password.  In a text that names
+# writes its password.  A function named for a K3s token whose first
+# statement returns a literal (Ruby's last expression, return "...") returns
+# a hard-coded token.  In a text that names
 # a K3s datastore endpoint, a literal in a variable named for the database's
 # password (db_pass = "...", MYSQL_ROOT_PASSWORD=...) is a datastore password.
 . "$(dirname "$0")/lib.sh"
 
 FIX=$TOP/tests/fixtures/scan-assign
 PY=/usr/bin/python3
-cp "$FIX"/*.txt "$TMP/"
+cp "$FIX"/* "$TMP/"
 cd "$TMP"
 
 lines() {
@@ -50,6 +52,13 @@ test_expect_success 'environment names are k3s-token-env, the NixOS key k3s-toke
 	grep -qx "10:k3s-token-flag" rules
 '
 
+test_expect_success 'a type name is a name only under a quoted key (a node token may be any string)' '
+	expect_code 1 k3sguard scan --format json typename-noquote.txt >tn.json &&
+	lines <tn.json >tn.got &&
+	echo "2:k3s-token-config" >tn.want &&
+	diff -u tn.want tn.got
+'
+
 test_expect_success 'a dotted path without K3s in it is not a K3s key' '
 	printf "# k3s\nself.token = \"abc123def\"\nservices.k3s.token = \"abc123def\"\n" >dotted.txt &&
 	expect_code 1 k3sguard scan --format json dotted.txt >dotted.json &&
@@ -66,6 +75,17 @@ test_expect_success 'datastore password variables: literals only, only with a da
 	k3sguard scan --format json dbpass-neg.txt dbpass-noctx.txt >dbneg.json &&
 	lines <dbneg.json >dbneg.got &&
 	test ! -s dbneg.got
+'
+
+test_expect_success 'a K3s token function that returns a literal' '
+	expect_code 1 k3sguard scan --format json funcs.rb funcs.txt >funcs.json &&
+	"$PY" -c "
+import json, sys
+for f in json.load(sys.stdin)[\"findings\"]:
+    print(\"%s:%d:%s\" % (f[\"file\"], f[\"line\"], f[\"rule\"]))" <funcs.json >funcs.got &&
+	printf "funcs.rb:3:k3s-token-config\nfuncs.txt:2:k3s-token-config\nfuncs.txt:6:k3s-token-config\n" >funcs.want &&
+	diff -u funcs.want funcs.got &&
+	k3sguard scan funcs-neg.txt
 '
 
 test_done

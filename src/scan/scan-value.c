@@ -63,14 +63,8 @@ static const char *const reference_prefixes[] = {
 	"var.", "local.", "module.", "data.", "each.", "self.", "random_",
 };
 
-/*
- * A namespaced type name: three or more short words, each starting with a
- * letter, joined by single colons (Pulumi's "pulumi:providers:k3s",
- * "k3s:index:Cluster").  No K3s token has that shape: the secure form has
- * "::" and a 64-digit hash, and the colon of a "user:password" token has one.
- */
-static int
-type_name(const char *v, size_t n)
+int
+scan_type_name(const char *v, size_t n)
 {
 	size_t colons = 0, seg = 0;
 
@@ -118,8 +112,6 @@ scan_is_placeholder(const char *v, size_t n)
 		if (n > m && !memcmp(v, reference_prefixes[i], m))
 			return 1;
 	}
-	if (type_name(v, n))
-		return 1;
 	/* one character repeated: "****", "0000000000" */
 	for (i = 1; i < n && v[i] == v[0]; i++)
 		;

@@ -575,7 +575,13 @@ scan_key_sep(const char *ws, const char *we, const char *ls, const char *le, str
 	if (q >= le)
 		return NULL;
 	if (*q == ',' && sv->key_quoted && !sv->subscript) {
-		/* a setter's arguments: Setenv("K3S_TOKEN", "v"); the caller decides */
+		/* a setter's first two arguments: Setenv("K3S_TOKEN", "v"), not a table row */
+		const char *o = ws - 1;
+
+		while (o > ls && is_blank(o[-1]))
+			o--;
+		if (o == ls || o[-1] != '(')
+			return NULL;
 		sv->argument = 1;
 		return scan_skip_blanks(q + 1, le);
 	}
@@ -691,9 +697,66 @@ config_value(struct scan_hits *out, const char *buf, const char *ws, const char 
 	sv.n = n;
 	sv.le = le;
 	sv.quoted = v > q;
-	if (scan_value_is_code(&sv))
+	if (scan_value_is_code(&sv) || (sv.key_quoted && scan_type_name(v, n)))
 		return;
 	add_value(out, buf, v, n, le, SCAN_CONFIG);
+}
+
+/*
+ * A function named for a K3s token ("def get_or_generate_k3s_token",
+ * "func k3sToken() string {"): the name at [ws, we) follows def/func/
+ * function on its line and has "k3s" in it.
+ */
+static int
+token_function(const char *ws, const char *we, const char *ls)
+{
+	static const char *const kw[] = { "def ", "func ", "function " };
+	const char *k = ws;
+	size_t n = (size_t)(we - ws);
+
+	if (n < 8 || !scan_ci_find(ws, we, "k3s") || lc((unsigned char)we[-1]) != 'n' ||
+	    !scan_ci_eq(we - 5, 5, "token"))
+		return 0;
+	while (k > ls && is_blank(k[-1]))
+		k--;
+	for (size_t i = 0; i < ARRAY_SIZE(kw); i++) {
+		size_t m = strlen(kw[i]) - 1;	/* without its blank */
+
+		if ((size_t)(k - ls) >= m && !memcmp(k - m, kw[i], m) &&
+		    (k - m == ls || is_blank(k[-(ptrdiff_t)m - 1])))
+			return k < ws;
+	}
+	return 0;
+}
+
+/*
+ * The body of a token function whose first statement returns a literal
+ * (Ruby/Crystal's last expression, "return '...'" elsewhere): that literal,
+ * up to three lines after the definition, blank and comment lines skipped.
+ */
+static void
+function_literal(struct scan_hits *out, const char *buf, const char *le, const char *end)
+{
+	const char *ls = le, *q, *v;
+	size_t n;
+
+	for (int lines = 0; lines < 4 && ls < end; lines++) {
+		if (!(ls = memchr(ls, '\n', (size_t)(end - ls))))
+			return;
+		ls++;
+		le = scan_line_end(ls, end);
+		q = scan_skip_blanks(ls, le);
+		if (q == le || is_comment_line(ls, le))
+			continue;
+		if (le - q > 7 && !memcmp(q, "return", 6) && is_blank(q[6]))
+			q = scan_skip_blanks(q + 7, le);
+		if (q == le || (*q != '"' && *q != '\'') || scan_parse_value(q, le, &v, &n) < 0 || v == q)
+			return;
+		q = scan_skip_blanks(v + n + 1, le);
+		if (q == le || *q == ';')
+			add_token(out, buf, v, n, SCAN_CONFIG);
+		return;
+	}
 }
 
 /*
@@ -774,6 +837,10 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out,
 				flag_value(out, buf, end, ws, we, ls, le);
 			return we;
 		}
+	}
+	if (token_function(ws, we, ls)) {
+		function_literal(out, buf, le, end);
+		return we;
 	}
 	config_value(out, buf, ws, we, ls, le, path_only, ps);
 	return we;

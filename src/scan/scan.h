@@ -89,6 +89,15 @@ struct scan_value {
 	int argument;		/* the next argument of a call: Setenv("K3S_TOKEN", ...) */
 };
 
+/*
+ * 1 for a namespaced type name: three or more short words, each starting
+ * with a letter, joined by single colons (Pulumi's "pulumi:providers:k3s",
+ * "k3s:index:Cluster").  Read as a name only under a quoted key (a JSON or
+ * dict entry of SDK code): a K3s token may be any string, and a node's
+ * config.yaml "token: my:cluster:secret" is a token all the same.
+ */
+int scan_type_name(const char *v, size_t n);
+
 /* 1 when the value is code (a call, identifier, field, nil), not a literal. */
 int scan_value_is_code(const struct scan_value *sv);
 
