@@ -10,7 +10,9 @@
 # whose CA hash is a placeholder ({K3S_TOKEN}::server:<literal>) still
 # writes its password.  A function named for a K3s token whose first
 # statement returns a literal (Ruby's last expression, return "...") returns
-# a hard-coded token.  In a text that names
+# a hard-coded token.  K3s's pre-1.0 name of the token (K3S_CLUSTER_SECRET,
+# --cluster-secret, cluster-secret:) and "command: server|agent ..." lines of
+# compose files (the rancher/k3s entrypoint is k3s).  In a text that names
 # a K3s datastore endpoint, a literal in a variable named for the database's
 # password (db_pass = "...", MYSQL_ROOT_PASSWORD=...) is a datastore password.
 . "$(dirname "$0")/lib.sh"
@@ -86,6 +88,14 @@ for f in json.load(sys.stdin)[\"findings\"]:
 	printf "funcs.rb:3:k3s-token-config\nfuncs.txt:2:k3s-token-config\nfuncs.txt:6:k3s-token-config\n" >funcs.want &&
 	diff -u funcs.want funcs.got &&
 	k3sguard scan funcs-neg.txt
+'
+
+test_expect_success 'the old cluster-secret names and compose command lines' '
+	expect_code 1 k3sguard scan --format json compose-pos.yml >cpos.json &&
+	lines <cpos.json >cpos.got &&
+	printf "2:k3s-token-env\n3:k3s-token-flag\n4:k3s-token-config\n5:k3s-token-config\n6:k3s-token-flag\n7:k3s-token-flag\n" >cpos.want &&
+	diff -u cpos.want cpos.got &&
+	k3sguard scan compose-neg.yml
 '
 
 test_done

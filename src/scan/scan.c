@@ -412,6 +412,32 @@ try_secure(const char *buf, const char *p, const char *end, struct scan_hits *ou
 /* ---- rules that need K3s context --------------------------------------- */
 
 /*
+ * A compose or pod "command: server ..." / "command: agent ..." line (of a
+ * rancher/k3s container: the file has K3s context): the image's entrypoint
+ * is k3s, so the line is a K3s command line without the word.
+ */
+static int
+compose_command(const char *s, const char *p)
+{
+	static const char *const roles[] = { "server", "agent" };
+
+	if (p - s < 9 || memcmp(s, "command:", 8))
+		return 0;
+	s = scan_skip_blanks(s + 8, p);
+	if (s < p && (*s == '"' || *s == '\'' || *s == '['))
+		s = scan_skip_blanks(s + 1, p);
+	if (s < p && (*s == '"' || *s == '\''))
+		s++;
+	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
+		size_t m = strlen(roles[i]);
+
+		if ((size_t)(p - s) > m && !memcmp(s, roles[i], m) && !is_keych((unsigned char)s[m]))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * "k3s" (any case) between the logical line's start and p; with role, also
  * "agent" or "server" after it.  An OpenRC command_args= line counts as a
  * K3s command line (this rule only runs on files with K3s context).
@@ -426,6 +452,8 @@ k3s_command_before(const char *buf, const char *p, int role)
 		s++;
 	if (!k && (size_t)(p - s) > 13 && !memcmp(s, "command_args=", 13))
 		k = s + 10;	/* "agent"/"server" is looked for after it */
+	if (!k && compose_command(s, p))
+		return 1;
 	if (!k)
 		return 0;
 	if (!role)
@@ -666,23 +694,17 @@ k3s_block(const char *buf, const char *ls, const char *ws)
 }
 
 /*
- * A key at [ws, we) named for a K3s token (scan_token_name()): its value,
- * when it is a literal.  Names without "k3s" must stand where a key or a
- * declaration stands; none may sit inside a {{ }} template expression.
+ * The literal value of the key at [ws, we), named for a K3s token
+ * (k3s_named: the name itself says K3s, so it may stand anywhere).
  */
 static void
-config_value(struct scan_hits *out, const char *buf, const char *ws, const char *we,
-    const char *ls, const char *le, int path_only, const char *ps)
+key_literal(struct scan_hits *out, const char *buf, const char *ws, const char *we,
+    const char *ls, const char *le, int path_only, int k3s_named)
 {
 	struct scan_value sv = { 0 };
 	const char *q, *v;
 	size_t n;
-	int k3s_named;
 
-	if (!scan_token_name(ws, (size_t)(we - ws), &k3s_named))
-		return;
-	if (ps)
-		k3s_named = 1;	/* services.k3s.token: the path names K3s */
 	if (!k3s_named && !scan_decl_position(ws, ls))
 		return;
 	if (path_only && !k3s_named && !k3s_block(buf, ls, ws))
@@ -700,6 +722,24 @@ config_value(struct scan_hits *out, const char *buf, const char *ws, const char 
 	if (scan_value_is_code(&sv) || (sv.key_quoted && scan_type_name(v, n)))
 		return;
 	add_value(out, buf, v, n, le, SCAN_CONFIG);
+}
+
+/*
+ * A key at [ws, we) named for a K3s token (scan_token_name()): its value,
+ * when it is a literal.  Names without "k3s" must stand where a key or a
+ * declaration stands; none may sit inside a {{ }} template expression.
+ */
+static void
+config_value(struct scan_hits *out, const char *buf, const char *ws, const char *we,
+    const char *ls, const char *le, int path_only, const char *ps)
+{
+	int k3s_named;
+
+	if (!scan_token_name(ws, (size_t)(we - ws), &k3s_named))
+		return;
+	if (ps)
+		k3s_named = 1;	/* services.k3s.token: the path names K3s */
+	key_literal(out, buf, ws, we, ls, le, path_only, k3s_named);
 }
 
 /*
@@ -776,12 +816,44 @@ dotted_target(const char *ws, const char *ls)
 	return ps;
 }
 
+/* K3S_TOKEN, K3S_AGENT_TOKEN (or K3S_CLUSTER_SECRET) at [ws, we): its literal value. */
+static void
+env_value(struct scan_hits *out, const char *buf, const char *ws, const char *we,
+    const char *ls, const char *le)
+{
+	struct scan_value sv = { 0 };
+	const char *q, *v;
+	size_t n;
+
+	if (!(q = scan_key_sep(ws, we, ls, le, &sv))) {
+		/* Dockerfile: ENV K3S_TOKEN value */
+		const char *s = scan_skip_blanks(ls, le);
+
+		if (le - s < 4 || memcmp(s, "ENV", 3) || !is_blank(s[3]) ||
+		    we >= le || !is_blank(*we))
+			return;
+		q = scan_skip_blanks(we, le);
+	}
+	if (scan_parse_value(q, le, &v, &n) < 0)
+		return;
+	sv.v = v;
+	sv.n = n;
+	sv.le = le;
+	sv.quoted = v > q;
+	if ((sv.argument && !sv.quoted) || scan_value_is_code(&sv))
+		return;		/* Setenv("K3S_TOKEN", token), K3S_TOKEN = f() */
+	if (q == we + 1 && we[0] == '=')
+		add_token(out, buf, v, n, SCAN_ENV);	/* K3S_TOKEN=x cmd: no prose */
+	else
+		add_value(out, buf, v, n, le, SCAN_ENV);
+}
+
 /* p points at "token" (any case). */
 static const char *
 at_token(const char *buf, const char *p, const char *end, struct scan_hits *out, int path_only)
 {
-	const char *ws = p, *we = p + 5, *ls, *le, *q, *v, *ps = NULL;
-	size_t n, wn, i;
+	const char *ws = p, *we = p + 5, *ls, *le, *ps = NULL;
+	size_t wn, i;
 	int prev, env;
 
 	while (ws > buf && is_keych((unsigned char)ws[-1]))
@@ -804,31 +876,7 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out,
 	}
 
 	if (env) {
-		struct scan_value sv = { 0 };
-
-		if (!(q = scan_key_sep(ws, we, ls, le, &sv))) {
-			/* Dockerfile: ENV K3S_TOKEN value */
-			const char *s = scan_skip_blanks(ls, le);
-
-			if (le - s < 4 || memcmp(s, "ENV", 3) || !is_blank(s[3]) ||
-			    we >= le || !is_blank(*we))
-				return we;
-			q = scan_skip_blanks(we, le);
-		}
-		if (scan_parse_value(q, le, &v, &n) == 0) {
-			sv.v = v;
-			sv.n = n;
-			sv.le = le;
-			sv.quoted = v > q;
-			if (sv.argument && !sv.quoted)
-				return we;	/* Setenv("K3S_TOKEN", token) */
-			if (scan_value_is_code(&sv))
-				return we;
-			if (q == we + 1 && we[0] == '=')
-				add_token(out, buf, v, n, SCAN_ENV);	/* K3S_TOKEN=x cmd: no prose */
-			else
-				add_value(out, buf, v, n, le, SCAN_ENV);
-		}
+		env_value(out, buf, ws, we, ls, le);
 		return we;
 	}
 	for (i = 0; i < ARRAY_SIZE(token_flags); i++) {
@@ -843,6 +891,49 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out,
 		return we;
 	}
 	config_value(out, buf, ws, we, ls, le, path_only, ps);
+	return we;
+}
+
+/*
+ * p points at "_secret" or "-secret" (any case): K3s's name for the token
+ * before v1.0 (K3S_CLUSTER_SECRET, --cluster-secret, cluster-secret:),
+ * still copied from old compose files and docs; current K3s ignores it, but
+ * a literal there is the cluster's token all the same.
+ */
+static const char *
+at_cluster_secret(const char *buf, const char *p, const char *end, struct scan_hits *out,
+    int path_only)
+{
+	const char *ws = p, *we = p + 7, *ls, *le;
+	size_t wn;
+	char norm[32];
+	size_t m = 0;
+
+	while (ws > buf && is_keych((unsigned char)ws[-1]))
+		ws--;
+	while (we < end && is_keych((unsigned char)*we))
+		we++;
+	wn = (size_t)(we - ws);
+	if (ws > buf && strchr("${./", ws[-1]))
+		return we;
+	ls = scan_line_start(buf, ws);
+	le = scan_line_end(we, end);
+	if (scan_eq(ws, wn, "K3S_CLUSTER_SECRET")) {
+		env_value(out, buf, ws, we, ls, le);
+		return we;
+	}
+	if (scan_eq(ws, wn, "--cluster-secret")) {
+		if (k3s_command_before(buf, ws, 0))
+			flag_value(out, buf, end, ws, we, ls, le);
+		return we;
+	}
+	for (size_t i = 0; i < wn && m < sizeof(norm); i++)
+		if (ws[i] != '_' && ws[i] != '-')
+			norm[m++] = (char)lc((unsigned char)ws[i]);
+	if (m == 13 && !memcmp(norm, "clustersecret", 13))
+		key_literal(out, buf, ws, we, ls, le, path_only, 0);
+	else if (m == 16 && !memcmp(norm, "k3sclustersecret", 16))
+		key_literal(out, buf, ws, we, ls, le, path_only, 1);
 	return we;
 }
 
@@ -876,11 +967,11 @@ hit_cmp(const void *a, const void *b)
 }
 
 void
-scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out)
+scan_buffer(const char *buf, size_t len, int flags, struct scan_hits *out)
 {
 	const char *end = buf + len, *p = buf;
 	size_t first = out->n, i, j;
-	int ctx = path_context, text_ctx = 0;
+	int ctx = flags & SCAN_PATH_CONTEXT, text_ctx = 0;
 
 	/* pass 1: "K10" starts a secure token; "k3s" in any case gives context */
 	while ((p = scan_pair_find(p, end, 'K', 'k', '1', '3'))) {
@@ -900,6 +991,9 @@ scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out
 			p = (end - p >= 5 && scan_ci_eq(p, 5, "token")) ? at_token(buf, p, end, out, !text_ctx) : p + 1;
 		for (p = buf; (p = scan_pair_find(p, end, '-', '-', 't', 't'));)
 			p = at_short_flag(buf, p, end, out);
+		for (p = buf; (flags & SCAN_REPOSITORY) && (p = scan_pair_find(p, end, '_', '-', 'S', 's'));)
+			p = (end - p >= 7 && scan_ci_eq(p + 1, 6, "secret")) ?
+			    at_cluster_secret(buf, p, end, out, !text_ctx) : p + 1;
 		for (p = buf; (p = scan_pair_find(p, end, 'd', 'D', 'a', 'A'));)
 			p = (end - p >= 9 && scan_ci_eq(p, 9, "datastore")) ?
 			    scan_at_datastore(buf, p, end, out) : p + 1;

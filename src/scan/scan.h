@@ -56,12 +56,20 @@ struct scan_hits {
 	size_t n, cap;
 };
 
+/* Flags of scan_buffer()'s third argument. */
+#define SCAN_PATH_CONTEXT	1	/* the path names K3s (scan_path_context()) */
+#define SCAN_REPOSITORY		2	/* a repository, not a node's files: also the
+					 * names K3s no longer reads (K3S_CLUSTER_SECRET,
+					 * --cluster-secret), which `k3sguard fix` must
+					 * not move into the token store */
+
 /*
  * Append the hits in buf[0..len) to out, sorted by offset, one per value.
- * path_context: the file's path marks it as K3s's (k3s or rancher in it),
- * so YAML token: keys count even when the text never says "k3s".
+ * flags: SCAN_PATH_CONTEXT: the file's path marks it as K3s's (k3s or
+ * rancher in it), so YAML token: keys count even when the text never says
+ * "k3s" (1, as node callers pass, is just that); SCAN_REPOSITORY.
  */
-void scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out);
+void scan_buffer(const char *buf, size_t len, int flags, struct scan_hits *out);
 
 /* 1 when the path names something of K3s's ("k3s" or "rancher" in it). */
 int scan_path_context(const char *path);
