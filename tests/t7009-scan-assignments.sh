@@ -12,7 +12,10 @@
 # statement returns a literal (Ruby's last expression, return "...") returns
 # a hard-coded token.  K3s's pre-1.0 name of the token (K3S_CLUSTER_SECRET,
 # --cluster-secret, cluster-secret:) and "command: server|agent ..." lines of
-# compose files (the rancher/k3s entrypoint is k3s).  In a text that names
+# compose files (the rancher/k3s entrypoint is k3s).  A literal in a value
+# wrapper (pulumi.secret("..."), pulumi.interpolate`...`, sensitive("..."))
+# is a literal; a type in an annotation ("clusterToken: string;") is not a
+# value.  In a text that names
 # a K3s datastore endpoint, a literal in a variable named for the database's
 # password (db_pass = "...", MYSQL_ROOT_PASSWORD=...) is a datastore password.
 . "$(dirname "$0")/lib.sh"
@@ -96,6 +99,14 @@ test_expect_success 'the old cluster-secret names and compose command lines' '
 	printf "2:k3s-token-env\n3:k3s-token-flag\n4:k3s-token-config\n5:k3s-token-config\n6:k3s-token-flag\n7:k3s-token-flag\n" >cpos.want &&
 	diff -u cpos.want cpos.got &&
 	k3sguard scan compose-neg.yml
+'
+
+test_expect_success 'wrapped literals are findings, type annotations are not' '
+	expect_code 1 k3sguard scan --format json wrapped-pos.ts >wpos.json &&
+	lines <wpos.json >wpos.got &&
+	printf "%s:k3s-token-config\n" 2 3 4 5 >wpos.want &&
+	diff -u wpos.want wpos.got &&
+	k3sguard scan wrapped-neg.ts
 '
 
 test_done

@@ -177,6 +177,31 @@ no_value_word(const char *v, size_t n)
 	return 0;
 }
 
+/*
+ * A type in an annotation ("clusterToken: string;" in a TypeScript
+ * interface, "token: str" in a Python signature): the value is a type
+ * keyword that ends the line or is followed by ';', ',', ')', '=' or '|'.
+ */
+static int
+type_annotation(const struct scan_value *sv)
+{
+	static const char *const types[] = {
+		"string", "String", "number", "boolean", "bool", "any", "unknown", "str",
+		"bytes", "int",
+	};
+	const char *r = sv->v + sv->n;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++)
+		if (strlen(types[i]) == sv->n && !memcmp(sv->v, types[i], sv->n))
+			break;
+	if (i == ARRAY_SIZE(types))
+		return 0;
+	while (r < sv->le && (*r == ' ' || *r == '\t'))
+		r++;
+	return r == sv->le || strchr(";,)=|", *r);
+}
+
 int
 scan_value_is_code(const struct scan_value *sv)
 {
@@ -185,7 +210,7 @@ scan_value_is_code(const struct scan_value *sv)
 
 	if (sv->quoted)
 		return 0;
-	if (no_value_word(v, n))
+	if (no_value_word(v, n) || type_annotation(sv))
 		return 1;
 	if (v[0] == '@' || v[0] == '&' || v[0] == ':')
 		return 1;	/* Ruby ivar/symbol, address-of */
@@ -251,8 +276,48 @@ scan_token_name(const char *s, size_t n, int *k3s_named)
 			return 0;
 		norm[m++] = (char)lc((unsigned char)s[i]);
 	}
+	if (m > 10 && !memcmp(norm + m - 5, "value", 5))
+		m -= 5;		/* clusterTokenValue, k3s_token_value */
 	if (m < 5 || memcmp(norm + m - 5, "token", 5) || !words_only(norm, m - 5))
 		return 0;
 	*k3s_named = m > 5 && memmem(norm, m - 5, "k3s", 3) != NULL;
 	return 1;
+}
+
+/*
+ * A literal handed to a function that only marks or passes a value on:
+ * pulumi.secret("..."), pulumi.Output.secret("..."), pulumi.output("..."),
+ * pulumi.interpolate`...`, Terraform's sensitive("...").  The literal goes to
+ * *v, *n; 0, or -1 when the text at q is not such a call.
+ */
+int
+scan_wrapped_literal(const char *q, const char *le, const char **v, size_t *n)
+{
+	static const char *const wrappers[] = { "secret", "sensitive", "interpolate", "output" };
+	const char *p = q, *seg = q, *e;
+	char quote;
+	size_t i, sl;
+
+	while (p < le && (is_ident((unsigned char)*p) || *p == '.')) {
+		if (*p == '.')
+			seg = p + 1;
+		p++;
+	}
+	sl = (size_t)(p - seg);
+	for (i = 0; i < ARRAY_SIZE(wrappers); i++)
+		if (strlen(wrappers[i]) == sl && !memcmp(seg, wrappers[i], sl))
+			break;
+	if (i == ARRAY_SIZE(wrappers) || p >= le)
+		return -1;
+	if (*p == '(')
+		for (p++; p < le && (*p == ' ' || *p == '\t'); p++)
+			;
+	if (p >= le || (*p != '"' && *p != '\'' && *p != '`'))
+		return -1;
+	quote = *p;
+	if (!(e = memchr(p + 1, quote, (size_t)(le - p - 1))))
+		return -1;
+	*v = p + 1;
+	*n = (size_t)(e - p - 1);
+	return *n ? 0 : -1;
 }

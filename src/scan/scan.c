@@ -713,6 +713,10 @@ key_literal(struct scan_hits *out, const char *buf, const char *ws, const char *
 		return;
 	if (q < le && *q != '"' && *q != '\'' && we < le && !sv.spaced_eq)
 		q = past_annotation(q, le, &sv);
+	if (scan_wrapped_literal(q, le, &v, &n) == 0) {
+		add_value(out, buf, v, n, le, SCAN_CONFIG);	/* pulumi.secret("...") */
+		return;
+	}
 	if (scan_parse_value(q, le, &v, &n) < 0)
 		return;
 	sv.v = v;
@@ -833,6 +837,10 @@ env_value(struct scan_hits *out, const char *buf, const char *ws, const char *we
 		    we >= le || !is_blank(*we))
 			return;
 		q = scan_skip_blanks(we, le);
+	}
+	if (!sv.argument && scan_wrapped_literal(q, le, &v, &n) == 0) {
+		add_value(out, buf, v, n, le, SCAN_ENV);	/* pulumi.secret("...") */
+		return;
 	}
 	if (scan_parse_value(q, le, &v, &n) < 0)
 		return;

@@ -113,6 +113,12 @@ int scan_value_is_code(const struct scan_value *sv);
 int scan_in_template(const char *ls, const char *p);
 
 /*
+ * A literal handed to a value wrapper at q (pulumi.secret("..."),
+ * pulumi.interpolate`...`, sensitive("...")): 0 with it in *v, *n, or -1.
+ */
+int scan_wrapped_literal(const char *q, const char *le, const char **v, size_t *n);
+
+/*
  * 1 when the identifier s[0..n) names a K3s token (token, cluster_token,
  * k3s_control_token, agentToken, ...); *k3s_named: "k3s" is in the name.
  */
