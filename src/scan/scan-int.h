@@ -58,7 +58,7 @@ is_cred_stop(int c)
 	    c == ',' || c == ')' || c == ']' || c == '}' || c == '|' || c == '&' || c == '\\';
 }
 
-/* ---- scan.c ---- */
+/* ---- scan.c (lines) and scan-key.c (keys and values) ---- */
 
 /* The first p in [s, e) with p[0] in {a1, a2} and p[1] in {b1, b2}, or NULL. */
 const char *scan_pair_find(const char *s, const char *e, unsigned char a1, unsigned char a2,
@@ -79,6 +79,15 @@ int scan_decl_position(const char *ws, const char *ls);
 /* The separator after a key: where the value starts (sv's flags set), or NULL. */
 const char *scan_key_sep(const char *ws, const char *we, const char *ls, const char *le,
     struct scan_value *sv);
+
+/* ---- scan-key.c ---- */
+
+/* A type annotation "name : Type = value": the value after the '=' (or q). */
+const char *scan_past_annotation(const char *q, const char *le, struct scan_value *sv);
+/* The name at [ws, we) follows def/func/function and says k3s ... token. */
+int scan_token_function(const char *ws, const char *we, const char *ls);
+/* The key at ws ends a dotted path standing where a key stands: its start. */
+const char *scan_dotted_target(const char *ws, const char *ls);
 
 /* ---- scan-datastore.c ---- */
 

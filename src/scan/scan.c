@@ -333,56 +333,6 @@ add_value(struct scan_hits *out, const char *buf, const char *v, size_t n,
 
 /* ---- values ------------------------------------------------------------ */
 
-/*
- * The value starting at q (quoted or not) on the line ending at le.
- * The value goes to vs and vn; returns 0, or -1 when there is none.
- */
-int
-scan_parse_value(const char *q, const char *le, const char **vs, size_t *vn)
-{
-	const char *e;
-	int depth = 0;
-
-	if (q >= le)
-		return -1;
-	if (*q == '"' || *q == '\'') {
-		char quote = *q;
-
-		for (e = q + 1; e < le; e++) {
-			if (quote == '"' && *e == '\\' && e + 1 < le) {
-				e++;
-				continue;
-			}
-			if (*e == quote)
-				break;
-		}
-		if (e < le) {
-			*vs = q + 1;
-			*vn = (size_t)(e - q - 1);
-			return 0;
-		}
-		q++;	/* unbalanced: read it as an unquoted value */
-	}
-	/* a '}' closes a '{' of the value ({K3S_TOKEN}::server:...) */
-	for (e = q; e < le && (!is_stop((unsigned char)*e) || (*e == '}' && depth > 0)); e++) {
-		if (*e == '{')
-			depth++;
-		else if (*e == '}')
-			depth--;
-	}
-	*vs = q;
-	*vn = (size_t)(e - q);
-	return *vn ? 0 : -1;
-}
-
-const char *
-scan_skip_blanks(const char *q, const char *le)
-{
-	while (q < le && is_blank(*q))
-		q++;
-	return q;
-}
-
 /* ---- secure form anywhere ---------------------------------------------- */
 
 /* p points at "K10"; returns where to go on. */
@@ -512,143 +462,9 @@ flag_value(struct scan_hits *out, const char *buf, const char *end, const char *
 	add_value(out, buf, v, n, le, SCAN_FLAG);
 }
 
-/* After a key at [ws, we): an optional closing quote, blanks, then one of seps. */
-const char *
-scan_after_key(const char *ws, const char *we, const char *ls, const char *le, const char *seps)
-{
-	const char *q = we;
-
-	if (q < le && (*q == '"' || *q == '\'') && ws > ls && ws[-1] == *q)
-		q++;
-	q = scan_skip_blanks(q, le);
-	if (q >= le || !strchr(seps, *q))
-		return NULL;
-	return scan_skip_blanks(q + 1, le);
-}
-
-/* YAML/JSON/HCL key position: only indentation, "- ", '{' or ',' before it. */
-static int
-key_position(const char *ws, const char *ls)
-{
-	const char *q = ws;
-
-	if (q > ls && (q[-1] == '"' || q[-1] == '\''))
-		q--;
-	while (q > ls && is_blank(q[-1]))
-		q--;
-	if (q > ls && q[-1] == '-')
-		q--;
-	while (q > ls && is_blank(q[-1]))
-		q--;
-	return q == ls || q[-1] == '{' || q[-1] == ',';
-}
-
 static const char *const token_flags[] = {
 	"--token", "--agent-token", "--new-token",
 };
-
-/*
- * A declaration before the key at ws: "export ", "const ", "let ", "var ",
- * "local ", "readonly ", Ruby's '@'/'@@' or PHP's '$' sigil are skipped,
- * then key_position() decides.
- */
-int
-scan_decl_position(const char *ws, const char *ls)
-{
-	static const char *const kw[] = {
-		"export", "const", "let", "var", "local", "readonly", "declare", "set",
-	};
-	const char *q = ws, *k;
-
-	while (q > ls && q[-1] == '@')
-		q--;
-	if (q < ws)
-		return key_position(q, ls);
-	k = q;
-	while (k > ls && is_blank(k[-1]))
-		k--;
-	if (k == q)
-		return key_position(ws, ls);
-	for (size_t i = 0; i < ARRAY_SIZE(kw); i++) {
-		size_t m = strlen(kw[i]);
-
-		if ((size_t)(k - ls) >= m && !memcmp(k - m, kw[i], m) &&
-		    (k - m == ls || is_blank(k[-(ptrdiff_t)m - 1])))
-			return key_position(k - m, ls);
-	}
-	return key_position(ws, ls);
-}
-
-/*
- * The separator after a key at [ws, we): ':', '=', ':=', '=>' (with an
- * optional type annotation "name : Type = value" in Crystal/TS).  Fills
- * the provenance flags of sv; returns where the value starts, or NULL.
- */
-const char *
-scan_key_sep(const char *ws, const char *we, const char *ls, const char *le, struct scan_value *sv)
-{
-	const char *q = we;
-
-	if (q < le && (*q == '"' || *q == '\'' || *q == '`') && ws > ls && ws[-1] == *q) {
-		sv->key_quoted = 1;
-		q++;
-	}
-	if (sv->key_quoted && q < le && *q == ']' && ws - ls >= 2 && ws[-2] == '[') {
-		sv->subscript = 1;	/* os.environ["K3S_TOKEN"], ENV['K3S_TOKEN'] */
-		q++;
-	}
-	if (q < le && *q == '?')
-		q++;			/* TS optional field */
-	q = scan_skip_blanks(q, le);
-	if (q >= le)
-		return NULL;
-	if (*q == ',' && sv->key_quoted && !sv->subscript) {
-		/* a setter's first two arguments: Setenv("K3S_TOKEN", "v"), not a table row */
-		const char *o = ws - 1;
-
-		while (o > ls && is_blank(o[-1]))
-			o--;
-		if (o == ls || o[-1] != '(')
-			return NULL;
-		sv->argument = 1;
-		return scan_skip_blanks(q + 1, le);
-	}
-	if (*q == ':' && q + 1 < le && q[1] == '=') {
-		sv->spaced_eq = 1;
-		return scan_skip_blanks(q + 2, le);
-	}
-	if (*q == '=' && q + 1 < le && q[1] == '>') {
-		sv->spaced_eq = 1;
-		return scan_skip_blanks(q + 2, le);
-	}
-	if (*q == '=') {
-		if (q + 1 < le && q[1] == '=')
-			return NULL;	/* a comparison */
-		sv->spaced_eq = q > we && is_blank(q[-1]);
-		return scan_skip_blanks(q + 1, le);
-	}
-	if (*q != ':')
-		return NULL;
-	return scan_skip_blanks(q + 1, le);
-}
-
-/* A type annotation "name : Type = value": the value after the '='. */
-static const char *
-past_annotation(const char *q, const char *le, struct scan_value *sv)
-{
-	const char *t = q;
-
-	while (t < le && (is_keych((unsigned char)*t) || strchr("?.<>[]|:", *t)))
-		t++;
-	if (t == q)
-		return q;
-	t = scan_skip_blanks(t, le);
-	if (t < le && *t == '=' && (t + 1 == le || t[1] != '=')) {
-		sv->spaced_eq = 1;
-		return scan_skip_blanks(t + 1, le);
-	}
-	return q;
-}
 
 /*
  * In a file that is K3s's only by its path (the text never says k3s), a
@@ -712,7 +528,7 @@ key_literal(struct scan_hits *out, const char *buf, const char *ws, const char *
 	if (scan_in_template(ls, ws) || !(q = scan_key_sep(ws, we, ls, le, &sv)) || sv.argument)
 		return;
 	if (q < le && *q != '"' && *q != '\'' && we < le && !sv.spaced_eq)
-		q = past_annotation(q, le, &sv);
+		q = scan_past_annotation(q, le, &sv);
 	if (scan_wrapped_literal(q, le, &v, &n) == 0) {
 		add_value(out, buf, v, n, le, SCAN_CONFIG);	/* pulumi.secret("...") */
 		return;
@@ -747,33 +563,6 @@ config_value(struct scan_hits *out, const char *buf, const char *ws, const char 
 }
 
 /*
- * A function named for a K3s token ("def get_or_generate_k3s_token",
- * "func k3sToken() string {"): the name at [ws, we) follows def/func/
- * function on its line and has "k3s" in it.
- */
-static int
-token_function(const char *ws, const char *we, const char *ls)
-{
-	static const char *const kw[] = { "def ", "func ", "function " };
-	const char *k = ws;
-	size_t n = (size_t)(we - ws);
-
-	if (n < 8 || !scan_ci_find(ws, we, "k3s") || lc((unsigned char)we[-1]) != 'n' ||
-	    !scan_ci_eq(we - 5, 5, "token"))
-		return 0;
-	while (k > ls && is_blank(k[-1]))
-		k--;
-	for (size_t i = 0; i < ARRAY_SIZE(kw); i++) {
-		size_t m = strlen(kw[i]) - 1;	/* without its blank */
-
-		if ((size_t)(k - ls) >= m && !memcmp(k - m, kw[i], m) &&
-		    (k - m == ls || is_blank(k[-(ptrdiff_t)m - 1])))
-			return k < ws;
-	}
-	return 0;
-}
-
-/*
  * The body of a token function whose first statement returns a literal
  * (Ruby/Crystal's last expression, "return '...'" elsewhere): that literal,
  * up to three lines after the definition, blank and comment lines skipped.
@@ -801,23 +590,6 @@ function_literal(struct scan_hits *out, const char *buf, const char *le, const c
 			add_token(out, buf, v, n, SCAN_CONFIG);
 		return;
 	}
-}
-
-/*
- * The key at ws ends a dotted path (services.k3s.token, process.env.K3S_TOKEN):
- * where the path starts when it stands where a key or a declaration stands
- * (an assignment's target, not var.k3s_token on the right of one), else NULL.
- */
-static const char *
-dotted_target(const char *ws, const char *ls)
-{
-	const char *ps = ws - 1;
-
-	while (ps > ls && (is_keych((unsigned char)ps[-1]) || ps[-1] == '.'))
-		ps--;
-	if (ps == ws - 1 || *ps == '.' || !scan_decl_position(ps, ls))
-		return NULL;
-	return ps;
 }
 
 /* K3S_TOKEN, K3S_AGENT_TOKEN (or K3S_CLUSTER_SECRET) at [ws, we): its literal value. */
@@ -877,7 +649,7 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out,
 	env = scan_eq(ws, wn, "K3S_TOKEN") || scan_eq(ws, wn, "K3S_AGENT_TOKEN");
 	if (prev == '.') {
 		/* var.k3s_token is a reference; services.k3s.token = "..." a key */
-		if (!(ps = dotted_target(ws, ls)))
+		if (!(ps = scan_dotted_target(ws, ls)))
 			return we;
 		if (!env && !scan_ci_find(ps, we, "k3s"))
 			return we;
@@ -894,7 +666,7 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out,
 			return we;
 		}
 	}
-	if (token_function(ws, we, ls)) {
+	if (scan_token_function(ws, we, ls)) {
 		function_literal(out, buf, le, end);
 		return we;
 	}
