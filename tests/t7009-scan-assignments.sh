@@ -15,7 +15,8 @@
 # compose files (the rancher/k3s entrypoint is k3s).  A literal in a value
 # wrapper (pulumi.secret("..."), pulumi.interpolate`...`, sensitive("..."))
 # is a literal; a type in an annotation ("clusterToken: string;") is not a
-# value.  In a text that names
+# value.  Env entries given by name and value (Kubernetes "- name: K3S_TOKEN"
+# then "value:", Terraform, JSON) and Makefile's "?=".  In a text that names
 # a K3s datastore endpoint, a literal in a variable named for the database's
 # password (db_pass = "...", MYSQL_ROOT_PASSWORD=...) is a datastore password.
 . "$(dirname "$0")/lib.sh"
@@ -107,6 +108,13 @@ test_expect_success 'wrapped literals are findings, type annotations are not' '
 	printf "%s:k3s-token-config\n" 2 3 4 5 >wpos.want &&
 	diff -u wpos.want wpos.got &&
 	k3sguard scan wrapped-neg.ts
+'
+
+test_expect_success 'env entries given by name and value' '
+	expect_code 1 k3sguard scan --format json env-entries.yaml >envs.json &&
+	lines <envs.json >envs.got &&
+	printf "%s:k3s-token-env\n" 4 14 15 16 >envs.want &&
+	diff -u envs.want envs.got
 '
 
 test_done

@@ -89,6 +89,14 @@ int scan_token_function(const char *ws, const char *we, const char *ls);
 /* The key at ws ends a dotted path standing where a key stands: its start. */
 const char *scan_dotted_target(const char *ws, const char *ls);
 
+/*
+ * The name at [ws, we) is the value of a "name" key (- name: K3S_TOKEN, then
+ * value: ... on its line or the next): where the value starts, its line's
+ * end in *vle; or NULL.
+ */
+const char *scan_name_value(const char *ws, const char *we, const char *ls, const char *le,
+    const char *end, const char **vle);
+
 /* ---- scan-datastore.c ---- */
 
 /* p points at "datastore" (any case); returns where to go on. */

@@ -163,6 +163,8 @@ scan_key_sep(const char *ws, const char *we, const char *ls, const char *le, str
 		sv->spaced_eq = 1;
 		return scan_skip_blanks(q + 2, le);
 	}
+	if (*q == '?' && q + 1 < le && q[1] == '=')
+		q++;			/* Makefile: K3S_TOKEN ?= value */
 	if (*q == '=' && q + 1 < le && q[1] == '>') {
 		sv->spaced_eq = 1;
 		return scan_skip_blanks(q + 2, le);
@@ -238,4 +240,73 @@ scan_dotted_target(const char *ws, const char *ls)
 	if (ps == ws - 1 || *ps == '.' || !scan_decl_position(ps, ls))
 		return NULL;
 	return ps;
+}
+
+/* The key "value" (or "Value", quoted or not) then ':' or '=' at q: the value's start, or NULL. */
+static const char *
+value_key(const char *q, const char *le)
+{
+	if (q < le && (*q == '"' || *q == '\''))
+		q++;
+	if (le - q < 6 || (memcmp(q, "value", 5) && memcmp(q, "Value", 5)))
+		return NULL;
+	q += 5;
+	if (q < le && (*q == '"' || *q == '\''))
+		q++;
+	q = scan_skip_blanks(q, le);
+	if (q >= le || (*q != ':' && *q != '='))
+		return NULL;
+	return scan_skip_blanks(q + 1, le);
+}
+
+/*
+ * The name at [ws, we) is the value of a "name" key: Kubernetes' and
+ * Terraform's env entries ("- name: K3S_TOKEN" then "value: ..." on the
+ * next line, {"name": "K3S_TOKEN", "value": "..."}, name = "K3S_TOKEN").
+ * Where the value starts (its line end in *vle), or NULL.
+ */
+const char *
+scan_name_value(const char *ws, const char *we, const char *ls, const char *le,
+    const char *end, const char **vle)
+{
+	const char *k = ws, *q;
+
+	if (k > ls && (k[-1] == '"' || k[-1] == '\''))
+		k--;
+	while (k > ls && is_blank(k[-1]))
+		k--;
+	if (k == ls || (k[-1] != ':' && k[-1] != '='))
+		return NULL;
+	k--;
+	while (k > ls && is_blank(k[-1]))
+		k--;
+	if (k > ls && (k[-1] == '"' || k[-1] == '\''))
+		k--;
+	if (k - ls < 4 || memcmp(k - 4, "name", 4) || (k - 4 > ls && is_keych((unsigned char)k[-5])))
+		return NULL;
+	/* on the same line: , "value": "..." or value = "..." */
+	for (q = we; q + 5 < le; q++)
+		if ((*q == 'v' || *q == 'V') && !is_keych((unsigned char)q[-1]) && (q = value_key(q, le)))
+			break;
+	if (q && q + 5 < le) {
+		*vle = le;
+		return q;
+	}
+	/* on the next line that is not blank or a comment */
+	for (int lines = 0; lines < 3 && le < end; lines++) {
+		const char *nl = memchr(le, '\n', (size_t)(end - le)), *s;
+
+		if (!nl)
+			return NULL;
+		ls = nl + 1;
+		le = scan_line_end(ls, end);
+		s = scan_skip_blanks(ls, le);
+		if (s == le || *s == '#')
+			continue;
+		if (!(q = value_key(s, le)))
+			return NULL;
+		*vle = le;
+		return q;
+	}
+	return NULL;
 }

@@ -595,16 +595,16 @@ function_literal(struct scan_hits *out, const char *buf, const char *le, const c
 /* K3S_TOKEN, K3S_AGENT_TOKEN (or K3S_CLUSTER_SECRET) at [ws, we): its literal value. */
 static void
 env_value(struct scan_hits *out, const char *buf, const char *ws, const char *we,
-    const char *ls, const char *le)
+    const char *ls, const char *le, const char *end)
 {
 	struct scan_value sv = { 0 };
-	const char *q, *v;
+	const char *q, *v, *s = scan_skip_blanks(ls, le);
 	size_t n;
 
-	if (!(q = scan_key_sep(ws, we, ls, le, &sv))) {
+	if ((q = scan_name_value(ws, we, ls, le, end, &le))) {
+		/* - name: K3S_TOKEN / value: x */
+	} else if (!(q = scan_key_sep(ws, we, ls, le, &sv))) {
 		/* Dockerfile: ENV K3S_TOKEN value */
-		const char *s = scan_skip_blanks(ls, le);
-
 		if (le - s < 4 || memcmp(s, "ENV", 3) || !is_blank(s[3]) ||
 		    we >= le || !is_blank(*we))
 			return;
@@ -656,7 +656,7 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out,
 	}
 
 	if (env) {
-		env_value(out, buf, ws, we, ls, le);
+		env_value(out, buf, ws, we, ls, le, end);
 		return we;
 	}
 	for (i = 0; i < ARRAY_SIZE(token_flags); i++) {
@@ -699,7 +699,7 @@ at_cluster_secret(const char *buf, const char *p, const char *end, struct scan_h
 	ls = scan_line_start(buf, ws);
 	le = scan_line_end(we, end);
 	if (scan_eq(ws, wn, "K3S_CLUSTER_SECRET")) {
-		env_value(out, buf, ws, we, ls, le);
+		env_value(out, buf, ws, we, ls, le, end);
 		return we;
 	}
 	if (scan_eq(ws, wn, "--cluster-secret")) {
