@@ -16,7 +16,9 @@
 # wrapper (pulumi.secret("..."), pulumi.interpolate`...`, sensitive("..."))
 # is a literal; a type in an annotation ("clusterToken: string;") is not a
 # value.  Env entries given by name and value (Kubernetes "- name: K3S_TOKEN"
-# then "value:", Terraform, JSON) and Makefile's "?=".  In a text that names
+# then "value:", Terraform, JSON) and Makefile's "?=".  Words without a digit
+# that ask to be replaced ("replace-me", "insert-token-here") are
+# placeholders in a repository (u-scan-flags: not on a node).  In a text that names
 # a K3s datastore endpoint, a literal in a variable named for the database's
 # password (db_pass = "...", MYSQL_ROOT_PASSWORD=...) is a datastore password.
 . "$(dirname "$0")/lib.sh"
@@ -115,6 +117,14 @@ test_expect_success 'env entries given by name and value' '
 	lines <envs.json >envs.got &&
 	printf "%s:k3s-token-env\n" 4 14 15 16 >envs.want &&
 	diff -u envs.want envs.got
+'
+
+test_expect_success 'placeholder words in a repository, words that only contain one' '
+	k3sguard scan placeholders.yml &&
+	expect_code 1 k3sguard scan --format json placeholders-not.yml >pn.json &&
+	lines <pn.json | cut -d: -f1 >pn.got &&
+	printf "2\n3\n4\n" >pn.want &&
+	diff -u pn.want pn.got
 '
 
 test_done

@@ -321,3 +321,59 @@ scan_wrapped_literal(const char *q, const char *le, const char **v, size_t *n)
 	*n = (size_t)(e - p - 1);
 	return *n ? 0 : -1;
 }
+
+/* The word [w, w + n) is one that asks for a value to be put in. */
+static int
+marker_word(const char *w, size_t n)
+{
+	static const char *const markers[] = {
+		"replace", "insert", "todo", "fake", "sample", "dummy", "here",
+		"fill", "enter", "put", "generate", "random", "dont", "placeholder",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(markers); i++)
+		if (scan_ci_eq(w, n, markers[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * A placeholder that only a repository holds: a value of words without a
+ * digit where a word asks for the value to be put in ("replace-me",
+ * "insert-token-here", "fakeToken", "TODO"; not "some-...": a sample
+ * inventory's "some-SUPER-DEDEUPER-secret-password" is deployed as is) or that is the
+ * field's own name ("token", "secret", "password").  Words split at
+ * non-letters and at a lower-to-upper case change: "awesome-cluster" has no
+ * marker word.  Not applied to a node's files: there a token may be any
+ * string, and `fix` and the unit redaction must still see it.
+ */
+int
+scan_repo_placeholder(const char *v, size_t n)
+{
+	static const char *const names[] = { "token", "secret", "password", "passwd" };
+	size_t i, w;
+
+	if (n == 0 || n > 40)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
+		    c == ' ' || c == '.'))
+			return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (scan_ci_eq(v, n, names[i]))
+			return 1;
+	for (i = w = 0; i <= n; i++) {
+		int boundary = i == n || !((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z')) ||
+		    (i > w && v[i] >= 'A' && v[i] <= 'Z' && v[i - 1] >= 'a' && v[i - 1] <= 'z');
+
+		if (!boundary)
+			continue;
+		if (i > w && marker_word(v + w, i - w))
+			return 1;
+		w = (i < n && v[i] >= 'A' && v[i] <= 'Z') ? i : i + 1;
+	}
+	return 0;
+}

@@ -735,6 +735,18 @@ at_short_flag(const char *buf, const char *p, const char *end, struct scan_hits 
 	return p + 2;
 }
 
+/* Leave out the hits from first on whose value is a repository's placeholder. */
+static void
+drop_repo_placeholders(const char *buf, struct scan_hits *out, size_t first)
+{
+	size_t i, j;
+
+	for (i = j = first; i < out->n; i++)
+		if (!scan_repo_placeholder(buf + out->v[i].off, out->v[i].len))
+			out->v[j++] = out->v[i];
+	out->n = j;
+}
+
 static int
 hit_cmp(const void *a, const void *b)
 {
@@ -782,6 +794,8 @@ scan_buffer(const char *buf, size_t len, int flags, struct scan_hits *out)
 		if (text_ctx)
 			scan_db_passwords(buf, end, out);
 	}
+	if (flags & SCAN_REPOSITORY)
+		drop_repo_placeholders(buf, out, first);
 	if (out->n - first < 2)
 		return;
 	qsort(out->v + first, out->n - first, sizeof(*out->v), hit_cmp);

@@ -77,6 +77,13 @@ int scan_path_context(const char *path);
 /* 1 when value is a placeholder or a reference, not a secret. */
 int scan_is_placeholder(const char *v, size_t n);
 
+/*
+ * 1 when value is a placeholder in a repository's text (SCAN_REPOSITORY):
+ * words without a digit that ask to be replaced ("replace-me",
+ * "insert-token-here", "fakeToken") or the field's own name ("token").
+ */
+int scan_repo_placeholder(const char *v, size_t n);
+
 void scan_hits_release(struct scan_hits *h);
 
 /* One more (zeroed) hit at the end of h, grown as needed. */
