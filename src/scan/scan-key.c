@@ -285,12 +285,12 @@ scan_name_value(const char *ws, const char *we, const char *ls, const char *le,
 	if (k - ls < 4 || memcmp(k - 4, "name", 4) || (k - 4 > ls && is_keych((unsigned char)k[-5])))
 		return NULL;
 	/* on the same line: , "value": "..." or value = "..." */
-	for (q = we; q + 5 < le; q++)
-		if ((*q == 'v' || *q == 'V') && !is_keych((unsigned char)q[-1]) && (q = value_key(q, le)))
-			break;
-	if (q && q + 5 < le) {
-		*vle = le;
-		return q;
+	for (const char *p = we; p + 5 < le; p++) {
+		if ((*p == 'v' || *p == 'V') && !is_keych((unsigned char)p[-1]) &&
+		    (q = value_key(p, le))) {
+			*vle = le;
+			return q;
+		}
 	}
 	/* on the next line that is not blank or a comment */
 	for (int lines = 0; lines < 3 && le < end; lines++) {
