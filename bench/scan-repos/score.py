@@ -9,6 +9,8 @@ usage: score.py K3SGUARD TREE [LABELS]
           makes.  Each repository is given to scan as its own root.
   LABELS  bench/scan-repos/labels.tsv (default: beside this script):
           file, line, expected rule or "none", reason.
+PER_REPO=1 in the environment adds one line of counts per repository;
+SCORE_MIN_REPOS (default 10) is how many repositories TREE must hold.
 
 A finding is a true positive when its (file, line, rule) is labeled with
 that rule; every other finding, labeled "none" or not labeled at all, is a
@@ -55,8 +57,9 @@ def main():
     labels = sys.argv[3] if len(sys.argv) == 4 else os.path.join(here, "labels.tsv")
     pos, neg = read_labels(labels)
     repos = sorted(d for d in os.listdir(tree) if os.path.isdir(os.path.join(tree, d)))
-    if len(repos) < 10:
-        sys.exit("score.py: %s holds %d repositories, the benchmark needs 10" % (tree, len(repos)))
+    need = int(os.environ.get("SCORE_MIN_REPOS", "10"))
+    if len(repos) < need:
+        sys.exit("score.py: %s holds %d repositories, the benchmark needs %d" % (tree, len(repos), need))
     got = scan(k3sguard, tree, repos)
     tp, fp, fn = got & pos, got - pos, pos - got
     precision = len(tp) / len(got) if got else 1.0
@@ -66,6 +69,12 @@ def main():
         print("false positive (%s): %s:%d %s" % (why, f[0], f[1], f[2]))
     for f in sorted(fn):
         print("missed: %s:%d %s" % f)
+    if os.environ.get("PER_REPO"):
+        for r in repos:
+            rg = {f for f in got if f[0].split("/")[0] == r}
+            rp = {f for f in pos if f[0].split("/")[0] == r}
+            print("  %-45s findings %2d true %2d false %2d missed %2d" %
+                  (r, len(rg), len(rg & rp), len(rg - rp), len(rp - rg)))
     print("repositories %d, labeled lines %d (%d findings expected, %d not)" %
           (len(repos), len(pos) + len(neg), len(pos), len(neg)))
     print("findings %d: true %d, false %d, missed %d" % (len(got), len(tp), len(fp), len(fn)))

@@ -359,7 +359,8 @@ scan_file(struct worker *w, int dirfd, const char *name, const char *path, int c
 	w->st.files++;
 	w->st.bytes += len;
 	w->hits.n = 0;
-	scan_buffer(data, len, ctx || scan_path_context(name), &w->hits);
+	scan_buffer(data, len, SCAN_REPOSITORY |
+	    (ctx || scan_path_context(name) ? SCAN_PATH_CONTEXT : 0), &w->hits);
 	if (w->hits.n) {
 		locate(w, path, data, len);
 		if (!map)

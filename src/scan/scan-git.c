@@ -115,7 +115,8 @@ scan_blob(struct walk *w, const git_oid *id)
 	} else {
 		w->st->bytes += len;
 		w->hits.n = 0;
-		scan_buffer(data, len, scan_path_context(w->path.s), &w->hits);
+		scan_buffer(data, len, SCAN_REPOSITORY |
+		    (scan_path_context(w->path.s) ? SCAN_PATH_CONTEXT : 0), &w->hits);
 		if (w->hits.n)
 			w->fn(w->arg, w->commit, w->path.s, data, len, &w->hits);
 	}

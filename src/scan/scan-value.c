@@ -64,6 +64,31 @@ static const char *const reference_prefixes[] = {
 };
 
 int
+scan_type_name(const char *v, size_t n)
+{
+	size_t colons = 0, seg = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+
+		if (c == ':') {
+			if (seg == 0)
+				return 0;
+			colons++;
+			seg = 0;
+		} else if (letter || (seg > 0 && ((c >= '0' && c <= '9') ||
+		    c == '_' || c == '-' || c == '/' || c == '.'))) {
+			if (++seg > 32)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return colons >= 2 && seg > 0;
+}
+
+int
 scan_is_placeholder(const char *v, size_t n)
 {
 	size_t i;
@@ -152,6 +177,31 @@ no_value_word(const char *v, size_t n)
 	return 0;
 }
 
+/*
+ * A type in an annotation ("clusterToken: string;" in a TypeScript
+ * interface, "token: str" in a Python signature): the value is a type
+ * keyword that ends the line or is followed by ';', ',', ')', '=' or '|'.
+ */
+static int
+type_annotation(const struct scan_value *sv)
+{
+	static const char *const types[] = {
+		"string", "String", "number", "boolean", "bool", "any", "unknown", "str",
+		"bytes", "int",
+	};
+	const char *r = sv->v + sv->n;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++)
+		if (strlen(types[i]) == sv->n && !memcmp(sv->v, types[i], sv->n))
+			break;
+	if (i == ARRAY_SIZE(types))
+		return 0;
+	while (r < sv->le && (*r == ' ' || *r == '\t'))
+		r++;
+	return r == sv->le || strchr(";,)=|", *r);
+}
+
 int
 scan_value_is_code(const struct scan_value *sv)
 {
@@ -160,7 +210,7 @@ scan_value_is_code(const struct scan_value *sv)
 
 	if (sv->quoted)
 		return 0;
-	if (no_value_word(v, n))
+	if (no_value_word(v, n) || type_annotation(sv))
 		return 1;
 	if (v[0] == '@' || v[0] == '&' || v[0] == ':')
 		return 1;	/* Ruby ivar/symbol, address-of */
@@ -226,8 +276,104 @@ scan_token_name(const char *s, size_t n, int *k3s_named)
 			return 0;
 		norm[m++] = (char)lc((unsigned char)s[i]);
 	}
+	if (m > 10 && !memcmp(norm + m - 5, "value", 5))
+		m -= 5;		/* clusterTokenValue, k3s_token_value */
 	if (m < 5 || memcmp(norm + m - 5, "token", 5) || !words_only(norm, m - 5))
 		return 0;
 	*k3s_named = m > 5 && memmem(norm, m - 5, "k3s", 3) != NULL;
 	return 1;
+}
+
+/*
+ * A literal handed to a function that only marks or passes a value on:
+ * pulumi.secret("..."), pulumi.Output.secret("..."), pulumi.output("..."),
+ * pulumi.interpolate`...`, Terraform's sensitive("...").  The literal goes to
+ * *v, *n; 0, or -1 when the text at q is not such a call.
+ */
+int
+scan_wrapped_literal(const char *q, const char *le, const char **v, size_t *n)
+{
+	static const char *const wrappers[] = { "secret", "sensitive", "interpolate", "output" };
+	const char *p = q, *seg = q, *e;
+	char quote;
+	size_t i, sl;
+
+	while (p < le && (is_ident((unsigned char)*p) || *p == '.')) {
+		if (*p == '.')
+			seg = p + 1;
+		p++;
+	}
+	sl = (size_t)(p - seg);
+	for (i = 0; i < ARRAY_SIZE(wrappers); i++)
+		if (strlen(wrappers[i]) == sl && !memcmp(seg, wrappers[i], sl))
+			break;
+	if (i == ARRAY_SIZE(wrappers) || p >= le)
+		return -1;
+	if (*p == '(')
+		for (p++; p < le && (*p == ' ' || *p == '\t'); p++)
+			;
+	if (p >= le || (*p != '"' && *p != '\'' && *p != '`'))
+		return -1;
+	quote = *p;
+	if (!(e = memchr(p + 1, quote, (size_t)(le - p - 1))))
+		return -1;
+	*v = p + 1;
+	*n = (size_t)(e - p - 1);
+	return *n ? 0 : -1;
+}
+
+/* The word [w, w + n) is one that asks for a value to be put in. */
+static int
+marker_word(const char *w, size_t n)
+{
+	static const char *const markers[] = {
+		"replace", "insert", "todo", "fake", "sample", "dummy", "here",
+		"fill", "enter", "put", "generate", "random", "dont", "placeholder",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(markers); i++)
+		if (scan_ci_eq(w, n, markers[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * A placeholder that only a repository holds: a value of words without a
+ * digit where a word asks for the value to be put in ("replace-me",
+ * "insert-token-here", "fakeToken", "TODO"; not "some-...": a sample
+ * inventory's "some-SUPER-DEDEUPER-secret-password" is deployed as is) or that is the
+ * field's own name ("token", "secret", "password").  Words split at
+ * non-letters and at a lower-to-upper case change: "awesome-cluster" has no
+ * marker word.  Not applied to a node's files: there a token may be any
+ * string, and `fix` and the unit redaction must still see it.
+ */
+int
+scan_repo_placeholder(const char *v, size_t n)
+{
+	static const char *const names[] = { "token", "secret", "password", "passwd" };
+	size_t i, w;
+
+	if (n == 0 || n > 40)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
+		    c == ' ' || c == '.'))
+			return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (scan_ci_eq(v, n, names[i]))
+			return 1;
+	for (i = w = 0; i <= n; i++) {
+		int boundary = i == n || !((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z')) ||
+		    (i > w && v[i] >= 'A' && v[i] <= 'Z' && v[i - 1] >= 'a' && v[i - 1] <= 'z');
+
+		if (!boundary)
+			continue;
+		if (i > w && marker_word(v + w, i - w))
+			return 1;
+		w = (i < n && v[i] >= 'A' && v[i] <= 'Z') ? i : i + 1;
+	}
+	return 0;
 }

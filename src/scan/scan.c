@@ -12,6 +12,7 @@
  */
 #include "core/k3sguard.h"
 #include "scan/scan.h"
+#include "scan/scan-int.h"
 #include "token/token.h"
 
 const struct scan_rule_info scan_rules[SCAN_NRULES] = {
@@ -76,8 +77,8 @@ pair_at(const unsigned char *p, unsigned char a1, unsigned char a2,
  * arm64; the compiler's generic vectors keep this portable); a step with a
  * candidate is resolved byte by byte, which is rare for the pairs we use.
  */
-static const char *
-pair_find(const char *s, const char *e, unsigned char a1, unsigned char a2,
+const char *
+scan_pair_find(const char *s, const char *e, unsigned char a1, unsigned char a2,
     unsigned char b1, unsigned char b2)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -109,47 +110,6 @@ pair_find(const char *s, const char *e, unsigned char a1, unsigned char a2,
 	return NULL;
 }
 
-/* ---- small helpers ----------------------------------------------------- */
-
-static inline int
-lc(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static inline int
-is_keych(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
-static inline int
-is_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static inline int
-is_hexch(int c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static inline int
-is_blank(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* Characters that end an unquoted value. */
-static inline int
-is_stop(int c)
-{
-	return c <= ' ' || c == 0x7f || c == '"' || c == '\'' || c == '`' || c == ';' ||
-	    c == ',' || c == ')' || c == ']' || c == '}' || c == '|' || c == '&' || c == '\\';
-}
-
 int
 scan_ci_eq(const char *s, size_t n, const char *w)
 {
@@ -161,15 +121,15 @@ scan_ci_eq(const char *s, size_t n, const char *w)
 	return i == n && !w[i];
 }
 
-static int
-eq(const char *s, size_t n, const char *w)
+int
+scan_eq(const char *s, size_t n, const char *w)
 {
 	return strlen(w) == n && !memcmp(s, w, n);
 }
 
 /* case-insensitive search of the lowercase word w in [s, e) */
-static const char *
-ci_find(const char *s, const char *e, const char *w)
+const char *
+scan_ci_find(const char *s, const char *e, const char *w)
 {
 	size_t n = strlen(w);
 
@@ -182,11 +142,11 @@ ci_find(const char *s, const char *e, const char *w)
 static const char *
 ci_memmem(const char *s, size_t n, const char *w)
 {
-	return ci_find(s, s + n, w);
+	return scan_ci_find(s, s + n, w);
 }
 
-static const char *
-line_start(const char *buf, const char *p)
+const char *
+scan_line_start(const char *buf, const char *p)
 {
 	while (p > buf && p[-1] != '\n')
 		p--;
@@ -194,8 +154,8 @@ line_start(const char *buf, const char *p)
 }
 
 /* End of p's line, before any "\r\n" or "\n". */
-static const char *
-line_end(const char *p, const char *end)
+const char *
+scan_line_end(const char *p, const char *end)
 {
 	const char *nl = memchr(p, '\n', (size_t)(end - p));
 
@@ -210,7 +170,7 @@ line_end(const char *p, const char *end)
 static const char *
 logical_start(const char *buf, const char *p)
 {
-	const char *s = line_start(buf, p);
+	const char *s = scan_line_start(buf, p);
 
 	for (int i = 0; i < 64 && s > buf; i++) {
 		const char *e = s - 1;		/* the previous line's '\n' */
@@ -219,7 +179,7 @@ logical_start(const char *buf, const char *p)
 			e--;
 		if (e == buf || e[-1] != '\\')
 			break;
-		s = line_start(buf, e - 1);
+		s = scan_line_start(buf, e - 1);
 	}
 	return s;
 }
@@ -272,6 +232,44 @@ set_desc(struct scan_hit *hit, const char *text)
 }
 
 /*
+ * "<placeholder>::server:<password>" ({K3S_TOKEN}::server:62ef..., K10<hash>::node:...):
+ * the CA hash is left to be filled in but the password is written.  The
+ * hit covers the password; 1 when there was one.
+ */
+static int
+add_unpinned_password(struct scan_hits *out, const char *buf, const char *v, size_t n,
+    enum scan_rule rule)
+{
+	const char *dc = memmem(v, n, "::", 2), *cr, *colon, *pw;
+	struct token_info t;
+	struct scan_hit *hit;
+	size_t pn;
+
+	if (!dc || dc == v || !scan_is_placeholder(v, (size_t)(dc - v)))
+		return 0;
+	cr = dc + 2;
+	if (!(colon = memchr(cr, ':', (size_t)(v + n - cr))))
+		return 0;
+	if (!scan_eq(cr, (size_t)(colon - cr), "server") && !scan_eq(cr, (size_t)(colon - cr), "node"))
+		return 0;
+	pw = colon + 1;
+	pn = (size_t)(v + n - pw);
+	if (scan_is_placeholder(pw, pn) || token_parse(pw, pn, &t) < 0)
+		return 0;
+	hit = scan_hit_add(out);
+	hit->off = (size_t)(pw - buf);
+	hit->len = pn;
+	hit->rule = rule;
+	hit->severity = *cr == 's' ? SCAN_CRITICAL : scan_rules[rule].severity;
+	snprintf(hit->desc, sizeof(hit->desc),
+	    "%.*s password of a secure-form token, CA hash not written (fingerprint %s)",
+	    (int)(colon - cr), cr, t.fingerprint);
+	memcpy(hit->fingerprint, t.fingerprint, sizeof(hit->fingerprint));
+	explicit_bzero(&t, sizeof(t));
+	return 1;
+}
+
+/*
  * A token value [v, v + n) found by rule: describe it, or drop it when it
  * is a placeholder or not a token at all.
  */
@@ -283,6 +281,8 @@ add_token(struct scan_hits *out, const char *buf, const char *v, size_t n,
 	struct buf d = BUF_INIT;
 	struct scan_hit *hit;
 
+	if (add_unpinned_password(out, buf, v, n, rule))
+		return;
 	if (scan_is_placeholder(v, n) || token_parse(v, n, &t) < 0)
 		return;
 	if (scan_is_placeholder(t.password, t.password_len))
@@ -333,58 +333,7 @@ add_value(struct scan_hits *out, const char *buf, const char *v, size_t n,
 
 /* ---- values ------------------------------------------------------------ */
 
-/*
- * The value starting at q (quoted or not) on the line ending at le.
- * The value goes to vs and vn; returns 0, or -1 when there is none.
- */
-static int
-parse_value(const char *q, const char *le, const char **vs, size_t *vn)
-{
-	const char *e;
-
-	if (q >= le)
-		return -1;
-	if (*q == '"' || *q == '\'') {
-		char quote = *q;
-
-		for (e = q + 1; e < le; e++) {
-			if (quote == '"' && *e == '\\' && e + 1 < le) {
-				e++;
-				continue;
-			}
-			if (*e == quote)
-				break;
-		}
-		if (e < le) {
-			*vs = q + 1;
-			*vn = (size_t)(e - q - 1);
-			return 0;
-		}
-		q++;	/* unbalanced: read it as an unquoted value */
-	}
-	for (e = q; e < le && !is_stop((unsigned char)*e); e++)
-		;
-	*vs = q;
-	*vn = (size_t)(e - q);
-	return *vn ? 0 : -1;
-}
-
-static const char *
-skip_blanks(const char *q, const char *le)
-{
-	while (q < le && is_blank(*q))
-		q++;
-	return q;
-}
-
 /* ---- secure form anywhere ---------------------------------------------- */
-
-static int
-is_cred_stop(int c)
-{
-	return c <= ' ' || c == 0x7f || c == '"' || c == '\'' || c == '`' || c == ';' ||
-	    c == ',' || c == ')' || c == ']' || c == '}' || c == '|' || c == '&' || c == '\\';
-}
 
 /* p points at "K10"; returns where to go on. */
 static const char *
@@ -413,6 +362,32 @@ try_secure(const char *buf, const char *p, const char *end, struct scan_hits *ou
 /* ---- rules that need K3s context --------------------------------------- */
 
 /*
+ * A compose or pod "command: server ..." / "command: agent ..." line (of a
+ * rancher/k3s container: the file has K3s context): the image's entrypoint
+ * is k3s, so the line is a K3s command line without the word.
+ */
+static int
+compose_command(const char *s, const char *p)
+{
+	static const char *const roles[] = { "server", "agent" };
+
+	if (p - s < 9 || memcmp(s, "command:", 8))
+		return 0;
+	s = scan_skip_blanks(s + 8, p);
+	if (s < p && (*s == '"' || *s == '\'' || *s == '['))
+		s = scan_skip_blanks(s + 1, p);
+	if (s < p && (*s == '"' || *s == '\''))
+		s++;
+	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
+		size_t m = strlen(roles[i]);
+
+		if ((size_t)(p - s) > m && !memcmp(s, roles[i], m) && !is_keych((unsigned char)s[m]))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * "k3s" (any case) between the logical line's start and p; with role, also
  * "agent" or "server" after it.  An OpenRC command_args= line counts as a
  * K3s command line (this rule only runs on files with K3s context).
@@ -420,18 +395,20 @@ try_secure(const char *buf, const char *p, const char *end, struct scan_hits *ou
 static int
 k3s_command_before(const char *buf, const char *p, int role)
 {
-	const char *ls = logical_start(buf, p), *k = ci_find(ls, p, "k3s");
+	const char *ls = logical_start(buf, p), *k = scan_ci_find(ls, p, "k3s");
 	const char *s = ls;
 
 	while (s < p && is_blank(*s))
 		s++;
 	if (!k && (size_t)(p - s) > 13 && !memcmp(s, "command_args=", 13))
 		k = s + 10;	/* "agent"/"server" is looked for after it */
+	if (!k && compose_command(s, p))
+		return 1;
 	if (!k)
 		return 0;
 	if (!role)
 		return 1;
-	return ci_find(k + 3, p, "agent") || ci_find(k + 3, p, "server");
+	return scan_ci_find(k + 3, p, "agent") || scan_ci_find(k + 3, p, "server");
 }
 
 /*
@@ -454,24 +431,24 @@ flag_value(struct scan_hits *out, const char *buf, const char *end, const char *
 			q++;
 			closed = 1;
 		}
-		q = skip_blanks(q, le);
+		q = scan_skip_blanks(q, le);
 		if (closed && q < le && *q == ',') {
-			q = skip_blanks(q + 1, le);
+			q = scan_skip_blanks(q + 1, le);
 			if (q >= le || (*q != '"' && *q != '\''))
 				return;
-		} else if (q < le && *q == '\\' && skip_blanks(q + 1, le) == le) {
+		} else if (q < le && *q == '\\' && scan_skip_blanks(q + 1, le) == le) {
 			const char *nl = memchr(le, '\n', (size_t)(end - le));
 
 			if (!nl)
 				return;
 			ls = nl + 1;
-			le = line_end(ls, end);
-			q = skip_blanks(ls, le);
+			le = scan_line_end(ls, end);
+			q = scan_skip_blanks(ls, le);
 		} else if (q == we + closed) {
 			return;		/* "--token-x", "--token:" */
 		}
 	}
-	if (parse_value(q, le, &v, &n) < 0 || *v == '-')
+	if (scan_parse_value(q, le, &v, &n) < 0 || *v == '-')
 		return;
 	if (is_comment_line(ls, le)) {
 		/* prose in a comment: "pass --token with ..." */
@@ -485,128 +462,9 @@ flag_value(struct scan_hits *out, const char *buf, const char *end, const char *
 	add_value(out, buf, v, n, le, SCAN_FLAG);
 }
 
-/* After a key at [ws, we): an optional closing quote, blanks, then one of seps. */
-static const char *
-after_key(const char *ws, const char *we, const char *ls, const char *le, const char *seps)
-{
-	const char *q = we;
-
-	if (q < le && (*q == '"' || *q == '\'') && ws > ls && ws[-1] == *q)
-		q++;
-	q = skip_blanks(q, le);
-	if (q >= le || !strchr(seps, *q))
-		return NULL;
-	return skip_blanks(q + 1, le);
-}
-
-/* YAML/JSON/HCL key position: only indentation, "- ", '{' or ',' before it. */
-static int
-key_position(const char *ws, const char *ls)
-{
-	const char *q = ws;
-
-	if (q > ls && (q[-1] == '"' || q[-1] == '\''))
-		q--;
-	while (q > ls && is_blank(q[-1]))
-		q--;
-	if (q > ls && q[-1] == '-')
-		q--;
-	while (q > ls && is_blank(q[-1]))
-		q--;
-	return q == ls || q[-1] == '{' || q[-1] == ',';
-}
-
 static const char *const token_flags[] = {
 	"--token", "--agent-token", "--new-token",
 };
-
-/*
- * A declaration before the key at ws: "export ", "const ", "let ", "var ",
- * "local ", "readonly ", Ruby's '@'/'@@' or PHP's '$' sigil are skipped,
- * then key_position() decides.
- */
-static int
-decl_position(const char *ws, const char *ls)
-{
-	static const char *const kw[] = {
-		"export", "const", "let", "var", "local", "readonly", "declare", "set",
-	};
-	const char *q = ws, *k;
-
-	while (q > ls && q[-1] == '@')
-		q--;
-	if (q < ws)
-		return key_position(q, ls);
-	k = q;
-	while (k > ls && is_blank(k[-1]))
-		k--;
-	if (k == q)
-		return key_position(ws, ls);
-	for (size_t i = 0; i < ARRAY_SIZE(kw); i++) {
-		size_t m = strlen(kw[i]);
-
-		if ((size_t)(k - ls) >= m && !memcmp(k - m, kw[i], m) &&
-		    (k - m == ls || is_blank(k[-(ptrdiff_t)m - 1])))
-			return key_position(k - m, ls);
-	}
-	return key_position(ws, ls);
-}
-
-/*
- * The separator after a key at [ws, we): ':', '=', ':=', '=>' (with an
- * optional type annotation "name : Type = value" in Crystal/TS).  Fills
- * the provenance flags of sv; returns where the value starts, or NULL.
- */
-static const char *
-key_sep(const char *ws, const char *we, const char *ls, const char *le, struct scan_value *sv)
-{
-	const char *q = we;
-
-	if (q < le && (*q == '"' || *q == '\'' || *q == '`') && ws > ls && ws[-1] == *q) {
-		sv->key_quoted = 1;
-		q++;
-	}
-	if (q < le && *q == '?')
-		q++;			/* TS optional field */
-	q = skip_blanks(q, le);
-	if (q >= le)
-		return NULL;
-	if (*q == ':' && q + 1 < le && q[1] == '=') {
-		sv->spaced_eq = 1;
-		return skip_blanks(q + 2, le);
-	}
-	if (*q == '=' && q + 1 < le && q[1] == '>') {
-		sv->spaced_eq = 1;
-		return skip_blanks(q + 2, le);
-	}
-	if (*q == '=') {
-		if (q + 1 < le && q[1] == '=')
-			return NULL;	/* a comparison */
-		sv->spaced_eq = q > we && is_blank(q[-1]);
-		return skip_blanks(q + 1, le);
-	}
-	if (*q != ':')
-		return NULL;
-	return skip_blanks(q + 1, le);
-}
-
-/* A type annotation "name : Type = value": the value after the '='. */
-static const char *
-past_annotation(const char *q, const char *le, struct scan_value *sv)
-{
-	const char *t = q;
-
-	while (t < le && (is_keych((unsigned char)*t) || strchr("?.<>[]|:", *t)))
-		t++;
-	if (t == q)
-		return q;
-	t = skip_blanks(t, le);
-	if (t < le && *t == '=' && (t + 1 == le || t[1] != '=')) {
-		sv->spaced_eq = 1;
-		return skip_blanks(t + 1, le);
-	}
-	return q;
-}
 
 /*
  * In a file that is K3s's only by its path (the text never says k3s), a
@@ -631,7 +489,7 @@ k3s_block(const char *buf, const char *ls, const char *ws)
 	if (ws == ls || indent == 0)
 		return 1;
 	for (int lines = 0; p > buf && lines < 500; lines++) {
-		const char *pe = p - 1, *pl = line_start(buf, pe), *k, *ke;
+		const char *pe = p - 1, *pl = scan_line_start(buf, pe), *k, *ke;
 
 		p = pl;
 		for (k = pl; k < pe && is_blank(*k); k++)
@@ -641,7 +499,7 @@ k3s_block(const char *buf, const char *ls, const char *ws)
 		for (ke = k; ke < pe && *ke != ':' && !is_blank(*ke); ke++)
 			;
 		for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
-			if (ci_find(k, ke, parts[i]))
+			if (scan_ci_find(k, ke, parts[i]))
 				return 1;
 		for (size_t i = 0; i < ARRAY_SIZE(whole); i++)
 			if (scan_ci_eq(k, (size_t)(ke - k), whole[i]))
@@ -652,47 +510,131 @@ k3s_block(const char *buf, const char *ls, const char *ws)
 }
 
 /*
+ * The literal value of the key at [ws, we), named for a K3s token
+ * (k3s_named: the name itself says K3s, so it may stand anywhere).
+ */
+static void
+key_literal(struct scan_hits *out, const char *buf, const char *ws, const char *we,
+    const char *ls, const char *le, int path_only, int k3s_named)
+{
+	struct scan_value sv = { 0 };
+	const char *q, *v;
+	size_t n;
+
+	if (!k3s_named && !scan_decl_position(ws, ls))
+		return;
+	if (path_only && !k3s_named && !k3s_block(buf, ls, ws))
+		return;
+	if (scan_in_template(ls, ws) || !(q = scan_key_sep(ws, we, ls, le, &sv)) || sv.argument)
+		return;
+	if (q < le && *q != '"' && *q != '\'' && we < le && !sv.spaced_eq)
+		q = scan_past_annotation(q, le, &sv);
+	if (scan_wrapped_literal(q, le, &v, &n) == 0) {
+		add_value(out, buf, v, n, le, SCAN_CONFIG);	/* pulumi.secret("...") */
+		return;
+	}
+	if (scan_parse_value(q, le, &v, &n) < 0)
+		return;
+	sv.v = v;
+	sv.n = n;
+	sv.le = le;
+	sv.quoted = v > q;
+	if (scan_value_is_code(&sv) || (sv.key_quoted && scan_type_name(v, n)))
+		return;
+	add_value(out, buf, v, n, le, SCAN_CONFIG);
+}
+
+/*
  * A key at [ws, we) named for a K3s token (scan_token_name()): its value,
  * when it is a literal.  Names without "k3s" must stand where a key or a
  * declaration stands; none may sit inside a {{ }} template expression.
  */
 static void
 config_value(struct scan_hits *out, const char *buf, const char *ws, const char *we,
-    const char *ls, const char *le, int path_only)
+    const char *ls, const char *le, int path_only, const char *ps)
 {
-	struct scan_value sv = { 0 };
-	const char *q, *v;
-	size_t n;
 	int k3s_named;
 
 	if (!scan_token_name(ws, (size_t)(we - ws), &k3s_named))
 		return;
-	if (!k3s_named && !decl_position(ws, ls))
+	if (ps)
+		k3s_named = 1;	/* services.k3s.token: the path names K3s */
+	key_literal(out, buf, ws, we, ls, le, path_only, k3s_named);
+}
+
+/*
+ * The body of a token function whose first statement returns a literal
+ * (Ruby/Crystal's last expression, "return '...'" elsewhere): that literal,
+ * up to three lines after the definition, blank and comment lines skipped.
+ */
+static void
+function_literal(struct scan_hits *out, const char *buf, const char *le, const char *end)
+{
+	const char *ls = le, *q, *v;
+	size_t n;
+
+	for (int lines = 0; lines < 4 && ls < end; lines++) {
+		if (!(ls = memchr(ls, '\n', (size_t)(end - ls))))
+			return;
+		ls++;
+		le = scan_line_end(ls, end);
+		q = scan_skip_blanks(ls, le);
+		if (q == le || is_comment_line(ls, le))
+			continue;
+		if (le - q > 7 && !memcmp(q, "return", 6) && is_blank(q[6]))
+			q = scan_skip_blanks(q + 7, le);
+		if (q == le || (*q != '"' && *q != '\'') || scan_parse_value(q, le, &v, &n) < 0 || v == q)
+			return;
+		q = scan_skip_blanks(v + n + 1, le);
+		if (q == le || *q == ';')
+			add_token(out, buf, v, n, SCAN_CONFIG);
 		return;
-	if (path_only && !k3s_named && !k3s_block(buf, ls, ws))
+	}
+}
+
+/* K3S_TOKEN, K3S_AGENT_TOKEN (or K3S_CLUSTER_SECRET) at [ws, we): its literal value. */
+static void
+env_value(struct scan_hits *out, const char *buf, const char *ws, const char *we,
+    const char *ls, const char *le, const char *end)
+{
+	struct scan_value sv = { 0 };
+	const char *q, *v, *s = scan_skip_blanks(ls, le);
+	size_t n;
+
+	if ((q = scan_name_value(ws, we, ls, le, end, &le))) {
+		/* - name: K3S_TOKEN / value: x */
+	} else if (!(q = scan_key_sep(ws, we, ls, le, &sv))) {
+		/* Dockerfile: ENV K3S_TOKEN value */
+		if (le - s < 4 || memcmp(s, "ENV", 3) || !is_blank(s[3]) ||
+		    we >= le || !is_blank(*we))
+			return;
+		q = scan_skip_blanks(we, le);
+	}
+	if (!sv.argument && scan_wrapped_literal(q, le, &v, &n) == 0) {
+		add_value(out, buf, v, n, le, SCAN_ENV);	/* pulumi.secret("...") */
 		return;
-	if (scan_in_template(ls, ws) || !(q = key_sep(ws, we, ls, le, &sv)))
-		return;
-	if (q < le && *q != '"' && *q != '\'' && we < le && !sv.spaced_eq)
-		q = past_annotation(q, le, &sv);
-	if (parse_value(q, le, &v, &n) < 0)
+	}
+	if (scan_parse_value(q, le, &v, &n) < 0)
 		return;
 	sv.v = v;
 	sv.n = n;
 	sv.le = le;
 	sv.quoted = v > q;
-	if (scan_value_is_code(&sv))
-		return;
-	add_value(out, buf, v, n, le, SCAN_CONFIG);
+	if ((sv.argument && !sv.quoted) || scan_value_is_code(&sv))
+		return;		/* Setenv("K3S_TOKEN", token), K3S_TOKEN = f() */
+	if (q == we + 1 && we[0] == '=')
+		add_token(out, buf, v, n, SCAN_ENV);	/* K3S_TOKEN=x cmd: no prose */
+	else
+		add_value(out, buf, v, n, le, SCAN_ENV);
 }
 
 /* p points at "token" (any case). */
 static const char *
 at_token(const char *buf, const char *p, const char *end, struct scan_hits *out, int path_only)
 {
-	const char *ws = p, *we = p + 5, *ls, *le, *q, *v;
-	size_t n, wn, i;
-	int prev;
+	const char *ws = p, *we = p + 5, *ls, *le, *ps = NULL;
+	size_t wn, i;
+	int prev, env;
 
 	while (ws > buf && is_keych((unsigned char)ws[-1]))
 		ws--;
@@ -700,41 +642,78 @@ at_token(const char *buf, const char *p, const char *end, struct scan_hits *out,
 		we++;
 	wn = (size_t)(we - ws);
 	prev = ws > buf ? (unsigned char)ws[-1] : '\n';
-	if (prev == '$' || prev == '{' || prev == '.' || prev == '/')
-		return we;	/* a reference ($K3S_TOKEN, var.k3s_token) or a path */
-	ls = line_start(buf, ws);
-	le = line_end(we, end);
+	if (prev == '$' || prev == '{' || prev == '/')
+		return we;	/* a reference ($K3S_TOKEN, ${k3s_token}) or a path */
+	ls = scan_line_start(buf, ws);
+	le = scan_line_end(we, end);
+	env = scan_eq(ws, wn, "K3S_TOKEN") || scan_eq(ws, wn, "K3S_AGENT_TOKEN");
+	if (prev == '.') {
+		/* var.k3s_token is a reference; services.k3s.token = "..." a key */
+		if (!(ps = scan_dotted_target(ws, ls)))
+			return we;
+		if (!env && !scan_ci_find(ps, we, "k3s"))
+			return we;
+	}
 
-	if (eq(ws, wn, "K3S_TOKEN") || eq(ws, wn, "K3S_AGENT_TOKEN")) {
-		struct scan_value sv = { 0 };
-
-		if (!(q = key_sep(ws, we, ls, le, &sv))) {
-			/* Dockerfile: ENV K3S_TOKEN value */
-			const char *s = skip_blanks(ls, le);
-
-			if (le - s < 4 || memcmp(s, "ENV", 3) || !is_blank(s[3]) ||
-			    we >= le || !is_blank(*we))
-				return we;
-			q = skip_blanks(we, le);
-		}
-		if (parse_value(q, le, &v, &n) == 0) {
-			sv.v = v;
-			sv.n = n;
-			sv.le = le;
-			sv.quoted = v > q;
-			if (!scan_value_is_code(&sv))
-				add_value(out, buf, v, n, le, SCAN_ENV);
-		}
+	if (env) {
+		env_value(out, buf, ws, we, ls, le, end);
 		return we;
 	}
 	for (i = 0; i < ARRAY_SIZE(token_flags); i++) {
-		if (eq(ws, wn, token_flags[i])) {
+		if (scan_eq(ws, wn, token_flags[i])) {
 			if (k3s_command_before(buf, ws, 0))
 				flag_value(out, buf, end, ws, we, ls, le);
 			return we;
 		}
 	}
-	config_value(out, buf, ws, we, ls, le, path_only);
+	if (scan_token_function(ws, we, ls)) {
+		function_literal(out, buf, le, end);
+		return we;
+	}
+	config_value(out, buf, ws, we, ls, le, path_only, ps);
+	return we;
+}
+
+/*
+ * p points at "_secret" or "-secret" (any case): K3s's name for the token
+ * before v1.0 (K3S_CLUSTER_SECRET, --cluster-secret, cluster-secret:),
+ * still copied from old compose files and docs; current K3s ignores it, but
+ * a literal there is the cluster's token all the same.
+ */
+static const char *
+at_cluster_secret(const char *buf, const char *p, const char *end, struct scan_hits *out,
+    int path_only)
+{
+	const char *ws = p, *we = p + 7, *ls, *le;
+	size_t wn;
+	char norm[32];
+	size_t m = 0;
+
+	while (ws > buf && is_keych((unsigned char)ws[-1]))
+		ws--;
+	while (we < end && is_keych((unsigned char)*we))
+		we++;
+	wn = (size_t)(we - ws);
+	if (ws > buf && strchr("${./", ws[-1]))
+		return we;
+	ls = scan_line_start(buf, ws);
+	le = scan_line_end(we, end);
+	if (scan_eq(ws, wn, "K3S_CLUSTER_SECRET")) {
+		env_value(out, buf, ws, we, ls, le, end);
+		return we;
+	}
+	if (scan_eq(ws, wn, "--cluster-secret")) {
+		if (k3s_command_before(buf, ws, 0))
+			flag_value(out, buf, end, ws, we, ls, le);
+		return we;
+	}
+	for (size_t i = 0; i < wn && m < sizeof(norm); i++)
+		if (ws[i] != '_' && ws[i] != '-')
+			norm[m++] = (char)lc((unsigned char)ws[i]);
+	if (m == 13 && !memcmp(norm, "clustersecret", 13))
+		key_literal(out, buf, ws, we, ls, le, path_only, 0);
+	else if (m == 16 && !memcmp(norm, "k3sclustersecret", 16))
+		key_literal(out, buf, ws, we, ls, le, path_only, 1);
 	return we;
 }
 
@@ -750,174 +729,22 @@ at_short_flag(const char *buf, const char *p, const char *end, struct scan_hits 
 		return p + 2;
 	if (!k3s_command_before(buf, p, 1))
 		return p + 2;
-	ls = line_start(buf, p);
-	le = line_end(p, end);
+	ls = scan_line_start(buf, p);
+	le = scan_line_end(p, end);
 	flag_value(out, buf, end, p, p + 2, ls, le);
 	return p + 2;
 }
 
-/* ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), at most 16 bytes. */
-static int
-scheme_ok(const char *v, size_t n)
-{
-	if (!n || n > 16 || !isalpha((unsigned char)v[0]))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (!isalnum((unsigned char)v[i]) && !strchr("+-.", v[i]))
-			return 0;
-	return 1;
-}
-
-/*
- * A documentation endpoint: the password or the host is a word that names
- * the field (postgres://username:password@hostname:port/db).
- */
-static int
-doc_endpoint(const char *pw, size_t pn, const char *host, const char *ve)
-{
-	static const char *const pw_words[] = {
-		"password", "passwd", "pass", "pwd", "secret", "mypassword", "yourpassword",
-	};
-	static const char *const host_words[] = {
-		"hostname", "host", "dbhost", "db-host", "db_host", "server", "address",
-	};
-	const char *h = host, *he;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(pw_words); i++)
-		if (scan_ci_eq(pw, pn, pw_words[i]))
-			return 1;
-	if (ve - h > 4 && !memcmp(h, "tcp(", 4))
-		h += 4;
-	for (he = h; he < ve && *he != ':' && *he != '/' && *he != ')'; he++)
-		;
-	/* a port that is a word: ":port" */
-	if (he < ve && *he == ':' && he + 1 < ve && isalpha((unsigned char)he[1]))
-		return 1;
-	/* a host that is a word, without a port number ("@host/db") */
-	if (he < ve && *he == ':')
-		return 0;
-	for (i = 0; i < ARRAY_SIZE(host_words); i++)
-		if (scan_ci_eq(h, (size_t)(he - h), host_words[i]))
-			return 1;
-	return 0;
-}
-
-/* The password of scheme://user:password@host..., or nothing. */
+/* Leave out the hits from first on whose value is a repository's placeholder. */
 static void
-endpoint_password(struct scan_hits *out, const char *buf, const char *v, size_t n)
+drop_repo_placeholders(const char *buf, struct scan_hits *out, size_t first)
 {
-	const char *ve = v + n, *u, *at = NULL, *colon, *s;
-	char fp[65];
-	struct scan_hit *hit;
-	size_t pn, scheme_len;
+	size_t i, j;
 
-	for (s = v; s + 3 <= ve; s++)
-		if (!memcmp(s, "://", 3))
-			break;
-	if (s + 3 > ve)
-		return;
-	scheme_len = (size_t)(s - v);
-	u = s + 3;
-	for (s = u; s < ve; s++)
-		if (*s == '@')
-			at = s;
-	if (!at || !(colon = memchr(u, ':', (size_t)(at - u))))
-		return;
-	pn = (size_t)(at - colon - 1);
-	if (scan_is_placeholder(colon + 1, pn) || doc_endpoint(colon + 1, pn, at + 1, ve))
-		return;
-	hit = scan_hit_add(out);
-	hit->off = (size_t)(colon + 1 - buf);
-	hit->len = pn;
-	hit->rule = SCAN_DATASTORE;
-	hit->severity = SCAN_CRITICAL;
-	sha256_hex(colon + 1, pn, fp);
-	memcpy(hit->fingerprint, fp, 12);
-	hit->fingerprint[12] = '\0';
-	/* the scheme is shown only when it is one (RFC 3986): no secret text */
-	if (!scheme_ok(v, scheme_len))
-		scheme_len = 0;
-	snprintf(hit->desc, sizeof(hit->desc), "%.*s%sdatastore password (fingerprint %s)",
-	    (int)scheme_len, v, scheme_len ? " " : "", hit->fingerprint);
-	explicit_bzero(fp, sizeof(fp));
-}
-
-/* p points at "datastore" (any case). */
-static const char *
-at_datastore(const char *buf, const char *p, const char *end, struct scan_hits *out)
-{
-	const char *ws = p, *we = p + 9, *ls, *le, *q, *v;
-	size_t n, wn;
-
-	while (ws > buf && is_keych((unsigned char)ws[-1]))
-		ws--;
-	while (we < end && is_keych((unsigned char)*we))
-		we++;
-	wn = (size_t)(we - ws);
-	if (ws > buf && (ws[-1] == '$' || ws[-1] == '{'))
-		return we;
-	ls = line_start(buf, ws);
-	le = line_end(we, end);
-	if (eq(ws, wn, "K3S_DATASTORE_ENDPOINT") || eq(ws, wn, "datastore-endpoint")) {
-		if (!(q = after_key(ws, we, ls, le, "=:")))
-			return we;
-	} else if (eq(ws, wn, "--datastore-endpoint")) {
-		q = we;
-		if (q < le && *q == '=')
-			q++;
-		else if (q < le && is_blank(*q))
-			q = skip_blanks(q, le);
-		else
-			return we;
-	} else {
-		return we;
-	}
-	if (parse_value(q, le, &v, &n) == 0)
-		endpoint_password(out, buf, v, n);
-	return we;
-}
-
-/* Schemes of the SQL datastores K3s takes (kine): mysql, postgres. */
-static const char *const db_schemes[] = { "mysql", "postgres", "postgresql", "pgsql" };
-
-/*
- * Whose URL it is, from the line before it: one that names the datastore
- * or K3s (DATASTORE=, datastore :=, --datastore-endpoint, INSTALL_K3S_EXEC)
- * or a bare URL (a command, a list item, prose) is K3s's; one assigned to
- * another key (DATABASE_URL: in a K3s playbook) belongs to another service.
- */
-static int
-datastore_url_line(const char *ls, const char *s)
-{
-	if (ci_find(ls, s, "datastore") || ci_find(ls, s, "k3s"))
-		return 1;
-	for (const char *q = ls; q < s; q++)
-		if (*q == '=' || (*q == ':' && q + 1 < s && is_blank(q[1])))
-			return 0;
-	return 1;
-}
-
-/* p points at "://": a datastore URL with a password, wherever it is. */
-static const char *
-at_url(const char *buf, const char *p, const char *end, struct scan_hits *out)
-{
-	const char *s = p, *e;
-	size_t i;
-
-	while (s > buf && isalpha((unsigned char)s[-1]))
-		s--;
-	for (i = 0; i < ARRAY_SIZE(db_schemes); i++)
-		if (scan_ci_eq(s, (size_t)(p - s), db_schemes[i]))
-			break;
-	if (i == ARRAY_SIZE(db_schemes) || (s > buf && is_alnum((unsigned char)s[-1])))
-		return p + 3;
-	if (!datastore_url_line(line_start(buf, s), s))
-		return p + 3;
-	for (e = p + 3; e < end && !is_cred_stop((unsigned char)*e); e++)
-		;
-	endpoint_password(out, buf, s, (size_t)(e - s));
-	return e;
+	for (i = j = first; i < out->n; i++)
+		if (!scan_repo_placeholder(buf + out->v[i].off, out->v[i].len))
+			out->v[j++] = out->v[i];
+	out->n = j;
 }
 
 static int
@@ -932,14 +759,14 @@ hit_cmp(const void *a, const void *b)
 }
 
 void
-scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out)
+scan_buffer(const char *buf, size_t len, int flags, struct scan_hits *out)
 {
 	const char *end = buf + len, *p = buf;
 	size_t first = out->n, i, j;
-	int ctx = path_context, text_ctx = 0;
+	int ctx = flags & SCAN_PATH_CONTEXT, text_ctx = 0;
 
 	/* pass 1: "K10" starts a secure token; "k3s" in any case gives context */
-	while ((p = pair_find(p, end, 'K', 'k', '1', '3'))) {
+	while ((p = scan_pair_find(p, end, 'K', 'k', '1', '3'))) {
 		if (p[1] == '1') {
 			if (p[0] == 'K' && p + 2 < end && p[2] == '0')
 				p = try_secure(buf, p, end, out);
@@ -952,16 +779,23 @@ scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out
 		p++;
 	}
 	if (ctx) {
-		for (p = buf; (p = pair_find(p, end, 't', 'T', 'o', 'O'));)
+		for (p = buf; (p = scan_pair_find(p, end, 't', 'T', 'o', 'O'));)
 			p = (end - p >= 5 && scan_ci_eq(p, 5, "token")) ? at_token(buf, p, end, out, !text_ctx) : p + 1;
-		for (p = buf; (p = pair_find(p, end, '-', '-', 't', 't'));)
+		for (p = buf; (p = scan_pair_find(p, end, '-', '-', 't', 't'));)
 			p = at_short_flag(buf, p, end, out);
-		for (p = buf; (p = pair_find(p, end, 'd', 'D', 'a', 'A'));)
+		for (p = buf; (flags & SCAN_REPOSITORY) && (p = scan_pair_find(p, end, '_', '-', 'S', 's'));)
+			p = (end - p >= 7 && scan_ci_eq(p + 1, 6, "secret")) ?
+			    at_cluster_secret(buf, p, end, out, !text_ctx) : p + 1;
+		for (p = buf; (p = scan_pair_find(p, end, 'd', 'D', 'a', 'A'));)
 			p = (end - p >= 9 && scan_ci_eq(p, 9, "datastore")) ?
-			    at_datastore(buf, p, end, out) : p + 1;
-		for (p = buf; (p = pair_find(p, end, ':', ':', '/', '/'));)
-			p = (end - p >= 3 && p[2] == '/') ? at_url(buf, p, end, out) : p + 1;
+			    scan_at_datastore(buf, p, end, out) : p + 1;
+		for (p = buf; (p = scan_pair_find(p, end, ':', ':', '/', '/'));)
+			p = (end - p >= 3 && p[2] == '/') ? scan_at_url(buf, p, end, out) : p + 1;
+		if (text_ctx)
+			scan_db_passwords(buf, end, out);
 	}
+	if (flags & SCAN_REPOSITORY)
+		drop_repo_placeholders(buf, out, first);
 	if (out->n - first < 2)
 		return;
 	qsort(out->v + first, out->n - first, sizeof(*out->v), hit_cmp);

@@ -56,18 +56,33 @@ struct scan_hits {
 	size_t n, cap;
 };
 
+/* Flags of scan_buffer()'s third argument. */
+#define SCAN_PATH_CONTEXT	1	/* the path names K3s (scan_path_context()) */
+#define SCAN_REPOSITORY		2	/* a repository, not a node's files: also the
+					 * names K3s no longer reads (K3S_CLUSTER_SECRET,
+					 * --cluster-secret), which `k3sguard fix` must
+					 * not move into the token store */
+
 /*
  * Append the hits in buf[0..len) to out, sorted by offset, one per value.
- * path_context: the file's path marks it as K3s's (k3s or rancher in it),
- * so YAML token: keys count even when the text never says "k3s".
+ * flags: SCAN_PATH_CONTEXT: the file's path marks it as K3s's (k3s or
+ * rancher in it), so YAML token: keys count even when the text never says
+ * "k3s" (1, as node callers pass, is just that); SCAN_REPOSITORY.
  */
-void scan_buffer(const char *buf, size_t len, int path_context, struct scan_hits *out);
+void scan_buffer(const char *buf, size_t len, int flags, struct scan_hits *out);
 
 /* 1 when the path names something of K3s's ("k3s" or "rancher" in it). */
 int scan_path_context(const char *path);
 
 /* 1 when value is a placeholder or a reference, not a secret. */
 int scan_is_placeholder(const char *v, size_t n);
+
+/*
+ * 1 when value is a placeholder in a repository's text (SCAN_REPOSITORY):
+ * words without a digit that ask to be replaced ("replace-me",
+ * "insert-token-here", "fakeToken") or the field's own name ("token").
+ */
+int scan_repo_placeholder(const char *v, size_t n);
 
 void scan_hits_release(struct scan_hits *h);
 
@@ -85,13 +100,30 @@ struct scan_value {
 	int quoted;		/* written as a string literal */
 	int spaced_eq;		/* after " = ", ":=" or "=>" */
 	int key_quoted;		/* after a quoted key ("token": ...) */
+	int subscript;		/* the key is a subscript: env["K3S_TOKEN"] = ... */
+	int argument;		/* the next argument of a call: Setenv("K3S_TOKEN", ...) */
 };
+
+/*
+ * 1 for a namespaced type name: three or more short words, each starting
+ * with a letter, joined by single colons (Pulumi's "pulumi:providers:k3s",
+ * "k3s:index:Cluster").  Read as a name only under a quoted key (a JSON or
+ * dict entry of SDK code): a K3s token may be any string, and a node's
+ * config.yaml "token: my:cluster:secret" is a token all the same.
+ */
+int scan_type_name(const char *v, size_t n);
 
 /* 1 when the value is code (a call, identifier, field, nil), not a literal. */
 int scan_value_is_code(const struct scan_value *sv);
 
 /* 1 when p on the line starting at ls is inside a {{ ... }} expression. */
 int scan_in_template(const char *ls, const char *p);
+
+/*
+ * A literal handed to a value wrapper at q (pulumi.secret("..."),
+ * pulumi.interpolate`...`, sensitive("...")): 0 with it in *v, *n, or -1.
+ */
+int scan_wrapped_literal(const char *q, const char *le, const char **v, size_t *n);
 
 /*
  * 1 when the identifier s[0..n) names a K3s token (token, cluster_token,

@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (size)
 		memcpy(buf, data, size);
-	for (int ctx = 0; ctx < 2; ctx++) {
+	for (int ctx = 0; ctx < 4; ctx++) {	/* SCAN_PATH_CONTEXT, SCAN_REPOSITORY */
 		h.n = 0;
 		scan_buffer(buf, size, ctx, &h);
 		check(buf, size, &h);
