@@ -631,6 +631,7 @@ static void
 free_unit(struct unit *u)
 {
 	free(u->path);
+	free(u->link_path);
 	free(u->name);
 	for (size_t i = 0; i < u->argc; i++)
 		wipe_str(u->argv[i]);
