@@ -265,4 +265,14 @@ assert d[\"errors\"] == [], d[\"errors\"]
 "
 '
 
+test_expect_success 'a linked unit that leads nowhere or loops: an error naming it, never a pass' '
+	inst badlink K3S_TOKEN=badS3cretPW && started badlink &&
+	S=badlink/etc/systemd/system &&
+	mv $S/k3s.service $S/k3s.service.real && ln -s /nowhere $S/k3s.service &&
+	ln -s k3s-b.service $S/k3s-a.service && ln -s k3s-a.service $S/k3s-b.service &&
+	expect_check badlink server-token.plaintext error &&
+	grep -q "cannot follow the link .*k3s-a.service.: Too many levels of symbolic links" "$TMP/audit.err" &&
+	grep -q "k3s.service. (a symlink to ./nowhere., resolved inside the root)" "$TMP/audit.err"
+'
+
 test_done

@@ -16,6 +16,7 @@
 #include "node/node.h"
 #include "node/node-int.h"
 #include "core/gate.h"
+#include "core/file.h"
 
 #include <dirent.h>
 
@@ -436,7 +437,7 @@ load_unit_file(struct node *n, const char *path, const char *name,
 
 	if (S_ISLNK(lst->st_mode)) {
 		if (resolve_link(path, &real) < 0) {
-			node_err(n, "unit", path, 0, "cannot follow the link '%s': %s", path,
+			node_err(n, "unit", path, 0, "cannot follow the link '%s': %s", root_path(path),
 			    strerror(errno));
 			buf_release(&real);
 			return NULL;
