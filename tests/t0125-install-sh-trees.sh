@@ -265,6 +265,25 @@ assert d[\"errors\"] == [], d[\"errors\"]
 "
 '
 
+# K3s PR 10591 (issue 10589): server.go DataDirFlag reads K3S_DATA_DIR since
+# v1.27.16, v1.28.12, v1.29.7, v1.30.3, v1.31.0 (src/node/node-env.c
+# node_env_data_dir()); before, only the agent did
+test_expect_success 'K3S_DATA_DIR=/srv/k3s on a server: its data dir on K3s that reads it (was the default)' '
+	inst ddir K3S_DATA_DIR=/srv/k3s &&
+	grep -qx "K3S_DATA_DIR=$SQ/srv/k3s$SQ" ddir/etc/systemd/system/k3s.service.env &&
+	for d in ddir/var/lib/rancher/k3s ddir/srv/k3s; do
+		mkdir -p $d/server && chmod 0700 $d/server &&
+		echo "$H::server:ddS3cretPW" >$d/server/token || return 1
+	done &&
+	chmod 0600 ddir/var/lib/rancher/k3s/server/token &&
+	chmod 0644 ddir/srv/k3s/server/token &&
+	nj ddir "
+assert d[\"data_dir\"] == \"/srv/k3s\" and d[\"k3s_version\"] == \"v1.31.4+k3s1\", d[\"data_dir\"]
+" &&
+	expect_check ddir server-token.file-mode fail &&
+	expect_check ddir server-token.file-mode pass --k3s-version v1.30.2+k3s1
+'
+
 test_expect_success 'a linked unit that leads nowhere or loops: an error naming it, never a pass' '
 	inst badlink K3S_TOKEN=badS3cretPW && started badlink &&
 	S=badlink/etc/systemd/system &&
