@@ -226,6 +226,46 @@ assert o[\"token\"][0][\"file\"] == \"/etc/init.d/k3s\", o[\"token\"]
 	no_secret orcs orcsS3cretPW
 '
 
+test_expect_success 'INSTALL_K3S_BIN_DIR=/opt/bin: the binary is the unit'"'"'s, its version read from it' '
+	inst --bin-dir /opt/bin bindir INSTALL_K3S_BIN_DIR=/opt/bin &&
+	test -x bindir/opt/bin/k3s && test -x bindir/opt/bin/k3s-uninstall.sh &&
+	nj bindir "
+assert u[\"command\"] == \"/opt/bin/k3s server\", u[\"command\"]
+assert d[\"k3s_bin\"] == \"/opt/bin/k3s\" and d[\"k3s_version\"] == \"v1.31.4+k3s1\", d
+" &&
+	expect_check bindir updates.version-known pass
+'
+
+test_expect_success 'K3S_TOKEN_FILE and K3S_AGENT_TOKEN_FILE on a server: the k3s 5619 trap' '
+	inst both K3S_TOKEN_FILE=/etc/rancher/k3s/token K3S_AGENT_TOKEN_FILE=/etc/rancher/k3s/agent-token &&
+	expect_check both agent-token.both-token-files fail
+'
+
+test_expect_success 'INSTALL_K3S_EXEC="server --cluster-init": embedded etcd' '
+	inst cinit "INSTALL_K3S_EXEC=server --cluster-init" &&
+	nj cinit "assert d[\"datastore\"] == \"embedded-etcd\", d[\"datastore\"]" &&
+	expect_check cinit etcd.datastore-external fail
+'
+
+test_expect_success 'agent with K3S_TOKEN_FILE: token-file from the env file, no plain-text token' '
+	inst atf K3S_URL=https://10.0.0.1:6443 K3S_TOKEN_FILE=/etc/rancher/k3s/node-token &&
+	nj atf "
+assert u[\"name\"] == \"k3s-agent.service\" and \"token\" not in o, (u, o)
+assert o[\"token-file\"][0][\"value\"] == \"/etc/rancher/k3s/node-token\", o
+" &&
+	expect_check atf agent-token.plaintext-env pass
+'
+
+test_expect_success 'OpenRC with K3S_CONFIG_FILE: the sourced env file names the config' '
+	inst --openrc orcc K3S_CONFIG_FILE=/etc/k3s/edge.yaml &&
+	mkdir -p orcc/etc/k3s && echo "write-kubeconfig-mode: \"0644\"" >orcc/etc/k3s/edge.yaml &&
+	nj orcc "
+assert d[\"config_path\"] == \"/etc/k3s/edge.yaml\", d[\"config_path\"]
+assert o[\"config\"][0][\"file\"] == \"/etc/rancher/k3s/k3s.env\", o
+" &&
+	expect_check orcc server-token.kubeconfig-mode fail
+'
+
 # K3s has started once: its data dir exists (the role no longer needs the unit)
 started() { mkdir -p "$1/var/lib/rancher/k3s/server" && chmod 0700 "$1/var/lib/rancher/k3s/server"; }
 
