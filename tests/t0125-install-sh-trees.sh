@@ -273,7 +273,7 @@ test_expect_success 'INSTALL_K3S_SYSTEMD_DIR=/usr/lib/systemd/system: the unit t
 	inst usrlib INSTALL_K3S_SYSTEMD_DIR=/usr/lib/systemd/system K3S_TOKEN=usrlibS3cretPW &&
 	test -f usrlib/usr/lib/systemd/system/k3s.service.env && started usrlib &&
 	nj usrlib "
-assert u and u[\"path\"] == \"/usr/lib/systemd/system/k3s.service\", d[\"units\"]
+assert u and u[\"path\"] == \"/usr/lib/systemd/system/k3s.service\" and u[\"link\"] is None, d[\"units\"]
 assert o[\"token\"][0][\"file\"] == \"/usr/lib/systemd/system/k3s.service.env\", o
 " &&
 	expect_check usrlib server-token.plaintext fail &&
@@ -286,6 +286,7 @@ test_expect_success 'INSTALL_K3S_SYSTEMD_DIR outside the search path: the linked
 	started opt &&
 	nj opt "
 assert u and u[\"path\"] == \"/opt/k3s/units/k3s.service\", d[\"units\"]
+assert u[\"link\"] == \"/etc/systemd/system/k3s.service\", u
 assert o[\"token\"][0][\"file\"] == \"/opt/k3s/units/k3s.service.env\", o
 assert d[\"errors\"] == [], d[\"errors\"]
 " &&
