@@ -280,6 +280,26 @@ assert o[\"token\"][0][\"file\"] == \"/usr/lib/systemd/system/k3s.service.env\",
 	expect_check usrlib agent-token.plaintext-env fail
 '
 
+test_expect_success 'drop-ins from every unit directory, /etc hiding a same-named one in /usr/lib' '
+	inst dropins INSTALL_K3S_SYSTEMD_DIR=/usr/lib/systemd/system && started dropins &&
+	mkdir -p dropins/etc/systemd/system/k3s.service.d dropins/usr/lib/systemd/system/k3s.service.d &&
+	printf "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s server --disable=traefik\n" \
+		>dropins/usr/lib/systemd/system/k3s.service.d/20-flags.conf &&
+	printf "[Service]\nEnvironment=K3S_TOKEN=usrlibDropS3cretPW\n" \
+		>dropins/usr/lib/systemd/system/k3s.service.d/10-token.conf &&
+	printf "[Service]\nEnvironment=K3S_NODE_NAME=edge-1\n" \
+		>dropins/etc/systemd/system/k3s.service.d/10-token.conf &&
+	nj dropins "
+assert u[\"dropins\"] == [\"/etc/systemd/system/k3s.service.d/10-token.conf\",
+    \"/usr/lib/systemd/system/k3s.service.d/20-flags.conf\"], u[\"dropins\"]
+assert [x[\"value\"] for x in o[\"disable\"]] == [\"traefik\"], o
+assert o[\"node-name\"][0][\"value\"] == \"edge-1\" and \"token\" not in o, o
+" &&
+	expect_check dropins server-token.plaintext pass &&
+	rm dropins/etc/systemd/system/k3s.service.d/10-token.conf &&
+	expect_check dropins server-token.plaintext fail
+'
+
 test_expect_success 'INSTALL_K3S_SYSTEMD_DIR outside the search path: the linked unit is read through its link' '
 	inst --mkdir /opt/k3s/units opt INSTALL_K3S_SYSTEMD_DIR=/opt/k3s/units K3S_TOKEN=optS3cretPW &&
 	test "$(readlink opt/etc/systemd/system/k3s.service)" = /opt/k3s/units/k3s.service &&

@@ -437,8 +437,8 @@ load_unit_file(struct node *n, const char *path, const char *name,
 
 	if (S_ISLNK(lst->st_mode)) {
 		if (resolve_link(path, &real) < 0) {
-			node_err(n, "unit", path, 0, "cannot follow the link '%s': %s", root_path(path),
-			    strerror(errno));
+			node_err(n, "unit", path, 0, "cannot follow the link '%s': %s",
+			    root_path(path), strerror(errno));
 			buf_release(&real);
 			return NULL;
 		}
@@ -474,9 +474,9 @@ cmp_base(const void *a, const void *b)
 }
 
 /*
- * The drop-ins of unit name: the .conf files in <dir>/<name>.d of every directory of
- * the search path, a file name in an earlier directory hiding the same
- * name in later ones, all read in the order of their file names.
+ * The drop-ins of unit name: the .conf files in <dir>/<name>.d of every
+ * directory of the search path, a file name in an earlier directory hiding
+ * the same name in later ones, all read in the order of their file names.
  * systemd: src/shared/dropin.c unit_file_find_dropin_paths(),
  * conf_files_list_strv().  Host paths, sorted; *count of them.
  */
