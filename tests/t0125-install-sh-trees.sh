@@ -266,6 +266,21 @@ assert o[\"config\"][0][\"file\"] == \"/etc/rancher/k3s/k3s.env\", o
 	expect_check orcc server-token.kubeconfig-mode fail
 '
 
+test_expect_success 'install.sh run twice (k3s, then INSTALL_K3S_NAME=b): both enabled, the options are unknown, no pass' '
+	inst twice "INSTALL_K3S_EXEC=--write-kubeconfig-mode 0600" &&
+	inst twice INSTALL_K3S_NAME=b "INSTALL_K3S_EXEC=--write-kubeconfig-mode 0644" &&
+	test -L twice/etc/systemd/system/multi-user.target.wants/k3s.service &&
+	test -L twice/etc/systemd/system/multi-user.target.wants/k3s-b.service &&
+	expect_check twice server-token.kubeconfig-mode error &&
+	grep -q "k3s-b.service. are both enabled" "$TMP/audit.err" &&
+	test "$(check_status traefik.chart)" = error &&
+	rm twice/etc/systemd/system/multi-user.target.wants/k3s-b.service &&
+	expect_check twice server-token.kubeconfig-mode pass &&
+	ln -s /etc/systemd/system/k3s-b.service twice/etc/systemd/system/multi-user.target.wants/ &&
+	rm twice/etc/systemd/system/multi-user.target.wants/k3s.service &&
+	expect_check twice server-token.kubeconfig-mode fail
+'
+
 # K3s has started once: its data dir exists (the role no longer needs the unit)
 started() { mkdir -p "$1/var/lib/rancher/k3s/server" && chmod 0700 "$1/var/lib/rancher/k3s/server"; }
 

@@ -725,6 +725,23 @@ unit_enabled(const struct unit *u)
 }
 
 /*
+ * Two enabled K3s units (install.sh run twice, with and without
+ * INSTALL_K3S_NAME, enables both): systemd (or OpenRC's default runlevel)
+ * starts both at boot, and which one ends up running K3s, with its flags
+ * and env, is a race (the other fails on the port or the datastore and is
+ * restarted, Restart=always).  Which options are effective is then not
+ * known: an error for every check that reads them, not a guess.
+ */
+static void
+two_enabled(struct node *n, const struct unit *a, const struct unit *b)
+{
+	node_err(n, "unit", a->path, 0,
+	    "'%s' and '%s' are both enabled: both start at boot and which one "
+	    "runs K3s is a race, so its flags and env are not known (disable "
+	    "one)", root_path(a->path), root_path(b->path));
+}
+
+/*
  * Every unit and init script K3s's install.sh can write.  K3s: install.sh
  * setup_env(): SYSTEM_NAME is k3s (server), k3s-agent (agent) or
  * k3s-${INSTALL_K3S_NAME}; with systemd the unit is
@@ -741,7 +758,7 @@ unit_enabled(const struct unit *u)
 void
 node_read_units(struct node *n)
 {
-	size_t act = 0;
+	size_t act = 0, nenabled = 0;
 
 	read_systemd_unit(n, "k3s.service");
 	read_systemd_unit(n, "k3s-agent.service");
@@ -754,8 +771,10 @@ node_read_units(struct node *n)
 		return;
 	for (size_t i = 0; i < n->nunits; i++)
 		if (unit_enabled(&n->units[i])) {
-			act = i;
-			break;
+			if (nenabled++ == 0)
+				act = i;
+			else if (nenabled == 2)
+				two_enabled(n, &n->units[act], &n->units[i]);
 		}
 	n->units[act].active = 1;
 }
