@@ -331,14 +331,17 @@ assert d[\"errors\"] == [], d[\"errors\"]
 	expect_check opt agent-token.unit-mode fail
 '
 
-test_expect_success 'a unit masked in /etc (link to /dev/null) hides the one in /usr/lib' '
+test_expect_success 'a unit masked in /etc (link to /dev/null, or empty) hides the one in /usr/lib' '
 	inst masked INSTALL_K3S_SYSTEMD_DIR=/usr/lib/systemd/system &&
 	started masked &&
 	ln -s /dev/null masked/etc/systemd/system/k3s.service &&
 	nj masked "
 assert d[\"units\"] == [], d[\"units\"]
 assert d[\"errors\"] == [], d[\"errors\"]
-"
+" &&
+	rm masked/etc/systemd/system/k3s.service &&
+	: >masked/etc/systemd/system/k3s.service &&
+	nj masked "assert d[\"units\"] == [], d[\"units\"]"
 '
 
 # K3s PR 10591 (issue 10589): server.go DataDirFlag reads K3S_DATA_DIR since

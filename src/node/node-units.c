@@ -423,8 +423,9 @@ resolve_link(const char *path, struct buf *out)
  * "systemctl enable /other/dir/NAME.service" makes for a unit file outside
  * the search path, as INSTALL_K3S_SYSTEMD_DIR can put it): systemd loads
  * the file it leads to, so it is read through the link, inside the root;
- * one to /dev/null is a masked unit, which systemd never starts: no unit.
- * systemd: src/shared/install.c (linked and masked unit files).
+ * one to /dev/null, or an empty file, is a masked unit, which systemd never
+ * starts: no unit.  systemd: src/shared/install.c (linked and masked unit
+ * files), src/core/load-fragment.c unit_load_fragment() (null_or_empty()).
  */
 static struct unit *
 load_unit_file(struct node *n, const char *path, const char *name,
@@ -455,6 +456,8 @@ load_unit_file(struct node *n, const char *path, const char *name,
 		if (r < 0)
 			node_err_last(n, "unit", path, 0);
 	} else {
+		if (S_ISREG(lst->st_mode) && lst->st_size == 0)
+			return NULL;
 		u = node_unit_add(n, path, name, 0, &st);
 		r = node_read_file(n, "unit", path, data, &u->st);
 	}
