@@ -31,14 +31,23 @@ test_expect_success 'disable: traefik in config.yaml still skips them' '
 	expect_check dis2 traefik.insecure-api skip
 '
 
-# server.go DataDirFlag declares no EnvVar; agent.go's data-dir does
-test_expect_success 'K3S_DATA_DIR on a server is not read: the default data dir is audited' '
+# server.go DataDirFlag declares K3S_DATA_DIR only since K3s PR 10591
+# (issue 10589): v1.27.16, v1.28.12, v1.29.7, v1.30.3, v1.31.0; agent.go's
+# data-dir always did (node-env.c node_env_data_dir())
+test_expect_success 'K3S_DATA_DIR on a server: the default data dir before v1.30.3, K3S_DATA_DIR since' '
 	fid_server dd &&
 	mkdir -p dd/srv/k3s/server &&
 	cp -p dd/var/lib/rancher/k3s/server/token dd/srv/k3s/server/ &&
 	chmod 0644 dd/var/lib/rancher/k3s/server/token &&
 	echo K3S_DATA_DIR=/srv/k3s >dd/etc/systemd/system/k3s.service.env &&
-	expect_check dd server-token.file-mode fail
+	expect_check dd server-token.file-mode fail --k3s-version v1.30.2+k3s1 &&
+	expect_check dd server-token.file-mode fail --k3s-version v1.29.6+k3s1 &&
+	expect_check dd server-token.file-mode pass --k3s-version v1.30.3+k3s1 &&
+	expect_check dd server-token.file-mode pass --k3s-version v1.27.16+k3s1 &&
+	expect_check dd server-token.file-mode pass --k3s-version v1.31.0+k3s1 &&
+	chmod 0600 dd/var/lib/rancher/k3s/server/token &&
+	chmod 0644 dd/srv/k3s/server/token &&
+	expect_check dd server-token.file-mode fail --k3s-version v1.32.1+k3s1
 '
 
 test_expect_success 'K3S_DATA_DIR on an agent is read' '

@@ -28,8 +28,7 @@ classify(const struct token_hit *h)
 static int
 sources_failed(const struct node *n, struct check_result *r)
 {
-	return check_source_failed(n, "config", r) || check_source_failed(n, "unit", r) ||
-	    check_source_failed(n, "env", r);
+	return check_options_failed(n, r);
 }
 
 static void

@@ -55,7 +55,7 @@ check_kubeconfig_mode(const struct node *n, struct check_result *r)
 	mode_t want = 0600;
 	int opt;
 
-	if (check_skip_agent(n, r))
+	if (check_skip_agent(n, r) || check_options_failed(n, r))
 		return;
 	if ((opt = kubeconfig_mode_opt(n, &want)) < 0) {
 		check_fail(r, "write-kubeconfig-mode '%s' (%s) is not an octal mode: K3s logs an "

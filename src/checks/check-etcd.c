@@ -18,7 +18,7 @@
 static int
 need_external_etcd(const struct node *n, struct check_result *r)
 {
-	if (check_skip_agent(n, r) || check_source_failed(n, "config", r))
+	if (check_skip_agent(n, r) || check_options_failed(n, r))
 		return 1;
 	if (n->datastore != DS_EXTERNAL_ETCD) {
 		check_skip(r, "datastore is %s, not external etcd (see etcd.datastore-external)",
@@ -77,7 +77,7 @@ datastore_external(const struct node *n, struct check_result *r)
 {
 	const struct origin *o = node_origin(n, "datastore-endpoint");
 
-	if (check_skip_agent(n, r) || check_source_failed(n, "config", r))
+	if (check_skip_agent(n, r) || check_options_failed(n, r))
 		return;
 	switch (n->datastore) {
 	case DS_EXTERNAL_ETCD:
@@ -106,7 +106,7 @@ members(const struct node *n, struct check_result *r)
 	char **v;
 	size_t k;
 
-	if (check_skip_agent(n, r) || check_source_failed(n, "config", r))
+	if (check_skip_agent(n, r) || check_options_failed(n, r))
 		return;
 	if (n->datastore == DS_SQLITE) {
 		check_fail(r, "embedded SQLite: one server, a single point of failure");
@@ -269,7 +269,7 @@ wrong_flag_names(const struct node *n, struct check_result *r)
 {
 	struct buf found = BUF_INIT, at = BUF_INIT;
 
-	if (check_source_failed(n, "config", r))
+	if (check_options_failed(n, r))
 		return;
 	for (size_t w = 0; w < ARRAY_SIZE(wrong_names); w++) {
 		const struct kopt *o = node_opt(n, wrong_names[w].wrong);

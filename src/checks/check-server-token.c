@@ -247,8 +247,7 @@ token_plaintext(const struct node *n, struct check_result *r)
 	memset(&server, 0, sizeof(server));
 	if (check_skip_agent(n, r))
 		return;
-	if (check_source_failed(n, "config", r) || check_source_failed(n, "unit", r) ||
-	    check_source_failed(n, "env", r))
+	if (check_options_failed(n, r))
 		return;
 	{
 		struct check_result tmp;

@@ -83,7 +83,7 @@ traefik_for_node(const struct node *n)
 	static void \
 	name(const struct node *n, struct check_result *r) \
 	{ \
-		if (check_skip_agent(n, r) || check_source_failed(n, "config", r)) \
+		if (check_skip_agent(n, r) || check_options_failed(n, r)) \
 			return; \
 		traefik_run_check(traefik_for_node(n), traefik_check_##name, r); \
 	}

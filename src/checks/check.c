@@ -367,6 +367,13 @@ check_source_failed(const struct node *n, const char *source, struct check_resul
 }
 
 int
+check_options_failed(const struct node *n, struct check_result *r)
+{
+	return check_source_failed(n, "config", r) || check_source_failed(n, "unit", r) ||
+	    check_source_failed(n, "env", r);
+}
+
+int
 check_skip_agent(const struct node *n, struct check_result *r)
 {
 	if (n->role != ROLE_AGENT)

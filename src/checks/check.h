@@ -166,6 +166,11 @@ void check_describe_file(struct buf *b, const struct check_file *f);
  * "version", "files"), set r to error naming it and return 1; else 0.
  */
 int check_source_failed(const struct node *n, const char *source, struct check_result *r);
+/*
+ * The same for every source of K3s's options ("config", "unit", "env"): a
+ * check that reads the merged options cannot tell them when one failed.
+ */
+int check_options_failed(const struct node *n, struct check_result *r);
 
 /* 1 (and r set to skip) when the node is an agent: a server-only check. */
 int check_skip_agent(const struct node *n, struct check_result *r);

@@ -163,6 +163,8 @@ print_text(const struct node *n)
 		    u->active ? ", active" : "", role_name(u->role));
 		print_stat(&u->st);
 		printf(")\n");
+		if (u->link_path)
+			printf("    linked unit: systemd finds it through %s\n", u->link_path);
 		for (size_t j = 0; j < u->ndropins; j++)
 			printf("    drop-in: %s\n", u->dropins[j]);
 		if (u->argc) {
@@ -332,6 +334,7 @@ to_json(const struct node *n)
 		json_t *ju = json_object(), *x;
 
 		json_object_set_new(ju, "path", jstr(u->path));
+		json_object_set_new(ju, "link", jstr(u->link_path));
 		json_object_set_new(ju, "name", jstr(u->name));
 		json_object_set_new(ju, "kind", json_string(u->openrc ? "openrc" : "systemd"));
 		json_object_set_new(ju, "active", json_boolean(u->active));

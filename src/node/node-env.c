@@ -5,6 +5,8 @@
  */
 #include "core/k3sguard.h"
 #include "node/node.h"
+#include "node/node-int.h"
+#include "core/version.h"
 
 /*
  * The environment variables K3s reads, and the flag each one sets: the
@@ -36,8 +38,12 @@ static const struct k3s_env {
 	{ "K3S_LB_SERVER_PORT", "lb-server-port", ENV_SERVER | ENV_AGENT },
 	{ "K3S_VPN_AUTH", "vpn-auth", ENV_SERVER | ENV_AGENT },
 	{ "K3S_VPN_AUTH_FILE", "vpn-auth-file", ENV_SERVER | ENV_AGENT },
-	/* agent.go: the agent's own data-dir flag; server.go DataDirFlag has none */
-	{ "K3S_DATA_DIR", "data-dir", ENV_AGENT },
+	/*
+	 * agent.go: the agent's own data-dir flag; server.go DataDirFlag only
+	 * since K3s issue 10589 (see node_env_data_dir(), which drops it for
+	 * an older server)
+	 */
+	{ "K3S_DATA_DIR", "data-dir", ENV_SERVER | ENV_AGENT },
 	{ "K3S_AGENT_TOKEN", "agent-token", ENV_SERVER },
 	{ "K3S_AGENT_TOKEN_FILE", "agent-token-file", ENV_SERVER },
 	{ "K3S_KUBECONFIG_OUTPUT", "write-kubeconfig", ENV_SERVER },
@@ -91,4 +97,55 @@ k3s_env_read(const char *env, enum node_role role)
 	if (role == ROLE_AGENT)
 		return (e->where & ENV_AGENT) != 0;
 	return 1;	/* command unknown: either reads it */
+}
+
+/*
+ * K3S_DATA_DIR and k3s server.  The agent's data-dir flag has always
+ * declared it; the server's DataDirFlag (pkg/cli/cmds/server.go) declares
+ * none at 4dcfdfb and 005499a, and declares it since K3s issue 10589 ("K3s
+ * does not respect data-dir set ... via env var"), released in v1.27.16,
+ * v1.28.12, v1.29.7 (backports 10595, 10594, 10593), v1.30.3 (10592) and
+ * v1.31.0.  install.sh writes K3S_DATA_DIR into the unit's env file like
+ * every K3S_* variable, so a server installed with it keeps its state
+ * there on those releases and in the default directory before them.  1
+ * when a server of version reads it.  An unknown version counts as
+ * reading it: every release line K3s still supports does, and the unknown
+ * version is itself a "version" source error (node-version.c).
+ */
+static int
+server_reads_data_dir_env(const char *version)
+{
+	static const struct { long minor, patch; } fixed[] = {
+		{ 27, 16 }, { 28, 12 }, { 29, 7 }, { 30, 3 },
+	};
+	struct version v;
+
+	if (!version || version_parse_k3s(version, &v) < 0)
+		return 1;
+	if (v.major != 1)
+		return v.major > 1;
+	if (v.minor >= 31)
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		if (v.minor == fixed[i].minor)
+			return v.patch >= fixed[i].patch;
+	return 0;
+}
+
+void
+node_env_data_dir(struct node *n)
+{
+	struct kopt *k = (struct kopt *)node_opt(n, "data-dir");
+	enum node_role role = ROLE_UNKNOWN;
+
+	if (!k || !k->neff || k->eff[k->neff - 1].where.kind != SRC_ENV)
+		return;
+	for (size_t i = 0; i < n->nunits; i++)
+		if (n->units[i].active)
+			role = n->units[i].role;
+	if (role != ROLE_SERVER || server_reads_data_dir_env(n->k3s_version))
+		return;
+	for (size_t i = 0; i < k->neff; i++)
+		free(k->eff[i].value);	/* a path, not a secret */
+	k->neff = 0;	/* still in "seen": a value K3s does not use */
 }

@@ -125,4 +125,7 @@ void find_config_file(struct node *n, struct merge *m);
 /* the config file, then its .d drop-ins in name order */
 void merge_configs(struct node *n, struct merge *m);
 
+/* node-env.c: drop K3S_DATA_DIR for a server whose K3s does not read it. */
+void node_env_data_dir(struct node *n);
+
 #endif

@@ -16,6 +16,7 @@
 #include "node/node.h"
 #include "node/node-int.h"
 #include "core/gate.h"
+#include "core/file.h"
 
 #include <dirent.h>
 
@@ -331,45 +332,219 @@ node_list_dir(struct node *n, const char *source, const char *dir, const char *p
 	return names;
 }
 
+/*
+ * systemd's unit search path for system units, in its order: the first
+ * directory that holds a name is where systemd loads that unit from.
+ * systemd: src/basic/path-lookup.c lookup_paths_init() (RUNTIME_SCOPE_SYSTEM:
+ * /etc/systemd/system, /run/systemd/system, /usr/local/lib/systemd/system,
+ * /usr/lib/systemd/system, and /lib/systemd/system on split-usr systems;
+ * control, transient, attached and generator directories hold no unit
+ * install.sh writes).  install.sh writes its unit to
+ * ${INSTALL_K3S_SYSTEMD_DIR:-/etc/systemd/system} (setup_env()): a K3s
+ * unit in /usr/lib/systemd/system runs like one in /etc.
+ */
+static const char *const unit_dirs[] = {
+	SYSTEMD_DIR,
+	"/run/systemd/system",
+	"/usr/local/lib/systemd/system",
+	"/usr/lib/systemd/system",
+	"/lib/systemd/system",
+};
+
+static int
+have_unit(const struct node *n, const char *name)
+{
+	for (size_t i = 0; i < n->nunits; i++)
+		if (!n->units[i].openrc && !strcmp(n->units[i].name, name))
+			return 1;
+	return 0;
+}
+
+/*
+ * Where systemd finds unit name: the first directory of unit_dirs[]
+ * holding it.  0 with *path set; 1 when no directory holds it; -1 after
+ * recording why it could not be examined.
+ */
+static int
+find_unit_file(struct node *n, const char *name, struct buf *path, struct stat *st)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(unit_dirs); i++) {
+		buf_reset(path);
+		buf_addf(path, "%s/%s", unit_dirs[i], name);
+		if (gate_lstat(path->s, st) == 0)
+			return 0;
+		if (errno != ENOENT && errno != ENOTDIR) {
+			node_err(n, "unit", path->s, 0, "cannot examine '%s': %s", path->s,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 1;
+}
+
+/*
+ * The path a chain of links at path leads to, as node paths (a relative
+ * target is taken from the link's directory; the gate keeps every step
+ * inside the root).  -1 with errno (ELOOP past 16 links).
+ */
+static int
+resolve_link(const char *path, struct buf *out)
+{
+	char target[PATH_MAX];
+	struct stat st;
+
+	buf_reset(out);
+	buf_adds(out, path);
+	for (int i = 0; i < 16; i++) {
+		ssize_t len;
+		char *slash;
+
+		if (gate_lstat(out->s, &st) < 0)
+			return errno == ENOENT ? 0 : -1;
+		if (!S_ISLNK(st.st_mode))
+			return 0;
+		len = gate_readlink(out->s, target, sizeof(target));
+		if (len < 0)
+			return -1;
+		if (target[0] == '/') {
+			buf_reset(out);
+		} else {
+			slash = strrchr(out->s, '/');
+			buf_setlen(out, slash ? (size_t)(slash - out->s) + 1 : 0);
+		}
+		buf_adds(out, target);
+	}
+	errno = ELOOP;
+	return -1;
+}
+
+/*
+ * Read the unit file at path.  A symlink there is a linked unit (what
+ * "systemctl enable /other/dir/NAME.service" makes for a unit file outside
+ * the search path, as INSTALL_K3S_SYSTEMD_DIR can put it): systemd loads
+ * the file it leads to, so it is read through the link, inside the root;
+ * one to /dev/null, or an empty file, is a masked unit, which systemd never
+ * starts: no unit.  systemd: src/shared/install.c (linked and masked unit
+ * files), src/core/load-fragment.c unit_load_fragment() (null_or_empty()).
+ */
+static struct unit *
+load_unit_file(struct node *n, const char *path, const char *name,
+    const struct stat *lst, struct buf *data)
+{
+	struct buf real = BUF_INIT;
+	struct stat st = *lst;
+	struct unit *u;
+	int r;
+
+	if (S_ISLNK(lst->st_mode)) {
+		if (resolve_link(path, &real) < 0) {
+			node_err(n, "unit", path, 0, "cannot follow the link '%s': %s",
+			    root_path(path), strerror(errno));
+			buf_release(&real);
+			return NULL;
+		}
+		if (!strcmp(real.s, "/dev/null")) {
+			buf_release(&real);
+			return NULL;
+		}
+		/* the unit is the file systemd reads: its path and mode count */
+		u = node_unit_add(n, real.s, name, 0, &st);
+		u->link_path = xstrdup(path);
+		quiet_errors++;
+		r = gate_read_follow(path, CONFIG_MAX, data, &u->st);
+		quiet_errors--;
+		if (r < 0)
+			node_err_last(n, "unit", path, 0);
+	} else {
+		if (S_ISREG(lst->st_mode) && lst->st_size == 0)
+			return NULL;
+		u = node_unit_add(n, path, name, 0, &st);
+		r = node_read_file(n, "unit", path, data, &u->st);
+	}
+	if (r == 0)
+		node_unit_parse(n, u, u->path, data->s, data->len);
+	buf_release(&real);
+	return u;
+}
+
+static int
+cmp_base(const void *a, const void *b)
+{
+	const char *x = strrchr(*(char *const *)a, '/');
+	const char *y = strrchr(*(char *const *)b, '/');
+
+	return strcmp(x, y);
+}
+
+/*
+ * The drop-ins of unit name: the .conf files in <dir>/<name>.d of every
+ * directory of the search path, a file name in an earlier directory hiding
+ * the same name in later ones, all read in the order of their file names.
+ * systemd: src/shared/dropin.c unit_file_find_dropin_paths(),
+ * conf_files_list_strv().  Host paths, sorted; *count of them.
+ */
+static char **
+unit_dropins(struct node *n, const char *name, size_t *count)
+{
+	char **all = NULL;
+
+	*count = 0;
+	for (size_t d = 0; d < ARRAY_SIZE(unit_dirs); d++) {
+		struct buf dir = BUF_INIT;
+		size_t cnt;
+		char **names;
+
+		buf_addf(&dir, "%s/%s.d", unit_dirs[d], name);
+		names = node_list_dir(n, "unit", dir.s, "", ".conf", &cnt);
+		for (size_t i = 0; i < cnt; i++) {
+			size_t k;
+
+			for (k = 0; k < *count; k++)
+				if (!strcmp(strrchr(all[k], '/') + 1, names[i]))
+					break;
+			if (k == *count) {
+				struct buf p = BUF_INIT;
+
+				buf_addf(&p, "%s/%s", dir.s, names[i]);
+				all = node_grow(all, *count, sizeof(*all));
+				all[(*count)++] = buf_detach(&p);
+			}
+			free(names[i]);
+		}
+		free(names);
+		buf_release(&dir);
+	}
+	if (*count)
+		qsort(all, *count, sizeof(*all), cmp_base);
+	return all;
+}
+
 static void
 read_systemd_unit(struct node *n, const char *name)
 {
-	struct buf path = BUF_INIT, data = BUF_INIT, dir = BUF_INIT;
+	struct buf path = BUF_INIT, data = BUF_INIT;
 	struct stat st;
 	struct unit *u;
 	char **drop;
 	size_t ndrop;
 
-	buf_addf(&path, "%s/%s", SYSTEMD_DIR, name);
-	if (gate_lstat(path.s, &st) < 0) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			node_err(n, "unit", path.s, 0, "cannot examine '%s': %s", path.s,
-			    strerror(errno));
+	if (have_unit(n, name) || find_unit_file(n, name, &path, &st) != 0)
 		goto out;
-	}
-	u = node_unit_add(n, path.s, name, 0, &st);
-	if (node_read_file(n, "unit", path.s, &data, &u->st) == 0)
-		node_unit_parse(n, u, path.s, data.s, data.len);
-	buf_addf(&dir, "%s.d", path.s);
-	drop = node_list_dir(n, "unit", dir.s, "", ".conf", &ndrop);
+	if (!load_unit_file(n, path.s, name, &st, &data))
+		goto out;
+	drop = unit_dropins(n, name, &ndrop);
 	for (size_t i = 0; i < ndrop; i++) {
-		struct buf dp = BUF_INIT;
-
-		buf_addf(&dp, "%s/%s", dir.s, drop[i]);
 		u = &n->units[n->nunits - 1];
 		u->dropins = xrealloc(u->dropins, (u->ndropins + 1) * sizeof(*u->dropins));
-		u->dropins[u->ndropins++] = xstrdup(dp.s);
+		u->dropins[u->ndropins++] = drop[i];
 		buf_wipe(&data);
-		if (node_read_file(n, "unit", dp.s, &data, NULL) == 0)
-			node_unit_parse(n, u, dp.s, data.s, data.len);
-		buf_release(&dp);
-		free(drop[i]);
+		if (node_read_file(n, "unit", drop[i], &data, NULL) == 0)
+			node_unit_parse(n, u, drop[i], data.s, data.len);
 	}
 	free(drop);
 out:
 	buf_wipe(&data);
 	buf_release(&path);
-	buf_release(&dir);
 }
 
 /*
@@ -553,25 +728,45 @@ unit_enabled(const struct unit *u)
 }
 
 /*
+ * Two enabled K3s units (install.sh run twice, with and without
+ * INSTALL_K3S_NAME, enables both): systemd (or OpenRC's default runlevel)
+ * starts both at boot, and which one ends up running K3s, with its flags
+ * and env, is a race (the other fails on the port or the datastore and is
+ * restarted, Restart=always).  Which options are effective is then not
+ * known: an error for every check that reads them, not a guess.
+ */
+static void
+two_enabled(struct node *n, const struct unit *a, const struct unit *b)
+{
+	node_err(n, "unit", a->path, 0,
+	    "'%s' and '%s' are both enabled: both start at boot and which one "
+	    "runs K3s is a race, so its flags and env are not known (disable "
+	    "one)", root_path(a->path), root_path(b->path));
+}
+
+/*
  * Every unit and init script K3s's install.sh can write.  K3s: install.sh
  * setup_env(): SYSTEM_NAME is k3s (server), k3s-agent (agent) or
  * k3s-${INSTALL_K3S_NAME}; with systemd the unit is
  * ${SYSTEMD_DIR}/${SYSTEM_NAME}.service (SYSTEMD_DIR /etc/systemd/system)
  * with EnvironmentFile=-${SYSTEMD_DIR}/${SYSTEM_NAME}.service.env; with
  * OpenRC /etc/init.d/${SYSTEM_NAME}, sourcing
- * /etc/rancher/k3s/${SYSTEM_NAME}.env.  (INSTALL_K3S_SYSTEMD_DIR moves the
- * systemd files elsewhere: not found here.)  Then systemctl enable / rc-update
+ * /etc/rancher/k3s/${SYSTEM_NAME}.env.  INSTALL_K3S_SYSTEMD_DIR moves the
+ * systemd files elsewhere: a unit anywhere on systemd's search path
+ * (unit_dirs[]) is found, and one elsewhere through the link systemctl
+ * enable makes for it in /etc/systemd/system.  Then systemctl enable / rc-update
  * add: the enabled unit is the one that runs; with none enabled, the first
  * found in the order below.
  */
 void
 node_read_units(struct node *n)
 {
-	size_t act = 0;
+	size_t act = 0, nenabled = 0;
 
 	read_systemd_unit(n, "k3s.service");
 	read_systemd_unit(n, "k3s-agent.service");
-	read_named(n, SYSTEMD_DIR, ".service", read_systemd_unit);
+	for (size_t d = 0; d < ARRAY_SIZE(unit_dirs); d++)
+		read_named(n, unit_dirs[d], ".service", read_systemd_unit);
 	read_openrc(n, "k3s");
 	read_openrc(n, "k3s-agent");
 	read_named(n, "/etc/init.d", "", read_openrc);
@@ -579,8 +774,10 @@ node_read_units(struct node *n)
 		return;
 	for (size_t i = 0; i < n->nunits; i++)
 		if (unit_enabled(&n->units[i])) {
-			act = i;
-			break;
+			if (nenabled++ == 0)
+				act = i;
+			else if (nenabled == 2)
+				two_enabled(n, &n->units[act], &n->units[i]);
 		}
 	n->units[act].active = 1;
 }

@@ -612,6 +612,8 @@ node_load(struct node *n)
 	merge_units_env(n, &m);
 	merge_configs(n, &m);
 	merge_finish(n, &m);
+	node_read_version(n);
+	node_env_data_dir(n);
 
 	if (gopt.data_dir && *gopt.data_dir)
 		n->data_dir = node_host_abs(gopt.data_dir);
@@ -623,7 +625,6 @@ node_load(struct node *n)
 	find_role(n);
 	read_files(n);
 	find_datastore(n);
-	node_read_version(n);
 	return 0;
 }
 
@@ -631,6 +632,7 @@ static void
 free_unit(struct unit *u)
 {
 	free(u->path);
+	free(u->link_path);
 	free(u->name);
 	for (size_t i = 0; i < u->argc; i++)
 		wipe_str(u->argv[i]);

@@ -112,6 +112,12 @@ struct unit {
 	 */
 	int token_via_agent_exec;
 	char *agent_exec_secret;
+	/*
+	 * A linked unit: the link in systemd's search path it was found
+	 * through (path is then the file the link leads to, which systemd
+	 * reads); NULL otherwise.
+	 */
+	char *link_path;
 };
 
 /* A K3s file from reference/k3s.md, lstat'ed without following. */

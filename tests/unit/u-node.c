@@ -230,8 +230,12 @@ test_unit_flags_over_config(void)
 	CHECK(node_opt(&n, "home") == NULL);
 	/* an EnvironmentFile= with %N is read ... */
 	CHECK_STR(node_get(&n, "resolv-conf"), "/etc/k3s-resolv");
-	/* ... but K3s: pkg/cli/cmds/server.go DataDirFlag declares no EnvVar */
-	CHECK_STR(n.data_dir, "/var/lib/rancher/k3s");
+	/*
+	 * ... and so is K3S_DATA_DIR: server.go DataDirFlag declares it since
+	 * K3s PR 10591 (v1.27.16, v1.28.12, v1.29.7, v1.30.3, v1.31.0); the
+	 * version is unknown here, which counts as a release that reads it
+	 */
+	CHECK_STR(n.data_dir, "/srv/k3s");
 	/* list: config values, then the command line's */
 	CHECK(node_opt(&n, "tls-san")->neff == 2);
 	CHECK_STR(eff(&n, "tls-san", 0), "cfg.example");
@@ -664,8 +668,8 @@ test_env_names(void)
 	CHECK(k3s_env_to_opt("K3S_NODE_IP", &s) == NULL);
 	CHECK(k3s_env_to_opt("K3S_KUBELET_ARG", &s) == NULL);
 	CHECK_STR(k3s_env_to_opt("AWS_SECRET_ACCESS_KEY", &s), "etcd-s3-secret-key");
-	/* server.go DataDirFlag declares no EnvVar; agent.go's data-dir does */
-	CHECK(!k3s_env_read("K3S_DATA_DIR", ROLE_SERVER));
+	/* both declare it now (server.go since K3s PR 10591: node_env_data_dir()) */
+	CHECK(k3s_env_read("K3S_DATA_DIR", ROLE_SERVER));
 	CHECK(k3s_env_read("K3S_DATA_DIR", ROLE_AGENT));
 	CHECK(k3s_env_read("K3S_AGENT_TOKEN", ROLE_SERVER));
 	CHECK(!k3s_env_read("K3S_AGENT_TOKEN", ROLE_AGENT));
