@@ -93,7 +93,13 @@ for f in json.load(sys.stdin)[\"findings\"]:
     print(\"%s:%d:%s\" % (f[\"file\"], f[\"line\"], f[\"rule\"]))" <funcs.json >funcs.got &&
 	printf "funcs.rb:3:k3s-token-config\nfuncs.txt:2:k3s-token-config\nfuncs.txt:6:k3s-token-config\n" >funcs.want &&
 	diff -u funcs.want funcs.got &&
-	k3sguard scan funcs-neg.txt
+	k3sguard scan funcs-neg.txt &&
+	# the file ends inside the literal, without its closing quote or a
+	# newline: the rule read one byte past the buffer (fuzz-scan; make
+	# sanitize sees it); the literal to the end of the line is the value
+	printf "def k3s_token\n  \"unclosedS3cret1" >funcs-end.rb &&
+	expect_code 1 k3sguard scan funcs-end.rb >funcs-end.out &&
+	grep -q "funcs-end.rb:2" funcs-end.out
 '
 
 test_expect_success 'the old cluster-secret names and compose command lines' '

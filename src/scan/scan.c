@@ -585,7 +585,8 @@ function_literal(struct scan_hits *out, const char *buf, const char *le, const c
 			q = scan_skip_blanks(q + 7, le);
 		if (q == le || (*q != '"' && *q != '\'') || scan_parse_value(q, le, &v, &n) < 0 || v == q)
 			return;
-		q = scan_skip_blanks(v + n + 1, le);
+		/* past the closing quote (an unclosed one ends at the line's end) */
+		q = scan_skip_blanks(v + n < le ? v + n + 1 : le, le);
 		if (q == le || *q == ';')
 			add_token(out, buf, v, n, SCAN_CONFIG);
 		return;
