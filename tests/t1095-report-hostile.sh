@@ -113,6 +113,14 @@ test_expect_success 'prom: promtool accepts it, the drift from the check counts 
 '
 
 # scan shows a file's name and a datastore URL's scheme, both from the files
+test_expect_success 'node (text): values, names and paths from the node escaped' '
+	printf "K3S_NODE_NAME=\"n\302\2332J\033[31m\177\342\200\256x\"\nK3S_\302\233X=1\n" \
+		>>"$R/etc/systemd/system/k3s.service.env" &&
+	k3sguard --root "$R" node >out.node 2>err.node &&
+	no_raw_control out.node && no_raw_control err.node &&
+	grep -qF "node-name = n\u009b2J\x1b[31m\x7f\u202ex" out.node
+'
+
 test_expect_success 'scan: text, json and sarif carry hostile names and schemes safely' '
 	mkdir -p sc/k3s &&
 	F="sc/k3s/$(printf "conf\033[31m\n  PASS  critical forged \377.env")" &&

@@ -9,6 +9,7 @@
  * K3s's are listed by name only.  Exit 2 when a source could not be read.
  */
 #include "core/k3sguard.h"
+#include "report/escape.h"
 #include "cmd/cmd.h"
 #include "node/node.h"
 
@@ -102,30 +103,35 @@ print_text(const struct node *n)
 {
 	struct buf b = BUF_INIT;
 	const struct origin *dd = node_origin(n, "data-dir");
+	struct esc_ring er;
 
-	printf("root:        %s\n", n->root);
+	/* every value from the node through E(): no control byte reaches the terminal */
+	esc_ring_init(&er, ESC_TEXT);
+#define E(s)	esc_ring(&er, (s))
+
+	printf("root:        %s\n", E(n->root));
 	printf("role:        %s\n", role_name(n->role));
-	printf("data dir:    %s", n->data_dir);
+	printf("data dir:    %s", E(n->data_dir));
 	if (gopt.data_dir && *gopt.data_dir)
 		printf(" (--data-dir)\n");
 	else if (dd)
-		printf(" (%s)\n", origin_str(dd));
+		printf(" (%s)\n", E(origin_str(dd)));
 	else
 		printf(" (default)\n");
-	printf("k3s binary:  %s\n", n->k3s_bin);
-	printf("k3s version: %s\n", n->k3s_version ? n->k3s_version : "unknown");
-	printf("version from: %s\n", n->k3s_version_from);
+	printf("k3s binary:  %s\n", E(n->k3s_bin));
+	printf("k3s version: %s\n", n->k3s_version ? E(n->k3s_version) : "unknown");
+	printf("version from: %s\n", E(n->k3s_version_from));
 	printf("datastore:   %s%s%s%s\n", datastore_name(n->datastore),
-	    n->datastore_why ? " (" : "", n->datastore_why ? n->datastore_why : "",
+	    n->datastore_why ? " (" : "", n->datastore_why ? E(n->datastore_why) : "",
 	    n->datastore_why ? ")" : "");
-	printf("config file: %s%s\n", n->config_path,
+	printf("config file: %s%s\n", E(n->config_path),
 	    n->config_explicit ? " (named by --config / K3S_CONFIG_FILE)" : "");
 
 	printf("\nconfig files read (in order):\n");
 	if (!n->nconfig_files)
 		printf("  (none)\n");
 	for (size_t i = 0; i < n->nconfig_files; i++)
-		printf("  %s\n", n->config_files[i]);
+		printf("  %s\n", E(n->config_files[i]));
 
 	printf("\neffective options:\n");
 	if (!n->nopts)
@@ -136,8 +142,8 @@ print_text(const struct node *n)
 		for (size_t j = 0; j < k->neff; j++) {
 			buf_reset(&b);
 			describe(k->name, k->eff[j].value, &b);
-			printf("  %s = %s  [%s %s]\n", k->name, b.s,
-			    source_kind_name(k->eff[j].where.kind), origin_str(&k->eff[j].where));
+			printf("  %s = %s  [%s %s]\n", E(k->name), E(b.s),
+			    source_kind_name(k->eff[j].where.kind), E(origin_str(&k->eff[j].where)));
 		}
 	}
 	printf("\nevery value seen (env < config < unit):\n");
@@ -147,9 +153,9 @@ print_text(const struct node *n)
 		for (size_t j = 0; j < k->nseen; j++) {
 			buf_reset(&b);
 			describe(k->name, k->seen[j].value, &b);
-			printf("  %s = %s  [%s %s]\n", k->name, b.s,
+			printf("  %s = %s  [%s %s]\n", E(k->name), E(b.s),
 			    source_kind_name(k->seen[j].where.kind),
-			    origin_str(&k->seen[j].where));
+			    E(origin_str(&k->seen[j].where)));
 		}
 	}
 
@@ -159,31 +165,31 @@ print_text(const struct node *n)
 	for (size_t i = 0; i < n->nunits; i++) {
 		const struct unit *u = &n->units[i];
 
-		printf("  %s (%s%s, role %s, ", u->path, u->openrc ? "OpenRC" : "systemd",
+		printf("  %s (%s%s, role %s, ", E(u->path), u->openrc ? "OpenRC" : "systemd",
 		    u->active ? ", active" : "", role_name(u->role));
 		print_stat(&u->st);
 		printf(")\n");
 		if (u->link_path)
-			printf("    linked unit: systemd finds it through %s\n", u->link_path);
+			printf("    linked unit: systemd finds it through %s\n", E(u->link_path));
 		for (size_t j = 0; j < u->ndropins; j++)
-			printf("    drop-in: %s\n", u->dropins[j]);
+			printf("    drop-in: %s\n", E(u->dropins[j]));
 		if (u->argc) {
 			buf_reset(&b);
 			describe_argv(u, &b);
 			printf("    %s (%s): %s\n", u->openrc ? "command_args" : "ExecStart",
-			    origin_str(&(struct origin){ u->exec_file, u->exec_line, SRC_UNIT }),
-			    b.s);
+			    E(origin_str(&(struct origin){ u->exec_file, u->exec_line, SRC_UNIT })),
+			    E(b.s));
 		}
 		if (u->token_via_agent_exec)
 			printf("    token: from the secret store ('%s') through k3sguard agent exec\n",
-			    u->agent_exec_secret);
+			    E(u->agent_exec_secret));
 		for (size_t j = 0; j < u->n_env_files; j++)
-			printf("    env file: %s\n", u->env_files[j]);
+			printf("    env file: %s\n", E(u->env_files[j]));
 		for (size_t j = 0; j < u->n_env; j++) {
 			buf_reset(&b);
 			describe_env(u->env[j].name, u->env[j].value, &b);
 			printf("    Environment (line %d): %s = %s\n", u->env[j].line,
-			    u->env[j].name, b.s);
+			    E(u->env[j].name), E(b.s));
 		}
 	}
 
@@ -193,7 +199,7 @@ print_text(const struct node *n)
 	for (size_t i = 0; i < n->nenvfiles; i++) {
 		const struct envfile *e = &n->envfiles[i];
 
-		printf("  %s (", e->path);
+		printf("  %s (", E(e->path));
 		if (e->exists)
 			print_stat(&e->st);
 		else
@@ -202,7 +208,7 @@ print_text(const struct node *n)
 		for (size_t j = 0; j < e->n; j++) {
 			buf_reset(&b);
 			describe_env(e->vars[j].name, e->vars[j].value, &b);
-			printf("    line %d: %s = %s\n", e->vars[j].line, e->vars[j].name, b.s);
+			printf("    line %d: %s = %s\n", e->vars[j].line, E(e->vars[j].name), E(b.s));
 		}
 	}
 
@@ -210,19 +216,19 @@ print_text(const struct node *n)
 	for (size_t i = 0; i < n->nfiles; i++) {
 		const struct node_file *f = &n->files[i];
 
-		printf("  %-30s %s: ", f->id, f->path);
+		printf("  %-30s %s: ", f->id, E(f->path));
 		if (f->exists == 1) {
 			print_stat(&f->st);
 			if (f->link_target)
-				printf(" -> %s", f->link_target);
+				printf(" -> %s", E(f->link_target));
 			if (f->err)
-				printf(" [warning: %s]", f->err);
+				printf(" [warning: %s]", E(f->err));
 		} else if (f->exists == 0) {
 			printf("missing");
 			if (f->err)
-				printf(" [%s]", f->err);
+				printf(" [%s]", E(f->err));
 		} else {
-			printf("error: %s", f->err ? f->err : "cannot examine");
+			printf("error: %s", f->err ? E(f->err) : "cannot examine");
 		}
 		printf("\n");
 	}
@@ -231,7 +237,9 @@ print_text(const struct node *n)
 	if (!n->nerrors)
 		printf("  (none)\n");
 	for (size_t i = 0; i < n->nerrors; i++)
-		printf("  %s: %s\n", n->errors[i].source, n->errors[i].msg);
+		printf("  %s: %s\n", n->errors[i].source, E(n->errors[i].msg));
+#undef E
+	esc_ring_release(&er);
 	buf_release(&b);
 }
 
