@@ -1,0 +1,331 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# t7031: hostile node images against the readers added after t7030: kine's
+# state.db (src/cluster/kine.c), the external etcd's datastore-* TLS files
+# (src/cluster/cluster-etcd.c), the manifests that K3s reads through links
+# (traefik_read, gate_read_follow), the SELinux config, policy store and
+# labels (src/checks/check-selinux.c), the K3s binary named by the unit's
+# ExecStart (src/node/node.c find_k3s_bin), and what manifests verify and
+# traefik audit show of the cluster's applied state.
+# As t7030 does, each attack asserts: no canary byte in any output (every
+# format), no canary changed (content, mode, owner, mtime, no new file),
+# nothing of the image runs (the canary k3s leaves a mark), no hang (every
+# command under a time limit), and no pass on what could not be read.
+# Link attacks run with openat2 and with the walk (K3SGUARD_GATE_WALK=1).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-canary.sh"
+cd "$TMP" || exit 1
+
+OUT=$TMP/outside
+UP=$(printf '../%.0s' $(seq 1 24))	# more ".." than any image is deep
+S=var/lib/rancher/k3s/server
+DB=$S/db/state.db
+HCC=/registry/helm.cattle.io/helmchartconfigs/kube-system/traefik
+F=$TOP/tests/fixtures
+MARK=$TMP/canary-k3s-ran
+C_DB=canary-kine-5d1c0b7e
+C_WAL=canary-wal-a93e01f2
+C_PEM=canary-pem-0c7d4b19
+C_SEL=canary-sel-e2f8a6d3
+C_BIN=canary-bin-71b0c5ee
+C_MAN=canary-man-3f9d2a74
+CANARIES="$C_DB $C_WAL $C_PEM $C_SEL $C_BIN $C_MAN"
+kine() { python3 "$F/kine/kine-state.py" "$@"; }
+
+# The canaries: a kine state.db whose HelmChartConfig and Addon carry
+# C_DB (with a -wal and -journal), PEM files, an SELinux config, a policy
+# store, a K3s binary that leaves $MARK when run, a manifest.
+mkdir -p "$OUT/db" "$OUT/pem" "$OUT/selinux" "$OUT/store/$C_SEL/active/modules/200/k3s" \
+	"$OUT/bin" "$OUT/manifests"
+cat >hcc-canary.yaml <<EOF
+apiVersion: helm.cattle.io/v1
+kind: HelmChartConfig
+metadata:
+  name: traefik
+  namespace: kube-system
+spec:
+  valuesContent: |-
+    # $C_DB
+    api:
+      insecure: false
+EOF
+kine "$OUT/db/state.db" put "$HCC" hcc-canary.yaml \
+	addon "$C_DB" "/$S/manifests/$C_DB.yaml" hcc-canary.yaml >/dev/null
+printf 'SQLite %s wal\n' "$C_WAL" >"$OUT/db/state.db-wal"
+printf 'SQLite %s journal\n' "$C_WAL" >"$OUT/db/state.db-journal"
+for f in ca.crt client.crt client.key; do
+	printf -- '-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n' "$C_PEM" >"$OUT/pem/$f"
+done
+chmod 600 "$OUT/pem/client.key"
+printf 'SELINUX=enforcing\nSELINUXTYPE=%s\n' "$C_SEL" >"$OUT/selinux/config"
+printf 'store-root = /%s\n' "$C_SEL" >"$OUT/selinux/semanage.conf"
+echo pp >"$OUT/store/$C_SEL/active/modules/200/k3s/lang_ext"
+printf '#!/bin/sh\n: >%s\necho "k3s version v1.31.9+k3s1 (%s)"\n' "$MARK" "$C_BIN" >"$OUT/bin/k3s"
+chmod 755 "$OUT/bin/k3s"
+sed "s/# $C_DB/# $C_MAN/" hcc-canary.yaml >"$OUT/manifests/traefik-config.yaml"
+chmod 640 "$OUT/manifests/traefik-config.yaml"
+
+outside_state() { canary_state "$OUT"; }
+outside_state >state.before
+
+# no_canary FILE...: none of the canary strings in any of the files
+no_canary() {
+	for c in $CANARIES; do
+		if grep -qaF -- "$c" "$@"; then
+			echo "canary '$c' in output:" >&2; grep -aF -- "$c" "$@" >&2; return 1
+		fi
+	done
+}
+
+# untouched: nothing outside the root changed, and the canary k3s never ran
+untouched() {
+	outside_state >state.after && cmp -s state.before state.after ||
+		{ diff state.before state.after >&2; return 1; }
+	if [ -e "$MARK" ]; then
+		echo "the image's k3s binary ran" >&2; return 1
+	fi
+}
+
+# run NAME CMD...: a k3sguard command (status kept in code.NAME: refusing
+# is fine), 60 s at most, its output kept for no_canary.
+run() {
+	_n=$1; shift
+	with_timeout 60 "$@" >"out.$_n" 2>"err.$_n" </dev/null && echo 0 >"code.$_n" ||
+		echo $? >"code.$_n"
+	case $(cat "code.$_n") in
+	124|137) echo "hung: $*" >&2; return 1 ;;
+	esac
+}
+
+# every_output: the commands that read the cluster's applied state, the
+# SELinux checks and the K3s version, in every format.
+every_output() {
+	run ta k3sguard --root "$N" traefik audit &&
+	run taj k3sguard --root "$N" traefik audit --format json &&
+	for f in text json junit html prom; do
+		run "a$f" k3sguard --root "$N" audit --format "$f" || return 1
+	done &&
+	run node k3sguard --root "$N" node &&
+	run nodej k3sguard --root "$N" node --format json &&
+	run lock k3sguard --root "$N" manifests lock &&
+	run ver k3sguard --root "$N" manifests verify &&
+	run verj k3sguard --root "$N" manifests verify --format json
+}
+
+# status ID: the status of check ID in the json audit
+status() { jq -r --arg id "$1" '.checks[] | select(.id == $id) | .status' out.ajson; }
+
+# applied_unknown: traefik audit and manifests verify say the applied state
+# is unknown, and no Traefik check that depends on it passes
+applied_unknown() {
+	jq -e '.applied.unknown == true' out.taj >/dev/null ||
+		{ echo "traefik audit: the applied state is not unknown:" >&2; jq .applied out.taj >&2; return 1; }
+	jq -e '.applied.state == "unknown"' out.verj >/dev/null ||
+		{ echo "manifests verify: the applied state is not unknown:" >&2; jq .applied out.verj >&2; return 1; }
+	for id in traefik.insecure-api traefik.dashboard traefik.host-network; do
+		test "$(status "$id")" != pass ||
+			{ echo "$id passes on an unknown applied state" >&2; return 1; }
+	done
+}
+
+# server_image: a default server whose own state.db holds a harmless HCC
+server_image() {
+	N=$(node_root img) &&
+	mkdir -p "$N/${DB%/*}" &&
+	kine "$N/$DB" put "$HCC" "$F/kine/hcc-api-insecure.yaml" >/dev/null
+}
+
+# kine_image KIND WHAT: state.db, its -wal or -journal, or the db dir made
+# hostile: abs, rel (climbing) symlink, dir (the db dir a link), hard link
+kine_image() {
+	server_image &&
+	case $2 in
+	db)
+		case $1 in
+		abs) plant abs "$N/$DB" "$OUT/db/state.db" ;;
+		rel) rm -f "$N/$DB" && ln -s "$UP${OUT#/}/db/state.db" "$N/$DB" ;;
+		dir) rm -rf "$N/$S/db" && ln -s "$UP${OUT#/}/db" "$N/$S/db" ;;
+		hard) plant hard "$N/$DB" "$OUT/db/state.db" ;;
+		esac ;;
+	wal|journal)
+		case $1 in
+		abs) plant abs "$N/$DB-$2" "$OUT/db/state.db-$2" ;;
+		rel) ln -s "$UP${OUT#/}/db/state.db-$2" "$N/$DB-$2" ;;
+		dir) mkdir -p "$N/altdb" && mv "$N/$DB" "$N/altdb/state.db" &&
+		     rm -rf "$N/$S/db" && ln -s "$UP${OUT#/}/db" "$N/$S/db" ;;
+		hard) plant hard "$N/$DB-$2" "$OUT/db/state.db-$2" ;;
+		esac ;;
+	esac
+}
+
+for walk in 0 1; do
+	if [ $walk = 1 ]; then
+		export K3SGUARD_GATE_WALK=1; how=walk
+	else
+		unset K3SGUARD_GATE_WALK; how=openat2
+	fi
+	for kind in abs rel dir hard; do
+		for what in db wal journal; do
+			test_expect_success "$how, $kind: kine state.db${what#db}, $what outside" '
+				kine_image '$kind' '$what' &&
+				every_output &&
+				no_canary out.* err.* && untouched &&
+				case '$kind','$what' in
+				dir,*) jq -e ".applied.state == \"none\"" out.verj >/dev/null ;;
+				*) applied_unknown ;;
+				esac
+			'
+		done
+	done
+done
+unset K3SGUARD_GATE_WALK
+
+test_expect_success 'the links of the kine images do lead to the canaries (sqlite3 follows them)' '
+	kine_image abs db && grep -qaF "$C_DB" "$N/$DB" &&
+	kine_image rel db && grep -qaF "$C_DB" "$N/$DB" &&
+	kine_image dir db && test -f "$N/$DB" &&
+	kine_image hard db && test "$(stat -c %i "$N/$DB")" = "$(stat -c %i "$OUT/db/state.db")"
+'
+
+# db_dir_state: every name and sha256 below the image's db dir (a -shm or
+# -wal sqlite made there would show)
+db_dir_state() { (cd "$N/${DB%/*}" && find . -printf '%p %y %m %T@ %s\n' | sort &&
+	find . -type f -exec sha256sum {} + | sort); }
+
+# fifo_writer PATH: a writer blocked in open(2) on the FIFO PATH; it leaves
+# $TMP/fifo-opened the moment anything opens the FIFO for reading
+fifo_writer() {
+	rm -f "$TMP/fifo-opened" &&
+	{ sh -c 'exec 3>"$1"; : >"$2"' sh "$1" "$TMP/fifo-opened" & } &&
+	echo $! >"$TMP/fifo-writer" &&
+	at_exit "kill $(cat "$TMP/fifo-writer")"
+}
+fifo_not_opened() {
+	sleep 0.2 &&
+	kill "$(cat "$TMP/fifo-writer")" 2>/dev/null
+	if [ -e "$TMP/fifo-opened" ]; then
+		echo "a FIFO of the image was opened for reading" >&2; return 1
+	fi
+}
+
+for what in "" -wal -journal; do
+	test_expect_success "a FIFO as state.db$what: no hang, never opened for reading, unknown" '
+		server_image &&
+		rm -f "$N/$DB'$what'" && mkfifo "$N/$DB'$what'" &&
+		fifo_writer "$N/$DB'$what'" &&
+		run taj k3sguard --root "$N" traefik audit --format json &&
+		fifo_not_opened &&
+		fifo_writer "$N/$DB'$what'" &&
+		every_output &&
+		fifo_not_opened &&
+		no_canary out.* err.* && untouched && applied_unknown
+	'
+done
+
+test_expect_success 'a character device (/dev/zero, /dev/null) as state.db: no hang, unknown' '
+	server_image &&
+	rm -f "$N/$DB" && mknod "$N/$DB" c 1 5 &&
+	every_output && applied_unknown &&
+	rm -f "$N/$DB" && mknod "$N/$DB" c 1 3 &&
+	every_output && applied_unknown && untouched
+'
+
+test_expect_success 'a huge sparse state.db: the private copy stays sparse (no disk filled), unknown' '
+	server_image &&
+	rm -f "$N/$DB" && truncate -s 4G "$N/$DB" &&
+	mkdir -p kt && : >peak &&
+	{ while :; do du -sk kt >>peak 2>/dev/null; sleep 0.1; done & } &&
+	mon=$! &&
+	TMPDIR=$TMP/kt run taj k3sguard --root "$N" traefik audit --format json &&
+	kill $mon &&
+	max=$(sort -n peak | tail -n 1 | cut -f1) &&
+	echo "peak private copy: ${max:-0} KiB" &&
+	test "${max:-0}" -lt 65536 &&
+	jq -e ".applied.unknown == true" out.taj >/dev/null &&
+	test -z "$(ls kt)"
+'
+
+# A state.db made by sqlite3 with SQL (a kine table, or the trick given).
+trick_db() {
+	server_image && rm -f "$N/$DB" && sqlite3 "$N/$DB" "$1"
+}
+KINE_COLS="id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, created INTEGER, deleted INTEGER, create_revision INTEGER, prev_revision INTEGER, lease INTEGER"
+ROW="INSERT INTO k(name, created, deleted, create_revision, prev_revision, lease, value, old_value) VALUES ('$HCC', 1, 0, 0, 0, 0, '{}', '')"
+
+# traced NAME CMD...: run (as run does) under strace: the file calls in trace.NAME
+traced() {
+	_n=$1; shift
+	with_timeout 60 strace -f -qq -e trace=%file -o "trace.$_n" "$@" >"out.$_n" 2>"err.$_n" </dev/null || :
+	if grep -F "$OUT" "trace.$_n" >&2; then
+		echo "a path outside the root was named to the kernel" >&2; return 1
+	fi
+}
+
+if has_cmd strace; then
+	test_expect_success 'state.db whose kine is a view: unknown, nothing outside touched' '
+		trick_db "CREATE TABLE k($KINE_COLS, value BLOB, old_value BLOB); $ROW;
+		    CREATE VIEW kine AS SELECT * FROM k" &&
+		db_dir_state >db.before &&
+		traced taj k3sguard --root "$N" traefik audit --format json &&
+		every_output && applied_unknown && db_dir_state >db.after && cmp db.before db.after &&
+		grep -q "is not a kine database" out.taj
+	'
+	test_expect_success 'state.db with triggers and views that call load_extension() and attach: never run, unknown' '
+		trick_db "CREATE TABLE kine($KINE_COLS, value BLOB, old_value BLOB); ${ROW/INTO k(/INTO kine(};
+		    CREATE TABLE k($KINE_COLS, value BLOB, old_value BLOB);
+		    CREATE TRIGGER t1 AFTER INSERT ON kine BEGIN SELECT load_extension(\"$OUT/evil.so\"); END;
+		    CREATE TRIGGER t2 AFTER UPDATE ON kine BEGIN INSERT INTO k SELECT * FROM kine; END;
+		    CREATE VIEW v AS SELECT load_extension(\"$OUT/evil2.so\") AS x FROM kine" &&
+		db_dir_state >db.before &&
+		traced taj k3sguard --root "$N" traefik audit --format json &&
+		every_output && db_dir_state >db.after && cmp db.before db.after &&
+		jq -e ".applied.unknown == false" out.taj >/dev/null
+	'
+	test_expect_success 'state.db that is an ATTACH-style URI name or a journal naming a super-journal outside: no file outside named' '
+		trick_db "CREATE TABLE kine($KINE_COLS, value BLOB, old_value BLOB); ${ROW/INTO k(/INTO kine(}" &&
+		printf "\\331\\325\\005\\371\\040\\241\\143\\327%s/super-journal" "$OUT" >"$N/$DB-journal" &&
+		db_dir_state >db.before &&
+		traced taj k3sguard --root "$N" traefik audit --format json &&
+		every_output && db_dir_state >db.after && cmp db.before db.after &&
+		jq -r .applied.state out.taj
+	'
+	test_expect_success 'state.db in WAL mode with its -wal: read from the private copy, no -shm in the image' '
+		server_image && rm -f "$N/$DB" &&
+		kine --keep-wal "$N/$DB" put "$HCC" "$F/kine/hcc-api-insecure.yaml" >/dev/null &&
+		test -s "$N/$DB-wal" &&
+		db_dir_state >db.before &&
+		traced taj k3sguard --root "$N" traefik audit --format json &&
+		every_output && db_dir_state >db.after && cmp db.before db.after &&
+		jq -e ".applied.unknown == false" out.taj >/dev/null &&
+		! grep -E "\"$N/?$S/db/state.db(-shm|-wal)?\"" trace.taj
+	'
+	test_expect_success 'a hot rollback journal beside state.db: never rolled back (read-only), unknown' '
+		server_image && rm -f "$N/$DB" &&
+		python3 - "$N/$DB" <<-\EOF &&
+		import os, sqlite3, sys
+		db = sys.argv[1]
+		c = sqlite3.connect(db, isolation_level=None)
+		c.execute("create table kine(id integer primary key autoincrement, name text, created int,"
+		          " deleted int, create_revision int, prev_revision int, lease int, value blob, old_value blob)")
+		for i in range(200):
+		    c.execute("insert into kine(name, created, deleted, create_revision, prev_revision, lease,"
+		              " value, old_value) values (?, 1, 0, 0, 0, 0, ?, ?)", ("/registry/x/%d" % i, b"v" * 500, b""))
+		c.close()
+		if os.fork() == 0:
+		    c = sqlite3.connect(db, isolation_level=None)
+		    c.execute("pragma cache_size = 1")
+		    c.execute("begin")
+		    c.execute("update kine set value = randomblob(600)")
+		    os._exit(0)
+		os.wait()
+		EOF
+		test -s "$N/$DB-journal" &&
+		db_dir_state >db.before &&
+		traced taj k3sguard --root "$N" traefik audit --format json &&
+		every_output && applied_unknown && db_dir_state >db.after && cmp db.before db.after
+	'
+else
+	test_skip 'sqlite tricks in state.db' 'strace is not installed'
+fi
+
+test_done
