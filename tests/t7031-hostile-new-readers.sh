@@ -196,7 +196,7 @@ db_dir_state() { (cd "$N/${DB%/*}" && find . -printf '%p %y %m %T@ %s\n' | sort 
 # $TMP/fifo-opened the moment anything opens the FIFO for reading
 fifo_writer() {
 	rm -f "$TMP/fifo-opened" &&
-	{ sh -c 'exec 3>"$1"; : >"$2"' sh "$1" "$TMP/fifo-opened" & } &&
+	{ timeout 60 sh -c 'exec 3>"$1"; : >"$2"' sh "$1" "$TMP/fifo-opened" & } &&
 	echo $! >"$TMP/fifo-writer" &&
 	at_exit "kill $(cat "$TMP/fifo-writer")"
 }
@@ -234,7 +234,7 @@ test_expect_success 'a huge sparse state.db: the private copy stays sparse (no d
 	server_image &&
 	rm -f "$N/$DB" && truncate -s 4G "$N/$DB" &&
 	mkdir -p kt && : >peak &&
-	{ while :; do du -sk kt >>peak 2>/dev/null; sleep 0.1; done & } &&
+	{ timeout 120 sh -c "while :; do du -sk kt >>peak 2>/dev/null; sleep 0.1; done" & } &&
 	mon=$! &&
 	TMPDIR=$TMP/kt run taj k3sguard --root "$N" traefik audit --format json &&
 	kill $mon &&
