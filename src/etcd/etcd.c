@@ -166,13 +166,12 @@ node_pem_read(const char *path, int secret, struct buf *pem, char **name)
 	*name = xstrdup(root_path(path));
 	if (!secret)
 		return gate_read(path, TLS_PEM_MAX, pem, NULL);
-	fd = gate_open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	/* a FIFO or device node is never opened */
+	fd = gate_open_regular(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, &st);
+	if (fd == -2)
+		return error("'%s' is not a regular file", *name);
 	if (fd < 0)
 		return error_errno("cannot open '%s'", *name);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return error("'%s' is not a regular file", *name);
-	}
 	r = secret_read_fd(fd, *name, TLS_PEM_MAX, pem);
 	close(fd);
 	return r;
