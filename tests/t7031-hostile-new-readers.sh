@@ -532,6 +532,49 @@ for where in etc/selinux/config "$M/traefik-config.yaml" pem/ca.crt; do
 	'
 done
 
+# --- node values that reach output: the sqlite path of datastore-endpoint,
+# the keys and Addon sources in state.db (ESC, newline, C0 controls, a
+# forged PASS line, invalid UTF-8)
+EVIL=$(printf 'ev\033[2J\n  PASS  critical forged\001\r')
+# evil_kine DIR: a state.db in DIR (a node path) with an insecure HCC and
+# Addons whose names and sources hold $EVIL, one key with invalid UTF-8
+evil_kine() {
+	mkdir -p "$N$1" &&
+	kine "$N$1/state.db" put "$HCC" "$F/kine/hcc-api-insecure.yaml" \
+		addon "x$EVIL" "/$M/$EVIL.yaml" hcc-canary.yaml \
+		addon traefik "/$M/traefik.yaml" hcc-canary.yaml >/dev/null &&
+	sqlite3 "$N$1/state.db" "UPDATE kine SET name = name || CAST(X'1b5b3331ff0a' AS TEXT) WHERE name LIKE '%addons%traefik'"
+}
+# escaped_everywhere: every output renders, nothing raw, no JSON field lost
+escaped_everywhere() {
+	every_output &&
+	grep -q "applied state read from kine" out.ta &&
+	jq -e '.applied.state == "read" and (.applied.source | type) == "string" and
+	    (.applied.description | type) == "string" and (.applied.changes | length) == 2 and
+	    all(.applied.changes[]; (.path | type) == "string" and (.addon | type) == "string")' \
+		out.verj >/dev/null ||
+		{ echo "manifests verify json lost a field:" >&2; jq .applied out.verj >&2; return 1; }
+	jq -e '(.applied.state | startswith("applied state read from kine")) and
+	    (.checks | length) == '"$(grep -c "^[a-z]\+ \+[a-z]\+ \+traefik\." out.ta)" out.taj >/dev/null ||
+		{ echo "traefik audit json lost the applied state or a check" >&2; return 1; }
+	for j in out.ajson out.nodej; do jq . "$j" >/dev/null || return 1; done &&
+	xmllint --noout out.ajunit &&
+	no_raw_control out.*
+}
+test_expect_success 'ESC, newline, controls in the kine path (config.yaml), keys and Addons: escaped in every output' '
+	N=$(node_root img) &&
+	d="/var/lib/$EVIL" && evil_kine "$d" &&
+	python3 -c "import json, sys; print(\"datastore-endpoint: \" + json.dumps(\"sqlite://\" + sys.argv[1] + \"/state.db?_journal=WAL\"))" "$d" \
+		>>"$N/etc/rancher/k3s/config.yaml" &&
+	escaped_everywhere
+'
+test_expect_success 'invalid UTF-8 and ESC in the kine path (K3S_DATASTORE_ENDPOINT): escaped, no JSON field lost' '
+	N=$(node_root img) &&
+	d="/var/lib/$(printf "u\377\033[2Jv")" && evil_kine "$d" &&
+	printf "K3S_DATASTORE_ENDPOINT=sqlite://%s/state.db\n" "$d" >>"$N/etc/systemd/system/k3s.service.env" &&
+	escaped_everywhere
+'
+
 # Known bugs outside this suite's code (src/node, src/checks/check-selinux.c),
 # reported to their owners; K3SGUARD_T7031_KNOWN=1 runs them.
 known() {
