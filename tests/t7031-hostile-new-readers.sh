@@ -405,7 +405,10 @@ for kind in abs rel dir hard; do
 		run tlive k3sguard --root "$N" traefik audit --live --format json &&
 		run tlivet k3sguard --root "$N" traefik audit --live &&
 		no_canary out.* err.* && untouched &&
-		jq -e ".applied.unknown == true" out.tlive >/dev/null
+		jq -e ".applied.unknown == true" out.tlive >/dev/null &&
+		case '$kind' in
+		hard) jq -e ".applied.state | test(\"pem/[a-z.]+. has 2 hard links\")" out.tlive >/dev/null ;;
+		esac
 	'
 done
 
