@@ -19,6 +19,9 @@
  *    the WAL, and opening the node's file without it makes sqlite create
  *    -shm (and, read-write, replay the WAL) in the image.  The copy keeps
  *    the image byte-identical and still sees the WAL's committed frames;
+ *  - sqlite opens the copy read-only, never following a link, with
+ *    defensive mode, an untrusted schema, no extension loading, no
+ *    triggers, no views and no ATTACH: only the fixed queries below run;
  *  - the temp dir is removed before returning, whatever happened.
  * On a live host a copy taken while kine writes may be torn; sqlite then
  * reports corruption (unknown), and the WAL's checksums drop a frame that
@@ -336,6 +339,11 @@ harden_db(sqlite3 *s, const char *shown)
 
 	sqlite3_db_config(s, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(s, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	/* nothing of the schema runs, nothing else is opened: the queries need none of it */
+	sqlite3_db_config(s, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_db_config(s, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(s, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+	sqlite3_limit(s, SQLITE_LIMIT_ATTACHED, 0);
 	sqlite3_limit(s, SQLITE_LIMIT_LENGTH, (int)CLUSTER_MAX_VALUE + 4096);
 	if (sqlite3_exec(s, "PRAGMA cell_size_check = ON; PRAGMA mmap_size = 0", NULL, NULL,
 	    NULL) != SQLITE_OK)
@@ -362,7 +370,8 @@ query_copy(const char *path, const char *shown, const char *tmpdir,
 	sqlite3 *s = NULL;
 	int ret = -1;
 
-	if (sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) !=
+	    SQLITE_OK) {
 		error("cannot open '%s' as a database: %s", shown, s ? sqlite3_errmsg(s) :
 		    "no memory");
 		goto out;
