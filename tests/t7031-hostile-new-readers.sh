@@ -118,6 +118,11 @@ no_raw_control() {
 	if LC_ALL=C grep -n "$(printf '[\001-\010\013-\037\177]')" "$@" >&2; then
 		echo "a raw control byte in the output" >&2; return 1
 	fi
+	# C1 controls (U+0080-U+009F; CSI is U+009B) as UTF-8, outside JSON
+	# (a JSON string may hold them; a terminal showing text must not get them)
+	if LC_ALL=C grep -n "$(printf '\302[\200-\237]')" $(ls "$@" | grep -v "j$\|json$\|^out.node$") >&2; then
+		echo "a raw C1 control in the output" >&2; return 1
+	fi
 	if grep -n "^ *PASS  critical" "$@" >&2; then
 		echo "a forged line" >&2; return 1
 	fi
@@ -538,7 +543,7 @@ done
 # --- node values that reach output: the sqlite path of datastore-endpoint,
 # the keys and Addon sources in state.db (ESC, newline, C0 controls, a
 # forged PASS line, invalid UTF-8)
-EVIL=$(printf 'ev\033[2J\n  PASS  critical forged\001\r')
+EVIL=$(printf 'ev\033[2J\n  PASS  critical forged\001\r\302\2332J')
 # evil_kine DIR: a state.db in DIR (a node path) with an insecure HCC and
 # Addons whose names and sources hold $EVIL, one key with invalid UTF-8
 evil_kine() {
@@ -606,6 +611,13 @@ known "a FIFO as the K3s binary: never opened for reading" \
 	fifo_writer "$N/opt/bin/k3s" &&
 	every_output &&
 	fifo_not_opened
+'
+known "a C1 control (U+009B, CSI) in the datastore-endpoint: escaped in 'node' text" \
+	"src/cmd/node.c shows node values with buf_add_printable() (core/buf.c), which passes U+0080-U+009F and invalid UTF-8 through" '
+	N=$(node_root img) &&
+	printf "K3S_DATASTORE_ENDPOINT=sqlite:///var/lib/a\302\2332Jb/state.db\n" >>"$N/etc/systemd/system/k3s.service.env" &&
+	run node k3sguard --root "$N" node &&
+	! LC_ALL=C grep -n "$(printf "\302[\200-\237]")" out.node
 '
 
 test_done
