@@ -60,7 +60,9 @@ render_text(const struct check *const *c, struct check_result *r, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		printf("%-5s %-8s %-26s %s\n", status_name(r[i].status),
 		    severity_name(c[i]->severity), c[i]->id, c[i]->title);
-		printf("      %s\n", r[i].evidence.s);
+		fputs("      ", stdout);	/* node values: C1 controls, invalid UTF-8 too */
+		esc_fputs(r[i].evidence.s, ESC_TEXT, stdout);
+		putchar('\n');
 		if (r[i].status == ST_FAIL || r[i].status == ST_WARN)
 			printf("      fix: %s\n", c[i]->remediation);
 	}
@@ -244,12 +246,12 @@ cluster_note(const struct node *n)
 	quiet_errors--;
 	if (a.hcc_applied && (a.pending || !a.nhcc)) {
 		buf_adds(&line, "the cluster runs another HelmChartConfig 'traefik' (");
-		buf_add_printable(&line, a.hcc_applied);
+		esc_add(&line, a.hcc_applied, ESC_TEXT);
 		buf_adds(&line, "); K3s replaces it with the file when it applies it, and values set "
 		    "only in the cluster are not kept");
 		warning("%s", line.s);
 	} else if (a.applied_unknown) {
-		buf_add_printable(&line, a.applied_note);
+		esc_add(&line, a.applied_note, ESC_TEXT);
 		buf_adds(&line, ": a HelmChartConfig applied there would be replaced by the file");
 		warning("%s", line.s);
 	}
