@@ -260,6 +260,17 @@ test_expect_success 'a huge sparse state.db: the private copy stays sparse (no d
 	jq -e ".applied.unknown == true" out.taj >/dev/null &&
 	test -z "$(ls kt)"
 '
+if unshare -m true 2>/dev/null; then
+	test_expect_success 'TMPDIR without room for the copy of state.db: refused before copying, unknown' '
+		server_image && mkdir -p small &&
+		{ with_timeout 60 unshare -m sh -c "mount -t tmpfs -o size=32m tmpfs small &&
+		    TMPDIR=$TMP/small \"$K3SGUARD\" --root \"$N\" traefik audit --format json" \
+		    >out.taj 2>err.taj || :; } &&
+		jq -e ".applied.unknown == true and (.applied.state | test(\"no room in .*for a copy\"))" out.taj >/dev/null
+	'
+else
+	test_skip 'TMPDIR without room for the copy of state.db' 'unshare -m (a private tmpfs) refused here'
+fi
 
 # A state.db made by sqlite3 with SQL (a kine table, or the trick given).
 trick_db() {
@@ -343,6 +354,25 @@ if has_cmd strace; then
 else
 	test_skip 'sqlite tricks in state.db' 'strace is not installed'
 fi
+
+# --- datastore-endpoint naming a state.db outside the root by its path
+for ep in "sqlite://$OUT/db/state.db" "sqlite:///var/$UP${OUT#/}/db/state.db" \
+	"sqlite:///var/lib/../../../..$OUT/db/state.db?_journal=WAL"; do
+	test_expect_success "datastore-endpoint '$ep': resolved inside the root, the canary never read" '
+		N=$(node_root img) &&
+		echo "datastore-endpoint: \"'"$ep"'\"" >>"$N/etc/rancher/k3s/config.yaml" &&
+		every_output &&
+		no_canary out.* err.* && untouched &&
+		jq -e ".applied.state == \"none\"" out.verj >/dev/null
+	'
+done
+test_expect_success 'a directory, and a socket, as state.db: not a regular file, unknown' '
+	server_image && rm -f "$N/$DB" && mkdir "$N/$DB" &&
+	every_output && applied_unknown &&
+	rmdir "$N/$DB" &&
+	python3 -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$N/$DB" &&
+	every_output && applied_unknown && untouched
+'
 
 # --- the manifests K3s reads through links (traefik_read: gate_read_follow)
 M=$S/manifests
