@@ -144,6 +144,12 @@ applied_unknown() {
 	done
 }
 
+# applied_unknown_taj: traefik audit alone says the applied state is unknown
+applied_unknown_taj() {
+	jq -e '.applied.unknown == true' out.taj >/dev/null &&
+	jq -e '[.checks[] | select(.id == "traefik.insecure-api") | .status] != ["pass"]' out.taj >/dev/null
+}
+
 # server_image: a default server whose own state.db holds a harmless HCC
 server_image() {
 	N=$(node_root img) &&
@@ -287,6 +293,19 @@ traced() {
 		echo "a path outside the root was named to the kernel" >&2; return 1
 	fi
 }
+
+test_expect_success 'state.db with a 3 MiB value, and with 20001 objects: bounded, unknown, never a pass' '
+	trick_db "CREATE TABLE kine($KINE_COLS, value BLOB, old_value BLOB);
+	    INSERT INTO kine(name, created, deleted, create_revision, prev_revision, lease, value, old_value)
+	    VALUES ('"'"'$HCC'"'"', 1, 0, 0, 0, 0, zeroblob(3145728), '"'"''"'"')" &&
+	run taj k3sguard --root "$N" traefik audit --format json && applied_unknown_taj &&
+	trick_db "CREATE TABLE kine($KINE_COLS, value BLOB, old_value BLOB);
+	    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20001)
+	    INSERT INTO kine(name, created, deleted, create_revision, prev_revision, lease, value, old_value)
+	    SELECT '"'"'/registry/traefik.io/middlewares/kube-system/m'"'"' || i, 1, 0, 0, 0, 0, '"'"'{}'"'"', '"'"''"'"' FROM n" &&
+	run taj k3sguard --root "$N" traefik audit --format json && applied_unknown_taj &&
+	jq -e ".applied.state | test(\"more than 20000 objects\")" out.taj >/dev/null
+'
 
 if has_cmd strace; then
 	test_expect_success 'state.db whose kine is a view: unknown, nothing outside touched' '
