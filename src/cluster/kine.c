@@ -91,30 +91,35 @@ room_for(const char *dir, blkcnt_t blocks, const char *shown)
 	return 0;
 }
 
-/* Copy len bytes of in from off to the same offset of out. */
+/*
+ * Copy len bytes of in from *off to the same offset of out, *off moved
+ * past them.  0 done, 1 at an end of file before len (the file shrank
+ * while read, as a live WAL may: the copy ends there, and sqlite judges
+ * it as it would a torn copy), -1 after error().
+ */
 static int
-copy_range(int in, int out, off_t off, off_t len, const char *shown, const char *dst)
+copy_range(int in, int out, off_t *off, off_t len, const char *shown, const char *dst)
 {
 	char chunk[65536];
 
 	while (len > 0) {
 		size_t want = len < (off_t)sizeof(chunk) ? (size_t)len : sizeof(chunk);
-		ssize_t r = pread(in, chunk, want, off), w;
+		ssize_t r = pread(in, chunk, want, *off), w;
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return error_errno("cannot read '%s'", shown);
 		if (r == 0)
-			return error("'%s' shrank while it was read", shown);
+			return 1;
 		for (ssize_t done = 0; done < r; done += w) {
-			w = pwrite(out, chunk + done, (size_t)(r - done), off + done);
+			w = pwrite(out, chunk + done, (size_t)(r - done), *off + done);
 			if (w < 0 && errno == EINTR)
 				w = 0;
 			else if (w <= 0)
 				return error_errno("cannot write '%s'", dst);
 		}
-		off += r;
+		*off += r;
 		len -= r;
 	}
 	return 0;
@@ -130,8 +135,8 @@ static int
 copy_out(int in, const char *shown, const char *dst, const char *tmpdir)
 {
 	struct stat st;
-	off_t off = 0, end;
-	int out, ret = -1;
+	off_t off = 0, end, size;
+	int out, r, ret = -1;
 
 	if (fstat(in, &st) < 0)
 		return error_errno("cannot examine '%s'", shown);
@@ -147,24 +152,28 @@ copy_out(int in, const char *shown, const char *dst, const char *tmpdir)
 		return -1;
 	if ((out = file_open(dst, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)
 		return error_errno("cannot create '%s'", dst);
-	while (off < st.st_size) {
+	size = st.st_size;
+	while (off < size) {
 		if ((off = lseek(in, off, SEEK_DATA)) < 0) {
-			if (errno == ENXIO)
-				break;	/* a hole up to the end */
-			error_errno("cannot read '%s'", shown);
-			goto out;
+			if (errno != ENXIO) {
+				error_errno("cannot read '%s'", shown);
+				goto out;
+			}
+			off = size;	/* a hole up to the end */
+			break;
 		}
 		if ((end = lseek(in, off, SEEK_HOLE)) < 0) {
 			error_errno("cannot read '%s'", shown);
 			goto out;
 		}
-		if (end > st.st_size)
-			end = st.st_size;
-		if (copy_range(in, out, off, end - off, shown, dst) < 0)
+		if (end > size)
+			end = size;
+		if ((r = copy_range(in, out, &off, end - off, shown, dst)) < 0)
 			goto out;
-		off = end;
+		if (r == 1)
+			size = off;	/* shorter now: the copy ends where the file did */
 	}
-	if (ftruncate(out, st.st_size) < 0) {
+	if (ftruncate(out, size) < 0) {
 		error_errno("cannot write '%s'", dst);
 		goto out;
 	}
