@@ -327,7 +327,7 @@ if has_cmd strace; then
 		every_output && db_dir_state >db.after && cmp db.before db.after &&
 		jq -e ".applied.unknown == false" out.taj >/dev/null
 	'
-	test_expect_success 'state.db that is an ATTACH-style URI name or a journal naming a super-journal outside: no file outside named' '
+	test_expect_success 'a state.db-journal naming a super-journal outside the root: no file outside named to the kernel' '
 		trick_db "CREATE TABLE kine($KINE_COLS, value BLOB, old_value BLOB); ${ROW/INTO k(/INTO kine(}" &&
 		printf "\\331\\325\\005\\371\\040\\241\\143\\327%s/super-journal" "$OUT" >"$N/$DB-journal" &&
 		db_dir_state >db.before &&
