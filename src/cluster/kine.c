@@ -4,10 +4,13 @@
  *
  * Invariants:
  *  - the node's files are opened only through the gate: state.db with
- *    O_NOFOLLOW (a symlink, even one pointing inside the root, is refused:
- *    sqlite would open it by name), a regular file with one link (a hard
- *    link's other name may be outside the root); its -wal and -journal
- *    below the same directory fd, the same way;
+ *    its directory's fd, never followed (a symlink, even one pointing
+ *    inside the root, is refused: sqlite would open it by name), and only
+ *    when it is a regular file with one link (a hard link's other name may
+ *    be outside the root): a FIFO or device node is never opened; its -wal
+ *    and -journal below the same directory fd, the same way;
+ *  - the copy keeps holes (a huge sparse state.db costs no disk) and is
+ *    made only when its filesystem has room for it;
  *  - sqlite never gets a node path: the files are copied through those fds
  *    into a private temp dir (mkdtemp, 0700) and sqlite opens the copy.
  *    Why not "file:/proc/self/fd/N?immutable=1": kine runs in WAL mode
@@ -16,6 +19,9 @@
  *    the WAL, and opening the node's file without it makes sqlite create
  *    -shm (and, read-write, replay the WAL) in the image.  The copy keeps
  *    the image byte-identical and still sees the WAL's committed frames;
+ *  - sqlite opens the copy read-only, never following a link, with
+ *    defensive mode, an untrusted schema, no extension loading, no
+ *    triggers, no views and no ATTACH: only the fixed queries below run;
  *  - the temp dir is removed before returning, whatever happened.
  * On a live host a copy taken while kine writes may be torn; sqlite then
  * reports corruption (unknown), and the WAL's checksums drop a frame that
@@ -26,6 +32,7 @@
 #include "cluster/cluster.h"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 
 /* state.db larger than this is not copied (unknown): 8 GiB */
 #define KINE_MAX_DB	((off_t)8 << 30)
@@ -33,14 +40,103 @@
 /* Side files sqlite reads beside the database: kine's WAL, a hot rollback journal. */
 static const char *const kine_side[] = { "-wal", "-journal" };
 
-/* Copy the open node file in (regular, one link: checked here) to a new local file dst. */
+/*
+ * Open name below the gate directory fd dfd for reading, only when it is
+ * a regular file: its type is looked at (never following it) BEFORE it
+ * is opened, so a FIFO or a device node planted in the image is never
+ * opened (opening a device can act: a watchdog, a tape, a tty), and the
+ * fd opened is checked to be that very file.  0 with *fd, 1 when name
+ * does not exist, -1 after error().
+ */
 static int
-copy_out(int in, const char *shown, const char *dst)
+open_regular(int dfd, const char *name, const char *shown, int *fd)
+{
+	struct stat lst, st;
+
+	*fd = -1;
+	if (gate_statat(dfd, name, &lst) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return error_errno("cannot examine '%s'", shown);
+	}
+	if (S_ISLNK(lst.st_mode))
+		return error("'%s' is a symlink: not read (sqlite would open it by name)", shown);
+	if (!S_ISREG(lst.st_mode))
+		return error("'%s' is not a regular file (not opened)", shown);
+	if ((*fd = gate_openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY)) < 0)
+		return error_errno("cannot open '%s'", shown);
+	if (fstat(*fd, &st) < 0 || st.st_dev != lst.st_dev || st.st_ino != lst.st_ino) {
+		close(*fd);
+		*fd = -1;
+		return error("'%s' was replaced while it was opened", shown);
+	}
+	return 0;
+}
+
+/*
+ * Room in the directory dir for a copy taking blocks 512-byte blocks,
+ * with 64 MiB to spare: a state.db must not fill the disk it is copied to.
+ */
+static int
+room_for(const char *dir, blkcnt_t blocks, const char *shown)
+{
+	struct statvfs vfs;
+	unsigned long long need = (unsigned long long)blocks * 512ull + (64ull << 20);
+
+	if (statvfs(dir, &vfs) < 0)
+		return error_errno("cannot examine '%s'", dir);
+	if ((unsigned long long)vfs.f_bavail * vfs.f_frsize < need)
+		return error("no room in '%s' for a copy of '%s' (%llu MiB needed): not read",
+		    dir, shown, need >> 20);
+	return 0;
+}
+
+/*
+ * Copy len bytes of in from *off to the same offset of out, *off moved
+ * past them.  0 done, 1 at an end of file before len (the file shrank
+ * while read, as a live WAL may: the copy ends there, and sqlite judges
+ * it as it would a torn copy), -1 after error().
+ */
+static int
+copy_range(int in, int out, off_t *off, off_t len, const char *shown, const char *dst)
+{
+	char chunk[65536];
+
+	while (len > 0) {
+		size_t want = len < (off_t)sizeof(chunk) ? (size_t)len : sizeof(chunk);
+		ssize_t r = pread(in, chunk, want, *off), w;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return error_errno("cannot read '%s'", shown);
+		if (r == 0)
+			return 1;
+		for (ssize_t done = 0; done < r; done += w) {
+			w = pwrite(out, chunk + done, (size_t)(r - done), *off + done);
+			if (w < 0 && errno == EINTR)
+				w = 0;
+			else if (w <= 0)
+				return error_errno("cannot write '%s'", dst);
+		}
+		*off += r;
+		len -= r;
+	}
+	return 0;
+}
+
+/*
+ * Copy the open node file in (regular, one link: checked here) to a new
+ * local file dst in tmpdir, hole for hole: only its data extents are read
+ * and written (SEEK_DATA/SEEK_HOLE), so a huge sparse file planted as
+ * state.db costs no disk; dst gets in's size.
+ */
+static int
+copy_out(int in, const char *shown, const char *dst, const char *tmpdir)
 {
 	struct stat st;
-	char chunk[65536];
-	off_t total = 0;
-	int out, ret = -1;
+	off_t off = 0, end, size;
+	int out, r, ret = -1;
 
 	if (fstat(in, &st) < 0)
 		return error_errno("cannot examine '%s'", shown);
@@ -52,28 +148,34 @@ copy_out(int in, const char *shown, const char *dst)
 	if (st.st_size > KINE_MAX_DB)
 		return error("'%s' is larger than %lld bytes: not read", shown,
 		    (long long)KINE_MAX_DB);
+	if (room_for(tmpdir, st.st_blocks, shown) < 0)
+		return -1;
 	if ((out = file_open(dst, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)
 		return error_errno("cannot create '%s'", dst);
-	for (;;) {
-		ssize_t r = read(in, chunk, sizeof(chunk));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
+	size = st.st_size;
+	while (off < size) {
+		if ((off = lseek(in, off, SEEK_DATA)) < 0) {
+			if (errno != ENXIO) {
+				error_errno("cannot read '%s'", shown);
+				goto out;
+			}
+			off = size;	/* a hole up to the end */
+			break;
+		}
+		if ((end = lseek(in, off, SEEK_HOLE)) < 0) {
 			error_errno("cannot read '%s'", shown);
 			goto out;
 		}
-		if (r == 0)
-			break;
-		total += r;
-		if (total > KINE_MAX_DB) {
-			error("'%s' grew past %lld bytes while read", shown, (long long)KINE_MAX_DB);
+		if (end > size)
+			end = size;
+		if ((r = copy_range(in, out, &off, end - off, shown, dst)) < 0)
 			goto out;
-		}
-		if (write_all(out, chunk, (size_t)r) < 0) {
-			error_errno("cannot write '%s'", dst);
-			goto out;
-		}
+		if (r == 1)
+			size = off;	/* shorter now: the copy ends where the file did */
+	}
+	if (ftruncate(out, size) < 0) {
+		error_errno("cannot write '%s'", dst);
+		goto out;
 	}
 	ret = 0;
 out:
@@ -91,48 +193,37 @@ static int
 copy_db(const char *db, const char *tmpdir)
 {
 	const char *base;
-	char *dst;
-	int fd, dfd, ret;
+	int fd, dfd, r, ret = 0;
 	off_t bytes = 0;
 	struct stat st;
 
-	/* O_NONBLOCK: a FIFO planted as state.db must not hang the open */
-	if ((fd = gate_open(db, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)) < 0) {
+	if ((dfd = gate_open_parent(db, &base)) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		if (errno == ELOOP)
-			return error("'%s' is a symlink: not read (sqlite would open it by name)",
-			    root_path(db));
-		return error_errno("cannot open '%s'", root_path(db));
-	}
-	dst = xasprintf("%s/state.db", tmpdir);
-	if (fstat(fd, &st) == 0)
-		bytes += st.st_size;
-	ret = copy_out(fd, root_path(db), dst);
-	close(fd);
-	free(dst);
-	if (ret < 0)
-		return -1;
-	if ((dfd = gate_open_parent(db, &base)) < 0)
 		return error_errno("cannot open the directory of '%s'", root_path(db));
-	for (size_t i = 0; i < ARRAY_SIZE(kine_side) && ret == 0; i++) {
+	}
+	for (size_t i = 0; i <= ARRAY_SIZE(kine_side) && ret == 0; i++) {
+		const char *side = i ? kine_side[i - 1] : "";
 		char name[NAME_MAX + 1];
-		char *shown = xasprintf("%s%s", root_path(db), kine_side[i]);
+		char *shown = xasprintf("%s%s", root_path(db), side);
 
-		snprintf(name, sizeof(name), "%s%s", base, kine_side[i]);
-		if ((fd = gate_openat(dfd, name, O_RDONLY | O_NONBLOCK)) < 0) {
-			if (errno != ENOENT)
-				ret = errno == ELOOP ? error("'%s' is a symlink: not read", shown) :
-				    error_errno("cannot open '%s'", shown);
-		} else {
-			dst = xasprintf("%s/state.db%s", tmpdir, kine_side[i]);
+		r = 1;
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", base, side) >= sizeof(name))
+			ret = error("'%s': the name is too long", shown);
+		else if ((r = open_regular(dfd, name, shown, &fd)) < 0)
+			ret = -1;
+		if (r == 0) {
+			char *dst = xasprintf("%s/state.db%s", tmpdir, side);
+
 			if (fstat(fd, &st) == 0)
 				bytes += st.st_size;
-			ret = copy_out(fd, shown, dst);
+			ret = copy_out(fd, shown, dst, tmpdir);
 			close(fd);
 			free(dst);
 		}
 		free(shown);
+		if (r == 1 && i == 0)
+			break;	/* no state.db: nothing applied yet */
 	}
 	close(dfd);
 	return ret < 0 ? -1 : bytes > 0;
@@ -257,6 +348,11 @@ harden_db(sqlite3 *s, const char *shown)
 
 	sqlite3_db_config(s, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(s, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	/* nothing of the schema runs, nothing else is opened: the queries need none of it */
+	sqlite3_db_config(s, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_db_config(s, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(s, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+	sqlite3_limit(s, SQLITE_LIMIT_ATTACHED, 0);
 	sqlite3_limit(s, SQLITE_LIMIT_LENGTH, (int)CLUSTER_MAX_VALUE + 4096);
 	if (sqlite3_exec(s, "PRAGMA cell_size_check = ON; PRAGMA mmap_size = 0", NULL, NULL,
 	    NULL) != SQLITE_OK)
@@ -283,7 +379,8 @@ query_copy(const char *path, const char *shown, const char *tmpdir,
 	sqlite3 *s = NULL;
 	int ret = -1;
 
-	if (sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) !=
+	    SQLITE_OK) {
 		error("cannot open '%s' as a database: %s", shown, s ? sqlite3_errmsg(s) :
 		    "no memory");
 		goto out;

@@ -13,6 +13,7 @@
 #include "cmd/cmd.h"
 #include "core/gate.h"
 #include "node/node.h"
+#include "report/escape.h"
 #include "traefik/traefik.h"
 
 #include <jansson.h>
@@ -59,7 +60,9 @@ render_text(const struct check *const *c, struct check_result *r, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		printf("%-5s %-8s %-26s %s\n", status_name(r[i].status),
 		    severity_name(c[i]->severity), c[i]->id, c[i]->title);
-		printf("      %s\n", r[i].evidence.s);
+		fputs("      ", stdout);	/* node values: C1 controls, invalid UTF-8 too */
+		esc_fputs(r[i].evidence.s, ESC_TEXT, stdout);
+		putchar('\n');
 		if (r[i].status == ST_FAIL || r[i].status == ST_WARN)
 			printf("      fix: %s\n", c[i]->remediation);
 	}
@@ -71,15 +74,17 @@ render_json(const struct check *const *c, struct check_result *r, size_t n,
 {
 	json_t *root = json_object(), *checks = json_array();
 	size_t count[5] = { 0 };
+	struct esc_ring u8;	/* node values: invalid UTF-8 made json_pack() fail */
 	char *s;
 	int ret;
 
+	esc_ring_init(&u8, ESC_UTF8);
 	for (size_t i = 0; i < n; i++) {
 		count[r[i].status]++;
 		json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 		    "id", c[i]->id, "strategy", c[i]->strategy,
 		    "severity", severity_name(c[i]->severity), "status", status_name(r[i].status),
-		    "title", c[i]->title, "evidence", r[i].evidence.s,
+		    "title", c[i]->title, "evidence", esc_ring(&u8, r[i].evidence.s),
 		    "remediation", c[i]->remediation));
 	}
 	json_object_set_new(root, "tool", json_string("k3sguard"));
@@ -90,13 +95,14 @@ render_json(const struct check *const *c, struct check_result *r, size_t n,
 	    t->error || t->disabled ? NULL : traefik_version(t)));
 	if (t->applied_note)
 		json_object_set_new(root, "applied", json_pack("{s:s, s:b, s:s?}",
-		    "state", t->applied_note, "unknown", t->applied_unknown,
-		    "helmchartconfig", t->hcc_applied));
+		    "state", esc_ring(&u8, t->applied_note), "unknown", t->applied_unknown,
+		    "helmchartconfig", t->hcc_applied ? esc_ring(&u8, t->hcc_applied) : NULL));
 	json_object_set_new(root, "checks", checks);
 	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}",
 	    "pass", (json_int_t)count[ST_PASS], "fail", (json_int_t)count[ST_FAIL],
 	    "warn", (json_int_t)count[ST_WARN], "skip", (json_int_t)count[ST_SKIP],
 	    "error", (json_int_t)count[ST_ERROR]));
+	esc_ring_release(&u8);
 	s = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	ret = s ? 0 : error("cannot render JSON");
 	if (s)
@@ -240,12 +246,12 @@ cluster_note(const struct node *n)
 	quiet_errors--;
 	if (a.hcc_applied && (a.pending || !a.nhcc)) {
 		buf_adds(&line, "the cluster runs another HelmChartConfig 'traefik' (");
-		buf_add_printable(&line, a.hcc_applied);
+		esc_add(&line, a.hcc_applied, ESC_TEXT);
 		buf_adds(&line, "); K3s replaces it with the file when it applies it, and values set "
 		    "only in the cluster are not kept");
 		warning("%s", line.s);
 	} else if (a.applied_unknown) {
-		buf_add_printable(&line, a.applied_note);
+		esc_add(&line, a.applied_note, ESC_TEXT);
 		buf_adds(&line, ": a HelmChartConfig applied there would be replaced by the file");
 		warning("%s", line.s);
 	}

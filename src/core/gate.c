@@ -496,19 +496,48 @@ gate_opendir(const char *node_path)
 	return d;
 }
 
+int
+gate_open_regular(const char *node_path, int flags, struct stat *st)
+{
+	struct stat sb;
+	int fd, e;
+
+	if ((fd = gate_open(node_path, O_PATH | (flags & O_NOFOLLOW))) < 0)
+		return -1;
+	e = fstat(fd, st) < 0 ? errno : 0;
+	close(fd);
+	if (e)
+		return errno = e, -1;
+	if (S_ISLNK(st->st_mode))
+		return errno = ELOOP, -1;	/* O_NOFOLLOW: what open(2) says */
+	if (!S_ISREG(st->st_mode))
+		return -2;
+	if ((fd = gate_open(node_path, flags)) < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0 || sb.st_dev != st->st_dev || sb.st_ino != st->st_ino) {
+		close(fd);
+		return errno = ESTALE, -1;	/* replaced between the look and the open */
+	}
+	*st = sb;
+	return fd;
+}
+
 /* gate_read(), following the last link (inside the root) unless nofollow. */
 static int
 read_node(const char *node_path, int nofollow, size_t cap, struct buf *out, struct stat *st)
 {
 	const char *name = root_path(node_path);
-	struct stat lst;
+	struct stat sb;
 	int fd, ret;
 
-	fd = gate_open(node_path, O_RDONLY | nofollow | O_NOCTTY | O_NONBLOCK);
+	fd = gate_open_regular(node_path, O_RDONLY | O_NOCTTY | O_NONBLOCK | nofollow, &sb);
+	if (fd == -2)
+		return error("'%s' is a %s, not a regular file", name, type_str(sb.st_mode));
 	if (fd < 0) {
 		/* ELOOP: the file itself is a link, or a loop on the way */
 		int e = errno;
 		char to[256];
+		struct stat lst;
 
 		if (gate_lstat(node_path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
 			if (nofollow && e == ELOOP)
@@ -518,6 +547,8 @@ read_node(const char *node_path, int nofollow, size_t cap, struct buf *out, stru
 				    "the root): %s", name, to, strerror(e));
 		}
 		errno = e;
+		if (e == ESTALE)
+			return error("'%s' was replaced while it was opened", name);
 		return error_errno("cannot open '%s'", name);
 	}
 	ret = file_read_fd(fd, name, cap, out, st);

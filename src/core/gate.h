@@ -51,6 +51,15 @@ int gate_walking(void);
 int gate_open(const char *node_path, int flags);
 /* Same, creating with mode (O_CREAT in flags). */
 int gate_open_mode(const char *node_path, int flags, mode_t mode);
+/*
+ * gate_open() of a regular file only: the type is looked at on an O_PATH fd
+ * first, so a FIFO or a device node is never opened (opening a device can
+ * act: a watchdog, a tape, a tty), and the fd returned is checked to be the
+ * file looked at.  O_NOFOLLOW in flags: a link is ELOOP.  st gets its
+ * fstat.  -2 (st filled) when it is not a regular file; -1 with errno
+ * (ESTALE: replaced between the look and the open), no message.
+ */
+int gate_open_regular(const char *node_path, int flags, struct stat *st);
 /* lstat(2) / stat(2) inside the root; -1 with errno, no message. */
 int gate_lstat(const char *node_path, struct stat *st);
 int gate_stat(const char *node_path, struct stat *st);

@@ -164,14 +164,25 @@ node_pem_read(const char *path, int secret, struct buf *pem, char **name)
 
 	free(*name);
 	*name = xstrdup(root_path(path));
-	if (!secret)
-		return gate_read(path, TLS_PEM_MAX, pem, NULL);
-	fd = gate_open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (!secret) {
+		if (gate_read(path, TLS_PEM_MAX, pem, &st) < 0)
+			return -1;
+		if (st.st_nlink == 1)
+			return 0;
+		buf_reset(pem);
+		return error("'%s' has %ju hard links: not read (its other name may be outside "
+		    "the root)", *name, (uintmax_t)st.st_nlink);
+	}
+	/* a FIFO or device node is never opened; a hard link is not read */
+	fd = gate_open_regular(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, &st);
+	if (fd == -2)
+		return error("'%s' is not a regular file", *name);
 	if (fd < 0)
 		return error_errno("cannot open '%s'", *name);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (st.st_nlink != 1) {
 		close(fd);
-		return error("'%s' is not a regular file", *name);
+		return error("'%s' has %ju hard links: not read (its other name may be outside "
+		    "the root)", *name, (uintmax_t)st.st_nlink);
 	}
 	r = secret_read_fd(fd, *name, TLS_PEM_MAX, pem);
 	close(fd);

@@ -17,6 +17,7 @@
 #include "cluster/cluster.h"
 #include "manifests/manifests-ops.h"
 #include "node/node.h"
+#include "report/escape.h"
 
 #include <jansson.h>
 
@@ -115,18 +116,23 @@ mapplied_text(const struct mapplied *a)
 {
 	struct buf line = BUF_INIT;
 
-	cluster_describe(&a->cs, &line);
+	struct buf desc = BUF_INIT;
+
+	/* node values (the datastore's path, keys, Addon sources): escaped here */
+	cluster_describe(&a->cs, &desc);
+	buf_adds(&line, "applied: ");
+	esc_add(&line, desc.s, ESC_TEXT);
 	buf_adds(&line, a->cs.kind == CLUSTER_UNKNOWN ?
 	    ": what the cluster applied was not compared with the baseline" : "");
-	printf("applied: ");
 	puts(line.s);
+	buf_release(&desc);
 	for (size_t i = 0; i < a->n; i++) {
 		const struct mapplied_drift *d = &a->d[i];
 		char hex[65];
 
 		buf_reset(&line);
 		buf_adds(&line, "applied  ");
-		buf_add_printable(&line, d->rel);
+		esc_add(&line, d->rel, ESC_TEXT);
 		if (d->base) {
 			hex_encode(d->base->sha, sizeof(d->base->sha), hex);
 			buf_addf(&line, ": the cluster applied content sha256 %.12s, the baseline "
@@ -134,7 +140,7 @@ mapplied_text(const struct mapplied *a)
 		} else {
 			buf_adds(&line, ": the cluster applied it, the baseline has no such file (");
 		}
-		buf_add_printable(&line, d->addon);
+		esc_add(&line, d->addon, ESC_TEXT);
 		buf_adds(&line, ")");
 		puts(line.s);
 	}
@@ -162,6 +168,22 @@ mapplied_evidence(const struct mapplied *a, struct buf *out)
 	buf_addf(out, "%s)", d->addon);
 }
 
+/*
+ * A node value as a JSON string: invalid UTF-8 replaced (json_string()
+ * returns NULL for it, and json_object_set_new() then drops the field).
+ */
+static json_t *
+jstr(const char *s)
+{
+	struct buf b = BUF_INIT;
+	json_t *j;
+
+	esc_add(&b, s, ESC_UTF8);
+	j = json_string(b.s);
+	buf_release(&b);
+	return j;
+}
+
 json_t *
 mapplied_json(const struct mapplied *a)
 {
@@ -171,18 +193,18 @@ mapplied_json(const struct mapplied *a)
 
 	cluster_describe(&a->cs, &desc);
 	json_object_set_new(o, "state", json_string(kinds[a->cs.kind]));
-	json_object_set_new(o, "description", json_string(desc.s));
+	json_object_set_new(o, "description", jstr(desc.s));
 	if (a->cs.source)
-		json_object_set_new(o, "source", json_string(a->cs.source));
+		json_object_set_new(o, "source", jstr(a->cs.source));
 	json_object_set_new(o, "matching", json_integer((json_int_t)a->same));
 	for (size_t i = 0; i < a->n; i++) {
 		const struct mapplied_drift *d = &a->d[i];
 		json_t *e = json_object();
 		char hex[65];
 
-		json_object_set_new(e, "path", json_string(d->rel));
-		json_object_set_new(e, "addon", json_string(d->addon));
-		json_object_set_new(e, "applied_sha256", json_string(d->checksum));
+		json_object_set_new(e, "path", jstr(d->rel));
+		json_object_set_new(e, "addon", jstr(d->addon));
+		json_object_set_new(e, "applied_sha256", jstr(d->checksum));
 		if (d->base) {
 			hex_encode(d->base->sha, sizeof(d->base->sha), hex);
 			json_object_set_new(e, "baseline_sha256", json_string(hex));

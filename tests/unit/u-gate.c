@@ -14,6 +14,8 @@
 #include "unit.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #define CANARY	"CANARY-OUTSIDE\n"
@@ -276,6 +278,54 @@ test_read_refuses_a_link_and_nofollow(void)
 	buf_release(&b);
 }
 
+/*
+ * gate_open_regular() and gate_read() never open a FIFO or a device node:
+ * a writer blocked in open(2) on a FIFO of the image stays blocked (it
+ * would wake up the moment anything opened the FIFO for reading).
+ */
+static void
+test_open_regular_never_opens_a_fifo(void)
+{
+	struct stat st;
+	struct buf b = BUF_INIT;
+	pid_t pid;
+	int fd, status = 0;
+
+	must(mkfifo(at(root, "/etc/fifo"), 0644) == 0, "mkfifo");
+	if ((pid = fork()) == 0) {
+		alarm(5);	/* bounded: reaped below, or the alarm ends it */
+		_exit(open(at(root, "/etc/fifo"), O_WRONLY) >= 0 ? 3 : 4);
+	}
+	must(pid > 0, "fork");
+	usleep(100000);
+	CHECK(gate_open_regular("/etc/fifo", O_RDONLY | O_NONBLOCK, &st) == -2 &&
+	    S_ISFIFO(st.st_mode));
+	CHECK(rd("/etc/fifo", &b) < 0);
+	usleep(100000);
+	CHECK(waitpid(pid, &status, WNOHANG) == 0);	/* still blocked: never opened */
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	if (mknod(at(root, "/etc/null"), S_IFCHR | 0666, makedev(1, 3)) == 0)
+		CHECK(gate_open_regular("/etc/null", O_RDONLY, &st) == -2 && S_ISCHR(st.st_mode));
+	CHECK(gate_open_regular("/etc/real", O_RDONLY, &st) == -2 && S_ISDIR(st.st_mode));
+	errno = 0;
+	CHECK(gate_open_regular("/etc/wlink", O_RDONLY | O_NOFOLLOW, &st) == -1 &&
+	    errno == ELOOP);
+	/* followed on request, inside the root */
+	fd = gate_open_regular("/etc/wlink", O_RDONLY, &st);
+	CHECK(fd >= 0 && S_ISREG(st.st_mode));
+	if (fd >= 0) {
+		CHECK(fd_read_all(fd, "wlink", 4096, &b) == 0 && strcmp(b.s, INROOT) == 0);
+		close(fd);
+	}
+	fd = gate_open_regular("/etc/real/file", O_RDONLY | O_NOFOLLOW, &st);
+	CHECK(fd >= 0 && st.st_nlink == 1);
+	if (fd >= 0)
+		close(fd);
+	CHECK(canary_intact(&b));
+	buf_release(&b);
+}
+
 static void
 test_fix_mode_refuses_a_hard_link(void)
 {
@@ -476,6 +526,7 @@ main(void)
 	T(test_loops);
 	T(test_dangling_link);
 	T(test_read_refuses_a_link_and_nofollow);
+	T(test_open_regular_never_opens_a_fifo);
 	T(test_fix_mode_refuses_a_hard_link);
 	T(test_write_atomic);
 	T(test_atomic_abort_leaves_nothing);
