@@ -461,7 +461,10 @@ for kind in abs rel dir hard; do
 		no_canary out.* err.* && untouched &&
 		jq -e ".applied.unknown == true" out.tlive >/dev/null &&
 		case '$kind' in
-		hard) jq -e ".applied.state | test(\"pem/[a-z.]+. has 2 hard links\")" out.tlive >/dev/null ;;
+		hard) jq -e ".applied.state | test(\"pem/[a-z.]+. has 2 hard links\")" out.tlive >/dev/null &&
+			# the files check does not call them present either (it passed them)
+			test "$(jq -r ".checks[] | select(.id == \"etcd.tls-files\") | .status" out.live)" = fail &&
+			jq -e ".checks[] | select(.id == \"etcd.tls-files\") | .evidence | test(\"has 2 hard links\")" out.live >/dev/null ;;
 		esac
 	'
 done
@@ -632,15 +635,9 @@ test_expect_success 'invalid UTF-8 and ESC in the kine path (K3S_DATASTORE_ENDPO
 	escaped_everywhere
 '
 
-# Known bugs outside this suite's code (src/node, src/checks/check-selinux.c),
-# reported to their owners; K3SGUARD_T7031_KNOWN=1 runs them.
-known() {
-	if [ "${K3SGUARD_T7031_KNOWN:-0}" = 1 ]; then
-		test_expect_success "$1" "$3"
-	else
-		test_skip "$1" "known bug, reported: $2"
-	fi
-}
+# Bugs that were outside this suite's code when it was written (src/node,
+# src/checks/check-selinux.c, src/cmd/node.c), fixed since.
+known() { test_expect_success "$1" "$3"; }
 known "a hard link as /etc/selinux/config: not read" \
 	"check-selinux.c read_config() reads it with gate_read() and no link count check" '
 	sel_image && plant hard "$N/etc/selinux/config" "$OUT/selinux/config" &&

@@ -10,6 +10,7 @@
  * wherever they appear.
  */
 #include "core/k3sguard.h"
+#include "core/gate.h"
 #include "checks/check.h"
 #include "nft/nft.h"
 #include "etcd/etcd-audit.h"	/* live checks (etcd engineer) */
@@ -205,10 +206,15 @@ tls_files(const struct node *n, struct check_result *r)
 		check_stat(n, v, &f);
 		if (f.exists < 0)
 			errs++;
-		if (f.exists == 1 && S_ISREG(f.st.st_mode))
+		if (f.exists == 1 && S_ISREG(f.st.st_mode) &&
+		    (f.st.st_nlink == 1 || gate_root_is_host()))
 			continue;
 		buf_addf(&bad, "%s%s ", bad.len ? "; " : "", tls_opts[i]);
 		check_describe_file(&bad, &f);
+		/* another name of a hard link may be a file outside the image (never read) */
+		if (f.exists == 1 && S_ISREG(f.st.st_mode))
+			buf_addf(&bad, " has %ju hard links: another name, perhaps outside the "
+			    "root, shares it", (uintmax_t)f.st.st_nlink);
 	}
 	if (!checked)
 		check_fail(r, "no datastore TLS file is configured with an absolute path");

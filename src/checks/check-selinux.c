@@ -68,6 +68,26 @@ config_value(const char *line, const char *key, char *val, size_t len)
 	return 1;
 }
 
+/*
+ * gate_read() of a node file, refused (-1 with error()) when it has more
+ * than one link under an image: another name may be a file outside the
+ * root (an ostree host's hard-linked /usr is read on the live host, "/").
+ */
+static int
+sel_read(const char *path, struct buf *text)
+{
+	struct stat st;
+
+	if (gate_read(path, CONFIG_MAX, text, &st) < 0)
+		return -1;
+	if (!gate_root_is_host() && st.st_nlink > 1) {
+		buf_release(text);
+		return error("'%s' has %ju hard links: another name, perhaps outside the root, "
+		    "shares it (not read)", root_path(path), (uintmax_t)st.st_nlink);
+	}
+	return 0;
+}
+
 /* <root>/etc/selinux/config into s; -1 with why when it cannot be read. */
 static int
 read_config(struct sel_state *s, struct buf *why)
@@ -78,7 +98,7 @@ read_config(struct sel_state *s, struct buf *why)
 	s->config = SEL_NONE;
 	snprintf(s->type, sizeof(s->type), "targeted");
 	quiet_errors++;
-	if (gate_read(SEL_CONFIG, CONFIG_MAX, &text, NULL) < 0) {
+	if (sel_read(SEL_CONFIG, &text) < 0) {
 		quiet_errors--;
 		if (!gate_exists(SEL_CONFIG)) {
 			clear_error();
@@ -257,7 +277,7 @@ containerd_selinux(const struct node *n, struct buf *where)
 
 	buf_adds(where, node_data_path(n, "agent/etc/containerd/config.toml"));
 	quiet_errors++;
-	if (gate_read(where->s, CONFIG_MAX, &text, NULL) == 0 && text.s)
+	if (sel_read(where->s, &text) == 0 && text.s)
 		ret = selinux_containerd_parse(text.s);
 	quiet_errors--;
 	clear_error();
@@ -330,7 +350,7 @@ store_root(char *out, size_t len)
 
 	snprintf(out, len, "%s", SEL_STORE);
 	quiet_errors++;
-	if (gate_read(SEL_SEMANAGE, CONFIG_MAX, &text, NULL) == 0 && text.s)
+	if (sel_read(SEL_SEMANAGE, &text) == 0 && text.s)
 		selinux_store_root_parse(text.s, out, len);
 	quiet_errors--;
 	clear_error();
@@ -638,6 +658,44 @@ note_unknown(struct labels *l, const char *what, const char *host, int e)
 }
 
 /*
+ * host opened for its label: the type looked at on an O_PATH fd first, so
+ * a FIFO or a device node is never opened (nor judged: K3s keeps none in
+ * its data dir), a regular file with more than one link under an image is
+ * unknown (its label is the inode's, shared with a name perhaps outside
+ * the root).  -1 when not judged.
+ */
+static int
+open_labelled(struct labels *l, const char *host, int nofollow, struct stat *st)
+{
+	struct stat sb;
+	int fd = gate_open(host, O_PATH | nofollow);
+
+	if (fd < 0 || fstat(fd, st) < 0) {
+		if (fd >= 0 || (errno != ENOENT && errno != ENOTDIR && errno != ELOOP))
+			note_unknown(l, fd < 0 ? "open" : "stat", host, errno);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
+		return -1;
+	if (S_ISREG(st->st_mode) && st->st_nlink > 1 && !gate_root_is_host()) {
+		note_unknown(l, "trust the label of (a hard link)", host, EMLINK);
+		return -1;
+	}
+	fd = gate_open(host, O_RDONLY | O_NONBLOCK | O_NOCTTY | nofollow |
+	    (S_ISDIR(st->st_mode) ? O_DIRECTORY : 0));
+	if (fd < 0 || fstat(fd, &sb) < 0 || sb.st_dev != st->st_dev || sb.st_ino != st->st_ino) {
+		note_unknown(l, "open", host, fd < 0 ? errno : ESTALE);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * Judge one node file against want (NULL: the rules' type for it).  A
  * missing file is not judged; a symlink is not followed (the manifests
  * symlink check judges what K3s reads through one) unless want is given:
@@ -654,16 +712,9 @@ judge(struct labels *l, const char *host, const char *want_fixed)
 	ssize_t n;
 	int fd;
 
-	fd = gate_open(host, O_RDONLY | O_NONBLOCK | O_NOCTTY | (want ? 0 : O_NOFOLLOW));
-	if (fd < 0) {
-		if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENXIO)
-			note_unknown(l, "open", host, errno);
+	fd = open_labelled(l, host, want ? 0 : O_NOFOLLOW, &st);
+	if (fd < 0)
 		return;
-	}
-	if (fstat(fd, &st) < 0) {
-		note_unknown(l, "stat", host, errno);
-		goto out;
-	}
 	if (!want) {
 		if (!(rp = rule_path(l, host)))
 			goto out;
@@ -711,7 +762,7 @@ data_rules(const char *data_dir, const char *type)
 	/* semanage fcontext -a -e K3S_DATA DIR writes "DIR K3S_DATA" here */
 	buf_addf(&p, "/etc/selinux/%s/contexts/files/file_contexts.subs", type);
 	quiet_errors++;
-	if (gate_read(p.s, CONFIG_MAX, &text, NULL) == 0) {
+	if (sel_read(p.s, &text) == 0) {
 		for (line = strtok_r(text.s, "\n", &save); line && !ret;
 		    line = strtok_r(NULL, "\n", &save)) {
 			char *fsave = NULL, *a = strtok_r(line, " \t", &fsave);

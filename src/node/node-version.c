@@ -237,8 +237,14 @@ open_k3s_bin(struct node *n, int flags, struct stat *st)
 {
 	const char *shown = root_path(n->k3s_bin);
 	struct stat lst;
-	int fd = gate_open(n->k3s_bin, flags | O_CLOEXEC);
+	/* the type first, on an O_PATH fd: a FIFO or a device is never opened */
+	int fd = gate_open_regular(n->k3s_bin, flags | O_CLOEXEC, st);
 
+	if (fd == -2) {
+		node_err(n, "version", n->k3s_bin, 0, "'%s' is a %s, not a K3s binary", shown,
+		    type_str(st->st_mode));
+		return -1;
+	}
 	if (fd < 0) {
 		if ((errno == ENOENT || errno == ENOTDIR) && gate_lstat(n->k3s_bin, &lst) == 0 &&
 		    S_ISLNK(lst.st_mode))
@@ -249,15 +255,11 @@ open_k3s_bin(struct node *n, int flags, struct stat *st)
 			    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, st) < 0) {
-		node_err(n, "version", n->k3s_bin, 0, "cannot examine '%s': %s", shown,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		node_err(n, "version", n->k3s_bin, 0, "'%s' is a %s, not a K3s binary", shown,
-		    type_str(st->st_mode));
+	/* under an image, another name of a hard link may be a file outside the root */
+	if (!gate_root_is_host() && st->st_nlink > 1) {
+		node_err(n, "version", n->k3s_bin, 0, "'%s' has %lu hard links: another name may "
+		    "be a file outside the node root; not read for the K3s version", shown,
+		    (unsigned long)st->st_nlink);
 		close(fd);
 		return -1;
 	}
