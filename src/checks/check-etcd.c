@@ -206,8 +206,7 @@ tls_files(const struct node *n, struct check_result *r)
 		check_stat(n, v, &f);
 		if (f.exists < 0)
 			errs++;
-		if (f.exists == 1 && S_ISREG(f.st.st_mode) &&
-		    (f.st.st_nlink == 1 || gate_root_is_host()))
+		if (f.exists == 1 && S_ISREG(f.st.st_mode) && !gate_shared_outside(&f.st))
 			continue;
 		buf_addf(&bad, "%s%s ", bad.len ? "; " : "", tls_opts[i]);
 		check_describe_file(&bad, &f);

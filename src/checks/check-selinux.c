@@ -80,7 +80,7 @@ sel_read(const char *path, struct buf *text)
 
 	if (gate_read(path, CONFIG_MAX, text, &st) < 0)
 		return -1;
-	if (!gate_root_is_host() && st.st_nlink > 1) {
+	if (gate_shared_outside(&st)) {
 		buf_release(text);
 		return error("'%s' has %ju hard links: another name, perhaps outside the root, "
 		    "shares it (not read)", root_path(path), (uintmax_t)st.st_nlink);
@@ -667,29 +667,26 @@ note_unknown(struct labels *l, const char *what, const char *host, int e)
 static int
 open_labelled(struct labels *l, const char *host, int nofollow, struct stat *st)
 {
-	struct stat sb;
-	int fd = gate_open(host, O_PATH | nofollow);
+	int fd = gate_open_regular(host, O_RDONLY | O_NONBLOCK | O_NOCTTY | nofollow, st);
 
-	if (fd < 0 || fstat(fd, st) < 0) {
-		if (fd >= 0 || (errno != ENOENT && errno != ENOTDIR && errno != ELOOP))
-			note_unknown(l, fd < 0 ? "open" : "stat", host, errno);
-		if (fd >= 0)
+	if (fd == -2 && S_ISDIR(st->st_mode)) {
+		/* O_DIRECTORY: what is opened is a directory, whatever replaced it */
+		fd = gate_open(host, O_RDONLY | O_DIRECTORY | nofollow);
+		if (fd >= 0 && fstat(fd, st) < 0) {
 			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd == -2)
+		return -1;
+	if (fd < 0) {
+		if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
+			note_unknown(l, "open", host, errno);
 		return -1;
 	}
-	close(fd);
-	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
-		return -1;
-	if (S_ISREG(st->st_mode) && st->st_nlink > 1 && !gate_root_is_host()) {
+	if (gate_shared_outside(st)) {
 		note_unknown(l, "trust the label of (a hard link)", host, EMLINK);
-		return -1;
-	}
-	fd = gate_open(host, O_RDONLY | O_NONBLOCK | O_NOCTTY | nofollow |
-	    (S_ISDIR(st->st_mode) ? O_DIRECTORY : 0));
-	if (fd < 0 || fstat(fd, &sb) < 0 || sb.st_dev != st->st_dev || sb.st_ino != st->st_ino) {
-		note_unknown(l, "open", host, fd < 0 ? errno : ESTALE);
-		if (fd >= 0)
-			close(fd);
+		close(fd);
 		return -1;
 	}
 	return fd;

@@ -44,6 +44,12 @@ gate_root_is_host(void)
 }
 
 int
+gate_shared_outside(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_nlink > 1 && !gate_root_is_host();
+}
+
+int
 gate_walking(void)
 {
 	if (use_walk < 0) {

@@ -44,6 +44,12 @@
 int gate_set_root(const char *dir);
 /* 1 when the root is this host's "/". */
 int gate_root_is_host(void);
+/*
+ * 1 when a regular file the gate found may share its inode with a file
+ * outside the root: more than one hard link under an image (on "/" there
+ * is no outside; an ostree host's hard-linked /usr is read there).
+ */
+int gate_shared_outside(const struct stat *st);
 /* 1 when openat2 is not used (old kernel, or K3SGUARD_GATE_WALK=1 in tests). */
 int gate_walking(void);
 

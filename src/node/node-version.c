@@ -256,7 +256,7 @@ open_k3s_bin(struct node *n, int flags, struct stat *st)
 		return -1;
 	}
 	/* under an image, another name of a hard link may be a file outside the root */
-	if (!gate_root_is_host() && st->st_nlink > 1) {
+	if (gate_shared_outside(st)) {
 		node_err(n, "version", n->k3s_bin, 0, "'%s' has %lu hard links: another name may "
 		    "be a file outside the node root; not read for the K3s version", shown,
 		    (unsigned long)st->st_nlink);
